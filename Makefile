@@ -1,0 +1,80 @@
+# podroutes: `make demo` shows it working, `make test` proves it.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+GO ?= go
+BIN := bin/podroutes
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.0.0)
+LDFLAGS := -X main.version=$(VERSION)
+FUZZTIME ?= 5s
+# Fuzz targets run by `make test` for FUZZTIME each: package:Target.
+FUZZ_TARGETS := \
+	./gen/inventory:FuzzParseMachines \
+	./gen/inventory:FuzzParseYAML \
+	./gen/inventory:FuzzParseKubectl \
+	./apply/config:FuzzParse
+# Debian packages the tests need (installed when missing and running as root).
+TEST_APT := iputils-ping iproute2
+
+.PHONY: all build demo test test-deps fmt-check vet unit fuzz bench package clean golden
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/podroutes
+
+# The main job on the bundled example: generate the three lab hosts' configs,
+# show them, then (as root) build the lab in namespaces and prove pods reach
+# each other through the routes podroutes installed.
+demo: build
+	@out=$$(mktemp -d /tmp/podroutes-demo.XXXXXX); trap 'rm -rf "$$out"' EXIT; \
+	echo "$$ podroutes gen --inventory examples/machines.txt --out $$out"; \
+	$(BIN) gen --inventory examples/machines.txt --out "$$out"; \
+	(cd "$$out" && find . -type f | sort | sed 's|^\./||' | while read -r f; do echo; echo "==> $$f <=="; cat "$$f"; done); \
+	echo; echo "$$ podroutes gen --inventory examples/machines.txt --format ip"; \
+	$(BIN) gen --inventory examples/machines.txt --format ip; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo; echo "demo: the network lab needs root (network namespaces): run 'sudo make demo' to see the routes applied and pods pinging across nodes."; \
+		exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory test-deps; \
+	echo; examples/lab.sh $(BIN) "$$out"
+
+test: test-deps fmt-check vet unit fuzz
+
+test-deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		missing=$$(for p in $(TEST_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+		if [ -n "$$missing" ]; then \
+			echo "installing test dependencies: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		fi; \
+	else \
+		echo "test-deps: not root; tests that need namespaces or packages will skip"; \
+	fi
+
+fmt-check:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./gen/...
+
+# Rewrite golden files after an intended output change.
+golden:
+	$(GO) test ./gen/... -update
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/podroutes/podroutes/gen/diag"
+)
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, tt := range parseErrorTests {
+		f.Add([]byte(tt.in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("f.yaml", data)
+		lines := bytes.Count(data, []byte("\n")) + 1
+		if err != nil {
+			var de *diag.Error
+			if !errors.As(err, &de) || len(de.Problems) == 0 {
+				t.Fatalf("error %v is not a non-empty *diag.Error", err)
+			}
+			for _, p := range de.Problems {
+				if p.File != "f.yaml" || p.Line < 0 || p.Line > lines || p.Msg == "" {
+					t.Errorf("problem %s outside the %d lines of the file", p, lines)
+				}
+			}
+			return
+		}
+		if c.Node == "" || c.Metric == 0 {
+			t.Errorf("accepted %+v without node or metric", c)
+		}
+		for i, r := range c.Routes {
+			if r.Line < 1 || r.Line > lines || !r.Destination.IsValid() || !r.Gateway.IsValid() {
+				t.Errorf("accepted route %+v", r)
+			}
+			if i > 0 && !less(c.Routes[i-1], r) {
+				t.Errorf("routes not sorted, or duplicate: %v before %v", c.Routes[i-1], r)
+			}
+		}
+	})
+}
+
+func less(a, b Route) bool {
+	if n := a.Destination.Addr().Compare(b.Destination.Addr()); n != 0 {
+		return n < 0
+	}
+	return a.Destination.Bits() < b.Destination.Bits()
+}

@@ -1,0 +1,238 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/podroutes/podroutes/gen/diag"
+)
+
+func TestParseTestdata(t *testing.T) {
+	pfx, addr := netip.MustParsePrefix, netip.MustParseAddr
+	tests := []struct {
+		file string
+		want Config
+	}{
+		{"node-0.yaml", Config{Node: "node-0", Metric: 100, Routes: []Route{
+			{Destination: pfx("10.200.1.0/24"), Gateway: addr("10.240.0.21"), Peer: "node-1", Line: 5},
+		}}},
+		{"server.yaml", Config{Node: "server", Metric: 50, Device: "eth0", Force: true, Routes: []Route{
+			{Destination: pfx("10.200.0.0/16"), Gateway: addr("10.240.0.1"), Line: 17},
+			{Destination: pfx("10.200.0.0/24"), Gateway: addr("10.240.0.20"), Peer: "node-0", Line: 14},
+			{Destination: pfx("10.200.1.0/24"), Gateway: addr("10.240.0.21"), Peer: "node-1", OnLink: true, Line: 10},
+			{Destination: pfx("fd00:200::/64"), Gateway: addr("fe80::20"), Line: 19},
+			{Destination: pfx("fd00:200:1::/64"), Gateway: addr("fd00:240::21"), Peer: "node-1", Line: 7},
+		}}},
+		{"empty-routes.yaml", Config{Node: "lonely", Metric: DefaultMetric}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, err := load(filepath.Join("testdata", tt.file), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	for _, in := range []string{
+		"node: a\n",
+		"node: a\nmetric: 0\n",
+		"node: a\nmetric:\ndevice:\nforce:\nroutes:\n",
+		"node: a\nroutes: []\n",
+	} {
+		c, err := Parse("x", []byte(in))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		if want := (Config{Node: "a", Metric: DefaultMetric}); !reflect.DeepEqual(c, want) {
+			t.Errorf("Parse(%q) = %+v, want %+v", in, c, want)
+		}
+	}
+}
+
+// TestRoundTrip writes each testdata config out the way `podroutes gen`
+// does and parses it again: nothing but the lines may change.
+func TestRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, f := range files {
+		c, err := load(f, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Parse(f, render(c))
+		if err != nil {
+			t.Fatalf("%s rendered:\n%s\n%v", f, render(c), err)
+		}
+		if a, b := withoutLines(c), withoutLines(again); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: round trip changed\n%+v\nto\n%+v", f, a, b)
+		}
+	}
+}
+
+func render(c Config) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# podroutes routes for %s\nnode: %s\nmetric: %d\n", c.Node, c.Node, c.Metric)
+	if c.Device != "" {
+		fmt.Fprintf(&b, "device: %s\n", c.Device)
+	}
+	fmt.Fprintf(&b, "force: %t\nroutes:", c.Force)
+	if len(c.Routes) == 0 {
+		b.WriteString(" []")
+	}
+	b.WriteString("\n")
+	for _, r := range c.Routes {
+		fmt.Fprintf(&b, "  - destination: %s\n    gateway: %s\n", r.Destination, r.Gateway)
+		if r.Peer != "" {
+			fmt.Fprintf(&b, "    peer: %s\n", r.Peer)
+		}
+		if r.OnLink {
+			b.WriteString("    onlink: true\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+func withoutLines(c Config) Config {
+	c.Routes = append([]Route(nil), c.Routes...)
+	for i := range c.Routes {
+		c.Routes[i].Line = 0
+	}
+	return c
+}
+
+// writeConfig writes a valid config into a fresh directory with mode perm.
+func writeConfig(t *testing.T, perm os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	data, err := os.ReadFile("testdata/node-0.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, perm); err != nil { // not subject to umask
+		t.Fatal(err)
+	}
+	return path
+}
+
+// wantRefused asserts err is one whole-file problem naming path and want.
+func wantRefused(t *testing.T, err error, path string, want ...string) {
+	t.Helper()
+	var de *diag.Error
+	if !errors.As(err, &de) || len(de.Problems) != 1 {
+		t.Fatalf("got %v; want one problem", err)
+	}
+	p := de.Problems[0]
+	if p.File != path || p.Line != 0 {
+		t.Errorf("problem at %s:%d; want %s, no line", p.File, p.Line, path)
+	}
+	for _, w := range want {
+		if !strings.Contains(p.Msg, w) {
+			t.Errorf("problem %q; want it to say %q", p.Msg, w)
+		}
+	}
+}
+
+func TestLoadPermissions(t *testing.T) {
+	for _, tt := range []struct {
+		perm os.FileMode
+		want string // "" = accepted
+	}{
+		{0o644, ""},
+		{0o600, ""},
+		{0o444, ""},
+		{0o666, "group- or world-writable (mode -rw-rw-rw-)"},
+		{0o620, "group- or world-writable (mode -rw--w----)"},
+		{0o602, "group- or world-writable"},
+	} {
+		t.Run(tt.perm.String(), func(t *testing.T) {
+			path := writeConfig(t, tt.perm)
+			_, err := load(path, true)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantRefused(t, err, path, tt.want, "chmod go-w "+path)
+			if _, err := load(path, false); err != nil {
+				t.Errorf("not strict: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file away")
+	}
+	path := writeConfig(t, 0o644)
+	if err := os.Chown(path, 1000, 1000); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path) // as root: strict
+	wantRefused(t, err, path, "owned by uid 1000, not root", "chown root: "+path)
+}
+
+func TestLoadSymlink(t *testing.T) {
+	good, bad := writeConfig(t, 0o644), writeConfig(t, 0o666)
+	dir := t.TempDir()
+	for target, ok := range map[string]bool{good: true, bad: false} {
+		link := filepath.Join(dir, fmt.Sprint(ok))
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		_, err := load(link, true)
+		if ok && err != nil {
+			t.Errorf("link to a good file: %v", err)
+		}
+		if !ok {
+			wantRefused(t, err, link, "chmod go-w")
+		}
+	}
+}
+
+func TestLoadNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{dir, fifo, "/dev/null"} {
+		_, err := load(path, false) // must not block on the FIFO
+		wantRefused(t, err, path, "not a regular file")
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "routes.yaml"))
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "reading config: ") {
+		t.Errorf("got %v; want reading config: ...not exist", err)
+	}
+}
+
+func TestLoadParses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(path, []byte("node: a\nmetric: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if want := path + ":2: metric: want"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v; want %s...", err, want)
+	}
+}

@@ -1,0 +1,13 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+// commands lists the subcommands, one constructor each.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		genCommand(),
+		validateCommand(),
+		manCommand(),
+		completionCommand(),
+	}
+}

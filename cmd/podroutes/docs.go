@@ -1,0 +1,164 @@
+package main
+
+// Hidden commands that packaging/build.sh runs to generate the man page and
+// the shell completions from the CLI definition itself, so they never drift.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// manSection is the man page section: podroutes changes the system's routes.
+const manSection = 8
+
+func manCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "man",
+		Usage:  "print the podroutes(8) man page (roff)",
+		Hidden: true,
+		Action: func(c *cli.Context) error {
+			page, err := manPage(c.App)
+			if err != nil {
+				return failure(err)
+			}
+			_, err = fmt.Fprint(c.App.Writer, page)
+			return err
+		},
+	}
+}
+
+// manPage renders app as a section 8 man page with the sections urfave/cli
+// does not generate appended.
+func manPage(app *cli.App) (string, error) {
+	page, err := app.ToManWithSection(manSection)
+	if err != nil {
+		return "", fmt.Errorf("rendering man page: %w", err)
+	}
+	return page + manExtra, nil
+}
+
+// manExtra is roff: FILES, EXIT STATUS, the networkd note and SEE ALSO.
+const manExtra = `.SH FILES
+.TP
+.B /etc/podroutes/routes.yaml
+This host's routes, written by \fBpodroutes gen\fR. Must be owned by root and
+not group- or world-writable when apply runs as root.
+.TP
+.B /etc/systemd/network/*.network.d/50-podroutes.conf
+The same routes as a systemd-networkd drop-in (Protocol=157, Metric=100).
+.TP
+.B /etc/iproute2/rt_protos.d/podroutes.conf
+Names rtnetlink protocol 157, so \fBip route\fR shows "proto podroutes".
+.TP
+.B /usr/lib/systemd/system/podroutes.service
+Runs \fBpodroutes apply\fR at boot, before kubelet and the container runtimes;
+\fBsystemctl stop podroutes\fR runs \fBpodroutes remove\fR. Not enabled on
+install: \fBsystemctl enable --now podroutes\fR.
+.SH EXIT STATUS
+.TP
+.B 0
+Success; for check: the routes are in place.
+.TP
+.B 1
+Failure, or drift found by check.
+.TP
+.B 2
+Bad input or usage.
+.SH SYSTEMD-NETWORKD
+Where systemd-networkd manages the uplink, a link reconfigure or down/up
+removes every route networkd did not declare. Install gen's drop-in in
+/etc/systemd/network/<file>.network.d/ too: networkd then re-adds the routes
+itself, and because protocol and metric are identical it adopts the ones
+podroutes.service installed instead of adding second copies. Order the unit
+after networkd with /usr/share/doc/podroutes/networkd.conf, copied to
+/etc/systemd/system/podroutes.service.d/.
+.SH SEE ALSO
+\fBip-route\fR(8), \fBsystemd.network\fR(5), \fBsystemd.service\fR(5)
+`
+
+func completionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print the bash or zsh completion script",
+		ArgsUsage: "bash|zsh",
+		Hidden:    true,
+		Action: func(c *cli.Context) error {
+			script, err := completion(c.Args().First(), c.App.Name)
+			if err != nil {
+				return inputError(err)
+			}
+			_, err = fmt.Fprint(c.App.Writer, script)
+			return err
+		},
+	}
+}
+
+// completion returns the completion script for shell, which asks prog for
+// candidates with urfave/cli's --generate-bash-completion.
+func completion(shell, prog string) (string, error) {
+	var script string
+	switch shell {
+	case "bash":
+		script = bashCompletion
+	case "zsh":
+		script = zshCompletion
+	default:
+		return "", fmt.Errorf("completion: unknown shell %q (want bash or zsh)", shell)
+	}
+	return strings.ReplaceAll(script, "PROG", prog), nil
+}
+
+// bashCompletion is urfave/cli v2's autocomplete/bash_autocomplete with the
+// program name filled in, for /usr/share/bash-completion/completions/PROG.
+const bashCompletion = `# bash completion for PROG
+_PROG_bash_autocomplete() {
+  local cur words cword requestComp opts
+  COMPREPLY=()
+  if declare -F _init_completion >/dev/null 2>&1; then
+    _init_completion -n "=:" || return
+  else
+    cur="${COMP_WORDS[COMP_CWORD]}"
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+  fi
+  words=("${words[@]:0:$cword}")
+  if [[ "$cur" == "-"* ]]; then
+    requestComp="${words[*]} ${cur} --generate-bash-completion"
+  else
+    requestComp="${words[*]} --generate-bash-completion"
+  fi
+  opts=$(eval "${requestComp}" 2>/dev/null)
+  COMPREPLY=($(compgen -W "${opts}" -- "${cur}"))
+  return 0
+}
+complete -o bashdefault -o default -o nospace -F _PROG_bash_autocomplete PROG
+`
+
+// zshCompletion is urfave/cli v2's autocomplete/zsh_autocomplete as an
+// autoloadable _PROG function (vendor-completions); sourcing it also works.
+const zshCompletion = `#compdef PROG
+
+_PROG() {
+  local -a opts
+  local cur
+  cur=${words[-1]}
+  if [[ "$cur" == "-"* ]]; then
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} ${cur} --generate-bash-completion)}")
+  else
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion)}")
+  fi
+  if [[ "${opts[1]}" != "" ]]; then
+    _describe 'values' opts
+  else
+    _files
+  fi
+}
+
+if [[ "${funcstack[1]}" == "_PROG" ]]; then
+  _PROG "$@"
+else
+  compdef _PROG PROG
+fi
+`

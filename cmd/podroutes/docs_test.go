@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(append([]string{"podroutes"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestManPage(t *testing.T) {
+	code, page, stderr := runCapture(t, "man")
+	if code != exitOK {
+		t.Fatalf("podroutes man: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		`.TH podroutes 8`, ".SH NAME", ".SH COMMANDS", ".SH FILES",
+		".SH EXIT STATUS", "/etc/podroutes/routes.yaml", ".SH SEE ALSO",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("man page lacks %q", want)
+		}
+	}
+	for _, hidden := range []string{"completion", ".SH man"} {
+		if strings.Contains(page, hidden) {
+			t.Errorf("man page documents hidden command %q", hidden)
+		}
+	}
+	if _, err := exec.LookPath("groff"); err == nil {
+		cmd := exec.Command("groff", "-man", "-Tutf8", "-ww", "-z")
+		cmd.Stdin = strings.NewReader(page)
+		if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("groff -ww: %v\n%s", err, out)
+		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh"} {
+		t.Run(shell, func(t *testing.T) {
+			code, script, stderr := runCapture(t, "completion", shell)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if strings.Contains(script, "PROG") || !strings.Contains(script, "_podroutes") {
+				t.Errorf("program name not filled in:\n%s", script)
+			}
+			if _, err := exec.LookPath(shell); err != nil {
+				t.Skipf("%s not installed, syntax not checked", shell)
+			}
+			cmd := exec.Command(shell, "-n")
+			cmd.Stdin = strings.NewReader(script)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s -n: %v\n%s", shell, err, out)
+			}
+		})
+	}
+}
+
+func TestCompletionUnknownShell(t *testing.T) {
+	code, _, stderr := runCapture(t, "completion", "fish")
+	if code != exitInput || !strings.Contains(stderr, `unknown shell "fish"`) {
+		t.Errorf("completion fish: exit %d, stderr %q; want exit %d naming the shell", code, stderr, exitInput)
+	}
+}
+
+// The completion scripts ask the program itself; hidden commands stay out.
+func TestCompletionCandidates(t *testing.T) {
+	code, out, stderr := runCapture(t, "--generate-bash-completion")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	words := strings.Fields(out)
+	if !slices.Contains(words, "gen") {
+		t.Errorf("candidates %q lack gen", words)
+	}
+	for _, hidden := range []string{"man", "completion"} {
+		if slices.Contains(words, hidden) {
+			t.Errorf("candidates %q offer hidden command %s", words, hidden)
+		}
+	}
+}

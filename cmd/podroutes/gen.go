@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/gen/plan"
+)
+
+// inventoryOptions are the flags gen and validate share.
+type inventoryOptions struct {
+	path   string
+	format string
+}
+
+func (o *inventoryOptions) flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Required: true, Destination: &o.path,
+			Usage: "inventory `FILE`: machines.txt, YAML inventory or `kubectl get nodes -o json` output (- for stdin)"},
+		&cli.StringFlag{Name: "inventory-format", Value: string(inventory.FormatAuto), Destination: &o.format,
+			Usage: "inventory format: auto (by content), machines, yaml or kubectl"},
+	}
+}
+
+// load reads and validates the inventory. Every problem is bad input.
+func (o *inventoryOptions) load(stdin io.Reader) (inventory.Inventory, error) {
+	format, err := inventory.ParseFormat(o.format)
+	if err != nil {
+		return inventory.Inventory{}, inputError(err)
+	}
+	var data []byte
+	if o.path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(o.path)
+	}
+	if err != nil {
+		return inventory.Inventory{}, inputError(fmt.Errorf("reading inventory: %w", err))
+	}
+	inv, err := inventory.Parse(o.path, data, format)
+	if err != nil {
+		return inventory.Inventory{}, inputError(err)
+	}
+	return inv, nil
+}
+
+type genOptions struct {
+	inventoryOptions
+	out         string
+	nodes       cli.StringSlice
+	format      string
+	networkFile string
+}
+
+func genCommand() *cli.Command {
+	var o genOptions
+	return &cli.Command{
+		Name:  "gen",
+		Usage: "plan every host's routes from an inventory and write one tree per host",
+		Description: "With --out DIR, writes DIR/<host>/etc/podroutes/routes.yaml and\n" +
+			"DIR/<host>/etc/systemd/network/<file>.network.d/50-podroutes.conf, all or nothing,\n" +
+			"replacing only the trees of the hosts written. Without --out, prints the same files.\n" +
+			"--format ip prints the lab's `ip route replace` commands instead.",
+		Flags: append(o.inventoryOptions.flags(),
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Destination: &o.out,
+				Usage: "write the trees under `DIR` (default: print them)"},
+			&cli.StringSliceFlag{Name: "node", Aliases: []string{"n"}, Destination: &o.nodes,
+				Usage: "only this host (repeatable)"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "tree", Destination: &o.format,
+				Usage: "output: tree (routes.yaml and networkd drop-in) or ip (`ip route replace` commands)"},
+			&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
+				Usage: "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"},
+		),
+		Action: func(c *cli.Context) error { return runGen(c.App.Reader, c.App.Writer, o) },
+	}
+}
+
+func runGen(stdin io.Reader, stdout io.Writer, o genOptions) error {
+	if o.format != "tree" && o.format != "ip" {
+		return inputError(fmt.Errorf("unknown --format %q: want tree or ip", o.format))
+	}
+	if o.format == "ip" && o.out != "" {
+		return inputError(fmt.Errorf("--format ip prints commands and cannot be used with --out"))
+	}
+	if !strings.HasSuffix(o.networkFile, ".network") || strings.ContainsRune(o.networkFile, '/') {
+		return inputError(fmt.Errorf("--network-file %q: want a file name ending in .network", o.networkFile))
+	}
+	inv, err := o.load(stdin)
+	if err != nil {
+		return err
+	}
+	var only []string
+	if len(o.nodes.Value()) > 0 {
+		only = o.nodes.Value()
+	}
+	nodes, err := plan.Make(inv, plan.Options{Only: only, NetworkFile: o.networkFile})
+	if err != nil {
+		return inputError(err)
+	}
+	switch {
+	case o.format == "ip":
+		err = gen.PrintIP(stdout, nodes)
+	case o.out == "":
+		err = gen.PrintTrees(stdout, nodes, o.path)
+	default:
+		err = gen.WriteTrees(o.out, nodes, o.path)
+	}
+	if err != nil {
+		return failure(fmt.Errorf("podroutes gen: %w", err))
+	}
+	return nil
+}
+
+func validateCommand() *cli.Command {
+	var o inventoryOptions
+	return &cli.Command{
+		Name:  "validate",
+		Usage: "check an inventory and report every problem as FILE:LINE: message",
+		Flags: o.flags(),
+		Action: func(c *cli.Context) error {
+			_, err := o.load(c.App.Reader)
+			return err
+		},
+	}
+}

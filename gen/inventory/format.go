@@ -1,0 +1,117 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/podroutes/podroutes/gen/diag"
+)
+
+// Format names an inventory file format.
+type Format string
+
+// The inventory formats. The zero Format means FormatAuto.
+const (
+	// FormatAuto detects the format from the content: `{` starts kubectl
+	// JSON; a first significant line `hosts:`, `defaults:` or `---` starts
+	// YAML; anything else is machines.txt.
+	FormatAuto Format = "auto"
+	// FormatMachines is the lab's machines.txt: `IP FQDN HOSTNAME [POD_SUBNET]`.
+	FormatMachines Format = "machines"
+	// FormatYAML is podroutes' YAML inventory (defaults: and hosts:).
+	FormatYAML Format = "yaml"
+	// FormatKubectl is the JSON of `kubectl get nodes -o json`.
+	FormatKubectl Format = "kubectl"
+)
+
+// ParseFormat returns the Format named s ("" means FormatAuto).
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case "":
+		return FormatAuto, nil
+	case FormatAuto, FormatMachines, FormatYAML, FormatKubectl:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown inventory format %q: want auto, machines, yaml or kubectl", s)
+}
+
+// Parse reads the inventory in data, whose file name is name, in the given
+// format. It returns a fully validated Inventory, or a zero Inventory and a
+// *diag.Error listing every problem found as `NAME:LINE: message`.
+func Parse(name string, data []byte, format Format) (Inventory, error) {
+	l := &diag.List{File: name}
+	text, ok := checkText(l, data)
+	if !ok {
+		return Inventory{}, l.Err()
+	}
+	if format == FormatAuto || format == "" {
+		format = detect(text)
+	}
+	var hl hostList
+	switch format {
+	case FormatMachines:
+		hl = parseMachines(l, text)
+	case FormatYAML:
+		hl = parseYAML(l, text)
+	case FormatKubectl:
+		hl = parseKubectl(l, text)
+	default:
+		l.Addf(0, "unknown inventory format %q", format)
+		return Inventory{}, l.Err()
+	}
+	validate(l, hl.hosts, hl.partial)
+	if err := l.Err(); err != nil {
+		return Inventory{}, err
+	}
+	return Inventory{Source: name, Hosts: hl.hosts}, nil
+}
+
+// checkText strips a UTF-8 byte order mark and refuses binary (NUL bytes)
+// and non-UTF-8 input, reporting the first bad line.
+func checkText(l *diag.List, data []byte) (string, bool) {
+	text := strings.TrimPrefix(string(data), "\uFEFF")
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		l.Addf(lineAt(text, i), "binary input: NUL byte")
+		return "", false
+	}
+	if !utf8.ValidString(text) {
+		i := 0
+		for i < len(text) {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		l.Addf(lineAt(text, i), "invalid UTF-8")
+		return "", false
+	}
+	return text, true
+}
+
+// detect guesses the format of text (see FormatAuto).
+func detect(text string) Format {
+	if strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
+		return FormatKubectl
+	}
+	for line := range strings.Lines(text) {
+		t := strings.TrimSpace(line)
+		if t == "" || t[0] == '#' {
+			continue
+		}
+		for _, p := range []string{"hosts:", "defaults:", "---", "%YAML"} {
+			if strings.HasPrefix(t, p) {
+				return FormatYAML
+			}
+		}
+		break
+	}
+	return FormatMachines
+}
+
+// lineAt returns the 1-based line of byte offset off in text.
+func lineAt(text string, off int) int {
+	off = min(max(off, 0), len(text))
+	return 1 + strings.Count(text[:off], "\n")
+}

@@ -1,0 +1,132 @@
+// Package plan decides which routes each host needs: a route to every other
+// host's subnets via that host's address of the same family. Hosts without
+// subnets (the lab's server) receive routes but no one routes to them, and no
+// host gets a route to its own subnets. The result is deterministic.
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/podroutes/podroutes/apply/config"
+	"github.com/podroutes/podroutes/gen/inventory"
+)
+
+// Node is one host's share of the plan: the config `podroutes apply` reads on
+// that host, and the networkd .network file its drop-in extends.
+type Node struct {
+	Config      config.Config
+	NetworkFile string
+}
+
+// Options tune the plan.
+type Options struct {
+	// Only limits the plan to these hosts (nil = every host), in inventory
+	// order. Names that are not in the inventory are an error.
+	Only []string
+	// NetworkFile is used for hosts whose inventory entry names none.
+	NetworkFile string
+}
+
+// target is a subnet and the host that routes it.
+type target struct {
+	dst  netip.Prefix
+	gw   netip.Addr
+	peer int // index into the inventory's hosts
+}
+
+// Make plans the routes of the selected hosts. The work is linear in the
+// number of routes produced, after one O(n log n) sort of all subnets.
+func Make(inv inventory.Inventory, opts Options) ([]Node, error) {
+	selected, err := selectHosts(inv, opts.Only)
+	if err != nil {
+		return nil, err
+	}
+	targets := allTargets(inv.Hosts)
+	nodes := make([]Node, 0, len(selected))
+	for _, i := range selected {
+		nodes = append(nodes, planHost(inv.Hosts, i, targets, opts.NetworkFile))
+	}
+	return nodes, nil
+}
+
+func selectHosts(inv inventory.Inventory, only []string) ([]int, error) {
+	if only == nil {
+		idx := make([]int, len(inv.Hosts))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	want := make(map[string]bool, len(only))
+	for _, n := range only {
+		want[n] = true
+	}
+	var idx []int
+	for i, h := range inv.Hosts {
+		if want[h.Name] {
+			idx = append(idx, i)
+			delete(want, h.Name)
+		}
+	}
+	if len(want) > 0 {
+		missing := make([]string, 0, len(want))
+		for n := range want {
+			missing = append(missing, fmt.Sprintf("%q", n))
+		}
+		slices.Sort(missing)
+		return nil, fmt.Errorf("%s: no host named %s", inv.Source, strings.Join(missing, ", "))
+	}
+	return idx, nil
+}
+
+// allTargets lists every routable subnet with its gateway, sorted by
+// destination. A subnet whose host has no address of its family is skipped
+// (the inventory refuses such hosts, so this is only defensive).
+func allTargets(hosts []inventory.Host) []target {
+	var ts []target
+	for i, h := range hosts {
+		for _, s := range h.Subnets {
+			gw, ok := h.Addr(s.Addr().Is6())
+			if !ok {
+				continue
+			}
+			ts = append(ts, target{dst: s, gw: gw, peer: i})
+		}
+	}
+	slices.SortFunc(ts, func(a, b target) int { return ComparePrefix(a.dst, b.dst) })
+	return ts
+}
+
+func planHost(hosts []inventory.Host, self int, targets []target, defaultFile string) Node {
+	h := hosts[self]
+	c := config.Config{
+		Node:   h.Name,
+		Metric: cmp.Or(h.Metric, config.DefaultMetric),
+		Device: h.Uplink,
+		Routes: make([]config.Route, 0, len(targets)),
+	}
+	for _, t := range targets {
+		if t.peer == self {
+			continue
+		}
+		// A host can only reach a gateway of a family it has an address of.
+		if _, ok := h.Addr(t.gw.Is6()); !ok {
+			continue
+		}
+		c.Routes = append(c.Routes, config.Route{Destination: t.dst, Gateway: t.gw, Peer: hosts[t.peer].Name})
+	}
+	return Node{Config: c, NetworkFile: cmp.Or(h.NetworkFile, defaultFile)}
+}
+
+// ComparePrefix orders prefixes IPv4 before IPv6, then by address, then by
+// length: the order of every route list podroutes writes or prints.
+func ComparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Bits(), b.Bits())
+}

@@ -1,0 +1,115 @@
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/podroutes/podroutes/gen/inventory"
+)
+
+func host(name, addrs, subnets string) inventory.Host {
+	h := inventory.Host{Name: name}
+	for _, a := range strings.Fields(addrs) {
+		h.Addrs = append(h.Addrs, netip.MustParseAddr(a))
+	}
+	for _, s := range strings.Fields(subnets) {
+		h.Subnets = append(h.Subnets, netip.MustParsePrefix(s))
+	}
+	return h
+}
+
+// show prints a plan one route a line: "host: dst via gw (peer)".
+func show(nodes []Node) string {
+	var b strings.Builder
+	for _, n := range nodes {
+		fmt.Fprintf(&b, "%s metric %d file %s\n", n.Config.Node, n.Config.Metric, n.NetworkFile)
+		for _, r := range n.Config.Routes {
+			fmt.Fprintf(&b, "  %s via %s (%s)\n", r.Destination, r.Gateway, r.Peer)
+		}
+	}
+	return b.String()
+}
+
+func TestMake(t *testing.T) {
+	inv := inventory.Inventory{Source: "m.txt", Hosts: []inventory.Host{
+		host("server", "10.0.0.1 fd00::1", ""),
+		host("b", "10.0.0.3", "10.2.0.0/24"),
+		host("a", "10.0.0.2 fd00::2", "10.1.0.0/24 fd01::/64 10.1.1.0/24"),
+		host("v6", "fd00::4", "fd04::/64"),
+	}}
+	inv.Hosts[1].Metric = 7
+	inv.Hosts[1].NetworkFile = "20-b.network"
+	nodes, err := Make(inv, Options{NetworkFile: "10-x.network"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `server metric 100 file 10-x.network
+  10.1.0.0/24 via 10.0.0.2 (a)
+  10.1.1.0/24 via 10.0.0.2 (a)
+  10.2.0.0/24 via 10.0.0.3 (b)
+  fd01::/64 via fd00::2 (a)
+  fd04::/64 via fd00::4 (v6)
+b metric 7 file 20-b.network
+  10.1.0.0/24 via 10.0.0.2 (a)
+  10.1.1.0/24 via 10.0.0.2 (a)
+a metric 100 file 10-x.network
+  10.2.0.0/24 via 10.0.0.3 (b)
+  fd04::/64 via fd00::4 (v6)
+v6 metric 100 file 10-x.network
+  fd01::/64 via fd00::2 (a)
+`
+	if got := show(nodes); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestOnly(t *testing.T) {
+	inv := inventory.Inventory{Source: "m.txt", Hosts: []inventory.Host{
+		host("node-1", "10.0.0.1", "10.1.0.0/24"),
+		host("node-10", "10.0.0.10", "10.10.0.0/24"),
+	}}
+	nodes, err := Make(inv, Options{Only: []string{"node-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes) != 1 || nodes[0].Config.Node != "node-1" {
+		t.Fatalf("--node node-1 selected %s", show(nodes))
+	}
+	_, err = Make(inv, Options{Only: []string{"node-2", "node-1", "zz"}})
+	if err == nil || err.Error() != `m.txt: no host named "node-2", "zz"` {
+		t.Errorf("unknown hosts: got %v", err)
+	}
+}
+
+// bigInventory is n hosts, each with a /24 pod subnet.
+func bigInventory(n int) inventory.Inventory {
+	inv := inventory.Inventory{Source: "big.txt", Hosts: make([]inventory.Host, n)}
+	for i := range inv.Hosts {
+		inv.Hosts[i] = inventory.Host{
+			Name:    fmt.Sprintf("node-%d", i),
+			Addrs:   []netip.Addr{netip.AddrFrom4([4]byte{10, 240, byte(i >> 8), byte(i)})},
+			Subnets: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(100 + i>>8), byte(i), 0}), 24)},
+		}
+	}
+	return inv
+}
+
+func BenchmarkPlanAll1000(b *testing.B) {
+	inv := bigInventory(1000)
+	for b.Loop() {
+		if _, err := Make(inv, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlanOne5000(b *testing.B) {
+	inv := bigInventory(5000)
+	for b.Loop() {
+		if _, err := Make(inv, Options{Only: []string{"node-4999"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
