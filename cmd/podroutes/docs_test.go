@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -73,6 +74,10 @@ func TestCompletionUnknownShell(t *testing.T) {
 
 // The completion scripts ask the program itself; hidden commands stay out.
 func TestCompletionCandidates(t *testing.T) {
+	// urfave/cli v2 reads the words to complete from os.Args, not Run's args.
+	saved := os.Args
+	t.Cleanup(func() { os.Args = saved })
+	os.Args = []string{"podroutes", "--generate-bash-completion"}
 	code, out, stderr := runCapture(t, "--generate-bash-completion")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -99,8 +99,9 @@ type hostList struct {
 }
 
 // add parses the address and subnet fields of h, reporting each problem at
-// its field's line, and appends h. It returns h's index.
-func (hl *hostList) add(l *diag.List, h Host, addrs, subnets []field) int {
+// its field's line, and appends h. Like addresses, pod subnets are at most one
+// per family; extra subnets are not limited. It returns h's index.
+func (hl *hostList) add(l *diag.List, h Host, addrs, pods, extra []field) int {
 	complete := true
 	for _, f := range addrs {
 		a, msg := ParseAddr(f.text)
@@ -117,8 +118,15 @@ func (hl *hostList) add(l *diag.List, h Host, addrs, subnets []field) int {
 		h.Addrs = append(h.Addrs, a)
 	}
 	slices.SortStableFunc(h.Addrs, func(a, b netip.Addr) int { return compareBool(a.Is6(), b.Is6()) })
-	for _, f := range subnets {
+	var pod [2]netip.Prefix
+	for i, f := range slices.Concat(pods, extra) {
 		p, msg := ParsePrefix(f.text)
+		if is6 := b2i(p.Addr().Is6()); msg == "" && i < len(pods) {
+			if pod[is6].IsValid() {
+				msg = fmt.Sprintf("two %s pod subnets, %s and %s: want at most one per family", family(is6 == 1), pod[is6], p)
+			}
+			pod[is6] = p
+		}
 		if msg != "" {
 			l.Addf(f.line, "%s", msg)
 			complete = false

@@ -157,7 +157,7 @@ func (r *kubeReader) node(n kubeNode, line int) {
 	for _, c := range cidrs {
 		subnets = append(subnets, field{c, line})
 	}
-	i := r.hl.add(r.l, h, addrs, subnets)
+	i := r.hl.add(r.l, h, addrs, subnets, nil)
 	if len(addrs) == 0 {
 		r.l.Addf(line, "node %q has no InternalIP address", h.Name)
 		r.hl.partial[i] = true

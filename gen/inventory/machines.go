@@ -34,7 +34,7 @@ func parseMachines(l *diag.List, text string) hostList {
 		if len(f) == 4 {
 			subnets = splitField(f[3], n)
 		}
-		hl.add(l, Host{Name: f[2], FQDN: f[1], Line: n}, splitField(f[0], n), subnets)
+		hl.add(l, Host{Name: f[2], FQDN: f[1], Line: n}, splitField(f[0], n), subnets, nil)
 	}
 	return hl
 }

@@ -93,7 +93,7 @@ func (w yamlWalker) host(hl *hostList, item *yaml.Node, defaults settings) {
 	h.Uplink = cmp.Or(own.uplink, defaults.uplink)
 	h.NetworkFile = cmp.Or(own.networkFile, defaults.networkFile)
 	h.Metric = cmp.Or(own.metric, defaults.metric)
-	hl.add(w.l, h, addrs, append(subnets, extra...))
+	hl.add(w.l, h, addrs, subnets, extra)
 }
 
 // setting parses one of settingKeys into s, dropping invalid values

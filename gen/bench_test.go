@@ -1,0 +1,78 @@
+package gen
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/gen/plan"
+)
+
+// machinesTxt generates an n-host machines.txt: a server and n-1 nodes with
+// a /24 pod subnet each.
+func machinesTxt(n int) []byte {
+	var b strings.Builder
+	b.WriteString("10.239.0.1 server.example server\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "10.240.%d.%d node-%d.example node-%d 10.%d.%d.0/24\n",
+			i>>8, i&255, i, i, 100+i>>8, i&255)
+	}
+	return []byte(b.String())
+}
+
+func planAll(b *testing.B, data []byte, only []string) []plan.Node {
+	inv, err := inventory.Parse("machines.txt", data, inventory.FormatMachines)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nodes, err := plan.Make(inv, plan.Options{Only: only, NetworkFile: DefaultNetworkFile})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return nodes
+}
+
+// BenchmarkGenPlan1000 parses and plans a 1000-host inventory (999,000
+// routes): the part of gen that is not writing files.
+func BenchmarkGenPlan1000(b *testing.B) {
+	data := machinesTxt(1000)
+	for b.Loop() {
+		planAll(b, data, nil)
+	}
+}
+
+// BenchmarkGenRender1000 renders every file of a 1000-host plan to
+// io.Discard: the cost of formatting, without the file system.
+func BenchmarkGenRender1000(b *testing.B) {
+	nodes := planAll(b, machinesTxt(1000), nil)
+	for b.Loop() {
+		if err := PrintTrees(io.Discard, nodes, "machines.txt"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenWrite1000 is the whole of `podroutes gen --out` on a 1000-host
+// inventory: parse, plan, render and write 2000 files, all or nothing.
+func BenchmarkGenWrite1000(b *testing.B) {
+	data := machinesTxt(1000)
+	dir := b.TempDir()
+	for b.Loop() {
+		if err := WriteTrees(dir, planAll(b, data, nil), "machines.txt"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenNode5000 is `podroutes gen --node` on a 5000-host inventory:
+// parse and validate everything, plan one host.
+func BenchmarkGenNode5000(b *testing.B) {
+	data := machinesTxt(5000)
+	for b.Loop() {
+		if err := PrintIP(io.Discard, planAll(b, data, []string{"node-4999"})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
