@@ -73,7 +73,7 @@ func genCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "node", Aliases: []string{"n"}, Destination: &o.nodes,
 				Usage: "only this host (repeatable)"},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "tree", Destination: &o.format,
-				Usage: "output: tree (routes.yaml and networkd drop-in) or ip (`ip route replace` commands)"},
+				Usage: "output: tree (routes.yaml and networkd drop-in) or ip (ip route replace commands)"},
 			&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
 				Usage: "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"},
 		),

@@ -56,6 +56,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// Only main exits: errors come back from Run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands:       commands(),
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return inputError(fmt.Errorf("unknown command %q; run 'podroutes --help'", c.Args().First()))
+			}
+			return cli.ShowAppHelp(c)
+		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return inputError(err)
 		},

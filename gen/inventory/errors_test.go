@@ -70,7 +70,7 @@ func TestMachinesProblems(t *testing.T) {
 		{"duplicate hostname", "# lab\n" + node0 + "10.240.0.21 x.local NODE-0 10.200.1.0/24\n", 3, `duplicate hostname "NODE-0" (first defined on line 2)`},
 		{"duplicate address", server + "\n10.240.0.10 x.local x\n", 3, `duplicate address 10.240.0.10 (also "server" on line 1)`},
 		{"duplicate subnet", node0 + "10.240.0.21 x.local x 10.200.0.0/24\n", 2, `duplicate subnet 10.200.0.0/24 (also "node-0" on line 1)`},
-		{"overlapping subnets", node0 + "10.240.0.21 x.local x 10.200.0.0/16\n", 2, `subnet 10.200.0.0/24 overlaps 10.200.0.0/16 of "node-0" (line 1)`},
+		{"overlapping subnets", node0 + "10.240.0.21 x.local x 10.200.0.0/16\n", 2, `subnet 10.200.0.0/16 overlaps 10.200.0.0/24 of "node-0" (line 1)`},
 		{"overlapping subnets v6", "fd00::20 a.local a fd00:10:200::/56\nfd00::21 b.local b fd00:10:200:1::/64\n", 2, `subnet fd00:10:200:1::/64 overlaps fd00:10:200::/56 of "a" (line 1)`},
 		{"own address in subnet", "10.240.0.20 n.local n 10.240.0.0/24\n", 1, "subnet 10.240.0.0/24 contains the host's own address 10.240.0.20"},
 		{"other address in subnet", server + "10.240.0.20 n.local n 10.240.0.0/16\n", 2, `subnet 10.240.0.0/16 contains the address 10.240.0.10 of "server" (line 1)`},
