@@ -1,0 +1,105 @@
+// Package lock serializes the podroutes processes that change routes (the
+// boot unit, watch and an admin's apply or remove) with an flock(2) on a file
+// under /run. A second process waits a bounded time and can say who holds
+// the lock.
+package lock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultPath is the lock podroutes takes. podroutes.service creates
+// /run/podroutes with RuntimeDirectory=; a manual run creates it as needed.
+const DefaultPath = "/run/podroutes/lock"
+
+// poll is how often a waiter retries. flock(2) has no timeout of its own.
+const poll = 20 * time.Millisecond
+
+// Lock is a held lock; Release frees it (so does the process exiting).
+type Lock struct {
+	f *os.File
+}
+
+// ErrTimeout is returned (wrapped) when the lock stays held for the whole wait.
+var ErrTimeout = errors.New("timed out waiting for the lock")
+
+// Acquire takes the lock at path, waiting at most wait. If it is held when
+// Acquire starts, waiting is called once with a description of the holder
+// (e.g. "pid 1234") so the caller can say why it waits.
+func Acquire(ctx context.Context, path string, wait time.Duration, waiting func(holder string)) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating lock directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock: %w", err)
+	}
+	deadline := time.Now().Add(wait)
+	told := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if !told && waiting != nil {
+			waiting(Holder(path))
+			told = true
+		}
+		if !time.Now().Before(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%s is held by %s after waiting %s: %w", path, Holder(path), wait, ErrTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for %s: %w", path, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+	// Record the holder for whoever waits next; the lock is the flock, not
+	// the content, so a failure here only costs the description.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &Lock{f: f}, nil
+}
+
+// Release frees the lock.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close() // closing the last descriptor releases the flock
+	l.f = nil
+	return err
+}
+
+// Holder describes the process that last took the lock at path, as
+// "pid N (COMMAND)", or "another process" when it cannot tell.
+func Holder(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "another process"
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return "another process"
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return fmt.Sprintf("pid %d", pid)
+	}
+	return fmt.Sprintf("pid %d (%s)", pid, strings.TrimSpace(string(comm)))
+}
