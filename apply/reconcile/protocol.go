@@ -1,12 +1,16 @@
 package reconcile
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/podroutes/podroutes/apply/config"
+)
 
 // Protocol is a route's rtnetlink protocol (rtm_protocol): who installed it.
 type Protocol uint8
 
-// Owner is the protocol of podroutes' own routes (config.Protocol).
-const Owner Protocol = 157
+// Owner is the protocol of podroutes' own routes.
+const Owner = Protocol(config.Protocol)
 
 // protocolNames are iproute2's rt_protos, plus podroutes.
 var protocolNames = map[Protocol]string{
@@ -23,4 +27,15 @@ func (p Protocol) String() string {
 		return n
 	}
 	return strconv.Itoa(int(p))
+}
+
+// ParseProtocol is the inverse of String.
+func ParseProtocol(s string) (Protocol, bool) {
+	for p, n := range protocolNames {
+		if n == s {
+			return p, true
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 8)
+	return Protocol(n), err == nil
 }

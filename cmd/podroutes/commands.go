@@ -7,6 +7,9 @@ func commands() []*cli.Command {
 	return []*cli.Command{
 		genCommand(),
 		validateCommand(),
+		applyCommand(),
+		checkCommand(),
+		removeCommand(),
 		manCommand(),
 		completionCommand(),
 	}

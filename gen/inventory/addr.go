@@ -24,10 +24,10 @@ func splitField(s string, line int) []field {
 	return fs
 }
 
-// ParseAddr parses a host address as an inventory accepts it: IPv4 or IPv6,
+// parseAddr parses a host address as an inventory accepts it: IPv4 or IPv6,
 // without zone, not IPv4-mapped, not unspecified, loopback or multicast. On
 // failure it returns the problem as a message quoting s.
-func ParseAddr(s string) (netip.Addr, string) {
+func parseAddr(s string) (netip.Addr, string) {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		if strings.Contains(s, "/") {
@@ -53,10 +53,10 @@ func addrProblem(a netip.Addr) string {
 	return ""
 }
 
-// ParsePrefix parses a subnet as an inventory accepts it: an IPv4 or IPv6
+// parsePrefix parses a subnet as an inventory accepts it: an IPv4 or IPv6
 // network without host bits, not IPv4-mapped, not /0. On failure it returns
 // the problem as a message quoting s.
-func ParsePrefix(s string) (netip.Prefix, string) {
+func parsePrefix(s string) (netip.Prefix, string) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
 		if !strings.Contains(s, "/") {
@@ -104,7 +104,7 @@ type hostList struct {
 func (hl *hostList) add(l *diag.List, h Host, addrs, pods, extra []field) int {
 	complete := true
 	for _, f := range addrs {
-		a, msg := ParseAddr(f.text)
+		a, msg := parseAddr(f.text)
 		if msg == "" {
 			if old, ok := h.Addr(a.Is6()); ok {
 				msg = fmt.Sprintf("two %s addresses, %s and %s: want at most one per family", family(a.Is6()), old, a)
@@ -120,7 +120,7 @@ func (hl *hostList) add(l *diag.List, h Host, addrs, pods, extra []field) int {
 	slices.SortStableFunc(h.Addrs, func(a, b netip.Addr) int { return compareBool(a.Is6(), b.Is6()) })
 	var pod [2]netip.Prefix
 	for i, f := range slices.Concat(pods, extra) {
-		p, msg := ParsePrefix(f.text)
+		p, msg := parsePrefix(f.text)
 		if is6 := b2i(p.Addr().Is6()); msg == "" && i < len(pods) {
 			if pod[is6].IsValid() {
 				msg = fmt.Sprintf("two %s pod subnets, %s and %s: want at most one per family", family(is6 == 1), pod[is6], p)

@@ -37,8 +37,15 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // Parse reads the inventory in data, whose file name is name, in the given
-// format. It returns a fully validated Inventory, or a zero Inventory and a
-// *diag.Error listing every problem found as `NAME:LINE: message`.
+// format (FormatAuto detects it). It returns either
+//   - a validated Inventory and nil: at least one host, in file order; unique
+//     hostnames and addresses; at most one address per family; subnets that
+//     are masked, not /0, of a family the host has an address of, that
+//     overlap no other subnet and contain no host's address; or
+//   - a zero Inventory and a *diag.Error listing every problem found, each as
+//     `NAME:LINE: message` (line 0 for the whole file).
+//
+// Parse never panics, whatever data holds.
 func Parse(name string, data []byte, format Format) (Inventory, error) {
 	l := &diag.List{File: name}
 	text, ok := checkText(l, data)

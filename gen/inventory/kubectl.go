@@ -179,17 +179,16 @@ func (r *kubeReader) typeError(err error, line int, name string) error {
 	return nil
 }
 
-// jsonError reports a decoding error at its line.
+// jsonError reports a decoding error at its line. A Decoder's syntax
+// errors count offsets from the start of the value it was decoding, so the
+// whole text is scanned again to place them.
 func (r *kubeReader) jsonError(err error) {
 	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		r.l.Addf(r.lineAt(int(se.Offset)), "malformed JSON: %s", se)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		r.l.Addf(r.lineAt(len(r.text)), "malformed JSON: unexpected end of input")
-	default:
-		r.l.Addf(r.lineAt(int(r.dec.InputOffset())), "malformed JSON: %v", err)
+	if errors.As(json.Unmarshal([]byte(r.text), new(json.RawMessage)), &se) {
+		r.l.Addf(r.lineAt(int(se.Offset)-1), "malformed JSON: %s", se)
+		return
 	}
+	r.l.Addf(r.lineAt(int(r.dec.InputOffset())), "malformed JSON: %v", err)
 }
 
 // lineAt returns the line of offset off, counting incrementally since

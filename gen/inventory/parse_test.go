@@ -84,15 +84,15 @@ func TestMachinesLayouts(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	for in, want := range map[string]Format{
-		"10.240.0.10 a a\n":                   FormatMachines,
-		"# hosts:\n10.240.0.10 a a\n":         FormatMachines,
-		"":                                    FormatMachines,
+		"10.240.0.10 a a\n":                    FormatMachines,
+		"# hosts:\n10.240.0.10 a a\n":          FormatMachines,
+		"":                                     FormatMachines,
 		"\uFEFF \n{\"kind\": \"List\"}":        FormatKubectl,
-		"\n\t{}":                              FormatKubectl,
+		"\n\t{}":                               FormatKubectl,
 		"# inventory\n\nhosts:\n  - name: a\n": FormatYAML,
-		"defaults: {metric: 5}\n":             FormatYAML,
-		"---\nhosts: []\n":                    FormatYAML,
-		"  hosts:\n":                          FormatYAML,
+		"defaults: {metric: 5}\n":              FormatYAML,
+		"---\nhosts: []\n":                     FormatYAML,
+		"  hosts:\n":                           FormatYAML,
 	} {
 		text, _ := checkText(nil, []byte(in))
 		if got := detect(text); got != want {

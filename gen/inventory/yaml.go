@@ -35,6 +35,9 @@ var (
 // Host settings override defaults. Every problem is reported at its line.
 func parseYAML(l *diag.List, text string) hostList {
 	w := yamlWalker{l}
+	if !w.lineBreaks(text) {
+		return hostList{}
+	}
 	root, ok := w.decode(text)
 	if !ok || root == nil {
 		return hostList{}

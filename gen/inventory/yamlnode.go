@@ -42,10 +42,22 @@ func (w yamlWalker) decode(text string) (root *yaml.Node, ok bool) {
 		w.yamlError(text, err)
 		return nil, false
 	}
-	if len(doc.Content) == 0 {
-		return nil, true
+	if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+		return nil, true // an empty document
 	}
 	return doc.Content[0], true
+}
+
+// lineBreaks refuses the line breaks YAML knows besides \n and \r\n (a lone
+// \r, NEL, LS and PS), which would make its line numbers differ from ours.
+func (w yamlWalker) lineBreaks(text string) bool {
+	for i, r := range text {
+		if r == '\r' && !strings.HasPrefix(text[i:], "\r\n") || r == '\u0085' || r == '\u2028' || r == '\u2029' {
+			w.l.Addf(lineAt(text, i), "line break %U not allowed in YAML: end lines with \\n or \\r\\n", r)
+			return false
+		}
+	}
+	return true
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -55,8 +67,15 @@ func (w yamlWalker) yamlError(text string, err error) {
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
-		line = min(line, strings.Count(text, "\n")+1)
 		msg = m[2]
+		// yaml.v3 counts the lines of parser (not scanner) errors from 0.
+		for _, p := range []string{"did not find expected", "found incompatible", "found undefined", "found duplicate %"} {
+			if strings.HasPrefix(msg, p) {
+				line++
+				break
+			}
+		}
+		line = min(line, strings.Count(text, "\n")+1)
 	}
 	w.l.Addf(line, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 }

@@ -1,0 +1,97 @@
+// Package kernel is podroutes' rtnetlink side: the main routing table as a
+// reconcile.Kernel, and the links and addresses as a gateway.Source, all
+// through one netlink handle.
+package kernel
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// Kernel is one network namespace's routes, links and addresses. It is not
+// safe for concurrent use.
+type Kernel struct {
+	h  *netlink.Handle
+	ns netns.NsHandle // for subscriptions; netns.None() is the current one
+	// index and name map links both ways, as of the last dump.
+	index map[string]int
+	name  map[int]string
+}
+
+// Open returns the current network namespace's Kernel.
+func Open() (*Kernel, error) {
+	return open(netns.None())
+}
+
+// OpenAt returns the Kernel of the namespace ns (tests). ns stays the
+// caller's to close, after Close.
+func OpenAt(ns netns.NsHandle) (*Kernel, error) {
+	return open(ns)
+}
+
+func open(ns netns.NsHandle) (*Kernel, error) {
+	h, err := netlink.NewHandleAt(ns, netlink.FAMILY_ALL)
+	if err != nil {
+		return nil, fmt.Errorf("opening rtnetlink: %w", err)
+	}
+	return &Kernel{h: h, ns: ns}, nil
+}
+
+// Close releases the netlink socket.
+func (k *Kernel) Close() { k.h.Close() }
+
+// dumpAttempts bounds the retries of a dump the kernel interrupted because
+// the table changed under it.
+const dumpAttempts = 10
+
+// dump runs f, a netlink dump, again while it fails with
+// netlink.ErrDumpInterrupted (whose results may be inconsistent).
+func dump(f func() error) error {
+	var err error
+	for range dumpAttempts {
+		if err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return err
+		}
+	}
+	return fmt.Errorf("still interrupted after %d attempts: %w", dumpAttempts, err)
+}
+
+// refreshLinks dumps the links and remembers their names and indexes.
+func (k *Kernel) refreshLinks() ([]netlink.Link, error) {
+	var links []netlink.Link
+	err := dump(func() (err error) {
+		links, err = k.h.LinkList()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing links: %w", err)
+	}
+	k.index = make(map[string]int, len(links))
+	k.name = make(map[int]string, len(links))
+	for _, l := range links {
+		a := l.Attrs()
+		k.index[a.Name] = a.Index
+		k.name[a.Index] = a.Name
+	}
+	return links, nil
+}
+
+// linkIndex is the index of the link named dev, 0 for "".
+func (k *Kernel) linkIndex(dev string) (int, error) {
+	if dev == "" {
+		return 0, nil
+	}
+	if i, ok := k.index[dev]; ok {
+		return i, nil
+	}
+	if _, err := k.refreshLinks(); err != nil {
+		return 0, err
+	}
+	if i, ok := k.index[dev]; ok {
+		return i, nil
+	}
+	return 0, fmt.Errorf("no link named %q", dev)
+}

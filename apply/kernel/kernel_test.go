@@ -1,0 +1,143 @@
+package kernel_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/podroutes/podroutes/apply/gateway"
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/apply/reconcile/fake"
+)
+
+// host is a namespace whose eth0 (10.240.0.10/24, fd00:240::10/64) leads to
+// a peer namespace, and a Kernel open on it.
+func host(t *testing.T) (*nstest.NS, *kernel.Kernel) {
+	ns, peer := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
+	ns.IP(t, "addr", "add", "fd00:240::10/64", "dev", "eth0", "nodad")
+	k, err := kernel.OpenAt(ns.Handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(k.Close)
+	return ns, k
+}
+
+// table prints the routes of protocols other than kernel, sorted.
+func table(t *testing.T, k *kernel.Kernel) string {
+	t.Helper()
+	rs, err := k.Routes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range rs {
+		if r.Protocol != 2 {
+			lines = append(lines, r.String()+"\n")
+		}
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "")
+}
+
+func TestRoutes(t *testing.T) {
+	ns, k := host(t)
+	ns.IP(t, "route", "add", "10.0.0.0/8", "via", "10.240.0.1", "proto", "static")
+	ns.IP(t, "route", "add", "default", "via", "fd00:240::1", "proto", "dhcp")
+	for _, s := range []string{
+		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
+		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
+		"10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink",
+		"fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink",
+	} {
+		if err := k.Add(fake.MustParse(s)); err != nil {
+			t.Fatalf("adding %s: %v", s, err)
+		}
+	}
+	if err := k.Add(fake.MustParse("10.200.1.0/24 via 10.240.0.22 proto podroutes metric 100")); !errors.Is(err, syscall.EEXIST) {
+		t.Errorf("adding at a taken destination and metric: %v, want EEXIST", err)
+	}
+	if err := k.Replace(fake.MustParse("fd00:200:1::/64 via fd00:240::22 proto podroutes metric 100")); err != nil {
+		t.Fatal(err)
+	}
+	want := `10.0.0.0/8 via 10.240.0.1 dev eth0 proto static metric 0
+10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
+10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink
+::/0 via fd00:240::1 dev eth0 proto dhcp metric 1024
+fd00:200:1::/64 via fd00:240::22 dev eth0 proto podroutes metric 100
+fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink
+`
+	if got := table(t, k); got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+	for _, s := range []string{
+		"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",
+		"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", // gone: success
+		"fd00:200:1::/64 via fd00:240::22 dev eth0 proto podroutes metric 100",
+		"10.0.0.0/8 via 10.240.0.1 dev eth0 proto boot metric 0", // wrong owner: stays
+	} {
+		if err := k.Delete(fake.MustParse(s)); err != nil {
+			t.Errorf("deleting %s: %v", s, err)
+		}
+	}
+	if got := table(t, k); strings.Contains(got, "10.200.1.0") || strings.Contains(got, "fd00:200:1:") || !strings.Contains(got, "10.0.0.0/8") {
+		t.Errorf("after deletes:\n%s", got)
+	}
+}
+
+// TestDeleteLinkScope deletes a foreign route of scope link, as --force
+// does when it takes a destination over.
+func TestDeleteLinkScope(t *testing.T) {
+	ns, k := host(t)
+	ns.IP(t, "route", "add", "10.200.5.0/24", "dev", "eth0", "proto", "static")
+	if err := k.Delete(fake.MustParse("10.200.5.0/24 dev eth0 proto static metric 0")); err != nil {
+		t.Fatal(err)
+	}
+	if got := table(t, k); got != "" {
+		t.Errorf("route still there:\n%s", got)
+	}
+}
+
+func TestLinksAndSubscribe(t *testing.T) {
+	ns, k := host(t)
+	done := make(chan struct{})
+	defer close(done)
+	changes, err := k.Subscribe(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.IP(t, "addr", "add", "10.250.0.1/16", "dev", "eth0")
+	select {
+	case <-changes:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change signalled after adding an address")
+	}
+	links, err := k.Links()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(links, func(l gateway.Link) bool { return l.Name == "eth0" })
+	if i < 0 || !links[i].Up {
+		t.Fatalf("eth0 missing or down: %+v", links)
+	}
+	var got []string
+	for _, p := range links[i].Prefixes {
+		if !p.Addr().IsLinkLocalUnicast() {
+			got = append(got, p.String())
+		}
+	}
+	slices.Sort(got)
+	if want := "10.240.0.10/24 10.250.0.1/16 fd00:240::10/64"; strings.Join(got, " ") != want {
+		t.Errorf("eth0 prefixes %q, want %q", got, want)
+	}
+}
+
+var _ reconcile.Kernel = (*kernel.Kernel)(nil)

@@ -1,0 +1,126 @@
+package apply_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/config"
+)
+
+// TestPodsReachEachOther: apply on both nodes lets the pods talk, over
+// IPv4 and IPv6; a second apply writes nothing; check catches a deleted
+// route and apply puts it back.
+func TestPodsReachEachOther(t *testing.T) {
+	for _, dual := range []bool{false, true} {
+		name := map[bool]string{false: "ipv4", true: "dual-stack"}[dual]
+		t.Run(name, func(t *testing.T) {
+			n := lab(t, dual)
+			addrs := []string{"10.200.2.2"}
+			if dual {
+				addrs = append(addrs, "fd00:200:2::2")
+			}
+			if err := probe(t, n[0].pod, n[1].pod, addrs[0]); err == nil {
+				t.Fatal("pods reach each other before apply: the lab is wrong")
+			}
+			for _, me := range n {
+				res, err := me.apply(t, apply.Options{Wait: time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Added != len(me.cfg.Routes) {
+					t.Errorf("%s", res.Status())
+				}
+			}
+			for _, a := range addrs {
+				if err := probe(t, n[0].pod, n[1].pod, a); err != nil {
+					t.Errorf("pod 1 to pod 2 at %s: %v", a, err)
+				}
+			}
+			me := n[0]
+			before, writes := me.ns.IP(t, "route", "show", "table", "all"), me.k.writes
+			if _, err := me.apply(t, apply.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if me.k.writes != writes {
+				t.Errorf("re-apply made %d writes, want 0", me.k.writes-writes)
+			}
+			if after := me.ns.IP(t, "route", "show", "table", "all"); after != before {
+				t.Errorf("re-apply changed the tables:\n%s\nbefore:\n%s", after, before)
+			}
+			check(t, me, true, "in place  10.200.2.0/24 via 10.240.0.12 dev eth0 proto podroutes metric 100  # node-2\n")
+			me.ns.IP(t, "route", "del", "10.200.2.0/24")
+			check(t, me, false, "missing  10.200.2.0/24 via 10.240.0.12 proto podroutes metric 100  # node-2\n")
+			if res, err := me.apply(t, apply.Options{}); err != nil || res.Added != 1 {
+				t.Fatalf("apply after a delete: %s, %v", res.Status(), err)
+			}
+			check(t, me, true, "in place  10.200.2.0/24")
+			if err := probe(t, n[0].pod, n[1].pod, addrs[0]); err != nil {
+				t.Errorf("after the restore: %v", err)
+			}
+		})
+	}
+}
+
+// check runs Check and expects inSync and the report to start with want.
+func check(t *testing.T, n *node, inSync bool, want string) {
+	t.Helper()
+	var out bytes.Buffer
+	got, err := apply.Check(context.Background(), n.k, n.cfg, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != inSync || !strings.HasPrefix(out.String(), want) {
+		t.Errorf("check: in sync %v, report:\n%s\nwant in sync %v, report starting:\n%s", got, out.String(), inSync, want)
+	}
+}
+
+// TestOtherOwners: apply, prune and remove never touch another owner's
+// route; a conflict is refused and named; --force takes it over.
+func TestOtherOwners(t *testing.T) {
+	n := lab(t, false)[0]
+	n.ns.IP(t, "route", "add", "10.100.0.0/16", "via", "10.240.0.99", "proto", "static")
+	n.ns.IP(t, "route", "add", "10.200.2.0/24", "via", "10.240.0.98", "proto", "static", "metric", "200")
+	foreign := func() string { return n.ns.IP(t, "route", "show", "proto", "static") } // without "proto static"
+	all := foreign()
+
+	_, err := n.apply(t, apply.Options{})
+	want := "route 10.200.2.0/24 via 10.240.0.12 (node-2): another owner (static) holds the destination: " +
+		"10.200.2.0/24 via 10.240.0.98 dev eth0 proto static metric 200"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("apply: %v, want the conflict named: %s", err, want)
+	}
+	if got := foreign(); got != all {
+		t.Errorf("apply touched other owners' routes:\n%s\nwant:\n%s", got, all)
+	}
+	check(t, n, false, "held by another owner  10.200.2.0/24 via 10.240.0.12")
+
+	// A stale route of ours goes; theirs stays.
+	n.cfg.Routes = append(n.cfg.Routes, config.Route{
+		Destination: mustPrefix("10.200.3.0/24"), Gateway: mustAddr("10.240.0.13"), Peer: "node-3"})
+	if _, err := n.apply(t, apply.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := foreign(); got != "10.100.0.0/16 via 10.240.0.99 dev eth0 \n" {
+		t.Errorf("--force left or took the wrong routes:\n%s", got)
+	}
+	n.cfg.Routes = n.cfg.Routes[:1]
+	if res, err := n.apply(t, apply.Options{}); err != nil || res.Pruned != 1 {
+		t.Fatalf("prune: %s, %v", res.Status(), err)
+	}
+	n.ns.IP(t, "route", "add", "10.200.2.0/24", "via", "10.240.0.98", "proto", "static", "metric", "200")
+	for _, cfg := range []*config.Config{&n.cfg, nil} {
+		if _, err := apply.Remove(context.Background(), n.k, cfg, testLog{t}); err != nil {
+			t.Fatal(err)
+		}
+		if got := foreign(); got != all {
+			t.Errorf("remove touched other owners' routes:\n%s\nwant:\n%s", got, all)
+		}
+		if got := n.ns.IP(t, "route", "show", "proto", "157"); got != "" {
+			t.Errorf("remove left:\n%s", got)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+// Package fake is an in-memory main routing table for tests: a
+// reconcile.Kernel that follows the kernel's rules for adding, replacing and
+// deleting routes, counts its writes and prints itself as sorted text.
+package fake
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/podroutes/podroutes/apply/reconcile"
+)
+
+// Kernel is a fake main table. The zero value is empty and ready to use.
+type Kernel struct {
+	// Dev is the device the kernel picks for a route added without one.
+	Dev string
+	// Fail makes every write of a route to these destinations fail.
+	Fail map[netip.Prefix]error
+
+	mu     sync.Mutex
+	routes []reconcile.Route
+	writes int
+}
+
+var _ reconcile.Kernel = (*Kernel)(nil)
+
+// New returns a fake table holding routes, each written as
+// reconcile.ParseRoute reads it. It panics on a malformed route.
+func New(routes ...string) *Kernel {
+	k := &Kernel{Dev: "eth0"}
+	for _, s := range routes {
+		k.routes = append(k.routes, MustParse(s))
+	}
+	return k
+}
+
+// MustParse is reconcile.ParseRoute that panics on error.
+func MustParse(s string) reconcile.Route {
+	r, err := reconcile.ParseRoute(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Routes returns a copy of the table.
+func (k *Kernel) Routes(context.Context) ([]reconcile.Route, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.routes), nil
+}
+
+// Add fails with EEXIST if a route to the destination with the same metric
+// exists, as the kernel does for NLM_F_EXCL.
+func (k *Kernel) Add(r reconcile.Route) error {
+	return k.do(r, func() error {
+		if k.at(r) >= 0 {
+			return syscall.EEXIST
+		}
+		k.routes = append(k.routes, k.withDev(r))
+		return nil
+	})
+}
+
+// Replace replaces the route to the destination with the same metric,
+// whoever owns it, or adds r.
+func (k *Kernel) Replace(r reconcile.Route) error {
+	return k.do(r, func() error {
+		if i := k.at(r); i >= 0 {
+			k.routes[i] = k.withDev(r)
+			return nil
+		}
+		k.routes = append(k.routes, k.withDev(r))
+		return nil
+	})
+}
+
+// Delete deletes the route that matches r's destination, gateway,
+// protocol, metric and (if set) device; none is not an error.
+func (k *Kernel) Delete(r reconcile.Route) error {
+	return k.do(r, func() error {
+		k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool {
+			return x.Dst == r.Dst && x.Gw == r.Gw && x.Protocol == r.Protocol &&
+				x.Metric == r.Metric && (r.Dev == "" || x.Dev == r.Dev)
+		})
+		return nil
+	})
+}
+
+// SetOthers stands for the other owners: their routes become routes (each
+// written as ParseRoute reads it), each taking its destination over, the
+// way `ip route replace` at a lower metric would win it. No write counts.
+func (k *Kernel) SetOthers(routes ...string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool { return x.Protocol != reconcile.Owner })
+	for _, s := range routes {
+		r := MustParse(s)
+		k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool { return x.Dst == r.Dst })
+		k.routes = append(k.routes, r)
+	}
+}
+
+// Writes counts the writes made so far, failed ones included.
+func (k *Kernel) Writes() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.writes
+}
+
+// String prints the table one route a line, sorted.
+func (k *Kernel) String() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	lines := make([]string, len(k.routes))
+	for i, r := range k.routes {
+		lines[i] = r.String() + "\n"
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "")
+}
+
+func (k *Kernel) do(r reconcile.Route, f func() error) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.writes++
+	if err := k.Fail[r.Dst]; err != nil {
+		return err
+	}
+	return f()
+}
+
+// at is the index of the route to r's destination with r's metric, or -1.
+func (k *Kernel) at(r reconcile.Route) int {
+	return slices.IndexFunc(k.routes, func(x reconcile.Route) bool { return x.Dst == r.Dst && x.Metric == r.Metric })
+}
+
+func (k *Kernel) withDev(r reconcile.Route) reconcile.Route {
+	if r.Dev == "" {
+		r.Dev = k.Dev
+	}
+	return r
+}

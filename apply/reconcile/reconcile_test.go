@@ -1,0 +1,174 @@
+package reconcile_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/apply/reconcile/fake"
+)
+
+type discard struct{}
+
+func (discard) Infof(string, ...any) {}
+
+// wants reads "ROUTE # PEER" lines.
+func wants(lines ...string) []reconcile.Want {
+	var ws []reconcile.Want
+	for _, l := range lines {
+		route, peer, _ := strings.Cut(l, "#")
+		ws = append(ws, reconcile.Want{Route: fake.MustParse(route), Peer: strings.TrimSpace(peer)})
+	}
+	return ws
+}
+
+var (
+	node1   = "10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100 # node-1"
+	node2   = "10.200.2.0/24 via 10.240.0.22 proto podroutes metric 100 # node-2"
+	node1v6 = "fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100 # node-1"
+	all     = wants(node1, node2, node1v6)
+)
+
+const inSync = `10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
+10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
+fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
+`
+
+type state struct {
+	name   string
+	want   []reconcile.Want
+	force  bool
+	kernel []string // before apply; in the replay only other owners' routes
+	after  string   // the table after apply
+	errs   []string // substrings, one per error
+}
+
+var states = []state{
+	{name: "empty", want: all, after: inSync},
+	{name: "partial", want: all,
+		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100"},
+		after:  inSync},
+	{name: "stale", want: all,
+		kernel: []string{"10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100"},
+		after:  inSync},
+	{name: "node left", want: wants(node1),
+		after: "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"},
+	{name: "nothing wanted", want: nil, kernel: []string{"10.0.0.0/8 via 10.240.0.1 dev eth0 proto static metric 0"},
+		after: "10.0.0.0/8 via 10.240.0.1 dev eth0 proto static metric 0\n"},
+	{name: "foreign", want: all,
+		kernel: []string{
+			"0.0.0.0/0 via 10.240.0.1 dev eth0 proto dhcp metric 1024",
+			"10.240.0.0/24 dev eth0 proto kernel metric 0",
+		},
+		after: "0.0.0.0/0 via 10.240.0.1 dev eth0 proto dhcp metric 1024\n" +
+			strings.Replace(inSync, "fd00", "10.240.0.0/24 dev eth0 proto kernel metric 0\nfd00", 1)},
+	{name: "conflicting", want: all,
+		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0"},
+		after: `10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0
+10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
+fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
+`,
+		errs: []string{"route 10.200.1.0/24 via 10.240.0.21 (node-1): another owner (boot) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0"}},
+	{name: "conflicting, forced", want: all, force: true,
+		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0"},
+		after:  inSync},
+	{name: "conflicting at our metric, forced", want: all, force: true,
+		kernel: []string{"fd00:200:1::/64 via fd00:240::99 dev eth0 proto zebra metric 100"},
+		after:  inSync},
+	{name: "different gateway", want: all,
+		kernel: []string{"10.200.2.0/24 via 10.240.0.99 dev eth0 proto podroutes metric 100"},
+		after:  inSync},
+	{name: "different metric", want: all,
+		kernel: []string{"10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 50"},
+		after:  inSync},
+	{name: "different device", want: wants(strings.Replace(node1, "metric", "dev eth0 metric", 1)),
+		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth1 proto podroutes metric 100"},
+		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"},
+}
+
+func apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
+	t.Helper()
+	have, err := k.Routes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reconcile.Execute(k, reconcile.Diff(s.want, have, s.force), discard{})
+}
+
+// check compares the table and the errors with what s expects, then
+// re-applies s and expects no write.
+func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
+	t.Helper()
+	if got := k.String(); got != s.after {
+		t.Errorf("%s: table after apply:\n%s\nwant:\n%s", s.name, got, s.after)
+	}
+	if len(res.Errs) != len(s.errs) {
+		t.Errorf("%s: errors %q, want %d", s.name, res.Errs, len(s.errs))
+	}
+	for i := 0; i < len(res.Errs) && i < len(s.errs); i++ {
+		if !strings.Contains(res.Errs[i].Error(), s.errs[i]) {
+			t.Errorf("%s: error %q does not contain %q", s.name, res.Errs[i], s.errs[i])
+		}
+	}
+	before := k.Writes()
+	apply(t, k, s)
+	if n := k.Writes() - before; n != 0 {
+		t.Errorf("%s: re-apply made %d writes, want 0", s.name, n)
+	}
+}
+
+func TestReconcileStates(t *testing.T) {
+	for _, s := range states {
+		t.Run(s.name, func(t *testing.T) {
+			k := fake.New(s.kernel...)
+			check(t, k, s, apply(t, k, s))
+		})
+	}
+	// Replay in random order: from whatever the previous apply left, the
+	// other owners' routes become those of the state (each taking its
+	// destination over), and one apply must reach the state's table.
+	k := fake.New()
+	order := rand.Perm(len(states) * 3)
+	for _, i := range order {
+		s := states[i%len(states)]
+		k.SetOthers(others(s.kernel)...)
+		check(t, k, s, apply(t, k, s))
+		if t.Failed() {
+			t.Fatalf("replay order %v, failed at %q", order, s.name)
+		}
+	}
+}
+
+func others(routes []string) []string {
+	var out []string
+	for _, r := range routes {
+		if fake.MustParse(r).Protocol != reconcile.Owner {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestExecuteFailure: a failed add leaves the old route alone (add before
+// delete), the other destinations are done, and the error names the route.
+func TestExecuteFailure(t *testing.T) {
+	k := fake.New("10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 50")
+	k.Fail = map[netip.Prefix]error{netip.MustParsePrefix("10.200.1.0/24"): syscall.ENETUNREACH}
+	res := apply(t, k, state{want: all})
+	want := "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 50\n" +
+		"10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100\n" +
+		"fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100\n"
+	if got := k.String(); got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := res.Err().Error(), "adding route 10.200.1.0/24 via 10.240.0.21 (node-1): network is unreachable"; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+	if got, want := res.Status(), "2 routes in place: 2 added, 0 replaced, 0 pruned"; got != want {
+		t.Errorf("status %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,53 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// bigMachines returns a machines.txt of a server and n-1 nodes, aligned
+// and commented like a hand-kept file.
+func bigMachines(n int) []byte {
+	var b strings.Builder
+	b.WriteString("# machines.txt\n10.240.0.10   server.kubernetes.local   server\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "10.240.%d.%d   node-%d.kubernetes.local   node-%d   10.%d.%d.0/24   # rack %d\n",
+			i/200, i%200+20, i, i, 200+i/256, i%256, i/40)
+	}
+	return []byte(b.String())
+}
+
+// bigKubectl returns a List of n Nodes.
+func bigKubectl(n int) []byte {
+	nodes := make([]string, n)
+	for i := range nodes {
+		nodes[i] = kubeNodeJSON(fmt.Sprintf("node-%d", i), internalIP(fmt.Sprintf("10.240.%d.%d", i/250, i%250+1)),
+			fmt.Sprintf(`"podCIDR": "10.%d.%d.0/24"`, 200+i/256, i%256))
+	}
+	return []byte(kubeList(nodes...))
+}
+
+func TestBigInventories(t *testing.T) {
+	for name, data := range map[string][]byte{"machines": bigMachines(5000), "kubectl": bigKubectl(5000)} {
+		inv, err := Parse(name, data, FormatAuto)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(inv.Hosts) != 5000 {
+			t.Errorf("%s: %d hosts, want 5000", name, len(inv.Hosts))
+		}
+	}
+}
+
+func benchmarkParse(b *testing.B, data []byte) {
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse("bench", data, FormatAuto); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseMachines5000(b *testing.B) { benchmarkParse(b, bigMachines(5000)) }
+func BenchmarkParseKubectl5000(b *testing.B)  { benchmarkParse(b, bigKubectl(5000)) }
