@@ -26,7 +26,11 @@ func (r Result) Err() error { return errors.Join(r.Errs...) }
 
 // Status summarizes the result for systemd's STATUS=.
 func (r Result) Status() string {
-	return fmt.Sprintf("%d routes in place: %d added, %d replaced, %d pruned", r.InPlace, r.Added, r.Replaced, r.Pruned)
+	noun := "routes"
+	if r.InPlace == 1 {
+		noun = "route"
+	}
+	return fmt.Sprintf("%d %s in place: %d added, %d replaced, %d pruned", r.InPlace, noun, r.Added, r.Replaced, r.Pruned)
 }
 
 // Execute makes the plan's writes: first every add and replace, then the
