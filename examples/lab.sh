@@ -85,6 +85,8 @@ done
 for h in "${HOSTS[@]}"; do
 	echo "== $h: ip route"
 	ip -n "$P$h" route
+	echo "== $h: $BIN check"
+	ip netns exec "$P$h" "$BIN" check --config "$GENDIR/$h/etc/podroutes/routes.yaml"
 done
 
 echo "== probes"
