@@ -36,7 +36,7 @@ type Host struct {
 	Line int
 }
 
-// Addr returns the host's address of the same family as p, if it has one.
+// Addr returns the host's IPv6 (is6) or IPv4 address, if it has one.
 func (h Host) Addr(is6 bool) (netip.Addr, bool) {
 	for _, a := range h.Addrs {
 		if a.Is6() == is6 {
