@@ -11,6 +11,7 @@ FUZZ_TARGETS := \
 	./gen/inventory:FuzzParseMachines \
 	./gen/inventory:FuzzParseYAML \
 	./gen/inventory:FuzzParseKubectl \
+	./gen/inventory:FuzzParseAuto \
 	./apply/config:FuzzParse
 # Debian packages the tests need (installed when missing and running as root).
 TEST_APT := iputils-ping iproute2
@@ -66,7 +67,7 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg; \
 	done
 
 bench:
