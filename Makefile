@@ -14,9 +14,9 @@ FUZZ_TARGETS := \
 	./gen/inventory:FuzzParseAuto \
 	./apply/config:FuzzParse
 # Debian packages the tests need (installed when missing and running as root).
-TEST_APT := iputils-ping iproute2
+TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
 
-.PHONY: all build demo test test-deps fmt-check vet unit fuzz bench package clean golden
+.PHONY: all build demo test test-deps fmt-check vet unit lint fuzz bench package clean golden
 
 all: build
 
@@ -40,7 +40,7 @@ demo: build
 	$(MAKE) --no-print-directory test-deps; \
 	echo; examples/lab.sh $(BIN) "$$out"
 
-test: test-deps fmt-check vet unit fuzz
+test: test-deps fmt-check vet unit lint fuzz
 
 test-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -60,8 +60,19 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# Includes the boot test (packaging/boot): the .deb under a real systemd in
+# systemd-nspawn, as root; it skips with a reason otherwise.
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+# lintian on the .deb, the rpm's file list against the deb's, the unit's
+# offline security exposure (at most 1.5).
+lint:
+	packaging/lint.sh
+
+# dist/*.deb and dist/*.rpm, built with nfpm through the Go toolchain.
+package:
+	packaging/build.sh
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

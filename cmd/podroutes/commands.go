@@ -10,6 +10,7 @@ func commands() []*cli.Command {
 		applyCommand(),
 		checkCommand(),
 		removeCommand(),
+		watchCommand(),
 		manCommand(),
 		completionCommand(),
 	}

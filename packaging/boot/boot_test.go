@@ -1,0 +1,299 @@
+package boot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The lab: this host (node-0) reaches node-1's pod subnet via node-1.
+const (
+	hostAddr  = "10.240.0.20/24"
+	peerAddr  = "10.240.0.21/24"
+	machines  = "10.240.0.10 server.kubernetes.local server\n10.240.0.20 node-0.kubernetes.local node-0 10.200.0.0/24\n10.240.0.21 node-1.kubernetes.local node-1 10.200.1.0/24\n"
+	netFile   = "10-netplan-eth0.network"
+	protocol  = 157
+	debInRoot = "/var/tmp/podroutes.deb"
+)
+
+var wantRoutes = []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100"}
+
+// probeUnit records the routes it finds when it starts: ordered after
+// podroutes.service, it must see them all.
+const probeUnit = `[Unit]
+Description=starts after podroutes.service and records the routes it finds
+After=podroutes.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'ip -4 route show proto 157 > /run/probe.routes'
+[Install]
+WantedBy=multi-user.target
+`
+
+// fixture is what every case shares: the .deb and gen's tree for node-0.
+type fixture struct {
+	deb, tree string
+}
+
+func TestBoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root (network namespaces, overlay mounts, cgroups, systemd-nspawn)")
+	}
+	if testing.Short() {
+		t.Skip("skipped in -short mode: boots systemd several times (about a minute)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline(t))
+	defer cancel()
+	Sweep()
+	start := time.Now()
+	if err := EnsureTools(ctx, "systemd-nspawn:systemd-container", "debootstrap:debootstrap", "nsenter:util-linux"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Rootfs(ctx, CacheDir); err != nil {
+		t.Fatal(err)
+	}
+	f := build(ctx, t)
+	t.Logf("root fs, package and gen tree ready in %v", time.Since(start).Round(time.Millisecond))
+	t.Run("boot-stop-reboot-dpkg", func(t *testing.T) { testBoot(ctx, t, f) })
+	t.Run("late-network", func(t *testing.T) { testLateNetwork(ctx, t, f) })
+	t.Run("late-network-restart", func(t *testing.T) { testRestart(ctx, t, f) })
+	t.Run("networkd", func(t *testing.T) { testNetworkd(ctx, t, f) })
+}
+
+// deadline leaves a minute of the test timeout for cleanups.
+func deadline(t *testing.T) time.Duration {
+	if d, ok := t.Deadline(); ok {
+		return time.Until(d) - time.Minute
+	}
+	return 10 * time.Minute
+}
+
+// build makes the .deb with packaging/build.sh and, with the packaged
+// binary, gen's tree for node-0 from the lab's machines.txt.
+func build(ctx context.Context, t *testing.T) fixture {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readInputs(t, root)
+	dir := t.TempDir()
+	out, err := exec.CommandContext(ctx, filepath.Join(root, "packaging/build.sh"), dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("packaging/build.sh: %v\n%s", err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
+	if len(debs) != 1 {
+		t.Fatalf("packaging/build.sh made %d .deb files, want 1:\n%s", len(debs), out)
+	}
+	f := fixture{deb: debs[0], tree: filepath.Join(dir, "tree")}
+	if _, err := run(ctx, "dpkg-deb", "-x", f.deb, filepath.Join(dir, "x")); err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(dir, "machines.txt")
+	if err := os.WriteFile(inv, []byte(machines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(ctx, filepath.Join(dir, "x/usr/bin/podroutes"), "gen", "--inventory", inv,
+		"--out", f.tree, "--node", "node-0"); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// readInputs reads every file the package is built from, so that `go test`
+// caches a result only as long as none of them changes.
+func readInputs(t *testing.T, root string) {
+	err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() && (e.Name() == ".git" || e.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if e.Type().IsRegular() {
+			_, err = os.ReadFile(p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testBoot: the routes are in place at boot before units ordered after the
+// unit start; reload re-applies; stop and shutdown remove them; a reboot
+// brings them back; dpkg upgrade reloads, remove stops, purge cleans /etc.
+func testBoot(ctx context.Context, t *testing.T, f fixture) {
+	lab, m := newMachine(ctx, t, f, nil)
+	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
+		if _, err := lab.IP(ctx, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boot(ctx, t, lab, m)
+	wantActive(ctx, t, m, 1)
+	wantRoutesNow(ctx, t, lab, "after boot", wantRoutes)
+	wantProbeSaw(t, m)
+	if out, _ := m.Exec(ctx, "systemctl", "status", "podroutes.service"); !strings.Contains(out, `Status: "1 route`) {
+		t.Errorf("systemctl status shows no Status: line:\n%s", out)
+	}
+	if out, _ := m.Exec(ctx, "ip", "route", "show", "10.200.1.0/24"); !strings.Contains(out, "proto podroutes") {
+		t.Errorf("ip route does not name protocol 157 (rt_protos.d): %q", out)
+	}
+	if out, err := m.Exec(ctx, "systemd-analyze", "verify", "--man=no", "podroutes.service"); err != nil || out != "" {
+		t.Errorf("systemd-analyze verify podroutes.service: %v %s", err, out)
+	}
+
+	mustExec(ctx, t, m, "systemctl", "reload", "podroutes.service")
+	wantActive(ctx, t, m, 0) // the reload's STATUS= counts (NotifyAccess=exec)
+	if _, err := lab.IP(ctx, "route", "del", "10.200.1.0/24"); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(ctx, t, m, "systemctl", "reload", "podroutes.service")
+	wantActive(ctx, t, m, 1)
+	wantRoutesNow(ctx, t, lab, "after reload healed a deleted route", wantRoutes)
+
+	mustExec(ctx, t, m, "systemctl", "stop", "podroutes.service")
+	if u := unit(ctx, t, m, "podroutes.service"); u["ActiveState"] != "inactive" {
+		t.Errorf("after stop: podroutes.service %s, want inactive", u["ActiveState"])
+	}
+	wantRoutesNow(ctx, t, lab, "after systemctl stop", nil)
+	mustExec(ctx, t, m, "systemctl", "start", "podroutes.service")
+	wantRoutesNow(ctx, t, lab, "after systemctl start", wantRoutes)
+	shutdown(ctx, t, m)
+	wantRoutesNow(ctx, t, lab, "after poweroff", nil)
+
+	boot(ctx, t, lab, m)
+	wantActive(ctx, t, m, 1)
+	wantRoutesNow(ctx, t, lab, "after reboot", wantRoutes)
+	wantProbeSaw(t, m)
+
+	// Upgrade (a reinstall runs postinst configure with the old version):
+	// a reload, so apply finds nothing to add and the routes never go away.
+	mustExec(ctx, t, m, "dpkg", "-i", debInRoot)
+	wantActive(ctx, t, m, 0)
+	wantRoutesNow(ctx, t, lab, "after upgrade", wantRoutes)
+	mustExec(ctx, t, m, "dpkg", "--remove", "podroutes")
+	if u := unit(ctx, t, m, "podroutes.service"); u["ActiveState"] != "inactive" || u["UnitFileState"] != "masked" {
+		t.Errorf("after dpkg --remove: podroutes.service %s/%s, want inactive/masked", u["ActiveState"], u["UnitFileState"])
+	}
+	wantRoutesNow(ctx, t, lab, "after dpkg --remove", nil)
+	if !exists(m.InRoot("/etc/podroutes/routes.yaml")) {
+		t.Error("dpkg --remove deleted /etc/podroutes/routes.yaml; only purge may")
+	}
+	mustExec(ctx, t, m, "dpkg", "--purge", "podroutes")
+	if exists(m.InRoot("/etc/podroutes")) || exists(m.InRoot("/etc/systemd/system/podroutes.service")) {
+		t.Error("dpkg --purge left /etc/podroutes or the mask behind")
+	}
+	shutdown(ctx, t, m)
+}
+
+// testLateNetwork: the uplink gets its address 3 s after boot; the unit
+// waits (activating, holding back probe.service) and then succeeds.
+func testLateNetwork(ctx context.Context, t *testing.T, f fixture) {
+	lab, m := newMachine(ctx, t, f, nil)
+	bootLateUplink(ctx, t, lab, m, 3*time.Second, true)
+	u := unit(ctx, t, m, "podroutes.service")
+	if u["NRestarts"] != "0" {
+		t.Errorf("podroutes.service restarted %s times; the wait should have covered 3 s", u["NRestarts"])
+	}
+	t.Logf("apply waited for the network: its process ran %s µs", elapsed(u))
+	shutdown(ctx, t, m)
+}
+
+// testRestart: with --wait 1s the uplink, 4 s late, outlasts the wait;
+// Restart=on-failure tries again and succeeds. (systemd 252 replaces the
+// failed start job with a restart job, which releases the units ordered after
+// podroutes.service: only the first try holds them back, hence the unit's
+// long --wait. So probe.service is not checked here.)
+func testRestart(ctx context.Context, t *testing.T, f fixture) {
+	lab, m := newMachine(ctx, t, f, map[string]string{"/etc/systemd/system/podroutes.service.d/fast.conf": "[Service]\n" +
+		"ExecStart=\nExecStart=/usr/bin/podroutes apply --wait 1s\nRestartSec=1s\n"})
+	bootLateUplink(ctx, t, lab, m, 4*time.Second, false)
+	if u := unit(ctx, t, m, "podroutes.service"); u["NRestarts"] == "0" {
+		t.Errorf("podroutes.service never restarted; --wait 1s should have run out")
+	} else {
+		t.Logf("podroutes.service succeeded after %s restarts", u["NRestarts"])
+	}
+	shutdown(ctx, t, m)
+}
+
+// bootLateUplink boots with the lab host's uplink down and without address,
+// brings it up after delay, and checks the unit and the routes; with
+// holdsBack, also that probe.service waited for them.
+func bootLateUplink(ctx context.Context, t *testing.T, lab *Lab, m *Machine, delay time.Duration, holdsBack bool) {
+	t.Helper()
+	start := time.Now()
+	if err := m.Boot(ctx, lab.Host); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay - time.Since(start))
+	if u := unit(ctx, t, m, "podroutes.service"); u["ActiveState"] != "activating" {
+		t.Errorf("%v after boot without network: podroutes.service %s, want activating", delay, u["ActiveState"])
+	}
+	if p := unit(ctx, t, m, "probe.service"); holdsBack && p["ActiveState"] != "inactive" {
+		t.Errorf("probe.service %s before the routes are in place, want inactive (waiting)", p["ActiveState"])
+	}
+	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
+		if _, err := lab.IP(ctx, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitStarted(ctx, t, m)
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if unit(ctx, t, m, "podroutes.service")["ActiveState"] != "activating" {
+			break // done restarting
+		}
+	}
+	wantActive(ctx, t, m, 1)
+	wantRoutesNow(ctx, t, lab, "after the late uplink", wantRoutes)
+	if holdsBack {
+		wantProbeSaw(t, m)
+	}
+}
+
+func elapsed(u map[string]string) string {
+	var a, b int64
+	fmt.Sscan(u["ExecMainStartTimestampMonotonic"], &a) //nolint:errcheck // 0 if absent
+	fmt.Sscan(u["ExecMainExitTimestampMonotonic"], &b)  //nolint:errcheck // 0 if absent
+	return fmt.Sprint(b - a)
+}
+
+// testNetworkd: systemd-networkd manages the uplink with gen's drop-in; after
+// `networkctl reconfigure` (which drops foreign routes) the routes are back,
+// once (adopted, not duplicated), and podroutes check is in sync.
+func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
+	dropin, err := os.ReadFile(filepath.Join(f.tree, "node-0/etc/systemd/network", netFile+".d/50-podroutes.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"/etc/systemd/network/" + netFile:                          "[Match]\nName=eth0\n\n[Network]\nAddress=" + hostAddr + "\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		"/etc/systemd/network/" + netFile + ".d/50-podroutes.conf": string(dropin),
+	}
+	lab, m := newMachine(ctx, t, f, files, "systemd-networkd.service")
+	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes.service.d && "+
+		"cp /usr/share/doc/podroutes/networkd.conf /etc/systemd/system/podroutes.service.d/"); err != nil {
+		t.Fatalf("installing the networkd drop-in: %v\n%s", err, out)
+	}
+	boot(ctx, t, lab, m)
+	// networkd installed the drop-in's route before apply ran (networkd.conf
+	// orders it after wait-online): apply finds it identical, adds nothing.
+	wantActive(ctx, t, m, 0)
+	wantRoutesNow(ctx, t, lab, "after boot with networkd", wantRoutes)
+	wantProbeSaw(t, m)
+	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
+	if !waitRoutes(ctx, lab, wantRoutes, 10*time.Second) {
+		wantRoutesNow(ctx, t, lab, "10 s after networkctl reconfigure eth0", wantRoutes)
+	}
+	if out, err := m.Exec(ctx, "podroutes", "check"); err != nil {
+		t.Errorf("podroutes check after reconfigure: %v\n%s", err, out)
+	}
+	shutdown(ctx, t, m)
+}

@@ -1,0 +1,176 @@
+package boot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// newMachine makes a lab and a machine with the package installed, the
+// probe and units enabled, and files (path in the machine: content) in place.
+func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]string, units ...string) (*Lab, *Machine) {
+	lab, err := NewLab(ctx, peerAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lab.Close)
+	m, err := NewMachine(CacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	deb, err := os.ReadFile(f.deb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := os.ReadFile(filepath.Join(f.tree, "node-0/etc/podroutes/routes.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{
+		debInRoot:                           string(deb),
+		"/etc/podroutes/routes.yaml":        string(routes),
+		"/etc/systemd/system/probe.service": probeUnit,
+	}
+	for p, c := range files {
+		all[p] = c
+	}
+	for p, c := range all {
+		writeFile(t, filepath.Join(m.Root, p), c)
+	}
+	script := fmt.Sprintf("dpkg -i %s && systemctl enable podroutes.service probe.service %s",
+		debInRoot, strings.Join(units, " "))
+	if out, err := m.Run(ctx, nil, "sh", "-ec", script); err != nil {
+		t.Fatalf("installing: %v", err)
+	} else if strings.Contains(out, "rror") {
+		t.Errorf("installing printed errors:\n%s", out)
+	}
+	t.Cleanup(func() {
+		if t.Failed() && m.leader != 0 {
+			journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-o", "short-monotonic",
+				"-u", "podroutes.service", "-u", "probe.service", "-u", "systemd-networkd.service")
+			t.Logf("journal:\n%s", journal)
+		}
+	})
+	return lab, m
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// boot boots m in lab and waits until startup has finished.
+func boot(ctx context.Context, t *testing.T, lab *Lab, m *Machine) {
+	t.Helper()
+	start := time.Now()
+	if err := m.Boot(ctx, lab.Host); err != nil {
+		t.Fatal(err)
+	}
+	waitStarted(ctx, t, m)
+	t.Logf("booted in %v", time.Since(start).Round(time.Millisecond))
+}
+
+func waitStarted(ctx context.Context, t *testing.T, m *Machine) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	state, err := m.Exec(wctx, "systemctl", "is-system-running", "--wait")
+	if state = strings.TrimSpace(state); state != "running" {
+		failed, _ := m.Exec(ctx, "systemctl", "--failed", "--no-legend")
+		t.Errorf("system %q (%v); failed units: %s", state, err, failed)
+	}
+}
+
+func shutdown(ctx context.Context, t *testing.T, m *Machine) {
+	t.Helper()
+	if err := m.Shutdown(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// unit returns systemctl show properties of a unit.
+func unit(ctx context.Context, t *testing.T, m *Machine, name string) map[string]string {
+	t.Helper()
+	out, err := m.Exec(ctx, "systemctl", "show", name, "-p", "ActiveState,SubState,Result,StatusText,NRestarts,"+
+		"ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,UnitFileState")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := map[string]string{}
+	for _, l := range lines(out) {
+		k, v, _ := strings.Cut(l, "=")
+		props[k] = v
+	}
+	return props
+}
+
+var statusRE = func(added int) *regexp.Regexp {
+	return regexp.MustCompile(fmt.Sprintf(`^1 routes? in place: %d added, 0 replaced, 0 pruned$`, added))
+}
+
+// wantActive checks podroutes.service is active (exited) with the status
+// line of a run that added `added` routes.
+func wantActive(ctx context.Context, t *testing.T, m *Machine, added int) {
+	t.Helper()
+	u := unit(ctx, t, m, "podroutes.service")
+	if u["ActiveState"] != "active" || u["SubState"] != "exited" || u["Result"] != "success" {
+		t.Errorf("podroutes.service: %s/%s result %s, want active/exited result success", u["ActiveState"], u["SubState"], u["Result"])
+	}
+	if !statusRE(added).MatchString(u["StatusText"]) {
+		t.Errorf("podroutes.service status %q, want %q", u["StatusText"], statusRE(added))
+	}
+}
+
+// wantRoutesNow checks the lab host's protocol 157 routes are exactly want.
+func wantRoutesNow(ctx context.Context, t *testing.T, lab *Lab, what string, want []string) {
+	t.Helper()
+	got, err := lab.Routes(ctx, protocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: kernel routes proto %d = %q, want %q", what, protocol, got, want)
+	}
+}
+
+// waitRoutes polls until the routes are want or timeout passes.
+func waitRoutes(ctx context.Context, lab *Lab, want []string, timeout time.Duration) bool {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if got, err := lab.Routes(ctx, protocol); err == nil && slices.Equal(got, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// wantProbeSaw checks the unit ordered after podroutes.service saw the routes.
+func wantProbeSaw(t *testing.T, m *Machine) {
+	t.Helper()
+	b, err := os.ReadFile(m.InRoot("/run/probe.routes"))
+	if err != nil {
+		t.Errorf("probe.service (After=podroutes.service) recorded nothing: %v", err)
+	} else if got := lines(string(b)); !slices.Equal(got, wantRoutes) {
+		t.Errorf("probe.service (After=podroutes.service) saw routes %q, want %q", got, wantRoutes)
+	}
+}
+
+func mustExec(ctx context.Context, t *testing.T, m *Machine, args ...string) string {
+	t.Helper()
+	out, err := m.Exec(ctx, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

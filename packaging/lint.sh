@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# lint.sh: static checks of the packaging. Builds the packages into a temp dir
+# (build.sh), then: lintian on the .deb (no errors or warnings; overrides need
+# reasons), the deb and rpm file lists (check-filelists.sh), and the unit's
+# exposure score (systemd-analyze security, at most $MAX_EXPOSURE), and that
+# the maintainer scripts parse.
+# Installs lintian, rpm and dpkg-dev if missing and root. Prints PASS/FAIL lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MAX_EXPOSURE=1.5
+need=()
+for c in lintian:lintian rpm:rpm systemd-analyze:systemd; do
+  command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "FAIL lint: missing ${need[*]} (apt-get install ${need[*]})"; exit 1; }
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+packaging/build.sh "$T" >"$T/build.log" 2>&1 || { cat "$T/build.log"; echo "FAIL build"; exit 1; }
+status=0
+
+# As root lintian only warns that it runs as root; that line is dropped.
+rc=0
+lintian --fail-on error,warning --pedantic --display-info "$T"/*.deb >"$T/lintian.out" 2>&1 || rc=$?
+grep -v '^running with root privileges' "$T/lintian.out" || true
+if [ "$rc" = 0 ] && ! grep -q '^[EW]:' "$T/lintian.out"; then
+  echo "PASS lintian: no errors or warnings ($(grep -c '^podroutes:' packaging/deb/lintian-overrides) overrides, each with its reason)"
+else
+  echo "FAIL lintian (exit $rc)"; status=1
+fi
+
+bad=()
+for f in packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm packaging/rpm/*; do
+  sh -n "$f" || bad+=("$f")
+done
+if [ "${#bad[@]}" = 0 ]; then echo "PASS scripts: maintainer scripts parse (sh -n)"; else echo "FAIL scripts: ${bad[*]}"; status=1; fi
+
+packaging/check-filelists.sh "$T"/*.deb "$T"/*.rpm || status=1
+
+score=$(systemd-analyze security --offline=yes packaging/podroutes.service 2>/dev/null |
+  sed -n 's/.*Overall exposure level for podroutes.service: \([0-9.]*\).*/\1/p')
+if [ -n "$score" ] && awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }'; then
+  echo "PASS security: podroutes.service exposure $score (at most $MAX_EXPOSURE)"
+else
+  echo "FAIL security: podroutes.service exposure ${score:-unknown}, want at most $MAX_EXPOSURE"
+  systemd-analyze security --offline=yes packaging/podroutes.service 2>&1 | grep '✗' || true
+  status=1
+fi
+exit "$status"
