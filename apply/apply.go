@@ -35,6 +35,8 @@ type Options struct {
 	Force bool
 	// Log gets one line per change.
 	Log reconcile.Logger
+	// Wrote, if set, is called after each write made (watch names them).
+	Wrote func(reconcile.Write)
 }
 
 // Apply makes k's main table hold exactly the routes cfg wants, as far as
@@ -72,8 +74,8 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 		}
 		return reconcile.Result{}, errors.Join(append([]error{waitErr}, plan.Conflicts()...)...)
 	}
-	res := reconcile.Execute(k, plan, o.Log)
-	return res, errors.Join(waitErr, res.Err())
+	res := execute(ctx, k, plan, o.Log, o.Wrote)
+	return res, errors.Join(waitErr, noIPv6(want, links), res.Err())
 }
 
 // Check prints every configured (and stale) route with its state to w and
@@ -101,6 +103,6 @@ func Remove(ctx context.Context, k reconcile.Kernel, cfg *config.Config, log rec
 	if cfg != nil {
 		selected = destinations(*cfg)
 	}
-	res := reconcile.Execute(k, reconcile.Removal(have, selected), log)
+	res := execute(ctx, k, reconcile.Removal(have, selected), log, nil)
 	return res, res.Err()
 }

@@ -39,13 +39,15 @@ if [ "${#bad[@]}" = 0 ]; then echo "PASS scripts: maintainer scripts parse (sh -
 
 packaging/check-filelists.sh "$T"/*.deb "$T"/*.rpm || status=1
 
-score=$(systemd-analyze security --offline=yes packaging/podroutes.service 2>/dev/null |
-  sed -n 's/.*Overall exposure level for podroutes.service: \([0-9.]*\).*/\1/p')
-if [ -n "$score" ] && awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }'; then
-  echo "PASS security: podroutes.service exposure $score (at most $MAX_EXPOSURE)"
-else
-  echo "FAIL security: podroutes.service exposure ${score:-unknown}, want at most $MAX_EXPOSURE"
-  systemd-analyze security --offline=yes packaging/podroutes.service 2>&1 | grep '✗' || true
-  status=1
-fi
+for unit in podroutes.service podroutes-watch.service; do
+  score=$(systemd-analyze security --offline=yes "packaging/$unit" 2>/dev/null |
+    sed -n "s/.*Overall exposure level for $unit: \([0-9.]*\).*/\1/p")
+  if [ -n "$score" ] && awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }'; then
+    echo "PASS security: $unit exposure $score (at most $MAX_EXPOSURE)"
+  else
+    echo "FAIL security: $unit exposure ${score:-unknown}, want at most $MAX_EXPOSURE"
+    systemd-analyze security --offline=yes "packaging/$unit" 2>&1 | grep '✗' || true
+    status=1
+  fi
+done
 exit "$status"

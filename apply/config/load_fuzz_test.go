@@ -31,7 +31,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %v is not a non-empty *diag.Error", err)
 			}
 			for _, p := range de.Problems {
-				if p.File != "f.yaml" || p.Line < 0 || p.Line > lines || p.Msg == "" {
+				if p.File != "f.yaml" || p.Line < 1 || p.Line > lines || p.Msg == "" {
 					t.Errorf("problem %s outside the %d lines of the file", p, lines)
 				}
 			}

@@ -40,8 +40,11 @@ type parser struct {
 	lines int // in the file, so that no problem points past its end
 }
 
+// addf records a problem at line, kept within the file: a problem with the
+// content always names a line (one about the whole content, such as an empty
+// file, names line 1), unlike Load's refusals of the file itself.
 func (p *parser) addf(line int, format string, args ...any) {
-	p.diags.Addf(min(line, p.lines), format, args...)
+	p.diags.Addf(max(1, min(line, p.lines)), format, args...)
 }
 
 // document returns the root node of the file's one YAML document, or nil

@@ -19,9 +19,9 @@ var parseErrorTests = []struct {
 	in   string
 	want []problem
 }{
-	{"empty", "", []problem{{0, "empty file"}}},
-	{"blank", " \n\t\n", []problem{{0, "empty file"}}},
-	{"only comments", "# nothing\n", []problem{{0, "only comments"}}},
+	{"empty", "", []problem{{1, "empty file"}}},
+	{"blank", " \n\t\n", []problem{{1, "empty file"}}},
+	{"only comments", "# nothing\n", []problem{{1, "only comments"}}},
 	{"binary", "node: a\x00b\n", []problem{{1, "not a text file"}}},
 	{"latin1", "# ok\nnode: caf\xe9\n", []problem{{2, "not a text file"}}},
 	{"syntax", "node: a\nroutes:\n  - destination: [\n", []problem{{3, "invalid YAML"}}},

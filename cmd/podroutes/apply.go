@@ -23,11 +23,23 @@ func configFlag(path *string) cli.Flag {
 		Usage: "routes `FILE` (root-owned, not group- or world-writable)"}
 }
 
+// waitFlag is --wait, for apply and watch.
+func waitFlag(wait *time.Duration, usage string) cli.Flag {
+	return &cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Destination: wait, Usage: usage}
+}
+
+// forceFlag is --force, for apply and watch.
+func forceFlag(force *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "force", Destination: force,
+		Usage: "take over destinations another owner's route holds (delete theirs, add ours); as force: true in the config"}
+}
+
 type applyOptions struct {
 	config string
 	dryRun bool
 	wait   time.Duration
 	force  bool
+	lock   lockOptions
 }
 
 func applyCommand() *cli.Command {
@@ -39,15 +51,13 @@ func applyCommand() *cli.Command {
 			"routes the config no longer wants; leaves routes of other owners alone, and a\n" +
 			"destination another owner holds is an error unless --force. Exit status: 0 routes\n" +
 			"in place, 1 some route failed or conflicts, 2 bad or unsafe config.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			configFlag(&o.config),
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
 				Usage: "print what apply would change, change nothing (and do not wait)"},
-			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Destination: &o.wait,
-				Usage: "wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait"},
-			&cli.BoolFlag{Name: "force", Destination: &o.force,
-				Usage: "take over destinations another owner's route holds (delete theirs, add ours); as force: true in the config"},
-		},
+			waitFlag(&o.wait, "wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait"),
+			forceFlag(&o.force),
+		}, lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
@@ -56,18 +66,28 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if o.wait < 0 {
 		return inputError(fmt.Errorf("--wait %s: want a duration of 0 or more", o.wait))
 	}
+	if err := o.lock.validate(); err != nil {
+		return err
+	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
 		return report(err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log := notify.NewLogger(stderr)
+	if !o.dryRun {
+		l, err := o.lock.acquire(ctx, log)
+		if err != nil {
+			return report(err)
+		}
+		defer l.Release()
 	}
 	k, err := kernel.Open()
 	if err != nil {
 		return report(failure(err))
 	}
 	defer k.Close()
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	log := notify.NewLogger(stderr)
 	res, err := apply.Apply(ctx, k, cfg, apply.Options{
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: log,
 	})
@@ -146,6 +166,7 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 type removeOptions struct {
 	config string
 	all    bool
+	lock   lockOptions
 }
 
 func removeCommand() *cli.Command {
@@ -153,15 +174,15 @@ func removeCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "remove",
 		Usage: "delete the routes podroutes installed for the config (what stopping the service runs)",
-		Description: "Deletes podroutes' routes (protocol podroutes, main table) to the config's\n" +
-			"destinations; with --all every route podroutes owns, no config needed. Routes of\n" +
-			"other owners stay. A route already gone is fine. Exit status: 0 done, 1 a delete\n" +
-			"failed, 2 bad config.",
-		Flags: []cli.Flag{
+		Description: "Deletes every route podroutes owns (protocol podroutes, main table): those to the\n" +
+			"config's destinations and those an earlier config left (what apply would prune).\n" +
+			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
+			"already gone is fine. Exit status: 0 done, 1 a delete failed, 2 bad config.",
+		Flags: append([]cli.Flag{
 			configFlag(&o.config),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
-				Usage: "delete every route podroutes owns, whatever the config says"},
-		},
+				Usage: "delete every route podroutes owns, without reading a config"},
+		}, lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error {
 			if o.all && c.IsSet("config") {
 				return inputError(errors.New("--all and --config exclude each other"))
@@ -172,20 +193,31 @@ func removeCommand() *cli.Command {
 }
 
 func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
-	var cfg *config.Config
+	if err := o.lock.validate(); err != nil {
+		return err
+	}
 	if !o.all {
-		c, err := loadConfig(o.config)
-		if err != nil {
+		// A bad config is refused, as ever; a good one selects nothing: the
+		// routes of the config that was applied (it may have been replaced
+		// since) are podroutes' own too, and apply would prune them.
+		if _, err := loadConfig(o.config); err != nil {
 			return err
 		}
-		cfg = &c
 	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log := notify.NewLogger(stderr)
+	l, err := o.lock.acquire(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
 	k, err := kernel.Open()
 	if err != nil {
 		return failure(err)
 	}
 	defer k.Close()
-	if _, err := apply.Remove(ctx, k, cfg, notify.NewLogger(stderr)); err != nil {
+	if _, err := apply.Remove(ctx, k, nil, log); err != nil {
 		return failure(fmt.Errorf("podroutes remove: %w", err))
 	}
 	return nil

@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	podroutesBin = filepath.Join(dir, "podroutes")
+	// The binaries the tests run serialize on a lock of their own, not on
+	// the host's /run/podroutes/lock.
+	os.Setenv("PODROUTES_LOCK", filepath.Join(dir, "lock"))
 	build := exec.Command("go", "build", "-o", podroutesBin, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {

@@ -1,0 +1,200 @@
+package watch_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/podroutes/podroutes/apply/config"
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/apply/watch"
+)
+
+// host is a namespace like a lab node (eth0 10.240.0.10/24, towards a peer
+// namespace), with podroutes watching it.
+type host struct {
+	ns  *nstest.NS
+	h   *netlink.Handle // the test's own view of the namespace
+	k   *counting
+	log *lines
+	sys *statuses
+}
+
+// newHost sets up the namespaces; watch starts it.
+func newHost(t *testing.T) *host {
+	ns, peer := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
+	h, err := netlink.NewHandleAt(ns.Handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	k, err := kernel.OpenAt(ns.Handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(k.Close)
+	return &host{ns: ns, h: h, k: &counting{Kernel: k}, log: &lines{t: t}, sys: &statuses{c: make(chan string, 1000)}}
+}
+
+// twoRoutes is the config: routes to node-1's and node-2's pods.
+func twoRoutes(gw2 string) config.Config {
+	return config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: netip.MustParsePrefix("10.200.1.0/24"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1"},
+		{Destination: netip.MustParsePrefix("10.200.2.0/24"), Gateway: netip.MustParseAddr(gw2), Peer: "node-2"},
+	}}
+}
+
+// watch runs watch.Run until the test ends, and waits for READY.
+func (h *host) watch(t *testing.T, cfg config.Config) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- watch.Run(ctx, h.k, cfg, watch.Options{Log: h.log, Notify: h.sys})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("watch.Run: %v", err)
+		}
+	})
+	h.sys.wait(t, "READY=1")
+}
+
+// ours lists podroutes' routes in the main table, as `ip route` would.
+func (h *host) ours(t *testing.T) []string {
+	t.Helper()
+	rs, err := h.h.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: config.Protocol},
+		netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprintf("%s via %s", r.Dst, r.Gw))
+	}
+	return out
+}
+
+// restored waits until podroutes' routes are want, and returns how long
+// that took since start; it fails the test after 2 s.
+func (h *host) restored(t *testing.T, start time.Time, want ...string) time.Duration {
+	t.Helper()
+	for {
+		got := h.ours(t)
+		if strings.Join(got, "\n") == strings.Join(want, "\n") {
+			return time.Since(start)
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("after %s podroutes' routes are %q, want %q", time.Since(start), got, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// timed logs how long a restore took and fails the test above one second.
+func timed(t *testing.T, what string, d time.Duration) {
+	t.Helper()
+	t.Logf("%s: restored in %s", what, d.Round(100*time.Microsecond))
+	if d > time.Second {
+		t.Errorf("%s: restored in %s, want under 1s", what, d)
+	}
+}
+
+// quiet fails the test if podroutes writes anything for a while: its own
+// writes' events must not start a loop.
+func (h *host) quiet(t *testing.T) {
+	t.Helper()
+	time.Sleep(200 * time.Millisecond) // the passes after the restore
+	before := h.k.writes.Load()
+	time.Sleep(300 * time.Millisecond)
+	if n := h.k.writes.Load() - before; n != 0 {
+		t.Errorf("%d writes with nothing to do", n)
+	}
+}
+
+// counting is a watch.Kernel that counts its writes.
+type counting struct {
+	*kernel.Kernel
+	writes atomic.Int64
+}
+
+func (c *counting) Add(r reconcile.Route) error     { c.writes.Add(1); return c.Kernel.Add(r) }
+func (c *counting) Replace(r reconcile.Route) error { c.writes.Add(1); return c.Kernel.Replace(r) }
+func (c *counting) Delete(r reconcile.Route) error  { c.writes.Add(1); return c.Kernel.Delete(r) }
+
+// lines is a watch.Logger that keeps its lines and logs them.
+type lines struct {
+	t  *testing.T
+	mu sync.Mutex
+	l  []string
+}
+
+func (l *lines) add(level, format string, args []any) {
+	s := level + fmt.Sprintf(format, args...)
+	l.mu.Lock()
+	l.l = append(l.l, s)
+	l.mu.Unlock()
+	l.t.Log(s)
+}
+func (l *lines) Infof(format string, args ...any)  { l.add("", format, args) }
+func (l *lines) Warnf(format string, args ...any)  { l.add("warning: ", format, args) }
+func (l *lines) Errorf(format string, args ...any) { l.add("error: ", format, args) }
+
+// count is how many lines contain s.
+func (l *lines) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range l.l {
+		if strings.Contains(line, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// statuses is a watch.Notifier that sends each notification on c.
+type statuses struct{ c chan string }
+
+func (s *statuses) Ready(status string) error  { return s.send("READY=1 " + status) }
+func (s *statuses) Status(status string) error { return s.send(status) }
+func (s *statuses) Watchdog() error            { return nil }
+
+// wait returns the first notification containing want, within 2 s.
+func (s *statuses) wait(t *testing.T, want string) string {
+	t.Helper()
+	timeout := time.After(2 * time.Second)
+	var seen []string
+	for {
+		select {
+		case got := <-s.c:
+			if strings.Contains(got, want) {
+				return got
+			}
+			seen = append(seen, got)
+		case <-timeout:
+			t.Fatalf("no notification containing %q; got:\n%s", want, strings.Join(seen, "\n"))
+		}
+	}
+}
+
+// send never blocks the watcher: a test that reads no statuses drops them.
+func (s *statuses) send(status string) error {
+	select {
+	case s.c <- status:
+	default:
+	}
+	return nil
+}

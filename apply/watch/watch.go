@@ -1,0 +1,220 @@
+// Package watch keeps a host's routes as its config wants them: after a
+// first apply it re-applies whenever the kernel announces a link, address or
+// route change (bursts coalesced), periodically as a safety net, and with a
+// new config on reload. A re-apply with nothing to do writes nothing, so the
+// events of its own writes end in silence rather than a loop.
+package watch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/config"
+)
+
+// Kernel is what apply needs, plus the kernel's change events
+// (kernel.Kernel).
+type Kernel interface {
+	apply.Kernel
+	// Events describes each link, address and route change, until done is
+	// closed; the channel closes early if events were lost.
+	Events(done <-chan struct{}) (<-chan string, error)
+}
+
+// Logger gets what a person reads in the journal (notify.Logger).
+type Logger interface {
+	Infof(format string, args ...any)
+	Warnf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
+// Notifier tells systemd how the service is (notify package functions).
+type Notifier interface {
+	Ready(status string) error
+	Status(status string) error
+	Watchdog() error
+}
+
+// Defaults of Options.
+const (
+	DefaultDebounce = 30 * time.Millisecond
+	DefaultResync   = 5 * time.Minute
+	// maxRetry caps the backoff after a pass that failed.
+	maxRetry = time.Minute
+)
+
+// Options tune Run. Zero values take the defaults.
+type Options struct {
+	// Wait bounds the first apply's wait for unreachable gateways; later
+	// passes do not wait (the link or address event that makes a gateway
+	// reachable starts a pass).
+	Wait time.Duration
+	// Debounce is how long a pass waits after the first event of a burst.
+	Debounce time.Duration
+	// Resync is the period of the safety-net pass that runs without events.
+	Resync time.Duration
+	// Watchdog is the period of WATCHDOG=1 pings; 0 sends none.
+	Watchdog time.Duration
+	// Force takes over destinations other owners hold, as config.Force.
+	Force bool
+	// Reload asks Run to load the config again (SIGHUP); Load loads it.
+	Reload <-chan struct{}
+	Load   func() (config.Config, error)
+	// Lock serializes each pass with other podroutes processes; it returns
+	// the release. nil takes no lock.
+	Lock   func(ctx context.Context) (func(), error)
+	Log    Logger
+	Notify Notifier
+}
+
+// Run applies cfg and keeps it applied until ctx is done, then returns nil,
+// leaving the routes in place. It returns an error only if watching fails
+// or the first apply refuses cfg (apply.IsRefused); routes that fail or
+// conflict are reported, once per change, and retried.
+func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
+	o.defaults()
+	done := make(chan struct{})
+	defer close(done)
+	// Subscribe before the first apply, so no change falls in between.
+	events, err := k.Events(done)
+	if err != nil {
+		return fmt.Errorf("watching the kernel: %w", err)
+	}
+	w := &watcher{k: k, cfg: cfg, o: o}
+	if err := w.pass(ctx, "start", o.Wait); apply.IsRefused(err) {
+		return err
+	}
+	if err := o.Notify.Ready(w.status); err != nil {
+		o.Log.Warnf("%v", err)
+	}
+	resync := time.NewTicker(o.Resync)
+	defer resync.Stop()
+	var watchdog <-chan time.Time
+	if o.Watchdog > 0 {
+		t := time.NewTicker(o.Watchdog)
+		defer t.Stop()
+		watchdog = t.C
+	}
+	var burst burst
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				o.Log.Warnf("kernel events were lost; subscribing again and re-reading the routes")
+				if events, err = k.Events(done); err != nil {
+					return fmt.Errorf("watching the kernel again: %w", err)
+				}
+				ev = "lost events"
+			}
+			burst.add(ev, o.Debounce)
+		case <-burst.fire():
+			w.pass(ctx, burst.take(), 0)
+		case <-w.retry.fire():
+			w.pass(ctx, "retry", 0)
+		case <-resync.C:
+			w.pass(ctx, "periodic resync", 0)
+		case <-o.Reload:
+			w.reload(ctx)
+		case <-watchdog:
+			if err := o.Notify.Watchdog(); err != nil {
+				o.Log.Warnf("%v", err)
+			}
+		}
+	}
+}
+
+func (o *Options) defaults() {
+	if o.Debounce <= 0 {
+		o.Debounce = DefaultDebounce
+	}
+	if o.Resync <= 0 {
+		o.Resync = DefaultResync
+	}
+	if o.Reload == nil {
+		o.Reload = make(chan struct{})
+	}
+}
+
+// reload loads the config again; a bad one is reported and the old one kept.
+func (w *watcher) reload(ctx context.Context) {
+	cfg, err := w.o.Load()
+	if err != nil {
+		w.o.Log.Errorf("reloading the config, keeping the old one: %v", err)
+		w.notifyStatus("config reload failed, old config kept: " + firstLine(err))
+		return
+	}
+	old := w.cfg
+	w.cfg = cfg
+	w.o.Log.Infof("config reloaded: %d routes", len(cfg.Routes))
+	if err := w.pass(ctx, "config reload", 0); apply.IsRefused(err) {
+		// Refused before any write: the old config's routes are as they were.
+		w.cfg = old
+		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
+	}
+}
+
+// burst coalesces the events that arrive while a pass waits to start.
+type burst struct {
+	timer *time.Timer
+	named string // the event the pass is said to follow
+	more  int
+}
+
+// add records ev, arming the timer at the first event of a burst: the pass
+// starts debounce after it, however many follow.
+func (b *burst) add(ev string, debounce time.Duration) {
+	if b.timer == nil {
+		b.timer = time.NewTimer(debounce)
+		b.named, b.more = ev, 0
+		return
+	}
+	b.more++
+	if rank(ev) >= rank(b.named) {
+		b.named = ev
+	}
+}
+
+// rank orders events by how well they explain a burst: a link flap
+// (kernel.Events' "link eth0 up") deletes routes and adds addresses, not
+// the other way round.
+func rank(ev string) int {
+	switch {
+	case strings.HasPrefix(ev, "link "):
+		return 2
+	case strings.HasPrefix(ev, "address "):
+		return 1
+	}
+	return 0
+}
+
+func (b *burst) fire() <-chan time.Time {
+	if b.timer == nil {
+		return nil
+	}
+	return b.timer.C
+}
+
+// take ends the burst and describes it: "link eth0 up (and 3 more events)",
+// naming the last of its most telling events.
+func (b *burst) take() string {
+	b.timer = nil
+	switch b.more {
+	case 0:
+		return b.named
+	case 1:
+		return b.named + " (and 1 more event)"
+	}
+	return fmt.Sprintf("%s (and %d more events)", b.named, b.more)
+}
+
+// firstLine is the first line of err's message (a config error has one
+// line per problem).
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

@@ -1,0 +1,71 @@
+package watch_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+)
+
+var both = []string{"10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.240.0.22"}
+
+// TestRestores: routes the kernel drops (link down and up, address removed
+// and added again) or someone deletes come back, each within a second, and
+// the watcher then writes nothing.
+func TestRestores(t *testing.T) {
+	h := newHost(t)
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+
+	h.ns.IP(t, "link", "set", "eth0", "down")
+	if got := h.ours(t); len(got) != 0 {
+		t.Fatalf("the kernel kept %q on a link that went down; the test is wrong", got)
+	}
+	start := time.Now()
+	h.ns.IP(t, "link", "set", "eth0", "up")
+	timed(t, "link down and up", h.restored(t, start, both...))
+	h.sys.wait(t, "restored 10.200.1.0/24, 10.200.2.0/24 after link eth0 up (and")
+	h.quiet(t)
+
+	start = time.Now()
+	dst := &net.IPNet{IP: net.IPv4(10, 200, 1, 0), Mask: net.CIDRMask(24, 32)}
+	// Not by gateway: the route may be using a nexthop object.
+	if err := h.h.RouteDel(&netlink.Route{Dst: dst, Protocol: 157, Priority: 100}); err != nil {
+		t.Fatal(err)
+	}
+	timed(t, "route deleted", h.restored(t, start, both...))
+	h.sys.wait(t, "restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted")
+	h.quiet(t)
+
+	h.ns.IP(t, "addr", "del", "10.240.0.10/24", "dev", "eth0")
+	if got := h.ours(t); len(got) != 0 {
+		// Routes through nexthop objects stay while their link is up.
+		t.Logf("the kernel kept %q without an address on their gateways' subnet", got)
+	}
+	start = time.Now()
+	h.ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
+	timed(t, "address removed and added", h.restored(t, start, both...))
+	h.quiet(t)
+}
+
+// TestConflictReportedOnce: a destination another owner takes is reported
+// once, however many events follow, and left alone.
+func TestConflictReportedOnce(t *testing.T) {
+	h := newHost(t)
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+	h.ns.IP(t, "route", "replace", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "100")
+	h.sys.wait(t, "another owner (static) holds the destination")
+	for range 5 {
+		h.ns.IP(t, "route", "del", "10.200.1.0/24")
+		h.restored(t, time.Now(), "10.200.1.0/24 via 10.240.0.21")
+	}
+	h.quiet(t)
+	if n := h.log.count("another owner (static) holds the destination"); n != 1 {
+		t.Errorf("the conflict was logged %d times, want once", n)
+	}
+	if got := h.ns.IP(t, "route", "show", "10.200.2.0/24"); got != "10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 100 \n" {
+		t.Errorf("the other owner's route became %q", got)
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/podroutes/podroutes/apply/lock"
+)
+
+// TestApplyWaitsForTheLock: apply and remove wait for the lock, say for
+// whom, and give up after --lock-wait; check takes no lock.
+func TestApplyWaitsForTheLock(t *testing.T) {
+	_, cfg, in := node0(t)
+	path := filepath.Join(t.TempDir(), "lock")
+	l, err := lock.Acquire(context.Background(), path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { l.Release() }) }
+	defer release()
+	waiting := fmt.Sprintf("waiting for pid %d (", os.Getpid())
+	for _, cmd := range []string{"apply", "remove"} {
+		expect(t, cmd+" while locked", runBin(t, nil, in, cmd, "--config", cfg, "--lock", path, "--lock-wait", "200ms"), 1,
+			waiting, ") holding "+path, "is held by pid", "after waiting 200ms: timed out waiting for the lock")
+	}
+	expect(t, "check while locked", runBin(t, nil, in, "check", "--config", cfg), 1, "missing  10.200.1.0/24")
+	time.AfterFunc(300*time.Millisecond, release)
+	start := time.Now()
+	expect(t, "apply after the release", runBin(t, nil, in, "apply", "--config", cfg, "--lock", path), 0, waiting, "2 added")
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("apply finished after %s, before the lock was released", d)
+	}
+}
+
+// TestApplySomeFail: a gateway no link reaches fails its route, named;
+// the others go in; check reports exactly that.
+func TestApplySomeFail(t *testing.T) {
+	_, _, in := node0(t)
+	cfg := writeConfig(t, `node: node-0
+routes:
+  - destination: 10.200.1.0/24
+    gateway: 10.240.0.21
+    peer: node-1
+  - destination: 10.200.2.0/24
+    gateway: 10.241.0.22
+    peer: node-2
+  - destination: 10.200.3.0/24
+    gateway: 10.240.0.23
+    peer: node-3
+`)
+	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg, "--wait", "0"), 1,
+		"added 10.200.1.0/24", "added 10.200.3.0/24", "gateways unreachable after waiting 0s",
+		"adding route 10.200.2.0/24 via 10.241.0.22 (node-2): network is unreachable",
+		"2 routes in place: 2 added")
+	r := runBin(t, nil, in, "check", "--config", cfg)
+	want := "in place  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100  # node-1\n" +
+		"missing  10.200.2.0/24 via 10.241.0.22 proto podroutes metric 100  # node-2\n" +
+		"in place  10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100  # node-3\n"
+	if r.code != 1 || r.stdout != want {
+		t.Errorf("check: exit %d, stdout:\n%s\nwant 1 and:\n%s", r.code, r.stdout, want)
+	}
+}
+
+// TestApplyInterrupted: SIGTERM in the middle of a large apply stops it
+// between writes, exit 1 with a message, and leaves only routes check
+// explains: every route of podroutes' present is wanted and in place.
+func TestApplyInterrupted(t *testing.T) {
+	const n = 20000 // with nexthop objects, 5000 take about 50 ms: too quick to catch
+	ns, _, in := node0(t)
+	ns.IP(t, "addr", "add", "10.241.0.10/16", "dev", "eth0")
+	var b strings.Builder
+	b.WriteString("node: node-0\nroutes:\n")
+	for i := range n { // distinct gateways: the slow case for the kernel
+		fmt.Fprintf(&b, "  - destination: 10.%d.%d.0/24\n    gateway: 10.241.%d.%d\n", 100+i/256, i%256, 1+i/250, 1+i%250)
+	}
+	cfg := writeConfig(t, b.String())
+	p := startBin(t, nil, in, "apply", "--config", cfg)
+	start := time.Now()
+	for count(t, ns) == 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("no route after 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); errors.Is(err, os.ErrProcessDone) {
+		t.Skip("apply finished before SIGTERM came")
+	}
+	code, out := p.wait(t)
+	present := count(t, ns)
+	t.Logf("SIGTERM after %s: %d of %d routes in place", time.Since(start).Round(time.Millisecond), present, n)
+	if code == 0 && present == n {
+		t.Skip("apply finished before SIGTERM came")
+	}
+	if code != 1 || !strings.Contains(out, "interrupted with") || !strings.Contains(out, "run apply again): context canceled") {
+		t.Errorf("exit %d, want 1 and an interrupted message; output ends:\n%s", code, tail(out))
+	}
+	r := runBin(t, nil, in, "check", "--config", cfg)
+	inPlace, missing := linesStarting(r.stdout, "in place "), linesStarting(r.stdout, "missing ")
+	if r.code != 1 || inPlace != present || inPlace+missing != n {
+		t.Errorf("check: exit %d, %d in place, %d missing, want 1, %d and %d; output ends:\n%s",
+			r.code, inPlace, missing, present, n-present, tail(r.stdout))
+	}
+	expect(t, "apply again", runBin(t, nil, in, "apply", "--config", cfg), 0, fmt.Sprintf("%d routes in place", n))
+}
+
+// count is how many routes podroutes has in ns's main table.
+func count(t *testing.T, ns interface {
+	IP(testing.TB, ...string) string
+}) int {
+	t.Helper()
+	return strings.Count(ns.IP(t, "route", "show", "proto", "157"), "\n")
+}
+
+func linesStarting(s, prefix string) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func tail(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-5):], "\n")
+}

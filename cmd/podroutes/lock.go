@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/apply/lock"
+	"github.com/podroutes/podroutes/apply/notify"
+)
+
+// lockOptions is where apply, remove and watch serialize, and how long they
+// wait for each other.
+type lockOptions struct {
+	path string
+	wait time.Duration
+}
+
+// lockFlags are --lock (hidden: tests and unusual setups) and --lock-wait.
+func lockFlags(o *lockOptions) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "lock", Value: lock.DefaultPath, EnvVars: []string{"PODROUTES_LOCK"}, Destination: &o.path,
+			Hidden: true, Usage: "serialize route changes on the lock `FILE`"},
+		&cli.DurationFlag{Name: "lock-wait", Value: 30 * time.Second, Destination: &o.wait,
+			Usage: "wait up to `DURATION` for another podroutes apply, remove or watch pass to finish"},
+	}
+}
+
+func (o lockOptions) validate() error {
+	if o.wait < 0 {
+		return inputError(fmt.Errorf("--lock-wait %s: want a duration of 0 or more", o.wait))
+	}
+	return nil
+}
+
+// acquire takes the lock, saying on log whom it waits for.
+func (o lockOptions) acquire(ctx context.Context, log *notify.Logger) (*lock.Lock, error) {
+	l, err := lock.Acquire(ctx, o.path, o.wait, func(holder string) {
+		log.Infof("waiting for %s holding %s", holder, o.path)
+	})
+	if err != nil {
+		return nil, failure(fmt.Errorf("taking the lock: %w", err))
+	}
+	return l, nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/config"
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/notify"
+	"github.com/podroutes/podroutes/apply/watch"
+)
+
+type watchOptions struct {
+	config   string
+	wait     time.Duration
+	force    bool
+	debounce time.Duration
+	resync   time.Duration
+	lock     lockOptions
+}
+
+func watchCommand() *cli.Command {
+	var o watchOptions
+	return &cli.Command{
+		Name:  "watch",
+		Usage: "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
+		Description: "Applies the config, then re-applies within milliseconds of every link, address or\n" +
+			"route change the kernel announces (a link flap, `ip route del`, networkctl\n" +
+			"reconfigure), and every --resync as a safety net. Problems are logged once each,\n" +
+			"and retried. SIGHUP reloads the config (a bad one is reported, the old one kept);\n" +
+			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
+			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
+		Flags: append([]cli.Flag{
+			configFlag(&o.config),
+			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway"),
+			forceFlag(&o.force),
+			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
+				Usage: "re-apply every `DURATION` even without events"},
+			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
+				Usage: "re-apply `DURATION` after the first event of a burst"},
+		}, lockFlags(&o.lock)...),
+		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
+	}
+}
+
+func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+		min  time.Duration
+	}{{"wait", o.wait, 0}, {"resync", o.resync, time.Second}, {"debounce", o.debounce, time.Millisecond}} {
+		if d.v < d.min {
+			return inputError(fmt.Errorf("--%s %s: want a duration of %s or more", d.flag, d.v, d.min))
+		}
+	}
+	if err := o.lock.validate(); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return report(err)
+	}
+	k, err := kernel.Open()
+	if err != nil {
+		return report(failure(err))
+	}
+	defer k.Close()
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log := notify.NewLogger(stderr)
+	interval, err := notify.WatchdogInterval()
+	if err != nil {
+		log.Warnf("%v; sending no watchdog pings", err)
+	}
+	err = watch.Run(ctx, k, cfg, watch.Options{
+		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
+		Reload: hangups(ctx),
+		Load:   func() (config.Config, error) { return config.Load(o.config) },
+		Lock: func(ctx context.Context) (func(), error) {
+			l, err := o.lock.acquire(ctx, log)
+			if err != nil {
+				return nil, err
+			}
+			return func() { l.Release() }, nil
+		},
+		Log: log, Notify: systemd{},
+	})
+	switch {
+	case apply.IsRefused(err):
+		return report(inputError(fmt.Errorf("%s: %w", o.config, err)))
+	case err != nil:
+		return report(failure(fmt.Errorf("podroutes watch: %w", err)))
+	}
+	log.Infof("stopped watching; the routes stay in place")
+	return nil
+}
+
+// hangups signals each SIGHUP until ctx is done, coalescing those that
+// arrive while one is pending.
+func hangups(ctx context.Context) <-chan struct{} {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	out := make(chan struct{}, 1)
+	go func() {
+		defer signal.Stop(sig)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sig:
+				select {
+				case out <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// systemd is the watch.Notifier that talks to systemd.
+type systemd struct{}
+
+func (systemd) Ready(status string) error  { return notify.Ready(status) }
+func (systemd) Status(status string) error { return notify.Status(status) }
+func (systemd) Watchdog() error            { return notify.Watchdog() }
