@@ -33,6 +33,10 @@ type counting struct {
 func (c *counting) Add(r reconcile.Route) error     { c.writes++; return c.Kernel.Add(r) }
 func (c *counting) Replace(r reconcile.Route) error { c.writes++; return c.Kernel.Replace(r) }
 func (c *counting) Delete(r reconcile.Route) error  { c.writes++; return c.Kernel.Delete(r) }
+func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
+	c.writes += len(ws)
+	return c.Kernel.WriteBatch(ws, log)
+}
 
 func open(t *testing.T, ns *nstest.NS) *counting {
 	t.Helper()

@@ -1,6 +1,7 @@
 // Package kernel is podroutes' rtnetlink side: the main routing table as a
-// reconcile.Kernel, and the links and addresses as a gateway.Source, all
-// through one netlink handle.
+// reconcile.Kernel whose routes go through nexthop objects, written in
+// pipelined batches on one raw socket; and the links and addresses as a
+// gateway.Source, through a netlink handle.
 package kernel
 
 import (
@@ -9,13 +10,21 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"github.com/podroutes/podroutes/apply/gateway"
 )
 
 // Kernel is one network namespace's routes, links and addresses. It is not
 // safe for concurrent use.
 type Kernel struct {
 	h  *netlink.Handle
+	c  *conn          // routes and nexthops
 	ns netns.NsHandle // for subscriptions; netns.None() is the current one
+	nh nexthops
+	// links are the links as of the last Links, or nil: nexthop objects
+	// for routes without a device go on the link whose subnet holds the
+	// gateway. Routes clears them.
+	links []gateway.Link
 	// index and name map links both ways, as of the last dump.
 	index map[string]int
 	name  map[int]string
@@ -37,11 +46,19 @@ func open(ns netns.NsHandle) (*Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening rtnetlink: %w", err)
 	}
-	return &Kernel{h: h, ns: ns}, nil
+	c, err := dial(ns)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return &Kernel{h: h, c: c, ns: ns}, nil
 }
 
-// Close releases the netlink socket.
-func (k *Kernel) Close() { k.h.Close() }
+// Close releases the netlink sockets.
+func (k *Kernel) Close() {
+	k.c.close()
+	k.h.Close()
+}
 
 // dumpAttempts bounds the retries of a dump the kernel interrupted because
 // the table changed under it.

@@ -42,6 +42,7 @@ func (k *Kernel) Links() ([]gateway.Link, error) {
 		bits, _ := a.Mask.Size()
 		out[i].Prefixes = append(out[i].Prefixes, netip.PrefixFrom(ip.Unmap(), bits))
 	}
+	k.links = out
 	return out, nil
 }
 

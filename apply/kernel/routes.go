@@ -2,128 +2,99 @@ package kernel
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"syscall"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
 )
 
-var _ reconcile.Kernel = (*Kernel)(nil)
+var (
+	_ reconcile.Kernel  = (*Kernel)(nil)
+	_ reconcile.Batcher = (*Kernel)(nil)
+)
 
 // Routes dumps the main table (IPv4 and IPv6), keeping from each route only
-// what reconcile compares.
+// what reconcile compares. A route through a nexthop object gets its
+// gateway, device and onlink flag from the object.
 func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	if _, err := k.refreshLinks(); err != nil {
 		return nil, err
 	}
+	k.links = nil
 	var rs []reconcile.Route
-	filter := &netlink.Route{Table: unix.RT_TABLE_MAIN}
 	err := dump(func() error {
 		rs = rs[:0]
-		return k.h.RouteListFilteredIter(netlink.FAMILY_ALL, filter, netlink.RT_FILTER_TABLE, func(r netlink.Route) bool {
-			if r, ok := k.fromNetlink(r); ok {
-				rs = append(rs, r)
-			}
-			return ctx.Err() == nil
+		return k.scan(func(r reconcile.Route) error {
+			rs = append(rs, r)
+			return ctx.Err()
 		})
 	})
-	if err == nil {
-		err = ctx.Err()
-	}
 	if err != nil {
 		return nil, fmt.Errorf("listing routes: %w", err)
 	}
 	return rs, nil
 }
 
-// fromNetlink converts r; ok is false for a route podroutes has no use for
-// (not IP).
-func (k *Kernel) fromNetlink(r netlink.Route) (reconcile.Route, bool) {
-	var dst netip.Prefix
-	switch {
-	case r.Dst != nil:
-		a, ok := netip.AddrFromSlice(r.Dst.IP)
-		bits, _ := r.Dst.Mask.Size()
-		if !ok {
-			return reconcile.Route{}, false
+// load dumps the nexthop objects and counts the routes that use each.
+func (k *Kernel) load() error {
+	return dump(func() error { return k.scan(nil) })
+}
+
+// scan dumps the nexthop objects, then every route of every table: it
+// counts the users of each nexthop, and passes the main table's routes to
+// keep, if not nil.
+func (k *Kernel) scan(keep func(reconcile.Route) error) error {
+	if err := k.loadNexthops(); err != nil {
+		return err
+	}
+	return k.c.dump(unix.RTM_GETROUTE, make([]byte, sizeofRtmsg), func(p []byte) error {
+		r, main, ok := k.parseRoute(p)
+		if !ok || !main || keep == nil {
+			return nil
 		}
-		dst = netip.PrefixFrom(a.Unmap(), bits)
-	case r.Family == netlink.FAMILY_V4:
-		dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-	case r.Family == netlink.FAMILY_V6:
-		dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
-	default:
-		return reconcile.Route{}, false
-	}
-	gw, _ := netip.AddrFromSlice(r.Gw)
-	return reconcile.Route{
-		Dst:      dst,
-		Gw:       gw.Unmap(),
-		Dev:      k.name[r.LinkIndex],
-		OnLink:   r.Flags&unix.RTNH_F_ONLINK != 0,
-		Protocol: reconcile.Protocol(r.Protocol),
-		Metric:   uint32(r.Priority),
-	}, true
+		return keep(r)
+	})
 }
 
-// toNetlink builds the netlink route for r.
-func (k *Kernel) toNetlink(r reconcile.Route) (*netlink.Route, error) {
-	link, err := k.linkIndex(r.Dev)
-	if err != nil {
-		return nil, err
+// parseRoute reads an RTM_NEWROUTE; ok is false for a route podroutes has
+// no use for (not IP), main tells the main table's.
+func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
+	if len(p) < sizeofRtmsg || (p[0] != unix.AF_INET && p[0] != unix.AF_INET6) {
+		return r, false, false
 	}
-	nr := &netlink.Route{
-		Dst:       &net.IPNet{IP: r.Dst.Addr().AsSlice(), Mask: net.CIDRMask(r.Dst.Bits(), r.Dst.Addr().BitLen())},
-		LinkIndex: link,
-		Protocol:  netlink.RouteProtocol(r.Protocol),
-		Priority:  int(r.Metric),
-		Table:     unix.RT_TABLE_MAIN,
+	dst := netip.IPv4Unspecified()
+	if p[0] == unix.AF_INET6 {
+		dst = netip.IPv6Unspecified()
 	}
-	if r.Gw.IsValid() {
-		nr.Gw = r.Gw.AsSlice()
+	table, oif := uint32(p[4]), 0
+	r.Protocol = reconcile.Protocol(p[5])
+	r.OnLink = native.Uint32(p[8:])&unix.RTNH_F_ONLINK != 0
+	attrs(p[sizeofRtmsg:], func(typ uint16, v []byte) bool {
+		switch typ {
+		case unix.RTA_DST:
+			dst, ok = ipAttr(v)
+		case unix.RTA_GATEWAY:
+			r.Gw, _ = ipAttr(v)
+		case unix.RTA_OIF:
+			oif = int(u32Attr(v))
+		case unix.RTA_PRIORITY:
+			r.Metric = u32Attr(v)
+		case unix.RTA_TABLE:
+			table = u32Attr(v)
+		case rtaNHID:
+			r.NH = u32Attr(v)
+		}
+		return true
+	})
+	if r.NH != 0 {
+		k.nh.refs[r.NH]++
+		if n, found := k.nh.byID[r.NH]; found {
+			r.Gw, oif, r.OnLink = n.key.gw, n.key.oif, n.key.onlink
+		}
 	}
-	if r.OnLink {
-		nr.Flags = int(netlink.FLAG_ONLINK)
-	}
-	return nr, nil
-}
-
-// Add adds r; it fails with EEXIST if the destination has a route with
-// r's metric.
-func (k *Kernel) Add(r reconcile.Route) error {
-	nr, err := k.toNetlink(r)
-	if err != nil {
-		return err
-	}
-	return k.h.RouteAdd(nr)
-}
-
-// Replace replaces the route to r.Dst with r.Metric, or adds r.
-func (k *Kernel) Replace(r reconcile.Route) error {
-	nr, err := k.toNetlink(r)
-	if err != nil {
-		return err
-	}
-	return k.h.RouteReplace(nr)
-}
-
-// Delete deletes the route matching r's destination, gateway, device,
-// protocol and metric, of any scope and type. A route already gone (ESRCH)
-// is success.
-func (k *Kernel) Delete(r reconcile.Route) error {
-	nr, err := k.toNetlink(r)
-	if err != nil {
-		return err
-	}
-	nr.Scope = netlink.SCOPE_NOWHERE
-	if err := k.h.RouteDel(nr); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return err
-	}
-	return nil
+	r.Dst = netip.PrefixFrom(dst, int(p[1]))
+	r.Dev = k.name[oif]
+	return r, table == unix.RT_TABLE_MAIN, r.Dst.IsValid()
 }

@@ -35,28 +35,39 @@ func (r Result) Status() string {
 
 // Execute makes the plan's writes: first every add and replace, then the
 // deletes of the destinations whose add or replace worked, so that a route
-// is never deleted before its successor is in. A failed write does not stop
-// the others; the result counts what was reached and holds every failure and
+// is never deleted before its successor is in; each of the two as one batch
+// when k is a Batcher, which then finishes. A failed write does not stop the
+// others; the result counts what was reached and holds every failure and
 // every conflict.
 func Execute(k Kernel, p Plan, log Logger) Result {
 	var res Result
 	failed := make([]bool, len(p.Entries))
 	for _, deletes := range []bool{false, true} {
+		var ws []Write
+		var of []int // the entry of each write
 		for i, e := range p.Entries {
 			if deletes && failed[i] {
 				continue // keep the old route: its successor is not in
 			}
 			for _, w := range e.Writes {
-				if (w.Op == Delete) != deletes {
-					continue
+				if (w.Op == Delete) == deletes {
+					ws, of = append(ws, w), append(of, i)
 				}
-				if err := write(k, w); err != nil {
-					res.Errs = append(res.Errs, fmt.Errorf("%s route %s%s: %w", verbs[w.Op].doing, w.Route.Short(), peer(e.Want.Peer), err))
-					failed[i] = true
-					continue
-				}
-				log.Infof("%s %s%s", verbs[w.Op].done, w.Route, comment(why(e)))
 			}
+		}
+		for j, err := range writeAll(k, ws, log) {
+			w, e := ws[j], p.Entries[of[j]]
+			if err != nil {
+				res.Errs = append(res.Errs, fmt.Errorf("%s route %s%s: %w", verbs[w.Op].doing, w.Route.Short(), peer(e.Want.Peer), err))
+				failed[of[j]] = true
+				continue
+			}
+			log.Infof("%s %s%s", verbs[w.Op].done, w.Route, comment(why(e)))
+		}
+	}
+	if b, ok := k.(Batcher); ok {
+		if err := b.Finish(log); err != nil {
+			res.Errs = append(res.Errs, err)
 		}
 	}
 	for i, e := range p.Entries {
@@ -64,6 +75,19 @@ func Execute(k Kernel, p Plan, log Logger) Result {
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
 	return res
+}
+
+// writeAll makes the writes, as one batch if k can, and returns each one's
+// error.
+func writeAll(k Kernel, ws []Write, log Logger) []error {
+	if b, ok := k.(Batcher); ok && len(ws) > 0 {
+		return b.WriteBatch(ws, log)
+	}
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		errs[i] = write(k, w)
+	}
+	return errs
 }
 
 func (r *Result) count(e Entry, failed bool) {

@@ -85,33 +85,59 @@ type Plan struct {
 // written, except that with force a wanted destination another owner holds
 // is taken over (theirs deleted, ours added).
 func Diff(want []Want, have []Route, force bool) Plan {
-	byDst := make(map[netip.Prefix][]Route)
-	for _, r := range have {
-		byDst[r.Dst] = append(byDst[r.Dst], r)
-	}
-	var p Plan
+	byDst := byDestination(have, nil)
+	p := Plan{Entries: make([]Entry, 0, len(want))}
 	for _, w := range want {
 		rs := byDst[w.Route.Dst]
 		delete(byDst, w.Route.Dst)
 		p.Entries = append(p.Entries, diffOne(w, rs, force))
 	}
 	p.Entries = append(p.Entries, stale(byDst, "no longer in the config")...)
-	slices.SortFunc(p.Entries, func(a, b Entry) int { return comparePrefix(a.Dst(), b.Dst()) })
+	p.sort()
 	return p
 }
 
 // Removal plans deleting podroutes' routes among have whose destination
 // selected accepts (nil: all of them).
 func Removal(have []Route, selected func(netip.Prefix) bool) Plan {
-	byDst := make(map[netip.Prefix][]Route)
+	p := Plan{Entries: stale(byDestination(have, selected), "")}
+	p.sort()
+	return p
+}
+
+// byDestination groups the routes of have whose destination selected
+// accepts (nil: all), keeping their order, in one array for all.
+func byDestination(have []Route, selected func(netip.Prefix) bool) map[netip.Prefix][]Route {
+	count := make(map[netip.Prefix]int, len(have))
 	for _, r := range have {
 		if selected == nil || selected(r.Dst) {
-			byDst[r.Dst] = append(byDst[r.Dst], r)
+			count[r.Dst]++
 		}
 	}
-	p := Plan{Entries: stale(byDst, "")}
-	slices.SortFunc(p.Entries, func(a, b Entry) int { return comparePrefix(a.Dst(), b.Dst()) })
-	return p
+	byDst := make(map[netip.Prefix][]Route, len(count))
+	all := make([]Route, 0, len(have))
+	for _, r := range have {
+		n := count[r.Dst]
+		if n == 0 {
+			continue
+		}
+		rs, ok := byDst[r.Dst]
+		if !ok {
+			all = all[:len(all)+n]
+			rs = all[len(all)-n : len(all)-n : len(all)]
+		}
+		byDst[r.Dst] = append(rs, r)
+	}
+	return byDst
+}
+
+// sort orders the entries by destination (wants come sorted: often a
+// check is all it takes).
+func (p Plan) sort() {
+	cmp := func(a, b Entry) int { return comparePrefix(a.Dst(), b.Dst()) }
+	if !slices.IsSortedFunc(p.Entries, cmp) {
+		slices.SortFunc(p.Entries, cmp)
+	}
 }
 
 // stale plans deleting podroutes' routes in byDst; other owners' are left.

@@ -21,6 +21,10 @@ type Route struct {
 	OnLink   bool
 	Protocol Protocol
 	Metric   uint32
+	// NH is the kernel's nexthop object the route uses (RTA_NH_ID), 0 for
+	// a gateway written into the route. Only kernel routes have one; a
+	// route counts as in place either way, and String leaves it out.
+	NH uint32
 }
 
 // Kernel is the main routing table. Implementations: kernel.Kernel
@@ -36,6 +40,18 @@ type Kernel interface {
 	// Delete deletes exactly r (destination, gateway, device, protocol,
 	// metric). A route that is already gone is not an error.
 	Delete(r Route) error
+}
+
+// Batcher is a Kernel that makes many writes at once (kernel.Kernel
+// pipelines them on its socket). Execute uses it when the Kernel has it.
+type Batcher interface {
+	// WriteBatch makes the writes in order, each as Add, Replace or Delete
+	// would, and returns each one's error (nil: made), one per write.
+	WriteBatch(ws []Write, log Logger) []error
+	// Finish runs after the last batch and deletes what the writes left
+	// unused (kernel.Kernel: its nexthop objects no route uses), logging
+	// each deletion.
+	Finish(log Logger) error
 }
 
 // String prints r the way `ip route` does.

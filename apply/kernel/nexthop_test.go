@@ -1,0 +1,98 @@
+package kernel_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/apply/reconcile/fake"
+)
+
+type lines []string
+
+func (l *lines) Infof(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
+
+func wants(routes ...string) []reconcile.Want {
+	ws := make([]reconcile.Want, len(routes))
+	for i, s := range routes {
+		ws[i] = reconcile.Want{Route: fake.MustParse(s)}
+	}
+	return ws
+}
+
+// execute diffs want with the table, executes the plan and returns the
+// plan and the log.
+func execute(t *testing.T, k *kernel.Kernel, want []reconcile.Want) (reconcile.Plan, lines) {
+	t.Helper()
+	have, err := k.Routes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := reconcile.Diff(want, have, false)
+	var log lines
+	if err := reconcile.Execute(k, p, &log).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return p, log
+}
+
+// TestNexthops: routes go through one nexthop object per gateway and dump
+// with their gateway; a route with its gateway inline (as networkd adds
+// it) is in place too; a nexthop no route uses any more is deleted, and
+// remove leaves none.
+func TestNexthops(t *testing.T) {
+	ns, k := host(t)
+	want := wants(
+		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
+		"10.200.2.0/24 via 10.240.0.22 proto podroutes metric 100",
+		"10.200.3.0/24 via 10.240.0.22 proto podroutes metric 100",
+		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
+		"10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink",
+	)
+	execute(t, k, want)
+	if got := ns.IP(t, "route", "show", "proto", "157"); strings.Count(got, "nhid") != 4 {
+		t.Errorf("routes not through nexthop objects:\n%s", got)
+	}
+	if got := ns.IP(t, "nexthop", "show", "proto", "157"); strings.Count(got, "\n") != 4 {
+		t.Errorf("want 4 nexthops, one per gateway:\n%s", got)
+	}
+	if got, want := table(t, k), `10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
+10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
+10.200.3.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
+10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink
+fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
+`; got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+
+	// networkd's route, gateway inline, is as good as ours; the nexthop
+	// it replaced goes.
+	ns.IP(t, "route", "replace", "10.200.1.0/24", "via", "10.240.0.21", "proto", "157", "metric", "100")
+	p, log := execute(t, k, want)
+	if p.Writes() != 0 || !p.InSync() || !strings.Contains(strings.Join(log, "\n"), "deleted nexthop 1 via 10.240.0.21 dev eth0") {
+		t.Errorf("inline route not in place (%d writes) or nexthop 1 kept; log:\n%s", p.Writes(), strings.Join(log, "\n"))
+	}
+
+	// 10.200.2.0/24 moves to another gateway and 10.200.3.0/24 goes: the
+	// nexthop of .22 is then unused.
+	want[1].Route.Gw = netip.MustParseAddr("10.240.0.99")
+	_, log = execute(t, k, append(want[1:2:2], want[3:]...))
+	if got := strings.Join(log, "\n"); !strings.Contains(got, "deleted nexthop 2 via 10.240.0.22 dev eth0") {
+		t.Errorf("log:\n%s\nwant the nexthop of 10.240.0.22 deleted", got)
+	}
+	if got := ns.IP(t, "nexthop", "show", "proto", "157"); strings.Contains(got, "10.240.0.2") {
+		t.Errorf("unused nexthops left:\n%s", got)
+	}
+
+	have, _ := k.Routes(context.Background())
+	if err := reconcile.Execute(k, reconcile.Removal(have, nil), &log).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157") + ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
+		t.Errorf("after remove:\n%s", got)
+	}
+}

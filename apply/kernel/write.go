@@ -1,0 +1,143 @@
+package kernel
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/podroutes/podroutes/apply/reconcile"
+)
+
+// Add adds r; it fails with EEXIST if the destination has a route with
+// r's metric.
+func (k *Kernel) Add(r reconcile.Route) error { return k.one(reconcile.Add, r) }
+
+// Replace replaces the route to r.Dst with r.Metric, or adds r.
+func (k *Kernel) Replace(r reconcile.Route) error { return k.one(reconcile.Replace, r) }
+
+// Delete deletes the route matching r's destination, gateway, device,
+// protocol and metric (or nexthop object, if r.NH is set), of any scope
+// and type. A route already gone (ESRCH) is success.
+func (k *Kernel) Delete(r reconcile.Route) error { return k.one(reconcile.Delete, r) }
+
+func (k *Kernel) one(op reconcile.Op, r reconcile.Route) error {
+	return k.WriteBatch([]reconcile.Write{{Op: op, Route: r}}, nil)[0]
+}
+
+// WriteBatch makes the writes in order, pipelined on one socket: first the
+// nexthop objects the adds and replaces need, then the routes. Each write
+// gets the kernel's answer to it.
+func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
+	errs := make([]error, len(ws))
+	if !k.nh.loaded {
+		if err := k.load(); err != nil {
+			for i := range errs {
+				errs[i] = fmt.Errorf("listing nexthops and routes: %w", err)
+			}
+			return errs
+		}
+	}
+	ids := k.nexthopsFor(ws, log)
+	var bt batch
+	var of []int // the write of each message
+	for i, w := range ws {
+		if errs[i] = k.encodeRoute(&bt, w, ids[i]); errs[i] == nil {
+			of = append(of, i)
+		}
+	}
+	var gone []int // deletes that found no route
+	for j, err := range k.c.exec(&bt) {
+		i := of[j]
+		w := ws[i]
+		if w.Op == reconcile.Delete && errIs(err, unix.ESRCH) {
+			err, gone = nil, append(gone, i)
+		}
+		if errs[i] = err; err != nil {
+			continue
+		}
+		switch {
+		case w.Op == reconcile.Delete:
+			k.nh.refs[w.Route.NH]--
+		case w.Op == reconcile.Replace:
+			k.nh.recount = true // the route replaced may have used one
+			fallthrough
+		default:
+			k.nh.refs[ids[i]]++
+		}
+	}
+	k.deleteVia(ws, gone, errs)
+	return errs
+}
+
+// deleteVia deletes again, by nexthop object, the routes of ws at gone:
+// deleted by gateway, not found. A route through a nexthop object matches
+// a delete only by the object's id, so a route given with its gateway
+// (not as dumped, with its NH) is deleted through each nexthop of that
+// gateway (and device) there is.
+func (k *Kernel) deleteVia(ws []reconcile.Write, gone []int, errs []error) {
+	var bt batch
+	var of []int
+	var via []uint32
+	for _, i := range gone {
+		r := ws[i].Route
+		if r.NH != 0 || !r.Gw.IsValid() {
+			continue
+		}
+		for id, n := range k.nh.byID {
+			if n.key.gw == r.Gw && n.key.onlink == r.OnLink && (r.Dev == "" || k.name[n.key.oif] == r.Dev) {
+				r.NH = id
+				if k.encodeRoute(&bt, reconcile.Write{Op: reconcile.Delete, Route: r}, 0) == nil {
+					of, via = append(of, i), append(via, id)
+				}
+			}
+		}
+	}
+	for j, err := range k.c.exec(&bt) {
+		switch {
+		case err == nil:
+			k.nh.refs[via[j]]--
+		case !errIs(err, unix.ESRCH):
+			errs[of[j]] = err
+		}
+	}
+}
+
+// encodeRoute appends the message for w; nh is the nexthop object an add
+// or replace goes through (0: none).
+func (k *Kernel) encodeRoute(bt *batch, w reconcile.Write, nh uint32) error {
+	r := w.Route
+	typ, flags := uint16(unix.RTM_NEWROUTE), uint16(unix.NLM_F_CREATE|unix.NLM_F_EXCL)
+	scope, kind := byte(unix.RT_SCOPE_UNIVERSE), byte(unix.RTN_UNICAST)
+	switch w.Op {
+	case reconcile.Replace:
+		flags = unix.NLM_F_CREATE | unix.NLM_F_REPLACE
+	case reconcile.Delete:
+		typ, flags, nh = unix.RTM_DELROUTE, 0, r.NH
+		scope, kind = unix.RT_SCOPE_NOWHERE, unix.RTN_UNSPEC // any
+	}
+	if w.Op != reconcile.Delete && nh == 0 && !r.Gw.IsValid() {
+		scope = unix.RT_SCOPE_LINK
+	}
+	oif, err := k.linkIndex(r.Dev)
+	if err != nil {
+		return err
+	}
+	var rflags [4]byte
+	if r.OnLink && nh == 0 {
+		native.PutUint32(rflags[:], unix.RTNH_F_ONLINK)
+	}
+	bt.begin(typ, flags, family(r.Dst.Addr()), byte(r.Dst.Bits()), 0, 0,
+		unix.RT_TABLE_MAIN, byte(r.Protocol), scope, kind, rflags[0], rflags[1], rflags[2], rflags[3])
+	bt.addr(unix.RTA_DST, r.Dst.Addr())
+	bt.u32(unix.RTA_PRIORITY, r.Metric)
+	switch {
+	case nh != 0:
+		bt.u32(rtaNHID, nh)
+	case r.Gw.IsValid():
+		bt.addr(unix.RTA_GATEWAY, r.Gw)
+	}
+	if nh == 0 && oif != 0 {
+		bt.u32(unix.RTA_OIF, uint32(oif))
+	}
+	return nil
+}
