@@ -289,11 +289,25 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 	wantRoutesNow(ctx, t, lab, "after boot with networkd", wantRoutes)
 	wantProbeSaw(t, m)
 	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
+	// reconfigure returns before networkd has dropped and re-added the
+	// routes: wait until the link is configured again, then look.
+	if out, err := m.Exec(ctx, "/lib/systemd/systemd-networkd-wait-online", "-i", "eth0", "--timeout=10"); err != nil {
+		t.Errorf("waiting for networkd to configure eth0 again: %v\n%s", err, out)
+	}
 	if !waitRoutes(ctx, lab, wantRoutes, 10*time.Second) {
 		wantRoutesNow(ctx, t, lab, "10 s after networkctl reconfigure eth0", wantRoutes)
 	}
-	if out, err := m.Exec(ctx, "podroutes", "check"); err != nil {
-		t.Errorf("podroutes check after reconfigure: %v\n%s", err, out)
+	// Then check must agree (within a few seconds: networkd may still be
+	// settling the link when wait-online returns).
+	var out string
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if out, err = m.Exec(ctx, "podroutes", "check"); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Errorf("podroutes check 10 s after reconfigure: %v\n%s", err, out)
+			break
+		}
 	}
 	shutdown(ctx, t, m)
 }
