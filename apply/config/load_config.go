@@ -45,6 +45,14 @@ func (p *parser) config(root *yaml.Node) Config {
 		p.addf(root.Line, "missing node: the host this config is for")
 	}
 	p.crossCheck(drafts, c.Device)
+	return c.withRoutes(drafts)
+}
+
+// withRoutes returns c with the drafts' routes, sorted by destination.
+func (c Config) withRoutes(drafts []draft) Config {
+	if len(drafts) > 0 {
+		c.Routes = make([]Route, 0, len(drafts))
+	}
 	for _, d := range drafts {
 		c.Routes = append(c.Routes, d.Route)
 	}

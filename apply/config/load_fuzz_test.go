@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/podroutes/podroutes/gen/diag"
@@ -56,4 +57,47 @@ func less(a, b Route) bool {
 		return n < 0
 	}
 	return a.Destination.Bits() < b.Destination.Bits()
+}
+
+// FuzzFastAgrees: whatever the fast path accepts, the strict parser accepts
+// as the same Config; and the fast path takes gen's own output.
+func FuzzFastAgrees(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, tt := range parseErrorTests {
+		f.Add([]byte(tt.in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseFast("f.yaml", data)
+		if !ok {
+			return
+		}
+		p := &parser{diags: diag.List{File: "f.yaml"}, lines: bytes.Count(data, []byte("\n")) + 1}
+		var strict Config
+		if root := p.document(data); root != nil {
+			strict = p.config(root)
+		}
+		if err := p.diags.Err(); err != nil {
+			t.Fatalf("fast path accepted what the strict parser refuses: %v\n%s", err, data)
+		}
+		if !reflect.DeepEqual(fast, strict) {
+			t.Fatalf("fast path read\n%+v\nstrict parser read\n%+v\nfrom\n%s", fast, strict, data)
+		}
+	})
+}
+
+func TestFastPathTakesGenOutput(t *testing.T) {
+	data, err := os.ReadFile("testdata/gen-server.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := parseFast("gen-server.yaml", data); !ok {
+		t.Error("the fast path refused gen's output")
+	}
 }

@@ -24,6 +24,9 @@ import (
 // The Config returned has the effective Metric (DefaultMetric when the file
 // sets none or 0) and its Routes sorted by destination, each with its Line.
 func Parse(name string, data []byte) (Config, error) {
+	if c, ok := parseFast(name, data); ok {
+		return c, nil
+	}
 	p := &parser{diags: diag.List{File: name}, lines: bytes.Count(data, []byte("\n")) + 1}
 	var c Config
 	if root := p.document(data); root != nil {

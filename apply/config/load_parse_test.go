@@ -1,7 +1,9 @@
 package config
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,5 +106,22 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkParse20000 loads a 20000-route routes.yaml as gen writes it: the
+// fast path's cost, which bounds apply's start-up on a large cluster.
+func BenchmarkParse20000(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("# generated\nnode: node-0\nmetric: 100\nroutes:\n")
+	for i := range 20000 {
+		fmt.Fprintf(&buf, "  - destination: 10.%d.%d.0/24\n    gateway: 10.240.%d.%d\n    peer: node-%d\n", 100+i>>8, i&255, i>>8, 1+i&127, i)
+	}
+	data := buf.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("routes.yaml", data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

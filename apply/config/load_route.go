@@ -118,8 +118,9 @@ func (p *parser) addr(line int, s string) (netip.Addr, bool) {
 // crossCheck reports what is wrong with routes together: duplicates,
 // contradictions, gateways that podroutes' own routes would have to reach.
 func (p *parser) crossCheck(ds []draft, device string) {
-	first := map[netip.Prefix]draft{}
-	for _, d := range ds {
+	first := make(map[netip.Prefix]*draft, len(ds))
+	for i := range ds {
+		d := &ds[i]
 		if d.dstOK {
 			if f, dup := first[d.Destination]; !dup {
 				first[d.Destination] = d
@@ -144,12 +145,19 @@ func (p *parser) crossCheck(ds []draft, device string) {
 	}
 	// A gateway inside a destination is reachable only through a route
 	// podroutes installs (or the route points at itself): check each gateway
-	// against every prefix length, not every route.
+	// against the prefix lengths the destinations have, not every route.
+	var lengths [129]bool
+	for pfx := range first {
+		lengths[pfx.Bits()] = true
+	}
 	for _, d := range ds {
 		if !d.gwOK {
 			continue
 		}
 		for bits := d.Gateway.BitLen(); bits > 0; bits-- {
+			if !lengths[bits] {
+				continue
+			}
 			pfx, _ := d.Gateway.Prefix(bits)
 			if f, ok := first[pfx]; ok {
 				p.addf(d.gwLine, "gateway %s is inside destination %s (line %d); a gateway must be reachable without podroutes' routes", d.Gateway, pfx, f.Line)
