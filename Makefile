@@ -12,7 +12,8 @@ FUZZ_TARGETS := \
 	./gen/inventory:FuzzParseYAML \
 	./gen/inventory:FuzzParseKubectl \
 	./gen/inventory:FuzzParseAuto \
-	./apply/config:FuzzParse
+	./apply/config:FuzzParse \
+	./apply/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
 TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
 

@@ -31,13 +31,13 @@ func parseFast(name string, data []byte) (Config, bool) {
 	}
 	p := &parser{diags: diag.List{File: name}, lines: bytes.Count(data, []byte("\n")) + 1}
 	f := fastReader{p: p, c: Config{Metric: DefaultMetric}, seen: map[string]bool{}}
-	f.drafts = make([]draft, 0, bytes.Count(data, []byte("\n  - "))+1)
-	// One string for the whole file: lines and values are slices of it.
-	rest := string(data)
-	for line := 1; rest != ""; line++ {
-		text, after, _ := strings.Cut(rest, "\n")
-		rest = after
-		if !f.line(line, text) {
+	f.drafts = newDrafts(bytes.Count(data, []byte("\n  - ")) + 1)
+	// One string a line: the values kept (a peer's name) keep that line
+	// alive, not a copy of the whole file.
+	for line := 1; len(data) > 0; line++ {
+		text, after, _ := bytes.Cut(data, []byte("\n"))
+		data = after
+		if !f.line(line, string(text)) {
 			return Config{}, false
 		}
 	}
@@ -57,7 +57,7 @@ type fastReader struct {
 	c        Config
 	seen     map[string]bool // top-level keys
 	inRoutes bool            // after `routes:`
-	drafts   []draft
+	drafts   drafts
 	cur      *draft // the route being read
 	curKeys  [4]bool
 }
@@ -72,8 +72,8 @@ func (f *fastReader) line(n int, text string) bool {
 		if !f.inRoutes || !f.endRoute() {
 			return false
 		}
-		f.drafts = append(f.drafts, draft{Route: Route{Line: n}})
-		f.cur, f.curKeys = &f.drafts[len(f.drafts)-1], [4]bool{}
+		d := f.drafts.add(n)
+		f.cur, f.curKeys = &d, [4]bool{}
 		return f.routeKey(n, text[4:], true)
 	case strings.HasPrefix(text, "    "):
 		return f.cur != nil && f.routeKey(n, text[4:], false)
@@ -132,7 +132,7 @@ func (f *fastReader) routeKey(n int, text string, first bool) bool {
 		d.gwLine = n
 		d.Gateway, d.gwOK = f.p.addr(n, val)
 	case 2:
-		d.Peer = val
+		d.Peer = strings.Clone(val) // not its line's string
 		return isName(val)
 	case 3:
 		d.OnLink, d.onlinkLine = val == "true", n
@@ -186,9 +186,10 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 
 // isAddrLike accepts the plain strings of addresses and prefixes: a hex digit
 // first (not ':' or '['), then hex digits, '.', ':' and '/', and at least one
-// '.' or ':' so that YAML never reads it as a number.
+// '.' or ':' so that YAML never reads it as a number, and no ':' last, which
+// YAML would take for a mapping ("1::").
 func isAddrLike(s string) bool {
-	if s == "" || !isHex(s[0]) || !strings.ContainsAny(s, ".:") || strings.Count(s, ".") == 1 && !strings.Contains(s, ":") {
+	if s == "" || !isHex(s[0]) || s[len(s)-1] == ':' || !strings.ContainsAny(s, ".:") || strings.Count(s, ".") == 1 && !strings.Contains(s, ":") {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
