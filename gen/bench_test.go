@@ -3,6 +3,8 @@ package gen
 import (
 	"fmt"
 	"io"
+	"iter"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,12 +24,12 @@ func machinesTxt(n int) []byte {
 	return []byte(b.String())
 }
 
-func planAll(b *testing.B, data []byte, only []string) []plan.Node {
+func planAll(b *testing.B, data []byte, only []string) iter.Seq[plan.Node] {
 	inv, err := inventory.Parse("machines.txt", data, inventory.FormatMachines)
 	if err != nil {
 		b.Fatal(err)
 	}
-	nodes, err := plan.Make(inv, plan.Options{Only: only, NetworkFile: DefaultNetworkFile})
+	nodes, err := plan.Stream(inv, plan.Options{Only: only, NetworkFile: DefaultNetworkFile})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -39,16 +41,17 @@ func planAll(b *testing.B, data []byte, only []string) []plan.Node {
 func BenchmarkGenPlan1000(b *testing.B) {
 	data := machinesTxt(1000)
 	for b.Loop() {
-		planAll(b, data, nil)
+		for range planAll(b, data, nil) {
+		}
 	}
 }
 
 // BenchmarkGenRender1000 renders every file of a 1000-host plan to
 // io.Discard: the cost of formatting, without the file system.
 func BenchmarkGenRender1000(b *testing.B) {
-	nodes := planAll(b, machinesTxt(1000), nil)
+	nodes := slices.Collect(planAll(b, machinesTxt(1000), nil))
 	for b.Loop() {
-		if err := PrintTrees(io.Discard, nodes, "machines.txt"); err != nil {
+		if err := PrintTrees(io.Discard, slices.Values(nodes), "machines.txt"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ package gen
 import (
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/gen/render"
@@ -32,13 +33,13 @@ func hostFiles(n plan.Node, source string) []file {
 }
 
 // WriteTrees writes DIR/<host>/... for every node, all or nothing.
-func WriteTrees(dir string, nodes []plan.Node, source string) error {
+func WriteTrees(dir string, nodes iter.Seq[plan.Node], source string) error {
 	st, err := tree.New(dir)
 	if err != nil {
 		return err
 	}
 	defer st.Abort()
-	for _, n := range nodes {
+	for n := range nodes {
 		for _, f := range hostFiles(n, source) {
 			if err := st.WriteFile(n.Config.Node, f.rel, f.render); err != nil {
 				return err
@@ -50,27 +51,25 @@ func WriteTrees(dir string, nodes []plan.Node, source string) error {
 
 // PrintTrees writes every node's files to w, each behind a
 // `==> HOST/PATH <==` line, as a preview of what WriteTrees would write.
-func PrintTrees(w io.Writer, nodes []plan.Node, source string) error {
-	for i, n := range nodes {
-		for j, f := range hostFiles(n, source) {
-			sep := "\n"
-			if i == 0 && j == 0 {
-				sep = ""
-			}
+func PrintTrees(w io.Writer, nodes iter.Seq[plan.Node], source string) error {
+	sep := ""
+	for n := range nodes {
+		for _, f := range hostFiles(n, source) {
 			if _, err := fmt.Fprintf(w, "%s==> %s/%s <==\n", sep, n.Config.Node, f.rel); err != nil {
 				return err
 			}
 			if err := f.render(w); err != nil {
 				return err
 			}
+			sep = "\n"
 		}
 	}
 	return nil
 }
 
 // PrintIP writes each node's `ip route replace` commands to w.
-func PrintIP(w io.Writer, nodes []plan.Node) error {
-	for _, n := range nodes {
+func PrintIP(w io.Writer, nodes iter.Seq[plan.Node]) error {
+	for n := range nodes {
 		if err := render.IPCommands(w, n); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,17 +71,17 @@ func TestGolden(t *testing.T) {
 		t.Run(in, func(t *testing.T) {
 			nodes := loadPlan(t, in)
 			var tree, ip bytes.Buffer
-			if err := PrintTrees(&tree, nodes, in); err != nil {
+			if err := PrintTrees(&tree, slices.Values(nodes), in); err != nil {
 				t.Fatal(err)
 			}
-			if err := PrintIP(&ip, nodes); err != nil {
+			if err := PrintIP(&ip, slices.Values(nodes)); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, in+".tree", tree.Bytes())
 			golden(t, in+".ip", ip.Bytes())
 			// Byte-identical across runs.
 			var again bytes.Buffer
-			if err := PrintTrees(&again, loadPlan(t, in), in); err != nil {
+			if err := PrintTrees(&again, slices.Values(loadPlan(t, in)), in); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(tree.Bytes(), again.Bytes()) {
@@ -94,7 +95,7 @@ func TestGolden(t *testing.T) {
 // other nodes' pods; nothing routes to the server or to a node's own pods.
 func TestLabRoutes(t *testing.T) {
 	var ip bytes.Buffer
-	if err := PrintIP(&ip, loadPlan(t, "lab-machines.txt")); err != nil {
+	if err := PrintIP(&ip, slices.Values(loadPlan(t, "lab-machines.txt"))); err != nil {
 		t.Fatal(err)
 	}
 	want := `# server
@@ -113,7 +114,7 @@ ip route replace 10.200.0.0/24 via 10.240.0.20 proto 157 metric 100
 // TestNodeSelection: --node limits the output to the named hosts.
 func TestNodeSelection(t *testing.T) {
 	var ip bytes.Buffer
-	if err := PrintIP(&ip, loadPlan(t, "lab-machines.txt", "node-1")); err != nil {
+	if err := PrintIP(&ip, slices.Values(loadPlan(t, "lab-machines.txt", "node-1"))); err != nil {
 		t.Fatal(err)
 	}
 	if got := ip.String(); !strings.HasPrefix(got, "# node-1\n") || strings.Count(got, "#") != 1 {
@@ -127,11 +128,11 @@ func TestWriteTreesMatchesPrint(t *testing.T) {
 	for _, in := range inputs {
 		nodes := loadPlan(t, in)
 		dir := t.TempDir()
-		if err := WriteTrees(dir, nodes, in); err != nil {
+		if err := WriteTrees(dir, slices.Values(nodes), in); err != nil {
 			t.Fatal(err)
 		}
 		var printed, written bytes.Buffer
-		if err := PrintTrees(&printed, nodes, in); err != nil {
+		if err := PrintTrees(&printed, slices.Values(nodes), in); err != nil {
 			t.Fatal(err)
 		}
 		files := 0

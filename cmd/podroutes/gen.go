@@ -99,7 +99,7 @@ func runGen(stdin io.Reader, stdout io.Writer, o genOptions) error {
 	if len(o.nodes.Value()) > 0 {
 		only = o.nodes.Value()
 	}
-	nodes, err := plan.Make(inv, plan.Options{Only: only, NetworkFile: o.networkFile})
+	nodes, err := plan.Stream(inv, plan.Options{Only: only, NetworkFile: o.networkFile})
 	if err != nil {
 		return inputError(err)
 	}

@@ -7,6 +7,7 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"net/netip"
 	"slices"
 	"strings"
@@ -41,16 +42,29 @@ type target struct {
 // Make plans the routes of the selected hosts. The work is linear in the
 // number of routes produced, after one O(n log n) sort of all subnets.
 func Make(inv inventory.Inventory, opts Options) ([]Node, error) {
+	nodes, err := Stream(inv, opts)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Collect(nodes), nil
+}
+
+// Stream is Make one host at a time: each Node is planned when the sequence
+// reaches it, so a caller that writes and drops each one holds a single
+// host's routes, not the cluster's (a million for 1000 hosts).
+func Stream(inv inventory.Inventory, opts Options) (iter.Seq[Node], error) {
 	selected, err := selectHosts(inv, opts.Only)
 	if err != nil {
 		return nil, err
 	}
 	targets := allTargets(inv.Hosts)
-	nodes := make([]Node, 0, len(selected))
-	for _, i := range selected {
-		nodes = append(nodes, planHost(inv.Hosts, i, targets, opts.NetworkFile))
-	}
-	return nodes, nil
+	return func(yield func(Node) bool) {
+		for _, i := range selected {
+			if !yield(planHost(inv.Hosts, i, targets, opts.NetworkFile)) {
+				return
+			}
+		}
+	}, nil
 }
 
 func selectHosts(inv inventory.Inventory, only []string) ([]int, error) {
