@@ -47,7 +47,10 @@ type Options struct {
 // prunes. Every failure and every conflict with another owner is in the
 // returned error, and the result counts what was reached.
 func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconcile.Result, error) {
+	force := o.Force || cfg.Force
 	want := Wants(cfg)
+	// cfg is not used below: its routes can go (Wants has them) while the
+	// plan is made and run, unless the caller keeps them.
 	if err := refuseDefault(want); err != nil {
 		return reconcile.Result{}, err
 	}
@@ -55,7 +58,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 	if o.DryRun {
 		wait = 0
 	}
-	links, waitErr := gateway.Wait(ctx, k, targets(cfg), wait)
+	links, waitErr := gateway.Wait(ctx, k, targets(want), wait)
 	var unreachable *gateway.UnreachableError
 	if waitErr != nil && !errors.As(waitErr, &unreachable) {
 		return reconcile.Result{}, waitErr
@@ -67,7 +70,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	plan := reconcile.Diff(want, have, o.Force || cfg.Force)
+	plan := reconcile.Diff(want, have, force)
 	if o.DryRun {
 		if err := plan.WriteWrites(o.Out); err != nil {
 			return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)

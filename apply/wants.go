@@ -1,7 +1,10 @@
 package apply
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/gateway"
@@ -24,15 +27,39 @@ func Wants(cfg config.Config) []reconcile.Want {
 	return ws
 }
 
-// targets are the gateways cfg's routes need, each once.
-func targets(cfg config.Config) []gateway.Target {
-	seen := make(map[gateway.Target]bool)
-	var ts []gateway.Target
-	for _, r := range cfg.Routes {
-		t := gateway.Target{Gw: r.Gateway, Dev: cfg.Device, OnLink: r.OnLink}
-		if !seen[t] {
-			seen[t] = true
-			ts = append(ts, t)
+// targets are the gateways the wanted routes need, each once, in the order
+// the routes first name them. It finds the repeats by sorting indexes (a
+// config's gateways usually come sorted), not with a map of them all.
+func targets(want []reconcile.Want) []gateway.Target {
+	target := func(i int32) gateway.Target {
+		r := want[i].Route
+		return gateway.Target{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}
+	}
+	order := make([]int32, len(want))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	onlink := func(t gateway.Target) int {
+		if t.OnLink {
+			return 1
+		}
+		return 0
+	}
+	byTarget := func(a, b int32) int {
+		ta, tb := target(a), target(b)
+		return cmp.Or(ta.Gw.Compare(tb.Gw), strings.Compare(ta.Dev, tb.Dev), onlink(ta)-onlink(tb), cmp.Compare(a, b))
+	}
+	if !slices.IsSortedFunc(order, byTarget) {
+		slices.SortFunc(order, byTarget)
+	}
+	repeat := make([]bool, len(want))
+	for j := 1; j < len(order); j++ {
+		repeat[order[j]] = target(order[j]) == target(order[j-1])
+	}
+	ts := make([]gateway.Target, 0, len(want))
+	for i := range want {
+		if !repeat[i] {
+			ts = append(ts, target(int32(i)))
 		}
 	}
 	return ts

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -45,10 +46,13 @@ func load(path string, strict bool) (Config, error) {
 			return Config{}, refuse(path, msg)
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
-	if err != nil {
+	// Read into a buffer of the file's size, not one doubled on the way.
+	var buf bytes.Buffer
+	buf.Grow(int(min(max(fi.Size(), 0), maxSize)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxSize+1)); err != nil {
 		return Config{}, fmt.Errorf("reading config: %w", err)
 	}
+	data := buf.Bytes()
 	if len(data) > maxSize {
 		return Config{}, refuse(path, fmt.Sprintf("larger than %d MiB; is this a routes.yaml?", maxSize>>20))
 	}

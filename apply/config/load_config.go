@@ -2,6 +2,7 @@ package config
 
 import (
 	"math"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +18,7 @@ func (p *parser) config(root *yaml.Node) Config {
 		return c
 	}
 	hasNode := false
-	var drafts []draft
+	var ds drafts
 	for _, f := range p.fields(root, "node", "metric", "device", "force", "routes") {
 		if isNull(f.val) && f.name != "node" {
 			continue // written but empty: the default
@@ -38,31 +39,35 @@ func (p *parser) config(root *yaml.Node) Config {
 		case "force":
 			c.Force = p.boolean(f)
 		case "routes":
-			drafts = p.routes(f)
+			ds = p.routes(f)
 		}
 	}
 	if !hasNode {
 		p.addf(root.Line, "missing node: the host this config is for")
 	}
-	p.crossCheck(drafts, c.Device)
-	return c.withRoutes(drafts)
+	p.crossCheck(ds, c.Device)
+	return c.withRoutes(ds)
 }
 
 // withRoutes returns c with the drafts' routes, sorted by destination.
-func (c Config) withRoutes(drafts []draft) Config {
-	if len(drafts) > 0 {
-		c.Routes = make([]Route, 0, len(drafts))
+func (c Config) withRoutes(ds drafts) Config {
+	c.Routes = nil
+	if len(ds.routes) > 0 {
+		c.Routes = ds.routes
 	}
-	for _, d := range drafts {
-		c.Routes = append(c.Routes, d.Route)
+	byDst := func(a, b Route) int { return compareDst(a.Destination, b.Destination) }
+	if !slices.IsSortedFunc(c.Routes, byDst) {
+		slices.SortFunc(c.Routes, byDst)
 	}
-	slices.SortFunc(c.Routes, func(a, b Route) int {
-		if n := a.Destination.Addr().Compare(b.Destination.Addr()); n != 0 {
-			return n
-		}
-		return a.Destination.Bits() - b.Destination.Bits()
-	})
 	return c
+}
+
+// compareDst orders destinations by address, then prefix length.
+func compareDst(a, b netip.Prefix) int {
+	if n := a.Addr().Compare(b.Addr()); n != 0 {
+		return n
+	}
+	return a.Bits() - b.Bits()
 }
 
 const metricRange = "an integer from 1 to 4294967295"

@@ -1,38 +1,64 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// draft is a route as written, with what the cross-checks need to know.
+// draft is a route as written, in the routes the Config gets, and what the
+// cross-checks need to know of it, kept beside them.
 type draft struct {
-	Route
+	*Route
+	*check
+}
+
+type check struct {
 	dstOK, gwOK        bool // Destination, Gateway are valid
 	gwLine, onlinkLine int
 }
 
-func (p *parser) routes(f field) []draft {
+// drafts are a file's routes and their checks, side by side: the routes
+// become the Config's as they are, not copied out of larger records.
+type drafts struct {
+	routes []Route
+	checks []check
+}
+
+func newDrafts(n int) drafts {
+	return drafts{routes: make([]Route, 0, n), checks: make([]check, 0, n)}
+}
+
+// add adds a route on line; the draft is good until the next add.
+func (ds *drafts) add(line int) draft {
+	ds.routes = append(ds.routes, Route{Line: line})
+	ds.checks = append(ds.checks, check{})
+	return ds.at(len(ds.routes) - 1)
+}
+
+func (ds *drafts) at(i int) draft { return draft{&ds.routes[i], &ds.checks[i]} }
+
+func (p *parser) routes(f field) drafts {
+	var ds drafts
 	if f.val.Kind != yaml.SequenceNode {
 		p.addf(f.val.Line, "routes: want a list of routes, got %s", describe(f.val))
-		return nil
+		return ds
 	}
-	var ds []draft
 	for _, item := range f.val.Content {
 		if item.Kind != yaml.MappingNode {
 			p.addf(item.Line, "route: want a mapping with destination and gateway, got %s", describe(item))
 			continue
 		}
-		ds = append(ds, p.route(item))
+		p.route(item, ds.add(item.Line))
 	}
 	return ds
 }
 
-func (p *parser) route(item *yaml.Node) draft {
-	d := draft{Route: Route{Line: item.Line}}
+func (p *parser) route(item *yaml.Node, d draft) {
 	var hasDst, hasGw bool
 	for _, f := range p.fields(item, "destination", "gateway", "peer", "onlink") {
 		switch f.name {
@@ -62,7 +88,6 @@ func (p *parser) route(item *yaml.Node) draft {
 	if !hasGw {
 		p.addf(item.Line, "route has no gateway")
 	}
-	return d
 }
 
 func (p *parser) prefix(line int, s string) (netip.Prefix, bool) {
@@ -117,16 +142,14 @@ func (p *parser) addr(line int, s string) (netip.Addr, bool) {
 
 // crossCheck reports what is wrong with routes together: duplicates,
 // contradictions, gateways that podroutes' own routes would have to reach.
-func (p *parser) crossCheck(ds []draft, device string) {
-	first := make(map[netip.Prefix]*draft, len(ds))
-	for i := range ds {
-		d := &ds[i]
+func (p *parser) crossCheck(ds drafts, device string) {
+	first := ds.byDestination()
+	for i := range ds.routes {
+		d := ds.at(i)
 		if d.dstOK {
-			if f, dup := first[d.Destination]; !dup {
-				first[d.Destination] = d
-			} else if d.gwOK && f.gwOK && d.Gateway != f.Gateway {
+			if f := ds.at(first(d.Destination)); f.Route != d.Route && d.gwOK && f.gwOK && d.Gateway != f.Gateway {
 				p.addf(d.Line, "route to %s via %s contradicts line %d (via %s)", d.Destination, d.Gateway, f.Line, f.Gateway)
-			} else {
+			} else if f.Route != d.Route {
 				p.addf(d.Line, "duplicate route to %s, first on line %d", d.Destination, f.Line)
 			}
 		}
@@ -147,23 +170,53 @@ func (p *parser) crossCheck(ds []draft, device string) {
 	// podroutes installs (or the route points at itself): check each gateway
 	// against the prefix lengths the destinations have, not every route.
 	var lengths [129]bool
-	for pfx := range first {
-		lengths[pfx.Bits()] = true
+	for i, r := range ds.routes {
+		if ds.checks[i].dstOK {
+			lengths[r.Destination.Bits()] = true
+		}
 	}
-	for _, d := range ds {
-		if !d.gwOK {
+	for i, r := range ds.routes {
+		c := ds.checks[i]
+		if !c.gwOK {
 			continue
 		}
-		for bits := d.Gateway.BitLen(); bits > 0; bits-- {
+		for bits := r.Gateway.BitLen(); bits > 0; bits-- {
 			if !lengths[bits] {
 				continue
 			}
-			pfx, _ := d.Gateway.Prefix(bits)
-			if f, ok := first[pfx]; ok {
-				p.addf(d.gwLine, "gateway %s is inside destination %s (line %d); a gateway must be reachable without podroutes' routes", d.Gateway, pfx, f.Line)
+			pfx, _ := r.Gateway.Prefix(bits)
+			if f := first(pfx); f >= 0 {
+				p.addf(c.gwLine, "gateway %s is inside destination %s (line %d); a gateway must be reachable without podroutes' routes", r.Gateway, pfx, ds.routes[f].Line)
 				break
 			}
 		}
+	}
+}
+
+// byDestination returns a function that finds the first route (by index) to
+// a destination among the valid ones, -1 if none: a binary search of their
+// indexes sorted by destination (a file's routes usually come sorted).
+func (ds *drafts) byDestination() func(netip.Prefix) int {
+	order := make([]int32, 0, len(ds.routes))
+	for i := range ds.routes {
+		if ds.checks[i].dstOK {
+			order = append(order, int32(i))
+		}
+	}
+	byDst := func(a, b int32) int {
+		return cmp.Or(compareDst(ds.routes[a].Destination, ds.routes[b].Destination), cmp.Compare(a, b))
+	}
+	if !slices.IsSortedFunc(order, byDst) {
+		slices.SortFunc(order, byDst)
+	}
+	return func(pfx netip.Prefix) int {
+		j, found := slices.BinarySearchFunc(order, pfx, func(i int32, pfx netip.Prefix) int {
+			return compareDst(ds.routes[i].Destination, pfx)
+		})
+		if !found {
+			return -1
+		}
+		return int(order[j])
 	}
 }
 

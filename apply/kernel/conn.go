@@ -19,6 +19,8 @@ type conn struct {
 	seq   uint32
 	buf   []byte
 	chunk int // messages per sendmsg
+	// bt is the messages of one write, made again for the next (batch).
+	bt batch
 }
 
 const (
@@ -70,6 +72,13 @@ func (c *conn) setup() error {
 }
 
 func (c *conn) close() { c.s.Close() }
+
+// batch returns the conn's batch, emptied: its messages must be sent
+// before the next call.
+func (c *conn) batch() *batch {
+	c.bt.reset()
+	return &c.bt
+}
 
 func (c *conn) send(b []byte) error {
 	for {

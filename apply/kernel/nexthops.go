@@ -18,58 +18,12 @@ import (
 // own gateway cost more the more there are. podroutes owns the nexthop
 // objects of its protocol and deletes those no route uses any more.
 
-// nexthop is one nexthop object of the kernel.
-type nexthop struct {
-	key  nhKey
-	ours bool // protocol podroutes
-}
-
-// nhKey is what a gateway nexthop is: two with the same key are the same.
-type nhKey struct {
-	gw     netip.Addr
-	oif    int
-	onlink bool
-}
-
-// nexthops is the kernel's nexthop objects, as of the last dump, and how
-// many routes (or groups) use each.
-type nexthops struct {
-	loaded bool
-	// off says why the kernel has no nexthop objects for us (nil: it has).
-	off   error
-	byID  map[uint32]nexthop
-	ours  map[nhKey]uint32
-	refs  map[uint32]int
-	maxID uint32
-	// recount: a replace may have left a nexthop unused, uncounted.
-	recount bool
-}
-
-func (t *nexthops) reset() {
-	*t = nexthops{loaded: true, byID: map[uint32]nexthop{}, ours: map[nhKey]uint32{}, refs: map[uint32]int{}}
-}
-
-func (t *nexthops) add(id uint32, n nexthop) {
-	t.byID[id] = n
-	t.maxID = max(t.maxID, id)
-	if n.ours && n.key.gw.IsValid() {
-		t.ours[n.key] = id
-	}
-}
-
-func (t *nexthops) remove(id uint32) {
-	if n, ok := t.byID[id]; ok && t.ours[n.key] == id {
-		delete(t.ours, n.key)
-	}
-	delete(t.byID, id)
-	delete(t.refs, id)
-}
-
 // loadNexthops dumps the nexthop objects; a kernel without them (before
 // Linux 5.3) leaves the table empty and off.
 func (k *Kernel) loadNexthops() error {
 	k.nh.reset()
 	err := k.c.dump(unix.RTM_GETNEXTHOP, make([]byte, sizeofNhmsg), k.parseNexthop)
+	k.nh.countGroups()
 	if errIs(err, unix.EOPNOTSUPP, unix.EINVAL) {
 		k.nh.off = err
 		return nil
@@ -81,27 +35,28 @@ func (k *Kernel) parseNexthop(p []byte) error {
 	if len(p) < sizeofNhmsg {
 		return nil
 	}
-	var id uint32
-	var n nexthop
-	n.ours = p[2] == byte(reconcile.Owner)
-	n.key.onlink = native.Uint32(p[4:])&unix.RTNH_F_ONLINK != 0
+	var gw netip.Addr
+	oif := 0
+	n := nexthop{ours: p[2] == byte(reconcile.Owner)}
+	onlink := native.Uint32(p[4:])&unix.RTNH_F_ONLINK != 0
 	attrs(p[sizeofNhmsg:], func(typ uint16, v []byte) bool {
 		switch typ {
 		case unix.NHA_ID:
-			id = u32Attr(v)
+			n.id = u32Attr(v)
 		case unix.NHA_OIF:
-			n.key.oif = int(u32Attr(v))
+			oif = int(u32Attr(v))
 		case unix.NHA_GATEWAY:
-			n.key.gw, _ = ipAttr(v)
+			gw, _ = ipAttr(v)
 		case unix.NHA_GROUP: // struct nexthop_grp: id, weight, reserved
 			for g := v; len(g) >= 8; g = g[8:] {
-				k.nh.refs[native.Uint32(g)]++
+				k.nh.grouped = append(k.nh.grouped, native.Uint32(g))
 			}
 		}
 		return true
 	})
-	if id != 0 {
-		k.nh.add(id, n)
+	if n.id != 0 {
+		n.key = newKey(gw, oif, onlink)
+		k.nh.add(n)
 	}
 	return nil
 }
@@ -112,7 +67,7 @@ func (k *Kernel) parseNexthop(p []byte) error {
 // ambiguous, or the kernel refused the nexthop (logged, one line).
 func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint32 {
 	ids := make([]uint32, len(ws))
-	var bt batch
+	bt := k.c.batch()
 	var created []nhKey
 	for i, w := range ws {
 		if w.Op == reconcile.Delete || !w.Route.Gw.IsValid() || k.nh.off != nil {
@@ -122,24 +77,23 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 		if !ok {
 			continue
 		}
-		id, ok := k.nh.ours[key]
+		id, ok := k.nh.ourID(key)
 		if !ok && k.nh.maxID < math.MaxUint32 {
 			id = k.nh.maxID + 1
-			k.nh.add(id, nexthop{key: key, ours: true})
+			k.nh.add(nexthop{id: id, key: key, ours: true})
 			created = append(created, key)
-			encodeNexthop(&bt, id, key)
+			encodeNexthop(bt, id, key)
 		}
 		ids[i] = id
 	}
 	var refused []uint32
 	var why error
-	for j, err := range k.c.exec(&bt) {
+	for j, err := range k.c.exec(bt) {
 		if err != nil {
-			id := k.nh.ours[created[j]]
-			k.nh.remove(id)
-			refused, why = append(refused, id), err
+			refused, why = append(refused, k.nh.ours[created[j]]), err
 		}
 	}
+	k.nh.drop(refused)
 	if len(refused) == 0 {
 		if k.nh.off != nil && slices.ContainsFunc(ws, func(w reconcile.Write) bool { return w.Op != reconcile.Delete }) {
 			logf(log, "the kernel has no nexthop objects (%v): routes carry their gateway", k.nh.off)
@@ -162,11 +116,9 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 // r has none, on the one up link with the longest prefix holding it (as
 // of the first look after the last Routes).
 func (k *Kernel) keyOf(r reconcile.Route) (nhKey, bool) {
-	key := nhKey{gw: r.Gw, onlink: r.OnLink}
 	if r.Dev != "" {
 		i, err := k.linkIndex(r.Dev)
-		key.oif = i
-		return key, err == nil
+		return newKey(r.Gw, i, r.OnLink), err == nil
 	}
 	if k.links == nil {
 		if _, err := k.Links(); err != nil {
@@ -186,8 +138,8 @@ func (k *Kernel) keyOf(r reconcile.Route) (nhKey, bool) {
 			}
 		}
 	}
-	key.oif = k.index[dev]
-	return key, best >= 0 && !ambiguous && key.oif != 0
+	oif := k.index[dev]
+	return newKey(r.Gw, oif, r.OnLink), best >= 0 && !ambiguous && oif != 0
 }
 
 func encodeNexthop(bt *batch, id uint32, key nhKey) {
@@ -196,10 +148,10 @@ func encodeNexthop(bt *batch, id uint32, key nhKey) {
 		native.PutUint32(flags[:], unix.RTNH_F_ONLINK)
 	}
 	bt.begin(unix.RTM_NEWNEXTHOP, unix.NLM_F_CREATE|unix.NLM_F_EXCL,
-		family(key.gw), 0, byte(reconcile.Owner), 0, flags[0], flags[1], flags[2], flags[3])
+		key.family, 0, byte(reconcile.Owner), 0, flags[0], flags[1], flags[2], flags[3])
 	bt.u32(unix.NHA_ID, id)
 	bt.u32(unix.NHA_OIF, uint32(key.oif))
-	bt.addr(unix.NHA_GATEWAY, key.gw)
+	bt.addr(unix.NHA_GATEWAY, key.addr())
 }
 
 func logf(log reconcile.Logger, format string, args ...any) {

@@ -3,7 +3,6 @@ package kernel
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -21,34 +20,36 @@ func (k *Kernel) Finish(log reconcile.Logger) error {
 			return fmt.Errorf("listing nexthops to prune: %w", err)
 		}
 	}
-	var unused []uint32
-	for id, n := range k.nh.byID {
-		if n.ours && k.nh.refs[id] <= 0 {
-			unused = append(unused, id)
+	var unused []nexthop // in the order of their ids
+	for _, n := range k.nh.list {
+		if n.ours && n.refs <= 0 {
+			unused = append(unused, n)
 		}
 	}
-	slices.Sort(unused)
-	var bt batch
-	for _, id := range unused {
-		bt.begin(unix.RTM_DELNEXTHOP, 0, make([]byte, sizeofNhmsg)...)
-		bt.u32(unix.NHA_ID, id)
+	bt := k.c.batch()
+	var hdr [sizeofNhmsg]byte
+	for _, n := range unused {
+		bt.begin(unix.RTM_DELNEXTHOP, 0, hdr[:]...)
+		bt.u32(unix.NHA_ID, n.id)
 	}
 	var errs []error
-	for j, err := range k.c.exec(&bt) {
-		id := unused[j]
-		desc := fmt.Sprintf("nexthop %d via %s", id, k.describe(k.nh.byID[id].key))
+	deleted := make([]uint32, 0, len(unused))
+	for j, err := range k.c.exec(bt) {
+		n := unused[j]
+		desc := fmt.Sprintf("nexthop %d via %s", n.id, k.describe(n.key))
 		if err != nil && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, fmt.Errorf("deleting %s: %w", desc, err))
 			continue
 		}
-		k.nh.remove(id)
+		deleted = append(deleted, n.id)
 		logf(log, "deleted %s  # no route uses it", desc)
 	}
+	k.nh.drop(deleted)
 	return errors.Join(errs...)
 }
 
 func (k *Kernel) describe(key nhKey) string {
-	s := fmt.Sprintf("%s dev %s", key.gw, k.name[key.oif])
+	s := fmt.Sprintf("%s dev %s", key.addr(), k.name[int(key.oif)])
 	if key.onlink {
 		s += " onlink"
 	}

@@ -27,6 +27,10 @@ func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	err := dump(func() error {
 		rs = rs[:0]
 		return k.scan(func(r reconcile.Route) error {
+			if rs == nil {
+				// Most routes of a table podroutes filled use a nexthop.
+				rs = make([]reconcile.Route, 0, len(k.nh.list)+16)
+			}
 			rs = append(rs, r)
 			return ctx.Err()
 		})
@@ -88,11 +92,9 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 		}
 		return true
 	})
-	if r.NH != 0 {
-		k.nh.refs[r.NH]++
-		if n, found := k.nh.byID[r.NH]; found {
-			r.Gw, oif, r.OnLink = n.key.gw, n.key.oif, n.key.onlink
-		}
+	if n := k.nh.find(r.NH); r.NH != 0 && n != nil {
+		n.refs++
+		r.Gw, oif, r.OnLink = n.key.addr(), int(n.key.oif), n.key.onlink
 	}
 	r.Dst = netip.PrefixFrom(dst, int(p[1]))
 	r.Dev = k.name[oif]

@@ -49,9 +49,26 @@ func (bt *batch) attr(typ uint16, data []byte) {
 	bt.pad()
 }
 
-func (bt *batch) u32(typ uint16, v uint32) { bt.attr(typ, native.AppendUint32(nil, v)) }
+func (bt *batch) u32(typ uint16, v uint32) {
+	var b [4]byte
+	native.PutUint32(b[:], v)
+	bt.attr(typ, b[:])
+}
 
-func (bt *batch) addr(typ uint16, a netip.Addr) { bt.attr(typ, a.AsSlice()) }
+func (bt *batch) addr(typ uint16, a netip.Addr) {
+	if a.Is4() {
+		b := a.As4()
+		bt.attr(typ, b[:])
+		return
+	}
+	b := a.As16()
+	bt.attr(typ, b[:])
+}
+
+// reset empties bt, keeping its memory for the next messages.
+func (bt *batch) reset() {
+	bt.b, bt.offs = bt.b[:0], bt.offs[:0]
+}
 
 // pad aligns the buffer and sets the current message's length.
 func (bt *batch) pad() {

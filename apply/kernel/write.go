@@ -38,15 +38,15 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error 
 		}
 	}
 	ids := k.nexthopsFor(ws, log)
-	var bt batch
-	var of []int // the write of each message
+	bt := k.c.batch()
+	of := make([]int, 0, len(ws)) // the write of each message
 	for i, w := range ws {
-		if errs[i] = k.encodeRoute(&bt, w, ids[i]); errs[i] == nil {
+		if errs[i] = k.encodeRoute(bt, w, ids[i]); errs[i] == nil {
 			of = append(of, i)
 		}
 	}
 	var gone []int // deletes that found no route
-	for j, err := range k.c.exec(&bt) {
+	for j, err := range k.c.exec(bt) {
 		i := of[j]
 		w := ws[i]
 		if w.Op == reconcile.Delete && errIs(err, unix.ESRCH) {
@@ -57,12 +57,12 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error 
 		}
 		switch {
 		case w.Op == reconcile.Delete:
-			k.nh.refs[w.Route.NH]--
+			k.nh.use(w.Route.NH, -1)
 		case w.Op == reconcile.Replace:
 			k.nh.recount = true // the route replaced may have used one
 			fallthrough
 		default:
-			k.nh.refs[ids[i]]++
+			k.nh.use(ids[i], 1)
 		}
 	}
 	k.deleteVia(ws, gone, errs)
@@ -75,7 +75,7 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error 
 // (not as dumped, with its NH) is deleted through each nexthop of that
 // gateway (and device) there is.
 func (k *Kernel) deleteVia(ws []reconcile.Write, gone []int, errs []error) {
-	var bt batch
+	bt := k.c.batch()
 	var of []int
 	var via []uint32
 	for _, i := range gone {
@@ -83,19 +83,20 @@ func (k *Kernel) deleteVia(ws []reconcile.Write, gone []int, errs []error) {
 		if r.NH != 0 || !r.Gw.IsValid() {
 			continue
 		}
-		for id, n := range k.nh.byID {
-			if n.key.gw == r.Gw && n.key.onlink == r.OnLink && (r.Dev == "" || k.name[n.key.oif] == r.Dev) {
-				r.NH = id
-				if k.encodeRoute(&bt, reconcile.Write{Op: reconcile.Delete, Route: r}, 0) == nil {
-					of, via = append(of, i), append(via, id)
+		gw := newKey(r.Gw, 0, r.OnLink)
+		for _, n := range k.nh.list {
+			if n.key.gw == gw.gw && n.key.family == gw.family && n.key.onlink == r.OnLink && (r.Dev == "" || k.name[int(n.key.oif)] == r.Dev) {
+				r.NH = n.id
+				if k.encodeRoute(bt, reconcile.Write{Op: reconcile.Delete, Route: r}, 0) == nil {
+					of, via = append(of, i), append(via, n.id)
 				}
 			}
 		}
 	}
-	for j, err := range k.c.exec(&bt) {
+	for j, err := range k.c.exec(bt) {
 		switch {
 		case err == nil:
-			k.nh.refs[via[j]]--
+			k.nh.use(via[j], -1)
 		case !errIs(err, unix.ESRCH):
 			errs[of[j]] = err
 		}

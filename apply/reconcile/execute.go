@@ -33,45 +33,59 @@ func (r Result) Status() string {
 	return fmt.Sprintf("%d %s in place: %d added, %d replaced, %d pruned", r.InPlace, noun, r.Added, r.Replaced, r.Pruned)
 }
 
+// chunk is how many writes Execute hands the kernel at a time: enough to
+// keep a Batcher's pipeline full, few enough to keep them small in memory.
+const chunk = 1024
+
 // Execute makes the plan's writes: first every add and replace, then the
 // deletes of the destinations whose add or replace worked, so that a route
-// is never deleted before its successor is in; each of the two as one batch
-// when k is a Batcher, which then finishes. A failed write does not stop the
-// others; the result counts what was reached and holds every failure and
-// every conflict.
+// is never deleted before its successor is in; each of the two in batches
+// of up to chunk writes when k is a Batcher, which then finishes. A failed
+// write does not stop the others; the result counts what was reached and
+// holds every failure and every conflict.
 func Execute(k Kernel, p Plan, log Logger) Result {
 	var res Result
-	failed := make([]bool, len(p.Entries))
-	for _, deletes := range []bool{false, true} {
-		var ws []Write
-		var of []int // the entry of each write
-		for i, e := range p.Entries {
-			if deletes && failed[i] {
-				continue // keep the old route: its successor is not in
-			}
-			for _, w := range e.Writes {
-				if (w.Op == Delete) == deletes {
-					ws, of = append(ws, w), append(of, i)
-				}
-			}
-		}
+	failed := make([]bool, len(p.entries))
+	ws := make([]Write, 0, min(chunk, len(p.entries))+1)
+	of := make([]int, 0, cap(ws)) // the entry of each write
+	flush := func() {
 		for j, err := range writeAll(k, ws, log) {
-			w, e := ws[j], p.Entries[of[j]]
+			w, e := ws[j], p.entries[of[j]]
 			if err != nil {
-				res.Errs = append(res.Errs, fmt.Errorf("%s route %s%s: %w", verbs[w.Op].doing, w.Route.Short(), peer(e.Want.Peer), err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s route %s%s: %w", verbs[w.Op].doing, w.Route.Short(), peer(p.wanted(e).Peer), err))
 				failed[of[j]] = true
 				continue
 			}
-			log.Infof("%s %s%s", verbs[w.Op].done, w.Route, comment(why(e)))
+			log.Infof("%s %s%s", verbs[w.Op].done, w.Route, comment(p.why(e)))
 		}
+		ws, of = ws[:0], of[:0]
+	}
+	for _, deletes := range []bool{false, true} {
+		for i, e := range p.entries {
+			if deletes && failed[i] {
+				continue // keep the old route: its successor is not in
+			}
+			n := len(ws)
+			ws = p.writes(ws, e)
+			for _, w := range ws[n:] {
+				if (w.Op == Delete) == deletes {
+					ws[n], of = w, append(of, i)
+					n++
+				}
+			}
+			if ws = ws[:n]; len(ws) >= chunk {
+				flush()
+			}
+		}
+		flush()
 	}
 	if b, ok := k.(Batcher); ok {
 		if err := b.Finish(log); err != nil {
 			res.Errs = append(res.Errs, err)
 		}
 	}
-	for i, e := range p.Entries {
-		res.count(e, failed[i])
+	for i, e := range p.entries {
+		res.count(e.state, failed[i] || !p.fixes(e))
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
 	return res
@@ -90,14 +104,16 @@ func writeAll(k Kernel, ws []Write, log Logger) []error {
 	return errs
 }
 
-func (r *Result) count(e Entry, failed bool) {
+// count counts a destination in state s, which the writes did not fix if
+// unfixed.
+func (r *Result) count(s State, unfixed bool) {
 	switch {
-	case e.State == InPlace:
+	case s == InPlace:
 		r.InPlace++
-	case failed || len(e.Writes) == 0:
-	case e.State == Stale:
+	case unfixed:
+	case s == Stale:
 		r.Pruned++
-	case e.State == Missing:
+	case s == Missing:
 		r.Added++
 		r.InPlace++
 	default:
@@ -121,24 +137,4 @@ func write(k Kernel, w Write) error {
 	default:
 		return k.Delete(w.Route)
 	}
-}
-
-// why explains a change in the log.
-func why(e Entry) string {
-	switch e.State {
-	case Stale:
-		return e.Reason
-	case Held:
-		return join(e.Want.Peer, "taken over from another owner")
-	case Different:
-		return join(e.Want.Peer, "was "+e.Detail)
-	}
-	return e.Want.Peer
-}
-
-func join(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + ", " + b
 }

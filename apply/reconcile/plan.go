@@ -7,7 +7,7 @@ import (
 )
 
 // State is how a destination in the kernel compares with the config.
-type State int
+type State uint8
 
 const (
 	// InPlace: the wanted route is there, and no other route to it.
@@ -51,33 +51,28 @@ type Want struct {
 	Peer  string
 }
 
-// Entry is one destination: its state and the writes that fix it.
-type Entry struct {
-	State State
-	// Detail says how a Different route differs ("different gateway").
-	Detail string
-	// Want is the wanted route; its Dst is invalid for a Stale entry.
-	Want Want
-	// Have are the kernel's routes to the destination (for Stale: ours).
-	Have []Route
-	// Reason says why a Stale entry goes ("no longer in the config").
-	Reason string
-	// Writes are the changes, adds and replaces before deletes. A Held
-	// entry has none unless the plan takes the destination over.
-	Writes []Write
-}
-
-// Dst is the entry's destination.
-func (e Entry) Dst() netip.Prefix {
-	if e.State == Stale {
-		return e.Have[0].Dst
-	}
-	return e.Want.Route.Dst
-}
-
-// Plan is every wanted destination and every stale one, sorted.
+// Plan is every wanted destination and every stale one, sorted. It refers
+// to the wanted and the kernel's routes it was made from (which must not
+// change while it is used) and works out each destination's writes when
+// they are made or printed, so that it costs a few bytes a destination.
 type Plan struct {
-	Entries []Entry
+	want []Want
+	// have are the kernel's routes sorted by destination, stable: those to
+	// one destination are next to each other, in the kernel's order.
+	have    []Route
+	entries []entry
+	// force takes over the destinations other owners hold.
+	force bool
+	// reason says why a stale route goes ("no longer in the config").
+	reason string
+}
+
+// entry is one destination: its state, the wanted route (want[want], none
+// when -1: stale) and the kernel's routes to it (have[from:to]).
+type entry struct {
+	state    State
+	want     int32
+	from, to int32
 }
 
 // Diff compares the wanted routes with the kernel's main table (have) and
@@ -85,146 +80,94 @@ type Plan struct {
 // written, except that with force a wanted destination another owner holds
 // is taken over (theirs deleted, ours added).
 func Diff(want []Want, have []Route, force bool) Plan {
-	byDst := byDestination(have, nil)
-	p := Plan{Entries: make([]Entry, 0, len(want))}
-	for _, w := range want {
-		rs := byDst[w.Route.Dst]
-		delete(byDst, w.Route.Dst)
-		p.Entries = append(p.Entries, diffOne(w, rs, force))
+	p := Plan{want: want, have: sortedByDst(have), force: force, reason: "no longer in the config"}
+	p.entries = make([]entry, 0, len(want))
+	h := 0
+	for _, i := range wantOrder(want) {
+		dst := want[i].Route.Dst
+		for h < len(p.have) && comparePrefix(p.have[h].Dst, dst) < 0 {
+			h = p.stale(h, nil)
+		}
+		// A second want to one destination finds no route: h is past them.
+		e := entry{want: i, from: int32(h), to: int32(p.group(h, dst))}
+		h = int(e.to)
+		e.state = state(want[i].Route, p.have[e.from:e.to])
+		p.entries = append(p.entries, e)
 	}
-	p.Entries = append(p.Entries, stale(byDst, "no longer in the config")...)
-	p.sort()
+	for h < len(p.have) {
+		h = p.stale(h, nil)
+	}
 	return p
 }
 
 // Removal plans deleting podroutes' routes among have whose destination
 // selected accepts (nil: all of them).
 func Removal(have []Route, selected func(netip.Prefix) bool) Plan {
-	p := Plan{Entries: stale(byDestination(have, selected), "")}
-	p.sort()
+	p := Plan{have: sortedByDst(have)}
+	for h := 0; h < len(p.have); {
+		h = p.stale(h, selected)
+	}
 	return p
 }
 
-// byDestination groups the routes of have whose destination selected
-// accepts (nil: all), keeping their order, in one array for all.
-func byDestination(have []Route, selected func(netip.Prefix) bool) map[netip.Prefix][]Route {
-	count := make(map[netip.Prefix]int, len(have))
-	for _, r := range have {
-		if selected == nil || selected(r.Dst) {
-			count[r.Dst]++
-		}
+// stale adds an entry deleting podroutes' routes to the destination of
+// have[h], if selected (nil: all) accepts it and there are any, and
+// returns the index of the next destination's first route.
+func (p *Plan) stale(h int, selected func(netip.Prefix) bool) int {
+	dst := p.have[h].Dst
+	end := p.group(h, dst)
+	ours := slices.ContainsFunc(p.have[h:end], func(r Route) bool { return r.Protocol == Owner })
+	if ours && (selected == nil || selected(dst)) {
+		p.entries = append(p.entries, entry{state: Stale, want: -1, from: int32(h), to: int32(end)})
 	}
-	byDst := make(map[netip.Prefix][]Route, len(count))
-	all := make([]Route, 0, len(have))
-	for _, r := range have {
-		n := count[r.Dst]
-		if n == 0 {
-			continue
-		}
-		rs, ok := byDst[r.Dst]
-		if !ok {
-			all = all[:len(all)+n]
-			rs = all[len(all)-n : len(all)-n : len(all)]
-		}
-		byDst[r.Dst] = append(rs, r)
-	}
-	return byDst
+	return end
 }
 
-// sort orders the entries by destination (wants come sorted: often a
-// check is all it takes).
-func (p Plan) sort() {
-	cmp := func(a, b Entry) int { return comparePrefix(a.Dst(), b.Dst()) }
-	if !slices.IsSortedFunc(p.Entries, cmp) {
-		slices.SortFunc(p.Entries, cmp)
+// group returns the end of the run of have's routes to dst starting at h.
+func (p *Plan) group(h int, dst netip.Prefix) int {
+	for h < len(p.have) && p.have[h].Dst == dst {
+		h++
 	}
+	return h
 }
 
-// stale plans deleting podroutes' routes in byDst; other owners' are left.
-func stale(byDst map[netip.Prefix][]Route, reason string) []Entry {
-	var es []Entry
-	for _, rs := range byDst {
-		ours := slices.DeleteFunc(rs, func(r Route) bool { return r.Protocol != Owner })
-		if len(ours) == 0 {
-			continue
-		}
-		e := Entry{State: Stale, Have: ours, Reason: reason}
-		for _, r := range ours {
-			e.Writes = append(e.Writes, Write{Delete, r})
-		}
-		es = append(es, e)
-	}
-	return es
-}
-
-// diffOne plans one wanted destination, given the kernel's routes to it.
-func diffOne(w Want, rs []Route, force bool) Entry {
-	e := Entry{Want: w, Have: rs}
-	foreign := slices.ContainsFunc(rs, func(r Route) bool { return r.Protocol != Owner })
+// state is how the kernel's routes rs to w's destination compare with w.
+func state(w Route, rs []Route) State {
 	switch {
-	case foreign:
-		e.State = Held
-		if force {
-			e.Writes = converge(w.Route, rs)
-		}
+	case slices.ContainsFunc(rs, func(r Route) bool { return r.Protocol != Owner }):
+		return Held
 	case len(rs) == 0:
-		e.State = Missing
-		e.Writes = []Write{{Add, w.Route}}
-	case len(rs) == 1 && rs[0].Satisfies(w.Route):
-		e.State = InPlace
-	default:
-		e.State = Different
-		e.Detail = difference(closest(w.Route, rs), w.Route)
-		e.Writes = converge(w.Route, rs)
+		return Missing
+	case len(rs) == 1 && rs[0].Satisfies(w):
+		return InPlace
 	}
-	return e
+	return Different
 }
 
-// closest is the route of rs that the wanted route w would replace.
-func closest(w Route, rs []Route) Route {
-	for _, r := range rs {
-		if r.Satisfies(w) {
-			return r
-		}
+// sortedByDst returns have if it is sorted by destination (a dump usually
+// is), else a copy sorted stably.
+func sortedByDst(have []Route) []Route {
+	byDst := func(a, b Route) int { return comparePrefix(a.Dst, b.Dst) }
+	if slices.IsSortedFunc(have, byDst) {
+		return have
 	}
-	for _, r := range rs {
-		if r.Metric == w.Metric {
-			return r
-		}
-	}
-	return rs[0]
+	have = slices.Clone(have)
+	slices.SortStableFunc(have, byDst)
+	return have
 }
 
-// converge plans the writes that leave w as the only route to its
-// destination, given the routes rs there now: keep w if it is there, else
-// replace the route at w's metric (the kernel swaps it in one step, so
-// traffic never lacks a route), else add w; then delete the rest.
-func converge(w Route, rs []Route) []Write {
-	var ws []Write
-	keep := slices.IndexFunc(rs, func(r Route) bool { return r.Satisfies(w) })
-	if keep < 0 {
-		// The kernel replaces the first route at w's metric.
-		keep = slices.IndexFunc(rs, func(r Route) bool { return r.Metric == w.Metric })
-		op := Add
-		if keep >= 0 {
-			op = Replace
-		}
-		ws = append(ws, Write{op, w})
+// wantOrder lists want's indexes sorted stably by destination (a config's
+// routes usually come sorted).
+func wantOrder(want []Want) []int32 {
+	order := make([]int32, len(want))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	for i, r := range rs {
-		// A route that a delete would confuse with w stays: the kernel
-		// would delete w instead.
-		if i != keep && !deleteMatches(r, w) {
-			ws = append(ws, Write{Delete, r})
-		}
+	byDst := func(a, b int32) int { return comparePrefix(want[a].Route.Dst, want[b].Route.Dst) }
+	if !slices.IsSortedFunc(order, byDst) {
+		slices.SortStableFunc(order, byDst)
 	}
-	return ws
-}
-
-// deleteMatches reports whether deleting r would delete the route w.
-func deleteMatches(r, w Route) bool {
-	return r.Dst == w.Dst && r.Gw == w.Gw && r.Protocol == w.Protocol &&
-		r.Metric == w.Metric && (w.Dev == "" || r.Dev == w.Dev)
+	return order
 }
 
 func comparePrefix(a, b netip.Prefix) int {

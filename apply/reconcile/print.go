@@ -11,24 +11,28 @@ import (
 //
 //	in place  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100  # node-1
 func (p Plan) WriteReport(w io.Writer) error {
-	for _, e := range p.Entries {
+	for _, e := range p.entries {
 		var err error
-		switch e.State {
+		want, rs := p.wanted(e), p.routes(e)
+		switch e.state {
 		case InPlace:
-			_, err = fmt.Fprintf(w, "%s  %s%s\n", e.State, e.Have[0], comment(e.Want.Peer))
+			_, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, rs[0], comment(want.Peer))
 		case Stale:
-			for _, r := range e.Have {
-				if _, err = fmt.Fprintf(w, "%s  %s%s\n", e.State, r, comment(e.Reason)); err != nil {
+			for _, r := range rs {
+				if r.Protocol != Owner {
+					continue
+				}
+				if _, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, r, comment(p.reason)); err != nil {
 					break
 				}
 			}
 		default:
-			label := e.State.String()
-			if e.State == Different {
-				label = e.Detail
+			label := e.state.String()
+			if e.state == Different {
+				label = p.detail(e)
 			}
-			_, err = fmt.Fprintf(w, "%s  %s%s\n", label, e.Want.Route, comment(e.Want.Peer))
-			for _, r := range e.Have {
+			_, err = fmt.Fprintf(w, "%s  %s%s\n", label, want.Route, comment(want.Peer))
+			for _, r := range rs {
 				if err == nil {
 					_, err = fmt.Fprintf(w, "  kernel has  %s\n", r)
 				}
@@ -45,14 +49,16 @@ func (p Plan) WriteReport(w io.Writer) error {
 // `podroutes apply --dry-run` shows), and the destinations it leaves to
 // another owner.
 func (p Plan) WriteWrites(w io.Writer) error {
-	for _, e := range p.Entries {
-		if e.State == Held && len(e.Writes) == 0 {
-			if _, err := fmt.Fprintf(w, "leave    %s  # held by another owner\n", e.Want.Route); err != nil {
+	var ws []Write
+	for _, e := range p.entries {
+		ws = p.writes(ws[:0], e)
+		if e.state == Held && len(ws) == 0 {
+			if _, err := fmt.Fprintf(w, "leave    %s  # held by another owner\n", p.wanted(e).Route); err != nil {
 				return err
 			}
 		}
-		for _, wr := range e.Writes {
-			if _, err := fmt.Fprintf(w, "%-8s %s%s\n", wr.Op, wr.Route, comment(why(e))); err != nil {
+		for _, wr := range ws {
+			if _, err := fmt.Fprintf(w, "%-8s %s%s\n", wr.Op, wr.Route, comment(p.why(e))); err != nil {
 				return err
 			}
 		}
@@ -69,21 +75,22 @@ func comment(s string) string {
 
 // InSync reports whether every entry is in place.
 func (p Plan) InSync() bool {
-	return !slices.ContainsFunc(p.Entries, func(e Entry) bool { return e.State != InPlace })
+	return !slices.ContainsFunc(p.entries, func(e entry) bool { return e.state != InPlace })
 }
 
 // Conflicts returns one error per destination another owner holds that the
 // plan leaves alone, naming their route and its owner; nil if there is none.
 func (p Plan) Conflicts() []error {
 	var errs []error
-	for _, e := range p.Entries {
-		if e.State != Held || len(e.Writes) > 0 {
+	for _, e := range p.entries {
+		if e.state != Held || p.fixes(e) {
 			continue
 		}
-		for _, r := range e.Have {
+		want := p.wanted(e)
+		for _, r := range p.routes(e) {
 			if r.Protocol != Owner {
 				errs = append(errs, fmt.Errorf("route %s%s: another owner (%s) holds the destination: %s; left alone, --force takes it over",
-					e.Want.Route.Short(), peer(e.Want.Peer), r.Protocol, r))
+					want.Route.Short(), peer(want.Peer), r.Protocol, r))
 			}
 		}
 	}
@@ -93,8 +100,10 @@ func (p Plan) Conflicts() []error {
 // Writes counts the plan's kernel writes.
 func (p Plan) Writes() int {
 	n := 0
-	for _, e := range p.Entries {
-		n += len(e.Writes)
+	var ws []Write
+	for _, e := range p.entries {
+		ws = p.writes(ws[:0], e)
+		n += len(ws)
 	}
 	return n
 }

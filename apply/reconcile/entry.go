@@ -1,0 +1,118 @@
+package reconcile
+
+import "slices"
+
+// What the plan knows of each entry, worked out from its routes when asked.
+
+// routes are the kernel's routes to e's destination.
+func (p *Plan) routes(e entry) []Route { return p.have[e.from:e.to] }
+
+// wanted is e's wanted route and peer; the zero Want for a stale entry.
+func (p *Plan) wanted(e entry) Want {
+	if e.want < 0 {
+		return Want{}
+	}
+	return p.want[e.want]
+}
+
+// writes appends e's writes to ws: adds and replaces before deletes. A
+// Held entry has none unless the plan takes the destination over.
+func (p *Plan) writes(ws []Write, e entry) []Write {
+	w, rs := p.wanted(e).Route, p.routes(e)
+	switch e.state {
+	case Missing:
+		return append(ws, Write{Add, w})
+	case Different:
+		return converge(ws, w, rs)
+	case Held:
+		if p.force {
+			return converge(ws, w, rs)
+		}
+	case Stale:
+		for _, r := range rs {
+			if r.Protocol == Owner {
+				ws = append(ws, Write{Delete, r})
+			}
+		}
+	}
+	return ws
+}
+
+// fixes reports whether e has writes.
+func (p *Plan) fixes(e entry) bool {
+	var buf [4]Write
+	return len(p.writes(buf[:0], e)) > 0
+}
+
+// detail says how a Different entry's route differs ("different gateway").
+func (p *Plan) detail(e entry) string {
+	w := p.wanted(e).Route
+	return difference(closest(w, p.routes(e)), w)
+}
+
+// why explains a change in the log.
+func (p *Plan) why(e entry) string {
+	peer := p.wanted(e).Peer
+	switch e.state {
+	case Stale:
+		return p.reason
+	case Held:
+		return join(peer, "taken over from another owner")
+	case Different:
+		return join(peer, "was "+p.detail(e))
+	}
+	return peer
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ", " + b
+}
+
+// closest is the route of rs that the wanted route w would replace.
+func closest(w Route, rs []Route) Route {
+	for _, r := range rs {
+		if r.Satisfies(w) {
+			return r
+		}
+	}
+	for _, r := range rs {
+		if r.Metric == w.Metric {
+			return r
+		}
+	}
+	return rs[0]
+}
+
+// converge appends to ws the writes that leave w as the only route to its
+// destination, given the routes rs there now: keep w if it is there, else
+// replace the route at w's metric (the kernel swaps it in one step, so
+// traffic never lacks a route), else add w; then delete the rest.
+func converge(ws []Write, w Route, rs []Route) []Write {
+	keep := slices.IndexFunc(rs, func(r Route) bool { return r.Satisfies(w) })
+	if keep < 0 {
+		// The kernel replaces the first route at w's metric.
+		keep = slices.IndexFunc(rs, func(r Route) bool { return r.Metric == w.Metric })
+		op := Add
+		if keep >= 0 {
+			op = Replace
+		}
+		ws = append(ws, Write{op, w})
+	}
+	for i, r := range rs {
+		// A route that a delete would confuse with w stays: the kernel
+		// would delete w instead.
+		if i != keep && !deleteMatches(r, w) {
+			ws = append(ws, Write{Delete, r})
+		}
+	}
+	return ws
+}
+
+// deleteMatches reports whether deleting r would delete the route w.
+func deleteMatches(r, w Route) bool {
+	return r.Dst == w.Dst && r.Gw == w.Gw && r.Protocol == w.Protocol &&
+		r.Metric == w.Metric && (w.Dev == "" || r.Dev == w.Dev)
+}
