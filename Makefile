@@ -82,11 +82,12 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg; \
 	done
 
-# Benchmarks: the Go benchmarks (gen, the diff); then, as root, routes
-# programmed in throwaway namespaces against `ip -batch` (apply/bench/bench.sh),
-# all written to BENCHMARKS.md with the machine they ran on.
+# Benchmarks: the Go benchmarks (gen, reading routes.yaml, the diff); then, as
+# root, routes programmed in throwaway namespaces against `ip -batch`
+# (apply/bench/bench.sh), all written to BENCHMARKS.md with the machine they
+# ran on.
 bench: build
-	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./apply/reconcile/); echo "$$go_bench"; \
+	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./apply/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
 	{ apply/bench/bench.sh $(BIN); printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')"; } >BENCHMARKS.md.tmp; \

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"time"
 
 	"github.com/podroutes/podroutes/apply/config"
@@ -95,17 +94,13 @@ func Check(ctx context.Context, k reconcile.Kernel, cfg config.Config, w io.Writ
 	return plan.InSync(), nil
 }
 
-// Remove deletes podroutes' routes to cfg's destinations, or with cfg nil
-// every route podroutes owns in the main table. Other owners' routes stay.
-func Remove(ctx context.Context, k reconcile.Kernel, cfg *config.Config, log reconcile.Logger) (reconcile.Result, error) {
+// Remove deletes every route podroutes owns in the main table: those of the
+// config applied and any an earlier config left. Other owners' routes stay.
+func Remove(ctx context.Context, k reconcile.Kernel, log reconcile.Logger) (reconcile.Result, error) {
 	have, err := k.Routes(ctx)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	var selected func(netip.Prefix) bool
-	if cfg != nil {
-		selected = destinations(*cfg)
-	}
-	res := execute(ctx, k, reconcile.Removal(have, selected), log, nil)
+	res := execute(ctx, k, reconcile.Removal(have), log, nil)
 	return res, res.Err()
 }

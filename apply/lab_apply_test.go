@@ -112,15 +112,13 @@ func TestOtherOwners(t *testing.T) {
 		t.Fatalf("prune: %s, %v", res.Status(), err)
 	}
 	n.ns.IP(t, "route", "add", "10.200.2.0/24", "via", "10.240.0.98", "proto", "static", "metric", "200")
-	for _, cfg := range []*config.Config{&n.cfg, nil} {
-		if _, err := apply.Remove(context.Background(), n.k, cfg, testLog{t}); err != nil {
-			t.Fatal(err)
-		}
-		if got := foreign(); got != all {
-			t.Errorf("remove touched other owners' routes:\n%s\nwant:\n%s", got, all)
-		}
-		if got := n.ns.IP(t, "route", "show", "proto", "157"); got != "" {
-			t.Errorf("remove left:\n%s", got)
-		}
+	if _, err := apply.Remove(context.Background(), n.k, testLog{t}); err != nil {
+		t.Fatal(err)
+	}
+	if got := foreign(); got != all {
+		t.Errorf("remove touched other owners' routes:\n%s\nwant:\n%s", got, all)
+	}
+	if got := n.ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Errorf("remove left:\n%s", got)
 	}
 }

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"cmp"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -63,13 +62,4 @@ func targets(want []reconcile.Want) []gateway.Target {
 		}
 	}
 	return ts
-}
-
-// destinations selects cfg's destinations.
-func destinations(cfg config.Config) func(netip.Prefix) bool {
-	set := make(map[netip.Prefix]bool, len(cfg.Routes))
-	for _, r := range cfg.Routes {
-		set[r.Destination] = true
-	}
-	return func(p netip.Prefix) bool { return set[p] }
 }

@@ -27,6 +27,12 @@ func Parse(name string, data []byte) (Config, error) {
 	if c, ok := parseFast(name, data); ok {
 		return c, nil
 	}
+	return parseStrict(name, data)
+}
+
+// parseStrict is Parse without the fast path: yaml.v3's node tree, every
+// problem named.
+func parseStrict(name string, data []byte) (Config, error) {
 	p := &parser{diags: diag.List{File: name}, lines: bytes.Count(data, []byte("\n")) + 1}
 	var c Config
 	if root := p.document(data); root != nil {

@@ -23,8 +23,13 @@ type Kernel struct {
 	nh nexthops
 	// links are the links as of the last Links, or nil: nexthop objects
 	// for routes without a device go on the link whose subnet holds the
-	// gateway. Routes clears them.
+	// gateway. Routes clears them, unless fresh.
 	links []gateway.Link
+	// fresh: links, index and name come from a Links call no Routes has
+	// followed yet. That Routes (apply's, right after the wait for the
+	// gateways) keeps them rather than dumping the links again: on a node
+	// with a veth per pod, each dump is hundreds of links.
+	fresh bool
 	// index and name map links both ways, as of the last dump.
 	index map[string]int
 	name  map[int]string

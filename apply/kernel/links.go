@@ -12,8 +12,16 @@ import (
 
 var _ gateway.Source = (*Kernel)(nil)
 
-// Links dumps the links and their addresses.
+// Links dumps the links and their addresses; the Routes that follows uses
+// them rather than dumping the links again.
 func (k *Kernel) Links() ([]gateway.Link, error) {
+	out, err := k.dumpLinks()
+	k.fresh = err == nil
+	return out, err
+}
+
+// dumpLinks dumps the links and their addresses into k.links.
+func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 	links, err := k.refreshLinks()
 	if err != nil {
 		return nil, err

@@ -114,14 +114,14 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 
 // keyOf is the nexthop r goes through: its gateway on its device, or when
 // r has none, on the one up link with the longest prefix holding it (as
-// of the first look after the last Routes).
+// of the Links just before the last Routes, or else the first look after).
 func (k *Kernel) keyOf(r reconcile.Route) (nhKey, bool) {
 	if r.Dev != "" {
 		i, err := k.linkIndex(r.Dev)
 		return newKey(r.Gw, i, r.OnLink), err == nil
 	}
 	if k.links == nil {
-		if _, err := k.Links(); err != nil {
+		if _, err := k.dumpLinks(); err != nil {
 			k.links = []gateway.Link{}
 		}
 	}

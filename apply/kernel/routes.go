@@ -19,10 +19,13 @@ var (
 // what reconcile compares. A route through a nexthop object gets its
 // gateway, device and onlink flag from the object.
 func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
-	if _, err := k.refreshLinks(); err != nil {
-		return nil, err
+	if !k.fresh {
+		if _, err := k.refreshLinks(); err != nil {
+			return nil, err
+		}
+		k.links = nil
 	}
-	k.links = nil
+	k.fresh = false
 	var rs []reconcile.Route
 	err := dump(func() error {
 		rs = rs[:0]

@@ -86,7 +86,7 @@ func Diff(want []Want, have []Route, force bool) Plan {
 	for _, i := range wantOrder(want) {
 		dst := want[i].Route.Dst
 		for h < len(p.have) && comparePrefix(p.have[h].Dst, dst) < 0 {
-			h = p.stale(h, nil)
+			h = p.stale(h)
 		}
 		// A second want to one destination finds no route: h is past them.
 		e := entry{want: i, from: int32(h), to: int32(p.group(h, dst))}
@@ -95,29 +95,26 @@ func Diff(want []Want, have []Route, force bool) Plan {
 		p.entries = append(p.entries, e)
 	}
 	for h < len(p.have) {
-		h = p.stale(h, nil)
+		h = p.stale(h)
 	}
 	return p
 }
 
-// Removal plans deleting podroutes' routes among have whose destination
-// selected accepts (nil: all of them).
-func Removal(have []Route, selected func(netip.Prefix) bool) Plan {
+// Removal plans deleting every route of podroutes' among have.
+func Removal(have []Route) Plan {
 	p := Plan{have: sortedByDst(have)}
 	for h := 0; h < len(p.have); {
-		h = p.stale(h, selected)
+		h = p.stale(h)
 	}
 	return p
 }
 
 // stale adds an entry deleting podroutes' routes to the destination of
-// have[h], if selected (nil: all) accepts it and there are any, and
-// returns the index of the next destination's first route.
-func (p *Plan) stale(h int, selected func(netip.Prefix) bool) int {
-	dst := p.have[h].Dst
-	end := p.group(h, dst)
-	ours := slices.ContainsFunc(p.have[h:end], func(r Route) bool { return r.Protocol == Owner })
-	if ours && (selected == nil || selected(dst)) {
+// have[h], if there are any, and returns the index of the next
+// destination's first route.
+func (p *Plan) stale(h int) int {
+	end := p.group(h, p.have[h].Dst)
+	if slices.ContainsFunc(p.have[h:end], func(r Route) bool { return r.Protocol == Owner }) {
 		p.entries = append(p.entries, entry{state: Stale, want: -1, from: int32(h), to: int32(end)})
 	}
 	return end

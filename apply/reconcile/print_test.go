@@ -64,7 +64,7 @@ delete   10.200.9.0/24 via 10.240.0.29 dev eth0 proto podroutes metric 100  # no
 	}
 	for _, s := range []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100 onlink", "::/0 proto 201 metric 1024"} {
 		if r := fake.MustParse(s); r.String() != s {
-			t.Errorf("ParseRoute(%q).String() = %q", s, r)
+			t.Errorf("MustParse(%q).String() = %q", s, r)
 		}
 	}
 }

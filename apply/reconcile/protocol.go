@@ -29,7 +29,7 @@ func (p Protocol) String() string {
 	return strconv.Itoa(int(p))
 }
 
-// ParseProtocol is the inverse of String.
+// ParseProtocol is the inverse of String (fake.MustParse reads routes with it).
 func ParseProtocol(s string) (Protocol, bool) {
 	for p, n := range protocolNames {
 		if n == s {

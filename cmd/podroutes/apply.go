@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -73,23 +72,17 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if err != nil {
 		return report(err)
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	log := notify.NewLogger(stderr)
-	if !o.dryRun {
-		l, err := o.lock.acquire(ctx, log)
-		if err != nil {
-			return report(err)
-		}
-		defer l.Release()
+	lo := &o.lock
+	if o.dryRun {
+		lo = nil // a dry run writes nothing
 	}
-	k, err := kernel.Open()
+	s, err := begin(ctx, stderr, lo)
 	if err != nil {
-		return report(failure(err))
+		return report(err)
 	}
-	defer k.Close()
-	res, err := apply.Apply(ctx, k, cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: log,
+	defer s.end()
+	res, err := apply.Apply(s.ctx, s.k, cfg, apply.Options{
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: s.log,
 	})
 	switch {
 	case apply.IsRefused(err):
@@ -99,7 +92,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	case o.dryRun:
 		return nil
 	}
-	log.Infof("%s", res.Status())
+	s.log.Infof("%s", res.Status())
 	if err != nil {
 		return report(failure(fmt.Errorf("podroutes apply: %w", err)))
 	}
@@ -173,7 +166,7 @@ func removeCommand() *cli.Command {
 	var o removeOptions
 	return &cli.Command{
 		Name:  "remove",
-		Usage: "delete the routes podroutes installed for the config (what stopping the service runs)",
+		Usage: "delete every route podroutes owns (what stopping the service runs)",
 		Description: "Deletes every route podroutes owns (protocol podroutes, main table): those to the\n" +
 			"config's destinations and those an earlier config left (what apply would prune).\n" +
 			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
@@ -204,20 +197,12 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	log := notify.NewLogger(stderr)
-	l, err := o.lock.acquire(ctx, log)
+	s, err := begin(ctx, stderr, &o.lock)
 	if err != nil {
 		return err
 	}
-	defer l.Release()
-	k, err := kernel.Open()
-	if err != nil {
-		return failure(err)
-	}
-	defer k.Close()
-	if _, err := apply.Remove(ctx, k, nil, log); err != nil {
+	defer s.end()
+	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil {
 		return failure(fmt.Errorf("podroutes remove: %w", err))
 	}
 	return nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,22 +148,11 @@ routes:
 // its status once the routes are in; a failed apply says why.
 func TestApplyNotifiesSystemd(t *testing.T) {
 	ns, cfg, in := node0(t)
-	sock := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	env := []string{"NOTIFY_SOCKET=" + sock}
+	sd := listenNotify(t)
+	env := []string{"NOTIFY_SOCKET=" + sd.path}
 	receive := func() string {
 		t.Helper()
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		buf := make([]byte, 4096)
-		n, err := conn.Read(buf)
-		if err != nil {
-			t.Fatalf("no notification: %v", err)
-		}
-		return string(buf[:n])
+		return sd.wait(t, "") // the next notification
 	}
 
 	expect(t, "apply", runBin(t, env, in, "apply", "--config", cfg), 0)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/config"
-	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/notify"
 	"github.com/podroutes/podroutes/apply/watch"
 )
@@ -68,30 +67,27 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err != nil {
 		return report(err)
 	}
-	k, err := kernel.Open()
+	s, err := begin(ctx, stderr, nil) // each pass takes the lock
 	if err != nil {
-		return report(failure(err))
+		return report(err)
 	}
-	defer k.Close()
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	log := notify.NewLogger(stderr)
+	defer s.end()
 	interval, err := notify.WatchdogInterval()
 	if err != nil {
-		log.Warnf("%v; sending no watchdog pings", err)
+		s.log.Warnf("%v; sending no watchdog pings", err)
 	}
-	err = watch.Run(ctx, k, cfg, watch.Options{
+	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
-		Reload: hangups(ctx),
+		Reload: hangups(s.ctx),
 		Load:   func() (config.Config, error) { return config.Load(o.config) },
 		Lock: func(ctx context.Context) (func(), error) {
-			l, err := o.lock.acquire(ctx, log)
+			l, err := o.lock.acquire(ctx, s.log)
 			if err != nil {
 				return nil, err
 			}
 			return func() { l.Release() }, nil
 		},
-		Log: log, Notify: systemd{},
+		Log: s.log, Notify: systemd{},
 	})
 	switch {
 	case apply.IsRefused(err):
@@ -99,7 +95,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	case err != nil:
 		return report(failure(fmt.Errorf("podroutes watch: %w", err)))
 	}
-	log.Infof("stopped watching; the routes stay in place")
+	s.log.Infof("stopped watching; the routes stay in place")
 	return nil
 }
 

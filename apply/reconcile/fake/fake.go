@@ -28,23 +28,14 @@ type Kernel struct {
 
 var _ reconcile.Kernel = (*Kernel)(nil)
 
-// New returns a fake table holding routes, each written as
-// reconcile.ParseRoute reads it. It panics on a malformed route.
+// New returns a fake table holding routes, each written as MustParse reads
+// it. It panics on a malformed route.
 func New(routes ...string) *Kernel {
 	k := &Kernel{Dev: "eth0"}
 	for _, s := range routes {
 		k.routes = append(k.routes, MustParse(s))
 	}
 	return k
-}
-
-// MustParse is reconcile.ParseRoute that panics on error.
-func MustParse(s string) reconcile.Route {
-	r, err := reconcile.ParseRoute(s)
-	if err != nil {
-		panic(err)
-	}
-	return r
 }
 
 // Routes returns a copy of the table.
@@ -92,7 +83,7 @@ func (k *Kernel) Delete(r reconcile.Route) error {
 }
 
 // SetOthers stands for the other owners: their routes become routes (each
-// written as ParseRoute reads it), each taking its destination over, the
+// written as MustParse reads it), each taking its destination over, the
 // way `ip route replace` at a lower metric would win it. No write counts.
 func (k *Kernel) SetOthers(routes ...string) {
 	k.mu.Lock()
