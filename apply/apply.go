@@ -76,7 +76,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 		}
 		return reconcile.Result{}, errors.Join(append([]error{waitErr}, plan.Conflicts()...)...)
 	}
-	res := execute(ctx, k, plan, o.Log, o.Wrote)
+	res := reconcile.Execute(ctx, k, plan, o.Log, o.Wrote)
 	return res, errors.Join(waitErr, noIPv6(want, links), res.Err())
 }
 
@@ -101,6 +101,6 @@ func Remove(ctx context.Context, k reconcile.Kernel, log reconcile.Logger) (reco
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	res := execute(ctx, k, reconcile.Removal(have), log, nil)
+	res := reconcile.Execute(ctx, k, reconcile.Removal(have), log, nil)
 	return res, res.Err()
 }

@@ -34,7 +34,7 @@ func execute(t *testing.T, k *kernel.Kernel, want []reconcile.Want) (reconcile.P
 	}
 	p := reconcile.Diff(want, have, false)
 	var log lines
-	if err := reconcile.Execute(k, p, &log).Err(); err != nil {
+	if err := reconcile.Execute(context.Background(), k, p, &log, nil).Err(); err != nil {
 		t.Fatal(err)
 	}
 	return p, log
@@ -89,7 +89,7 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 	}
 
 	have, _ := k.Routes(context.Background())
-	if err := reconcile.Execute(k, reconcile.Removal(have), &log).Err(); err != nil {
+	if err := reconcile.Execute(context.Background(), k, reconcile.Removal(have), &log, nil).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if got := ns.IP(t, "route", "show", "proto", "157") + ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {

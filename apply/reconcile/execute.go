@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -34,7 +35,8 @@ func (r Result) Status() string {
 }
 
 // chunk is how many writes Execute hands the kernel at a time: enough to
-// keep a Batcher's pipeline full, few enough to keep them small in memory.
+// keep a Batcher's pipeline full, few enough to keep them small in memory
+// and to stop within milliseconds when the context is done.
 const chunk = 1024
 
 // Execute makes the plan's writes: first every add and replace, then the
@@ -42,13 +44,28 @@ const chunk = 1024
 // is never deleted before its successor is in; each of the two in batches
 // of up to chunk writes when k is a Batcher, which then finishes. A failed
 // write does not stop the others; the result counts what was reached and
-// holds every failure and every conflict.
-func Execute(k Kernel, p Plan, log Logger) Result {
+// holds every failure and every conflict. wrote, if not nil, is told of
+// each write made.
+//
+// When ctx is done, Execute stops between two chunks: the writes left are
+// counted in one error, and since a delete follows only its successor's
+// add, the table then holds only wanted routes and podroutes' stale ones,
+// nothing `check` cannot explain; the next run finishes the job.
+func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write)) Result {
 	var res Result
 	failed := make([]bool, len(p.entries))
 	ws := make([]Write, 0, min(chunk, len(p.entries))+1)
 	of := make([]int, 0, cap(ws)) // the entry of each write
+	skipped := 0
 	flush := func() {
+		if ctx.Err() != nil {
+			skipped += len(ws)
+			for _, i := range of {
+				failed[i] = true
+			}
+			ws, of = ws[:0], of[:0]
+			return
+		}
 		for j, err := range writeAll(k, ws, log) {
 			w, e := ws[j], p.entries[of[j]]
 			if err != nil {
@@ -57,6 +74,9 @@ func Execute(k Kernel, p Plan, log Logger) Result {
 				continue
 			}
 			log.Infof("%s %s%s", verbs[w.Op].done, w.Route, comment(p.why(e)))
+			if wrote != nil {
+				wrote(w)
+			}
 		}
 		ws, of = ws[:0], of[:0]
 	}
@@ -88,6 +108,10 @@ func Execute(k Kernel, p Plan, log Logger) Result {
 		res.count(e.state, failed[i] || !p.fixes(e))
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
+	if skipped > 0 {
+		res.Errs = append(res.Errs, fmt.Errorf("interrupted with %d writes left undone (%d routes in place; run apply again): %w",
+			skipped, res.InPlace, ctx.Err()))
+	}
 	return res
 }
 

@@ -96,7 +96,7 @@ func apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reconcile.Execute(k, reconcile.Diff(s.want, have, s.force), discard{})
+	return reconcile.Execute(context.Background(), k, reconcile.Diff(s.want, have, s.force), discard{}, nil)
 }
 
 // check compares the table and the errors with what s expects, then
