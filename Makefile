@@ -16,6 +16,8 @@ FUZZ_TARGETS := \
 	./apply/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
 TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
+# What the demo's lab needs: only ping and ip, not the packaging tools.
+DEMO_APT := iputils-ping iproute2
 
 .PHONY: all build demo test test-deps fmt-check vet unit lint fuzz bench package clean golden
 
@@ -38,7 +40,7 @@ demo: build
 		echo; echo "demo: the network lab needs root (network namespaces): run 'sudo make demo' to see the routes applied and pods pinging across nodes."; \
 		exit 0; \
 	fi; \
-	$(MAKE) --no-print-directory test-deps; \
+	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
 	echo; examples/lab.sh $(BIN) "$$out"
 
 test: test-deps fmt-check vet unit lint fuzz
@@ -47,7 +49,7 @@ test-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		missing=$$(for p in $(TEST_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 		if [ -n "$$missing" ]; then \
-			echo "installing test dependencies: $$missing"; \
+			echo "installing: $$missing"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		fi; \
 	else \

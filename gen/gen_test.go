@@ -29,11 +29,11 @@ func loadPlan(t testing.TB, name string, only ...string) []plan.Node {
 	if len(only) == 0 {
 		only = nil
 	}
-	nodes, err := plan.Make(inv, plan.Options{Only: only, NetworkFile: DefaultNetworkFile})
+	nodes, err := plan.Stream(inv, plan.Options{Only: only, NetworkFile: DefaultNetworkFile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return nodes
+	return slices.Collect(nodes)
 }
 
 // golden compares got with testdata/golden/name, or rewrites it with -update.

@@ -39,19 +39,11 @@ type target struct {
 	peer int // index into the inventory's hosts
 }
 
-// Make plans the routes of the selected hosts. The work is linear in the
-// number of routes produced, after one O(n log n) sort of all subnets.
-func Make(inv inventory.Inventory, opts Options) ([]Node, error) {
-	nodes, err := Stream(inv, opts)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Collect(nodes), nil
-}
-
-// Stream is Make one host at a time: each Node is planned when the sequence
-// reaches it, so a caller that writes and drops each one holds a single
-// host's routes, not the cluster's (a million for 1000 hosts).
+// Stream plans the routes of the selected hosts, one host at a time: each
+// Node is planned when the sequence reaches it, so a caller that writes and
+// drops each one holds a single host's routes, not the cluster's (a million
+// for 1000 hosts). The work is linear in the number of routes produced,
+// after one O(n log n) sort of all subnets.
 func Stream(inv inventory.Inventory, opts Options) (iter.Seq[Node], error) {
 	selected, err := selectHosts(inv, opts.Only)
 	if err != nil {

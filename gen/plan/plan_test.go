@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestMake(t *testing.T) {
 	}}
 	inv.Hosts[1].Metric = 7
 	inv.Hosts[1].NetworkFile = "20-b.network"
-	nodes, err := Make(inv, Options{NetworkFile: "10-x.network"})
+	nodes, err := collect(inv, Options{NetworkFile: "10-x.network"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,17 +71,26 @@ func TestOnly(t *testing.T) {
 		host("node-1", "10.0.0.1", "10.1.0.0/24"),
 		host("node-10", "10.0.0.10", "10.10.0.0/24"),
 	}}
-	nodes, err := Make(inv, Options{Only: []string{"node-1"}})
+	nodes, err := collect(inv, Options{Only: []string{"node-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(nodes) != 1 || nodes[0].Config.Node != "node-1" {
 		t.Fatalf("--node node-1 selected %s", show(nodes))
 	}
-	_, err = Make(inv, Options{Only: []string{"node-2", "node-1", "zz"}})
+	_, err = collect(inv, Options{Only: []string{"node-2", "node-1", "zz"}})
 	if err == nil || err.Error() != `m.txt: no host named "node-2", "zz"` {
 		t.Errorf("unknown hosts: got %v", err)
 	}
+}
+
+// collect plans every selected host at once.
+func collect(inv inventory.Inventory, opts Options) ([]Node, error) {
+	nodes, err := Stream(inv, opts)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Collect(nodes), nil
 }
 
 // bigInventory is n hosts, each with a /24 pod subnet.
@@ -99,7 +109,7 @@ func bigInventory(n int) inventory.Inventory {
 func BenchmarkPlanAll1000(b *testing.B) {
 	inv := bigInventory(1000)
 	for b.Loop() {
-		if _, err := Make(inv, Options{}); err != nil {
+		if _, err := collect(inv, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -108,7 +118,7 @@ func BenchmarkPlanAll1000(b *testing.B) {
 func BenchmarkPlanOne5000(b *testing.B) {
 	inv := bigInventory(5000)
 	for b.Loop() {
-		if _, err := Make(inv, Options{Only: []string{"node-4999"}}); err != nil {
+		if _, err := collect(inv, Options{Only: []string{"node-4999"}}); err != nil {
 			b.Fatal(err)
 		}
 	}
