@@ -1,7 +1,8 @@
 // Package apply makes a host's routes match its config, and reports how far
-// they do: Apply (wait for the gateways, refuse unsafe routes, reconcile),
-// Check (read-only) and Remove. The kernel comes in as interfaces, so that
-// the commands stay thin and tests can pass a fake or a namespace.
+// they do: Apply (refuse unsafe routes, reconcile what can go in at once,
+// wait for the gateways of the rest), Check (read-only) and Remove. The
+// kernel comes in as interfaces, so that the commands stay thin and tests
+// can pass a fake or a namespace.
 package apply
 
 import (
@@ -36,58 +37,156 @@ type Options struct {
 	Log reconcile.Logger
 	// Wrote, if set, is called after each write made (watch names them).
 	Wrote func(reconcile.Write)
+	// Lock, if set, serializes the passes that write with other podroutes
+	// processes: it is taken for each pass and released while Apply waits
+	// for gateways, so that a dead node's gateway never holds up a watcher
+	// or an admin's remove. It returns the release.
+	Lock func(ctx context.Context) (release func(), err error)
+	// Hostname is this host's name, for the message refusing a config
+	// that names another host.
+	Hostname string
 }
 
 // Apply makes k's main table hold exactly the routes cfg wants, as far as
-// podroutes owns them. It waits up to o.Wait for the gateways (and goes on
-// without those still unreachable then: their routes fail, the others go
-// in); refuses (with a *RefusedError, before any write) a config whose
-// routes would shadow a subnet the host is on; then adds, replaces and
-// prunes. Every failure and every conflict with another owner is in the
-// returned error, and the result counts what was reached.
+// podroutes owns them. It refuses (with a *RefusedError, before any write)
+// a default route, a route that would shadow a subnet the host is on, and
+// a gateway that is one of the host's own addresses. Then it adds,
+// replaces and prunes at once everything it can; while some gateway is
+// unreachable it waits, up to o.Wait and without the lock, for a link or
+// address change, and goes again. Every failure, every conflict with
+// another owner and the gateways still unreachable at the end are in the
+// returned error; the result counts what the last pass reached.
 func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconcile.Result, error) {
 	force := o.Force || cfg.Force
 	want := Wants(cfg)
-	// cfg is not used below: its routes can go (Wants has them) while the
-	// plan is made and run, unless the caller keeps them.
+	// cfg's routes are not used below: they can go (Wants has them) while
+	// the plan is made and run, unless the caller keeps them.
+	node := cfg.Node
 	if err := refuseDefault(want); err != nil {
 		return reconcile.Result{}, err
 	}
-	wait := o.Wait
 	if o.DryRun {
-		wait = 0
+		return dryRun(ctx, k, want, node, force, o)
 	}
-	links, waitErr := gateway.Wait(ctx, k, targets(want), wait)
-	var unreachable *gateway.UnreachableError
-	if waitErr != nil && !errors.As(waitErr, &unreachable) {
-		return reconcile.Result{}, waitErr
+	var changes <-chan struct{}
+	if o.Wait > 0 {
+		// Subscribed before the first pass: no change falls between a pass
+		// and the wait after it.
+		done := make(chan struct{})
+		defer close(done)
+		var err error
+		if changes, err = k.Subscribe(done); err != nil {
+			return reconcile.Result{}, fmt.Errorf("watching links and addresses: %w", err)
+		}
 	}
-	if err := refuseConnected(want, links); err != nil {
-		return reconcile.Result{}, err
+	deadline := time.NewTimer(o.Wait)
+	defer deadline.Stop()
+	for {
+		res, left, err := pass(ctx, k, want, node, force, o)
+		switch {
+		case len(left) == 0 || IsRefused(err) || o.Wait <= 0:
+			return res, errors.Join(unreachable(left, o.Wait), err)
+		case ctx.Err() != nil:
+			return res, errors.Join(err, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()})
+		}
+		select {
+		case <-ctx.Done():
+			return res, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()}
+		case <-deadline.C:
+			return res, errors.Join(unreachable(left, o.Wait), err)
+		case _, ok := <-changes:
+			if !ok {
+				return res, errors.Join(errors.New("watching links and addresses: updates stopped"), err)
+			}
+		}
 	}
+}
+
+// pass takes the lock, reads the links and the table, refuses what must
+// be refused and makes the writes; it returns what it reached and the
+// gateways no link reaches.
+func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Result, []gateway.Target, error) {
+	if o.Lock != nil {
+		release, err := o.Lock(ctx)
+		if err != nil {
+			return reconcile.Result{}, nil, err
+		}
+		defer release()
+	}
+	plan, links, left, err := diff(ctx, k, want, node, force, o.Hostname)
+	if err != nil {
+		return reconcile.Result{}, nil, err
+	}
+	res := reconcile.Execute(ctx, k, plan, o.Log, o.Wrote)
+	return res, left, errors.Join(noIPv6(want, links), res.Err())
+}
+
+// diff reads the links and the table and plans the writes. It returns the
+// gateways no link reaches, and a *RefusedError for a config that must
+// not go in whatever the kernel says.
+func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, hostname string) (reconcile.Plan, []gateway.Link, []gateway.Target, error) {
+	links, err := k.Links()
+	if err != nil {
+		return reconcile.Plan{}, nil, nil, fmt.Errorf("listing links and addresses: %w", err)
+	}
+	if err := refuse(want, links, node, hostname); err != nil {
+		return reconcile.Plan{}, nil, nil, err
+	}
+	left := gateway.Unreachable(links, targets(want))
+	resolve(want, links)
 	have, err := k.Routes(ctx)
+	if err != nil {
+		return reconcile.Plan{}, nil, nil, err
+	}
+	return reconcile.Diff(want, have, force), links, left, nil
+}
+
+// dryRun prints what one pass would write.
+func dryRun(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Result, error) {
+	plan, _, left, err := diff(ctx, k, want, node, force, o.Hostname)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	plan := reconcile.Diff(want, have, force)
-	if o.DryRun {
-		if err := plan.WriteWrites(o.Out); err != nil {
-			return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)
-		}
-		return reconcile.Result{}, errors.Join(append([]error{waitErr}, plan.Conflicts()...)...)
+	if err := plan.WriteWrites(o.Out); err != nil {
+		return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)
 	}
-	res := reconcile.Execute(ctx, k, plan, o.Log, o.Wrote)
-	return res, errors.Join(waitErr, noIPv6(want, links), res.Err())
+	return reconcile.Result{}, errors.Join(append([]error{unreachable(left, 0)}, plan.Conflicts()...)...)
 }
 
+// unreachable is the error naming the gateways left, or nil.
+func unreachable(left []gateway.Target, waited time.Duration) error {
+	if len(left) == 0 {
+		return nil
+	}
+	return &gateway.UnreachableError{Targets: left, Waited: waited}
+}
+
+// InterruptedError is Apply stopped (SIGTERM) while it waited for
+// gateways: it says what was in place, since that is what the host keeps.
+type InterruptedError struct {
+	Waiting []gateway.Target
+	Reached reconcile.Result
+	Err     error
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("stopped while waiting for %s; %s", (&gateway.UnreachableError{Targets: e.Waiting}).Names(), e.Reached.Status())
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
 // Check prints every configured (and stale) route with its state to w and
-// reports whether the kernel is in sync with cfg. It writes nothing.
-func Check(ctx context.Context, k reconcile.Kernel, cfg config.Config, w io.Writer) (bool, error) {
-	have, err := k.Routes(ctx)
+// reports whether the kernel is in sync with cfg. It writes nothing. It
+// refuses what Apply refuses; hostname is as Options.Hostname.
+func Check(ctx context.Context, k Kernel, cfg config.Config, hostname string, w io.Writer) (bool, error) {
+	want := Wants(cfg)
+	if err := refuseDefault(want); err != nil {
+		return false, err
+	}
+	plan, _, _, err := diff(ctx, k, want, cfg.Node, false, hostname)
 	if err != nil {
 		return false, err
 	}
-	plan := reconcile.Diff(Wants(cfg), have, false)
 	if err := plan.WriteReport(w); err != nil {
 		return false, fmt.Errorf("printing the report: %w", err)
 	}

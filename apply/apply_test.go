@@ -5,30 +5,65 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/gateway"
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
 )
 
-// host is a fake kernel with fixed links that never change.
+// host is a fake kernel whose links tests change. Like the kernel, it
+// refuses a route whose gateway no up link reaches (ENETUNREACH), and puts
+// one without a device on the link gateway.Via names.
 type host struct {
 	*fake.Kernel
-	links []gateway.Link
+	mu      sync.Mutex
+	links   []gateway.Link
+	changes chan struct{}
 }
 
-func (h host) Links() ([]gateway.Link, error) { return h.links, nil }
+func (h *host) Links() ([]gateway.Link, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.links), nil
+}
 
-func (h host) Subscribe(<-chan struct{}) (<-chan struct{}, error) { return make(chan struct{}), nil }
+func (h *host) Subscribe(<-chan struct{}) (<-chan struct{}, error) { return h.changes, nil }
 
-func newHost(routes ...string) host {
-	return host{Kernel: fake.New(routes...), links: []gateway.Link{{
-		Name: "eth0", Up: true,
-		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.240.0.10/24"), netip.MustParsePrefix("fd00:240::10/64")},
-	}}}
+// setLinks changes the links and signals it.
+func (h *host) setLinks(links ...gateway.Link) {
+	h.mu.Lock()
+	h.links = links
+	h.mu.Unlock()
+	h.changes <- struct{}{}
+}
+
+func (h *host) Add(r reconcile.Route) error     { return h.route(r, h.Kernel.Add) }
+func (h *host) Replace(r reconcile.Route) error { return h.route(r, h.Kernel.Replace) }
+
+func (h *host) route(r reconcile.Route, write func(reconcile.Route) error) error {
+	links, _ := h.Links()
+	if len(gateway.Unreachable(links, []gateway.Target{{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}})) > 0 {
+		return syscall.ENETUNREACH
+	}
+	if r.Dev == "" {
+		r.Dev, _ = gateway.Via(links, r.Gw)
+	}
+	return write(r)
+}
+
+var eth0 = gateway.Link{Name: "eth0", Up: true,
+	Prefixes: []netip.Prefix{netip.MustParsePrefix("10.240.0.10/24"), netip.MustParsePrefix("fd00:240::10/64")}}
+
+func newHost(routes ...string) *host {
+	return &host{Kernel: fake.New(routes...), links: []gateway.Link{eth0}, changes: make(chan struct{})}
 }
 
 type discard struct{}
@@ -49,16 +84,21 @@ func cfg(routes ...string) config.Config {
 
 func TestApplyRefuses(t *testing.T) {
 	for _, tc := range []struct {
-		name, route, want string
+		name, route, want, hostname string
 	}{
-		{"default", "0.0.0.0/0 via 10.240.0.1", "route 0.0.0.0/0 via 10.240.0.1: a default route"},
+		{"own gateway", "10.200.9.0/24 via 10.240.0.10",
+			"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this routes.yaml another host's?", ""},
+		{"own gateway, another host's file", "fd00:200:9::/64 via fd00:240::10",
+			`the gateway is this host's own address (on eth0); this routes.yaml is for node "node-0" but this host is "node-3": was it copied from another host?`,
+			"node-3.kubernetes.local"},
+		{"default", "0.0.0.0/0 via 10.240.0.1", "route 0.0.0.0/0 via 10.240.0.1: a default route", ""},
 		{"connected", "10.240.0.0/16 via 10.240.0.1",
-			"route 10.240.0.0/16 via 10.240.0.1: destination overlaps 10.240.0.10/24 on eth0, a subnet this host is directly connected to"},
-		{"own address", "fd00:240::/48 via fd00:240::1", "destination overlaps fd00:240::10/64 on eth0"},
+			"route 10.240.0.0/16 via 10.240.0.1: destination overlaps 10.240.0.10/24 on eth0, a subnet this host is directly connected to", ""},
+		{"own address", "fd00:240::/48 via fd00:240::1", "destination overlaps fd00:240::10/64 on eth0", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHost()
-			_, err := apply.Apply(context.Background(), h, cfg("10.200.1.0/24 via 10.240.0.21", tc.route), apply.Options{Log: discard{}})
+			_, err := apply.Apply(context.Background(), h, cfg("10.200.1.0/24 via 10.240.0.21", tc.route), apply.Options{Log: discard{}, Hostname: tc.hostname})
 			if !apply.IsRefused(err) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want a refusal containing %q", err, tc.want)
 			}
@@ -72,7 +112,7 @@ func TestApplyRefuses(t *testing.T) {
 func TestApplyDryRun(t *testing.T) {
 	h := newHost(
 		"10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100",
-		"10.200.2.0/24 via 10.240.0.99 dev eth0 proto boot metric 0",
+		"10.200.2.0/24 via 10.240.0.99 dev eth0",
 	)
 	var out bytes.Buffer
 	_, err := apply.Apply(context.Background(), h, cfg("10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.240.0.22"),
@@ -100,9 +140,11 @@ func TestApplyUnreachableGateway(t *testing.T) {
 	if !errors.As(err, &ue) || len(ue.Targets) != 1 || ue.Targets[0].Gw.String() != "10.99.0.22" {
 		t.Fatalf("error %v, want 10.99.0.22 unreachable", err)
 	}
-	// The fake kernel does not check gateways: both routes went in.
-	if res.InPlace != 2 {
-		t.Errorf("%d routes in place, want 2 (the rest is applied)", res.InPlace)
+	if !strings.Contains(err.Error(), "adding route 10.200.2.0/24 via 10.99.0.22 (node-2): network is unreachable") {
+		t.Errorf("error %v, want the route that failed named", err)
+	}
+	if res.InPlace != 1 || h.String() != "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n" {
+		t.Errorf("%s; table:\n%s\nwant the reachable route in place", res.Status(), h.String())
 	}
 }
 
@@ -112,7 +154,7 @@ func TestRemove(t *testing.T) {
 	routes := []string{
 		"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",
 		"10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100",
-		"10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 0",
+		"10.200.2.0/24 via 10.240.0.99 dev eth0 proto static",
 	}
 	h := newHost(routes...)
 	if _, err := apply.Remove(context.Background(), h, discard{}); err != nil {
@@ -120,5 +162,101 @@ func TestRemove(t *testing.T) {
 	}
 	if got, want := h.String(), routes[2]+"\n"; got != want {
 		t.Errorf("after remove:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// locks is an Options.Lock that records each take and release, and
+// signals each release on released.
+type locks struct {
+	mu       sync.Mutex
+	held     bool
+	events   []string
+	released chan struct{}
+}
+
+func (l *locks) lock(context.Context) (func(), error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held = true
+	l.events = append(l.events, "lock")
+	return func() {
+		l.mu.Lock()
+		l.held = false
+		l.events = append(l.events, "release")
+		l.mu.Unlock()
+		l.released <- struct{}{}
+	}, nil
+}
+
+// TestApplyWaitsWithoutTheLock: what can go in goes in at once; the wait
+// for the rest holds no lock; a link change starts another pass, which
+// installs the rest.
+func TestApplyWaitsWithoutTheLock(t *testing.T) {
+	h := newHost()
+	l := &locks{released: make(chan struct{}, 10)}
+	done := make(chan error, 1)
+	go func() {
+		_, err := apply.Apply(context.Background(), h, cfg("10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.241.0.22"),
+			apply.Options{Log: discard{}, Wait: time.Hour, Lock: l.lock})
+		done <- err
+	}()
+	<-l.released
+	if got := h.String(); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n" {
+		t.Errorf("after the first pass:\n%s\nwant the reachable route in", got)
+	}
+	l.mu.Lock()
+	if l.held {
+		t.Error("the lock is held while apply waits for a gateway")
+	}
+	l.mu.Unlock()
+	// Blocks until apply waits for changes: it is waiting, lock released.
+	h.setLinks(eth0, gateway.Link{Name: "eth1", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.241.0.10/24")}})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n" +
+		"10.200.2.0/24 via 10.241.0.22 dev eth1 proto podroutes metric 100\n"
+	if got := h.String(); got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+	if got := strings.Join(l.events, " "); got != "lock release lock release" {
+		t.Errorf("lock events %q, want two passes, each taking and releasing it", got)
+	}
+}
+
+// TestApplyInterruptedWhileWaiting: SIGTERM (the context) while apply
+// waits for a gateway says what is in place, not "context canceled".
+func TestApplyInterruptedWhileWaiting(t *testing.T) {
+	h := newHost()
+	l := &locks{released: make(chan struct{}, 10)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := apply.Apply(ctx, h, cfg("10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.241.0.22"),
+			apply.Options{Log: discard{}, Wait: time.Hour, Lock: l.lock})
+		done <- err
+	}()
+	<-l.released
+	cancel()
+	err := <-done
+	var ie *apply.InterruptedError
+	want := "stopped while waiting for gateway 10.241.0.22; 1 route in place: 1 added, 0 replaced, 0 pruned"
+	if !errors.As(err, &ie) || err.Error() != want || !errors.Is(err, context.Canceled) {
+		t.Errorf("error %q, want %q (wrapping context.Canceled)", err, want)
+	}
+}
+
+// TestApplyWaitEnds: a gateway that stays unreachable fails its route
+// when the wait ends, named; the others are in place.
+func TestApplyWaitEnds(t *testing.T) {
+	h := newHost()
+	res, err := apply.Apply(context.Background(), h, cfg("10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.241.0.22"),
+		apply.Options{Log: discard{}, Wait: 20 * time.Millisecond})
+	var ue *gateway.UnreachableError
+	if !errors.As(err, &ue) || ue.Waited != 20*time.Millisecond || !strings.Contains(err.Error(), "adding route 10.200.2.0/24 via 10.241.0.22 (node-2): network is unreachable") {
+		t.Errorf("error %v, want 10.241.0.22 unreachable after 20ms and its route named", err)
+	}
+	if res.InPlace != 1 {
+		t.Errorf("%s, want 1 route in place", res.Status())
 	}
 }

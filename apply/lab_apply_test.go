@@ -9,6 +9,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/config"
+	"github.com/podroutes/podroutes/apply/nstest"
 )
 
 // TestPodsReachEachOther: apply on both nodes lets the pods talk, over
@@ -23,7 +24,7 @@ func TestPodsReachEachOther(t *testing.T) {
 			if dual {
 				addrs = append(addrs, "fd00:200:2::2")
 			}
-			if err := probe(t, n[0].pod, n[1].pod, addrs[0]); err == nil {
+			if err := nstest.Reach(t, n[0].pod, n[1].pod, addrs[0]); err == nil {
 				t.Fatal("pods reach each other before apply: the lab is wrong")
 			}
 			for _, me := range n {
@@ -36,7 +37,7 @@ func TestPodsReachEachOther(t *testing.T) {
 				}
 			}
 			for _, a := range addrs {
-				if err := probe(t, n[0].pod, n[1].pod, a); err != nil {
+				if err := nstest.Reach(t, n[0].pod, n[1].pod, a); err != nil {
 					t.Errorf("pod 1 to pod 2 at %s: %v", a, err)
 				}
 			}
@@ -58,7 +59,7 @@ func TestPodsReachEachOther(t *testing.T) {
 				t.Fatalf("apply after a delete: %s, %v", res.Status(), err)
 			}
 			check(t, me, true, "in place  10.200.2.0/24")
-			if err := probe(t, n[0].pod, n[1].pod, addrs[0]); err != nil {
+			if err := nstest.Reach(t, n[0].pod, n[1].pod, addrs[0]); err != nil {
 				t.Errorf("after the restore: %v", err)
 			}
 		})
@@ -69,7 +70,7 @@ func TestPodsReachEachOther(t *testing.T) {
 func check(t *testing.T, n *node, inSync bool, want string) {
 	t.Helper()
 	var out bytes.Buffer
-	got, err := apply.Check(context.Background(), n.k, n.cfg, &out)
+	got, err := apply.Check(context.Background(), n.k, n.cfg, "", &out)
 	if err != nil {
 		t.Fatal(err)
 	}

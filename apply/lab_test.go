@@ -1,13 +1,10 @@
 package apply_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/config"
@@ -98,38 +95,3 @@ func (n *node) apply(t *testing.T, o apply.Options) (reconcile.Result, error) {
 type testLog struct{ t *testing.T }
 
 func (l testLog) Infof(format string, args ...any) { l.t.Logf(format, args...) }
-
-// probe connects from pod from to a TCP echo server in pod to, at addr,
-// and reports whether a line made the round trip.
-func probe(t *testing.T, from, to *nstest.NS, addr string) error {
-	t.Helper()
-	var ln net.Listener
-	var err error
-	to.Do(t, func() { ln, err = net.Listen("tcp", net.JoinHostPort(addr, "0")) })
-	if err != nil {
-		t.Fatalf("listening in %s: %v", to.Name, err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		line, _ := bufio.NewReader(c).ReadString('\n')
-		fmt.Fprint(c, line)
-	}()
-	var c net.Conn
-	from.Do(t, func() { c, err = net.DialTimeout("tcp", ln.Addr().String(), 2*time.Second) })
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	fmt.Fprintln(c, "ping")
-	got, err := bufio.NewReader(c).ReadString('\n')
-	if err == nil && got != "ping\n" {
-		err = fmt.Errorf("echo %q", got)
-	}
-	return err
-}

@@ -3,6 +3,8 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/podroutes/podroutes/apply/gateway"
@@ -47,6 +49,50 @@ func refuseConnected(want []reconcile.Want, links []gateway.Link) error {
 		}
 	}
 	return refused(problems)
+}
+
+// refuse refuses, whatever the table holds, the routes that the host's
+// links make wrong: a destination it is directly connected to, a gateway
+// that is its own address.
+func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string) error {
+	if err := refuseConnected(want, links); err != nil {
+		return err
+	}
+	return refuseOwnGateway(want, links, node, hostname)
+}
+
+// refuseOwnGateway refuses a route via one of the host's own addresses:
+// it would loop the host's traffic back to itself. It is the usual sign of
+// another host's routes.yaml copied here (that host's routes go via this
+// one), which the message says, naming the config's node and this host.
+func refuseOwnGateway(want []reconcile.Want, links []gateway.Link, node, hostname string) error {
+	var problems []string
+	for _, w := range want {
+		for _, l := range links {
+			if !slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr() == w.Route.Gw }) {
+				continue
+			}
+			problems = append(problems, fmt.Sprintf("route %s%s: the gateway is this host's own address (on %s); %s",
+				w.Route.Short(), peer(w.Peer), l.Name, otherHost(node, hostname)))
+		}
+	}
+	return refused(problems)
+}
+
+// otherHost says whose routes.yaml this may be.
+func otherHost(node, hostname string) string {
+	short, _, _ := strings.Cut(hostname, ".")
+	if node == "" || short == "" || strings.EqualFold(node, short) {
+		return "is this routes.yaml another host's?"
+	}
+	return fmt.Sprintf("this routes.yaml is for node %q but this host is %q: was it copied from another host?", node, short)
+}
+
+func peer(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " (" + name + ")"
 }
 
 func refused(problems []string) error {

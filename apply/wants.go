@@ -63,3 +63,19 @@ func targets(want []reconcile.Want) []gateway.Target {
 	}
 	return ts
 }
+
+// resolve sets, for each wanted route, the link it must leave by and
+// whether any link reaches its gateway now: a route pinned to a device
+// leaves by it; one without goes where gateway.Via says, the link the
+// kernel's nexthop objects are put on.
+func resolve(want []reconcile.Want, links []gateway.Link) {
+	for i := range want {
+		w := &want[i]
+		r := w.Route
+		w.Unreachable = len(gateway.Unreachable(links, []gateway.Target{{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}})) > 0
+		w.Link = ""
+		if r.Dev == "" && !r.OnLink {
+			w.Link, _ = gateway.Via(links, r.Gw)
+		}
+	}
+}

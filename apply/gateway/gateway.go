@@ -1,12 +1,12 @@
-// Package gateway waits until the host can reach the gateways its routes
-// need: an admin-up link with an address whose subnet holds the gateway, or,
-// for an onlink route, its device up. It watches link and address changes;
-// it never polls.
+// Package gateway says how the host reaches the gateways its routes need:
+// by an admin-up link with an address whose subnet holds the gateway, or,
+// for an onlink route, by its device, up; which link that is (Via); and
+// which gateways no link reaches (Unreachable). Source is where the links
+// come from, with a signal when they change, so that callers wait for
+// events rather than poll.
 package gateway
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -62,6 +62,34 @@ func Unreachable(links []Link, targets []Target) []Target {
 	return out
 }
 
+// Via is the link the host reaches gw on now: the up link with the longest
+// prefix holding gw. ok is false when no up link has one, or when two links
+// hold equally long ones (the kernel's choice is then not podroutes' to
+// guess). It is the one rule for where a route without a device goes:
+// kernel.Kernel puts its nexthop objects there, and a route that leaves by
+// another link is not in place.
+func Via(links []Link, gw netip.Addr) (name string, ok bool) {
+	best, ambiguous := -1, false
+	for _, l := range links {
+		if !l.Up {
+			continue
+		}
+		for _, p := range l.Prefixes {
+			switch {
+			case !p.Contains(gw) || p.Bits() < best:
+			case p.Bits() > best:
+				best, name, ambiguous = p.Bits(), l.Name, false
+			case l.Name != name:
+				ambiguous = true
+			}
+		}
+	}
+	if best < 0 || ambiguous {
+		return "", false
+	}
+	return name, true
+}
+
 func reaches(l Link, t Target) bool {
 	if !l.Up || (t.Dev != "" && l.Name != t.Dev) {
 		return false
@@ -76,53 +104,25 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
+	waited := ""
+	if e.Waited > 0 {
+		waited = " after waiting " + e.Waited.String()
+	}
+	return fmt.Sprintf("%s unreachable%s (no up link has an address on their subnet)", e.Names(), waited)
+}
+
+// Names names the gateways: "gateways 10.240.0.21, 10.240.0.22".
+func (e *UnreachableError) Names() string {
 	names := make([]string, len(e.Targets))
 	for i, t := range e.Targets {
 		names[i] = t.String()
 	}
-	return fmt.Sprintf("gateways unreachable after waiting %s (no up link has an address on their subnet): %s",
-		e.Waited, strings.Join(names, ", "))
+	noun := "gateways "
+	if len(names) == 1 {
+		noun = "gateway "
+	}
+	return noun + strings.Join(names, ", ")
 }
 
 // Unwrap makes the error ENETUNREACH for errors.Is and errors.As.
 func (e *UnreachableError) Unwrap() error { return syscall.ENETUNREACH }
-
-// Wait returns once every target is reachable, or with an
-// *UnreachableError naming those that are not after timeout; either way
-// with the links it saw last. It subscribes to changes first and then
-// checks, so no change falls between the two; it re-checks after each
-// change. A timeout of 0 checks once.
-func Wait(ctx context.Context, src Source, targets []Target, timeout time.Duration) ([]Link, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var changes <-chan struct{}
-	if timeout > 0 {
-		done := make(chan struct{})
-		defer close(done)
-		var err error
-		if changes, err = src.Subscribe(done); err != nil {
-			return nil, fmt.Errorf("watching links and addresses: %w", err)
-		}
-	}
-	for {
-		links, err := src.Links()
-		if err != nil {
-			return nil, fmt.Errorf("listing links and addresses: %w", err)
-		}
-		left := Unreachable(links, targets)
-		if len(left) == 0 {
-			return links, nil
-		}
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return links, ctx.Err()
-			}
-			return links, &UnreachableError{Targets: left, Waited: timeout}
-		case _, ok := <-changes:
-			if !ok {
-				return links, errors.New("watching links and addresses: updates stopped")
-			}
-		}
-	}
-}

@@ -1,10 +1,8 @@
 package gateway_test
 
 import (
-	"context"
 	"errors"
 	"net/netip"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,65 +48,36 @@ func TestUnreachable(t *testing.T) {
 	}
 }
 
-// source is a gateway.Source whose links tests change.
-type source struct {
-	mu      sync.Mutex
-	links   []gateway.Link
-	changes chan struct{}
-	order   []string
-}
-
-func (s *source) Links() ([]gateway.Link, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.order = append(s.order, "links")
-	return s.links, nil
-}
-
-func (s *source) Subscribe(<-chan struct{}) (<-chan struct{}, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.order = append(s.order, "subscribe")
-	return s.changes, nil
-}
-
-func (s *source) set(links ...gateway.Link) {
-	s.mu.Lock()
-	s.links = links
-	s.mu.Unlock()
-	s.changes <- struct{}{}
-}
-
-func TestWaitBecomesReachable(t *testing.T) {
-	src := &source{links: []gateway.Link{link("eth0", true)}, changes: make(chan struct{})}
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		src.set(link("eth0", true, "10.240.0.10/24"))
-	}()
-	_, err := gateway.Wait(context.Background(), src, []gateway.Target{target("10.240.0.21", "", false)}, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
+// TestVia: the link a gateway is reached on is the up link with the
+// longest prefix holding it, and none when two links tie.
+func TestVia(t *testing.T) {
+	links := []gateway.Link{
+		link("eth0", true, "10.240.0.10/16"),
+		link("br0", true, "10.240.0.10/24"),
+		link("eth1", false, "10.240.1.10/24"),
+		link("eth2", true, "10.250.0.1/24"),
+		link("eth3", true, "10.250.0.2/24"),
 	}
-	if src.order[0] != "subscribe" {
-		t.Errorf("calls %v: must subscribe before the first check", src.order)
+	for _, tc := range []struct{ gw, want string }{
+		{"10.240.0.21", "br0"},  // the longer prefix wins
+		{"10.240.1.21", "eth0"}, // eth1 is down
+		{"10.250.0.9", ""},      // eth2 and eth3 tie
+		{"10.99.0.1", ""},
+	} {
+		got, ok := gateway.Via(links, netip.MustParseAddr(tc.gw))
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("Via(%s) = %q, %v; want %q", tc.gw, got, ok, tc.want)
+		}
 	}
 }
 
-func TestWaitTimeout(t *testing.T) {
-	src := &source{links: []gateway.Link{link("eth0", true, "10.240.0.10/24")}, changes: make(chan struct{})}
-	ts := []gateway.Target{target("10.240.0.21", "", false), target("10.99.0.1", "", false), target("10.98.0.1", "eth0", false)}
-	for _, wait := range []time.Duration{0, 100 * time.Millisecond} {
-		links, err := gateway.Wait(context.Background(), src, ts, wait)
-		want := "gateways unreachable after waiting " + wait.String() +
-			" (no up link has an address on their subnet): 10.99.0.1, 10.98.0.1 on eth0"
-		if err == nil || err.Error() != want {
-			t.Errorf("wait %s: %v, want %s", wait, err, want)
-		}
-		if len(links) != 1 {
-			t.Errorf("wait %s: links %v, want the last ones seen", wait, links)
-		}
-		if !errors.Is(err, syscall.ENETUNREACH) {
-			t.Errorf("wait %s: %v is not ENETUNREACH", wait, err)
-		}
+func TestUnreachableError(t *testing.T) {
+	err := &gateway.UnreachableError{Targets: []gateway.Target{target("10.99.0.1", "", false), target("10.98.0.1", "eth0", false)}, Waited: 2 * time.Second}
+	want := "gateways 10.99.0.1, 10.98.0.1 on eth0 unreachable after waiting 2s (no up link has an address on their subnet)"
+	if err.Error() != want {
+		t.Errorf("%q, want %q", err, want)
+	}
+	if !errors.Is(err, syscall.ENETUNREACH) {
+		t.Errorf("%v is not ENETUNREACH", err)
 	}
 }

@@ -33,6 +33,8 @@ type Kernel struct {
 	// index and name map links both ways, as of the last dump.
 	index map[string]int
 	name  map[int]string
+	// said are the lines logOnce logged.
+	said map[string]bool
 }
 
 // Open returns the current network namespace's Kernel.

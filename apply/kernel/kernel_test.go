@@ -68,7 +68,7 @@ func TestRoutes(t *testing.T) {
 	if err := k.Replace(fake.MustParse("fd00:200:1::/64 via fd00:240::22 proto podroutes metric 100")); err != nil {
 		t.Fatal(err)
 	}
-	want := `10.0.0.0/8 via 10.240.0.1 dev eth0 proto static metric 0
+	want := `10.0.0.0/8 via 10.240.0.1 dev eth0 proto static
 10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
 10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink
 ::/0 via fd00:240::1 dev eth0 proto dhcp metric 1024
@@ -82,7 +82,7 @@ fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink
 		"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",
 		"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", // gone: success
 		"fd00:200:1::/64 via fd00:240::22 dev eth0 proto podroutes metric 100",
-		"10.0.0.0/8 via 10.240.0.1 dev eth0 proto boot metric 0", // wrong owner: stays
+		"10.0.0.0/8 via 10.240.0.1 dev eth0", // proto boot, the wrong owner: stays
 	} {
 		if err := k.Delete(fake.MustParse(s)); err != nil {
 			t.Errorf("deleting %s: %v", s, err)
@@ -98,7 +98,7 @@ fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink
 func TestDeleteLinkScope(t *testing.T) {
 	ns, k := host(t)
 	ns.IP(t, "route", "add", "10.200.5.0/24", "dev", "eth0", "proto", "static")
-	if err := k.Delete(fake.MustParse("10.200.5.0/24 dev eth0 proto static metric 0")); err != nil {
+	if err := k.Delete(fake.MustParse("10.200.5.0/24 dev eth0 proto static")); err != nil {
 		t.Fatal(err)
 	}
 	if got := table(t, k); got != "" {
@@ -141,3 +141,42 @@ func TestLinksAndSubscribe(t *testing.T) {
 }
 
 var _ reconcile.Kernel = (*kernel.Kernel)(nil)
+
+// TestDeleteExact: deletes match the route they name, TOS, source prefix,
+// type and multipath included; a delete that would match nothing is
+// answered "no such route" only when the route is really gone.
+func TestDeleteExact(t *testing.T) {
+	ns, k := host(t)
+	ns.IP(t, "route", "add", "10.200.3.0/24", "tos", "0x10", "via", "10.240.0.23", "proto", "static")
+	ns.IP(t, "route", "add", "10.200.4.0/24", "tos", "0x10", "via", "10.240.0.24", "proto", "157", "metric", "100")
+	ns.IP(t, "route", "add", "fd00:200:5::/64", "from", "fd00:1::/64", "via", "fd00:240::25", "proto", "static")
+	ns.IP(t, "route", "add", "blackhole", "10.200.6.0/24", "proto", "static")
+	ns.IP(t, "route", "add", "10.200.7.0/24", "proto", "static", "nexthop", "via", "10.240.0.27", "nexthop", "via", "10.240.0.28", "weight", "2")
+	want := `10.200.3.0/24 tos 0x10 via 10.240.0.23 dev eth0 proto static
+10.200.4.0/24 tos 0x10 via 10.240.0.24 dev eth0 proto podroutes metric 100
+10.200.7.0/24 proto static nexthop via 10.240.0.27 dev eth0 weight 1 nexthop via 10.240.0.28 dev eth0 weight 2
+blackhole 10.200.6.0/24 proto static
+fd00:200:5::/64 from fd00:1::/64 via fd00:240::25 dev eth0 proto static metric 1024
+`
+	if got := table(t, k); got != want {
+		t.Fatalf("table, as `ip route` would show it:\n%s\nwant:\n%s", got, want)
+	}
+	rs, err := k.Routes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Protocol == 2 {
+			continue
+		}
+		if err := k.Delete(r); err != nil {
+			t.Errorf("deleting %s: %v", r, err)
+		}
+	}
+	if got := table(t, k); got != "" {
+		t.Errorf("left after deleting each route as dumped:\n%s", got)
+	}
+	if out := ns.IP(t, "route", "show", "table", "main", "proto", "static"); out != "" {
+		t.Errorf("ip route still shows:\n%s", out)
+	}
+}

@@ -96,3 +96,32 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		t.Errorf("after remove:\n%s", got)
 	}
 }
+
+// TestRefusedNexthopLoggedOnce: why a route carries its gateway (the
+// kernel refused its nexthop object: IPv6 is off on the device) is logged
+// once however often the route is tried again, as watch retries do.
+func TestRefusedNexthopLoggedOnce(t *testing.T) {
+	ns, k := host(t)
+	ns.Sysctl(t, "ipv6/conf/eth0/disable_ipv6", "1")
+	want := wants("fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink")
+	var log lines
+	for range 3 {
+		have, err := k.Routes(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, false), &log, nil)
+		if res.Err() == nil {
+			t.Fatal("an IPv6 route went in on a link without IPv6; the test is wrong")
+		}
+	}
+	n := 0
+	for _, l := range log {
+		if strings.Contains(l, "refused nexthop objects") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("logged %d times, want once:\n%s", n, strings.Join(log, "\n"))
+	}
+}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net/netip"
 	"slices"
@@ -96,7 +97,7 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 	k.nh.drop(refused)
 	if len(refused) == 0 {
 		if k.nh.off != nil && slices.ContainsFunc(ws, func(w reconcile.Write) bool { return w.Op != reconcile.Delete }) {
-			logf(log, "the kernel has no nexthop objects (%v): routes carry their gateway", k.nh.off)
+			k.logOnce(log, "the kernel has no nexthop objects (%v): routes carry their gateway", k.nh.off)
 		}
 		return ids
 	}
@@ -108,13 +109,13 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 			ids[i] = 0
 		}
 	}
-	logf(log, "the kernel refused nexthop objects for %d gateways (%v): their routes carry the gateway", len(refused), why)
+	k.logOnce(log, "the kernel refused nexthop objects (%v): the routes of those gateways carry the gateway", why)
 	return ids
 }
 
 // keyOf is the nexthop r goes through: its gateway on its device, or when
-// r has none, on the one up link with the longest prefix holding it (as
-// of the Links just before the last Routes, or else the first look after).
+// r has none, on the link gateway.Via names (as of the Links just before
+// the last Routes, or else the first look after).
 func (k *Kernel) keyOf(r reconcile.Route) (nhKey, bool) {
 	if r.Dev != "" {
 		i, err := k.linkIndex(r.Dev)
@@ -125,21 +126,9 @@ func (k *Kernel) keyOf(r reconcile.Route) (nhKey, bool) {
 			k.links = []gateway.Link{}
 		}
 	}
-	best, dev, ambiguous := -1, "", false
-	for _, l := range k.links {
-		for _, p := range l.Prefixes {
-			if !l.Up || !p.Contains(r.Gw) || p.Bits() < best {
-				continue
-			}
-			if p.Bits() > best {
-				best, dev, ambiguous = p.Bits(), l.Name, false
-			} else if l.Name != dev {
-				ambiguous = true
-			}
-		}
-	}
+	dev, ok := gateway.Via(k.links, r.Gw)
 	oif := k.index[dev]
-	return newKey(r.Gw, oif, r.OnLink), best >= 0 && !ambiguous && oif != 0
+	return newKey(r.Gw, oif, r.OnLink), ok && oif != 0
 }
 
 func encodeNexthop(bt *batch, id uint32, key nhKey) {
@@ -152,6 +141,21 @@ func encodeNexthop(bt *batch, id uint32, key nhKey) {
 	bt.u32(unix.NHA_ID, id)
 	bt.u32(unix.NHA_OIF, uint32(key.oif))
 	bt.addr(unix.NHA_GATEWAY, key.addr())
+}
+
+// logOnce logs a line the first time this Kernel has it to say: a watch
+// retrying every few seconds must not repeat why its routes carry their
+// gateway.
+func (k *Kernel) logOnce(log reconcile.Logger, format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	if log == nil || k.said[line] {
+		return
+	}
+	if k.said == nil {
+		k.said = map[string]bool{}
+	}
+	k.said[line] = true
+	log.Infof("%s", line)
 }
 
 func logf(log reconcile.Logger, format string, args ...any) {

@@ -75,13 +75,19 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 	if p[0] == unix.AF_INET6 {
 		dst = netip.IPv6Unspecified()
 	}
+	src := dst
 	table, oif := uint32(p[4]), 0
-	r.Protocol = reconcile.Protocol(p[5])
+	r.Tos, r.Protocol, r.Scope, r.Type = p[3], reconcile.Protocol(p[5]), p[6], p[7]
+	if r.Type == unix.RTN_UNICAST {
+		r.Type = 0 // the zero value is unicast, as wanted routes are
+	}
 	r.OnLink = native.Uint32(p[8:])&unix.RTNH_F_ONLINK != 0
 	attrs(p[sizeofRtmsg:], func(typ uint16, v []byte) bool {
 		switch typ {
 		case unix.RTA_DST:
 			dst, ok = ipAttr(v)
+		case unix.RTA_SRC:
+			src, _ = ipAttr(v)
 		case unix.RTA_GATEWAY:
 			r.Gw, _ = ipAttr(v)
 		case unix.RTA_OIF:
@@ -92,6 +98,8 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 			table = u32Attr(v)
 		case rtaNHID:
 			r.NH = u32Attr(v)
+		case unix.RTA_MULTIPATH:
+			r.Hops = k.parseHops(v)
 		}
 		return true
 	})
@@ -100,6 +108,31 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 		r.Gw, oif, r.OnLink = n.key.addr(), int(n.key.oif), n.key.onlink
 	}
 	r.Dst = netip.PrefixFrom(dst, int(p[1]))
+	if p[2] > 0 {
+		r.Src = netip.PrefixFrom(src, int(p[2]))
+	}
 	r.Dev = k.name[oif]
 	return r, table == unix.RT_TABLE_MAIN, r.Dst.IsValid()
+}
+
+// parseHops reads RTA_MULTIPATH: struct rtnexthop (length, flags, hops,
+// ifindex) each followed by its attributes.
+func (k *Kernel) parseHops(v []byte) []reconcile.Hop {
+	var hops []reconcile.Hop
+	for len(v) >= unix.SizeofRtNexthop {
+		n := int(native.Uint16(v))
+		if n < unix.SizeofRtNexthop || n > len(v) {
+			break
+		}
+		h := reconcile.Hop{Weight: int(v[3]) + 1, Dev: k.name[int(int32(native.Uint32(v[4:])))]}
+		attrs(v[unix.SizeofRtNexthop:n], func(typ uint16, a []byte) bool {
+			if typ == unix.RTA_GATEWAY {
+				h.Gw, _ = ipAttr(a)
+			}
+			return true
+		})
+		hops = append(hops, h)
+		v = v[min(len(v), (n+unix.RTA_ALIGNTO-1)&^(unix.RTA_ALIGNTO-1)):]
+	}
+	return hops
 }

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -66,7 +67,47 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error 
 		}
 	}
 	k.deleteVia(ws, gone, errs)
+	k.confirmGone(ws, gone, errs)
 	return errs
+}
+
+// confirmGone checks that the routes of ws at gone, deletes the kernel
+// answered with "no such route", are really not in the table: a delete
+// that matched nothing must not pass for one that worked. One that is
+// still there gets an error. It dumps the table only when there are such
+// deletes, which is rare: another process deleted the route first.
+func (k *Kernel) confirmGone(ws []reconcile.Write, gone []int, errs []error) {
+	left := gone[:0:0]
+	for _, i := range gone {
+		if errs[i] == nil {
+			left = append(left, i)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	var table []reconcile.Route
+	err := dump(func() error {
+		table = table[:0]
+		return k.scan(func(r reconcile.Route) error { table = append(table, r); return nil })
+	})
+	for _, i := range left {
+		w := ws[i].Route
+		switch {
+		case err != nil:
+			errs[i] = fmt.Errorf("no route matched the delete, and listing the routes to make sure failed: %w", err)
+		case slices.ContainsFunc(table, func(r reconcile.Route) bool { return sameRoute(r, w) }):
+			errs[i] = fmt.Errorf("no route matched the delete, but the kernel still has it")
+		}
+	}
+}
+
+// sameRoute reports whether r is the route w names: same destination,
+// source, TOS, protocol and metric, and same gateway and device when w
+// has them.
+func sameRoute(r, w reconcile.Route) bool {
+	return r.Dst == w.Dst && r.Src == w.Src && r.Tos == w.Tos && r.Protocol == w.Protocol &&
+		r.Metric == w.Metric && (!w.Gw.IsValid() || r.Gw == w.Gw) && (w.Dev == "" || r.Dev == w.Dev)
 }
 
 // deleteVia deletes again, by nexthop object, the routes of ws at gone:
@@ -127,9 +168,19 @@ func (k *Kernel) encodeRoute(bt *batch, w reconcile.Write, nh uint32) error {
 	if r.OnLink && nh == 0 {
 		native.PutUint32(rflags[:], unix.RTNH_F_ONLINK)
 	}
-	bt.begin(typ, flags, family(r.Dst.Addr()), byte(r.Dst.Bits()), 0, 0,
+	// The destination, source and TOS are the route's key, for a delete
+	// as for an add: a delete without the TOS or source of a route that
+	// has them finds no route (ESRCH) and leaves it there.
+	srcLen := 0
+	if r.Src.IsValid() {
+		srcLen = r.Src.Bits()
+	}
+	bt.begin(typ, flags, family(r.Dst.Addr()), byte(r.Dst.Bits()), byte(srcLen), r.Tos,
 		unix.RT_TABLE_MAIN, byte(r.Protocol), scope, kind, rflags[0], rflags[1], rflags[2], rflags[3])
 	bt.addr(unix.RTA_DST, r.Dst.Addr())
+	if srcLen > 0 {
+		bt.addr(unix.RTA_SRC, r.Src.Addr())
+	}
 	bt.u32(unix.RTA_PRIORITY, r.Metric)
 	switch {
 	case nh != 0:

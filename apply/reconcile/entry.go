@@ -18,10 +18,10 @@ func (p *Plan) wanted(e entry) Want {
 // writes appends e's writes to ws: adds and replaces before deletes. A
 // Held entry has none unless the plan takes the destination over.
 func (p *Plan) writes(ws []Write, e entry) []Write {
-	w, rs := p.wanted(e).Route, p.routes(e)
+	w, rs := p.wanted(e), p.routes(e)
 	switch e.state {
 	case Missing:
-		return append(ws, Write{Add, w})
+		return append(ws, Write{Add, w.Route})
 	case Different:
 		return converge(ws, w, rs)
 	case Held:
@@ -46,8 +46,8 @@ func (p *Plan) fixes(e entry) bool {
 
 // detail says how a Different entry's route differs ("different gateway").
 func (p *Plan) detail(e entry) string {
-	w := p.wanted(e).Route
-	return difference(closest(w, p.routes(e)), w)
+	w := p.wanted(e)
+	return difference(closest(w, p.routes(e)), w.Route, w.Link)
 }
 
 // why explains a change in the log.
@@ -72,14 +72,14 @@ func join(a, b string) string {
 }
 
 // closest is the route of rs that the wanted route w would replace.
-func closest(w Route, rs []Route) Route {
+func closest(w Want, rs []Route) Route {
 	for _, r := range rs {
-		if r.Satisfies(w) {
+		if w.satisfied(r) {
 			return r
 		}
 	}
 	for _, r := range rs {
-		if r.Metric == w.Metric {
+		if sameKey(r, w.Route) {
 			return r
 		}
 	}
@@ -88,23 +88,24 @@ func closest(w Route, rs []Route) Route {
 
 // converge appends to ws the writes that leave w as the only route to its
 // destination, given the routes rs there now: keep w if it is there, else
-// replace the route at w's metric (the kernel swaps it in one step, so
-// traffic never lacks a route), else add w; then delete the rest.
-func converge(ws []Write, w Route, rs []Route) []Write {
-	keep := slices.IndexFunc(rs, func(r Route) bool { return r.Satisfies(w) })
+// replace the route the kernel keys as w (destination, metric, no TOS or
+// source: it swaps it in one step, so traffic never lacks a route), else
+// add w; then delete the rest.
+func converge(ws []Write, w Want, rs []Route) []Write {
+	keep := slices.IndexFunc(rs, w.satisfied)
 	if keep < 0 {
-		// The kernel replaces the first route at w's metric.
-		keep = slices.IndexFunc(rs, func(r Route) bool { return r.Metric == w.Metric })
+		// The kernel replaces the first route with w's key.
+		keep = slices.IndexFunc(rs, func(r Route) bool { return sameKey(r, w.Route) })
 		op := Add
 		if keep >= 0 {
 			op = Replace
 		}
-		ws = append(ws, Write{op, w})
+		ws = append(ws, Write{op, w.Route})
 	}
 	for i, r := range rs {
 		// A route that a delete would confuse with w stays: the kernel
 		// would delete w instead.
-		if i != keep && !deleteMatches(r, w) {
+		if i != keep && !deleteMatches(r, w.Route) {
 			ws = append(ws, Write{Delete, r})
 		}
 	}
@@ -113,6 +114,6 @@ func converge(ws []Write, w Route, rs []Route) []Write {
 
 // deleteMatches reports whether deleting r would delete the route w.
 func deleteMatches(r, w Route) bool {
-	return r.Dst == w.Dst && r.Gw == w.Gw && r.Protocol == w.Protocol &&
-		r.Metric == w.Metric && (w.Dev == "" || r.Dev == w.Dev)
+	return sameKey(r, w) && r.Gw == w.Gw && r.Protocol == w.Protocol &&
+		(w.Dev == "" || r.Dev == w.Dev)
 }

@@ -135,6 +135,7 @@ func (r *Result) count(s State, unfixed bool) {
 	case s == InPlace:
 		r.InPlace++
 	case unfixed:
+		// Unreachable entries have no writes: never fixed here.
 	case s == Stale:
 		r.Pruned++
 	case s == Missing:

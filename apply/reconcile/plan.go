@@ -20,9 +20,14 @@ const (
 	Held
 	// Stale: podroutes' route to a destination the config no longer wants.
 	Stale
+	// Unreachable: the wanted route is there, but no link reaches its
+	// gateway any more (its address moved or went away, its device is
+	// down): it carries no traffic, and no write can mend it until a link
+	// reaches the gateway again.
+	Unreachable
 )
 
-var stateNames = [...]string{"in place", "missing", "different", "held by another owner", "stale"}
+var stateNames = [...]string{"in place", "missing", "different", "held by another owner", "stale", "gateway unreachable"}
 
 func (s State) String() string { return stateNames[s] }
 
@@ -45,10 +50,22 @@ type Write struct {
 	Route Route
 }
 
-// Want is a route the config asks for, and the peer it leads to.
+// Want is a route the config asks for, the peer it leads to, and how the
+// host reaches its gateway now.
 type Want struct {
 	Route Route
 	Peer  string
+	// Link is the link the route must leave by when the config leaves the
+	// device to podroutes: the one the host reaches the gateway on now
+	// (gateway.Via). "" when unknown: then any device will do.
+	Link string
+	// Unreachable: no link reaches the gateway now.
+	Unreachable bool
+}
+
+// satisfied reports whether the kernel route r is w, leaving by w's link.
+func (w Want) satisfied(r Route) bool {
+	return r.Satisfies(w.Route) && (w.Link == "" || r.Dev == w.Link)
 }
 
 // Plan is every wanted destination and every stale one, sorted. It refers
@@ -91,7 +108,7 @@ func Diff(want []Want, have []Route, force bool) Plan {
 		// A second want to one destination finds no route: h is past them.
 		e := entry{want: i, from: int32(h), to: int32(p.group(h, dst))}
 		h = int(e.to)
-		e.state = state(want[i].Route, p.have[e.from:e.to])
+		e.state = state(want[i], p.have[e.from:e.to])
 		p.entries = append(p.entries, e)
 	}
 	for h < len(p.have) {
@@ -129,13 +146,15 @@ func (p *Plan) group(h int, dst netip.Prefix) int {
 }
 
 // state is how the kernel's routes rs to w's destination compare with w.
-func state(w Route, rs []Route) State {
+func state(w Want, rs []Route) State {
 	switch {
 	case slices.ContainsFunc(rs, func(r Route) bool { return r.Protocol != Owner }):
 		return Held
 	case len(rs) == 0:
 		return Missing
-	case len(rs) == 1 && rs[0].Satisfies(w):
+	case len(rs) == 1 && w.Unreachable && rs[0].Satisfies(w.Route):
+		return Unreachable
+	case len(rs) == 1 && w.satisfied(rs[0]):
 		return InPlace
 	}
 	return Different

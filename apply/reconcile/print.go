@@ -17,6 +17,9 @@ func (p Plan) WriteReport(w io.Writer) error {
 		switch e.state {
 		case InPlace:
 			_, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, rs[0], comment(want.Peer))
+		case Unreachable:
+			_, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, rs[0],
+				comment(join(want.Peer, "no up link has an address on "+want.Route.Gw.String()+"'s subnet")))
 		case Stale:
 			for _, r := range rs {
 				if r.Protocol != Owner {
@@ -27,11 +30,14 @@ func (p Plan) WriteReport(w io.Writer) error {
 				}
 			}
 		default:
-			label := e.state.String()
+			label, shown := e.state.String(), want.Route
 			if e.state == Different {
 				label = p.detail(e)
+				if shown.Dev == "" && label == "different device" {
+					shown.Dev = want.Link // where it must go: the link reaching the gateway now
+				}
 			}
-			_, err = fmt.Fprintf(w, "%s  %s%s\n", label, want.Route, comment(want.Peer))
+			_, err = fmt.Fprintf(w, "%s  %s%s\n", label, shown, comment(want.Peer))
 			for _, r := range rs {
 				if err == nil {
 					_, err = fmt.Fprintf(w, "  kernel has  %s\n", r)

@@ -17,7 +17,7 @@ func TestReport(t *testing.T) {
 		"10.200.4.0/24 via 10.240.0.98 dev eth0 proto bird metric 32",
 		"10.200.5.0/24 via 10.240.0.25 dev eth0 proto podroutes metric 50",
 		"10.200.9.0/24 via 10.240.0.29 dev eth0 proto podroutes metric 100",
-		"10.100.0.0/16 via 10.240.0.1 dev eth0 proto static metric 0",
+		"10.100.0.0/16 via 10.240.0.1 dev eth0 proto static",
 	)
 	want := wants(
 		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100 # node-1",

@@ -12,6 +12,10 @@ type Protocol uint8
 // Owner is the protocol of podroutes' own routes.
 const Owner = Protocol(config.Protocol)
 
+// protoBoot is RTPROT_BOOT, what `ip route add` sets when not told
+// otherwise; `ip route` leaves it out, and so does Route.String.
+const protoBoot Protocol = 3
+
 // protocolNames are iproute2's rt_protos, plus podroutes.
 var protocolNames = map[Protocol]string{
 	0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static",

@@ -57,24 +57,24 @@ var states = []state{
 		after:  inSync},
 	{name: "node left", want: wants(node1),
 		after: "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"},
-	{name: "nothing wanted", want: nil, kernel: []string{"10.0.0.0/8 via 10.240.0.1 dev eth0 proto static metric 0"},
-		after: "10.0.0.0/8 via 10.240.0.1 dev eth0 proto static metric 0\n"},
+	{name: "nothing wanted", want: nil, kernel: []string{"10.0.0.0/8 via 10.240.0.1 dev eth0 proto static"},
+		after: "10.0.0.0/8 via 10.240.0.1 dev eth0 proto static\n"},
 	{name: "foreign", want: all,
 		kernel: []string{
 			"0.0.0.0/0 via 10.240.0.1 dev eth0 proto dhcp metric 1024",
-			"10.240.0.0/24 dev eth0 proto kernel metric 0",
+			"10.240.0.0/24 dev eth0 proto kernel",
 		},
 		after: "0.0.0.0/0 via 10.240.0.1 dev eth0 proto dhcp metric 1024\n" +
-			strings.Replace(inSync, "fd00", "10.240.0.0/24 dev eth0 proto kernel metric 0\nfd00", 1)},
+			strings.Replace(inSync, "fd00", "10.240.0.0/24 dev eth0 proto kernel\nfd00", 1)},
 	{name: "conflicting", want: all,
-		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0"},
-		after: `10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0
+		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0"},
+		after: `10.200.1.0/24 via 10.240.0.99 dev eth0
 10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
 fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 `,
-		errs: []string{"route 10.200.1.0/24 via 10.240.0.21 (node-1): another owner (boot) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0"}},
+		errs: []string{"route 10.200.1.0/24 via 10.240.0.21 (node-1): another owner (boot) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0"}},
 	{name: "conflicting, forced", want: all, force: true,
-		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0 proto boot metric 0"},
+		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0"},
 		after:  inSync},
 	{name: "conflicting at our metric, forced", want: all, force: true,
 		kernel: []string{"fd00:200:1::/64 via fd00:240::99 dev eth0 proto zebra metric 100"},
@@ -85,6 +85,23 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 	{name: "different metric", want: all,
 		kernel: []string{"10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 50"},
 		after:  inSync},
+	{name: "foreign TOS route, forced", want: all, force: true,
+		kernel: []string{"10.200.1.0/24 tos 0x10 via 10.240.0.99 dev eth0 proto static"},
+		after:  inSync},
+	{name: "our protocol with a TOS", want: all,
+		kernel: []string{"10.200.2.0/24 tos 0x10 via 10.240.0.22 dev eth0 proto podroutes metric 100"},
+		after:  inSync},
+	{name: "foreign source-specific route, forced", want: all, force: true,
+		kernel: []string{"fd00:200:1::/64 from fd00:1::/64 via fd00:240::99 dev eth0 proto static metric 1024"},
+		after:  inSync},
+	{name: "foreign blackhole, forced", want: all, force: true,
+		kernel: []string{"blackhole 10.200.1.0/24 proto static"},
+		after:  inSync},
+	{name: "foreign multipath route", want: all,
+		kernel: []string{"10.200.2.0/24 proto zebra metric 20 nexthop via 10.240.0.98 dev eth0 weight 1 nexthop via 10.240.0.99 dev eth0 weight 1"},
+		after: strings.Replace(inSync, "10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100",
+			"10.200.2.0/24 proto zebra metric 20 nexthop via 10.240.0.98 dev eth0 weight 1 nexthop via 10.240.0.99 dev eth0 weight 1", 1),
+		errs: []string{"another owner (zebra) holds the destination: 10.200.2.0/24 proto zebra metric 20 nexthop via 10.240.0.98 dev eth0 weight 1 nexthop via 10.240.0.99 dev eth0 weight 1"}},
 	{name: "different device", want: wants(strings.Replace(node1, "metric", "dev eth0 metric", 1)),
 		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth1 proto podroutes metric 100"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"},
@@ -170,5 +187,43 @@ func TestExecuteFailure(t *testing.T) {
 	}
 	if got, want := res.Status(), "2 routes in place: 2 added, 0 replaced, 0 pruned"; got != want {
 		t.Errorf("status %q, want %q", got, want)
+	}
+}
+
+// TestLeavesByTheLinkThatReaches: a route without a device must leave by
+// the link that reaches its gateway now (Want.Link); one that leaves by
+// another (the address moved from eth0 to br0) is replaced, and one whose
+// gateway no link reaches is reported, not written.
+func TestLeavesByTheLinkThatReaches(t *testing.T) {
+	k := fake.New("10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100")
+	k.Dev = "br0" // where the kernel puts a route to 10.240.0.21 now
+	want := wants(node1)
+	want[0].Link = "br0"
+	have, _ := k.Routes(context.Background())
+	plan := reconcile.Diff(want, have, false)
+	var out strings.Builder
+	if err := plan.WriteReport(&out); err != nil {
+		t.Fatal(err)
+	}
+	const report = "different device  10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100  # node-1\n" +
+		"  kernel has  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"
+	if out.String() != report {
+		t.Errorf("report:\n%s\nwant:\n%s", out.String(), report)
+	}
+	res := reconcile.Execute(context.Background(), k, plan, discard{}, nil)
+	if got := k.String(); got != "10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100\n" || res.Replaced != 1 || res.Err() != nil {
+		t.Errorf("after apply: %s, %v; table:\n%s", res.Status(), res.Err(), got)
+	}
+
+	want[0].Link, want[0].Unreachable = "", true
+	have, _ = k.Routes(context.Background())
+	plan = reconcile.Diff(want, have, false)
+	out.Reset()
+	if err := plan.WriteReport(&out); err != nil {
+		t.Fatal(err)
+	}
+	const unreachable = "gateway unreachable  10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100  # node-1, no up link has an address on 10.240.0.21's subnet\n"
+	if out.String() != unreachable || plan.InSync() || plan.Writes() != 0 {
+		t.Errorf("report:\n%s\nwant:\n%s(in sync %v, %d writes; want false, 0)", out.String(), unreachable, plan.InSync(), plan.Writes())
 	}
 }

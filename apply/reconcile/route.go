@@ -10,9 +10,21 @@ import (
 	"strings"
 )
 
-// Route is one route of the main table, as podroutes sees it.
+// Route is one route of the main table, as podroutes sees it. A wanted
+// route is the zero value but for Dst, Gw, Protocol and Metric (and Dev,
+// OnLink when the config pins them); the other fields describe routes the
+// kernel holds, so that they can be named and deleted exactly.
 type Route struct {
 	Dst netip.Prefix
+	// Src is the source prefix of an IPv6 source-specific route
+	// (`ip route ... from SRC`); the zero Prefix for none.
+	Src netip.Prefix
+	// Tos is the IPv4 TOS the route is for (rtm_tos); 0 for any.
+	Tos uint8
+	// Type is rtm_type (RTN_BLACKHOLE, RTN_UNREACHABLE...); 0 for unicast.
+	Type uint8
+	// Scope is rtm_scope: 0 (universe) for routes via a gateway.
+	Scope uint8
 	// Gw is the gateway; the zero Addr for a route without one.
 	Gw netip.Addr
 	// Dev is the output interface; "" lets the kernel choose (wanted routes).
@@ -25,6 +37,28 @@ type Route struct {
 	// a gateway written into the route. Only kernel routes have one; a
 	// route counts as in place either way, and String leaves it out.
 	NH uint32
+	// Hops are the nexthops of a multipath route (another owner's: podroutes
+	// never makes one); nil otherwise.
+	Hops []Hop
+}
+
+// Hop is one nexthop of a multipath route.
+type Hop struct {
+	Gw     netip.Addr
+	Dev    string
+	Weight int
+}
+
+// Route types and scopes String names (rtnetlink's values).
+const (
+	typeUnicast = 1
+	scopeLink   = 253
+	scopeHost   = 254
+)
+
+var typeNames = map[uint8]string{
+	2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
+	7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat", 11: "xresolve",
 }
 
 // Kernel is the main routing table. Implementations: kernel.Kernel
@@ -37,8 +71,10 @@ type Kernel interface {
 	// Replace replaces the route to r.Dst with r.Metric (whoever owns it) by
 	// r, or adds r.
 	Replace(r Route) error
-	// Delete deletes exactly r (destination, gateway, device, protocol,
-	// metric). A route that is already gone is not an error.
+	// Delete deletes exactly r: the route with its destination, source,
+	// TOS, protocol and metric (and gateway, device or nexthop when set). A
+	// route that is already gone is not an error; one that is still there
+	// afterwards is.
 	Delete(r Route) error
 }
 
@@ -54,19 +90,56 @@ type Batcher interface {
 	Finish(log Logger) error
 }
 
-// String prints r the way `ip route` does.
+// String prints r the way `ip route` does: type (unless unicast),
+// destination, source, TOS, gateway, device, protocol (unless boot),
+// scope (unless universe), metric (unless 0), onlink, then each nexthop
+// of a multipath route.
 func (r Route) String() string {
 	var b strings.Builder
+	if r.Type != 0 && r.Type != typeUnicast {
+		if n, ok := typeNames[r.Type]; ok {
+			b.WriteString(n + " ")
+		} else {
+			fmt.Fprintf(&b, "type %d ", r.Type)
+		}
+	}
 	b.WriteString(r.Dst.String())
+	if r.Src.IsValid() && r.Src.Bits() > 0 {
+		fmt.Fprintf(&b, " from %s", r.Src)
+	}
+	if r.Tos != 0 {
+		fmt.Fprintf(&b, " tos 0x%x", r.Tos)
+	}
 	if r.Gw.IsValid() {
 		fmt.Fprintf(&b, " via %s", r.Gw)
 	}
 	if r.Dev != "" {
 		fmt.Fprintf(&b, " dev %s", r.Dev)
 	}
-	fmt.Fprintf(&b, " proto %s metric %d", r.Protocol, r.Metric)
+	if r.Protocol != protoBoot {
+		fmt.Fprintf(&b, " proto %s", r.Protocol)
+	}
+	switch r.Scope {
+	case scopeLink:
+		b.WriteString(" scope link")
+	case scopeHost:
+		b.WriteString(" scope host")
+	}
+	if r.Metric != 0 {
+		fmt.Fprintf(&b, " metric %d", r.Metric)
+	}
 	if r.OnLink {
 		b.WriteString(" onlink")
+	}
+	for _, h := range r.Hops {
+		b.WriteString(" nexthop")
+		if h.Gw.IsValid() {
+			fmt.Fprintf(&b, " via %s", h.Gw)
+		}
+		if h.Dev != "" {
+			fmt.Fprintf(&b, " dev %s", h.Dev)
+		}
+		fmt.Fprintf(&b, " weight %d", h.Weight)
 	}
 	return b.String()
 }
@@ -80,20 +153,45 @@ func (r Route) Short() string {
 }
 
 // Satisfies reports whether the kernel route r is the wanted route w: w's
-// device, when set, must match; everything else must be equal.
+// device, when set, must match; everything else must be equal, and r must
+// be a plain unicast route for every source and TOS.
 func (r Route) Satisfies(w Route) bool {
 	return r.Dst == w.Dst && r.Gw == w.Gw && r.Protocol == w.Protocol &&
-		r.Metric == w.Metric && r.OnLink == w.OnLink && (w.Dev == "" || r.Dev == w.Dev)
+		r.Metric == w.Metric && r.OnLink == w.OnLink && (w.Dev == "" || r.Dev == w.Dev) &&
+		r.plain()
 }
 
-// difference names how the kernel route r falls short of the wanted route w.
-func difference(r, w Route) string {
+// plain reports whether r applies to all traffic to its destination, as a
+// wanted route does: unicast, no TOS, no source prefix, one nexthop.
+func (r Route) plain() bool {
+	return (r.Type == 0 || r.Type == typeUnicast) && r.Tos == 0 && !r.selective() && len(r.Hops) == 0
+}
+
+// selective reports whether r is for some traffic only (a TOS or a
+// source prefix): the kernel keys such a route apart from a plain one to
+// the same destination, in adds, replaces and deletes alike.
+func (r Route) selective() bool {
+	return r.Tos != 0 || (r.Src.IsValid() && r.Src.Bits() > 0)
+}
+
+// sameKey reports whether the kernel would take r and q for the same
+// route when adding or replacing: destination, source, TOS and metric.
+func sameKey(r, q Route) bool {
+	return r.Dst == q.Dst && r.Tos == q.Tos && r.Metric == q.Metric &&
+		r.selective() == q.selective() && (!r.selective() || r.Src == q.Src)
+}
+
+// difference names how the kernel route r falls short of the wanted route
+// w, which must leave by link (when link is set).
+func difference(r, w Route, link string) string {
 	switch {
+	case !r.plain():
+		return "different kind of route"
 	case r.Gw != w.Gw:
 		return "different gateway"
 	case r.Metric != w.Metric:
 		return "different metric"
-	case w.Dev != "" && r.Dev != w.Dev:
+	case w.Dev != "" && r.Dev != w.Dev, link != "" && r.Dev != link:
 		return "different device"
 	case r.OnLink != w.OnLink:
 		return "different onlink flag"

@@ -24,6 +24,8 @@ import (
 // namespace), with podroutes watching it.
 type host struct {
 	ns  *nstest.NS
+	// peer is node-1, 10.240.0.21/24 on its eth0
+	peer *nstest.NS
 	h   *netlink.Handle // the test's own view of the namespace
 	k   *counting
 	log *lines
@@ -35,6 +37,7 @@ func newHost(t *testing.T) *host {
 	ns, peer := nstest.New(t), nstest.New(t)
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
+	peer.IP(t, "addr", "add", "10.240.0.21/24", "dev", "eth0")
 	h, err := netlink.NewHandleAt(ns.Handle)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +48,7 @@ func newHost(t *testing.T) *host {
 		t.Fatal(err)
 	}
 	t.Cleanup(k.Close)
-	return &host{ns: ns, h: h, k: &counting{Kernel: k}, log: &lines{t: t}, sys: &statuses{c: make(chan string, 1000)}}
+	return &host{ns: ns, peer: peer, h: h, k: &counting{Kernel: k}, log: &lines{t: t}, sys: &statuses{c: make(chan string, 1000)}}
 }
 
 // twoRoutes is the config: routes to node-1's and node-2's pods.
@@ -133,6 +136,13 @@ type counting struct {
 func (c *counting) Add(r reconcile.Route) error     { c.writes.Add(1); return c.Kernel.Add(r) }
 func (c *counting) Replace(r reconcile.Route) error { c.writes.Add(1); return c.Kernel.Replace(r) }
 func (c *counting) Delete(r reconcile.Route) error  { c.writes.Add(1); return c.Kernel.Delete(r) }
+
+// WriteBatch is the path Execute takes for every write: a kernel.Kernel is
+// a reconcile.Batcher.
+func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
+	c.writes.Add(int64(len(ws)))
+	return c.Kernel.WriteBatch(ws, log)
+}
 
 // lines is a watch.Logger that keeps its lines and logs them.
 type lines struct {

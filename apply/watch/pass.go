@@ -29,18 +29,10 @@ type watcher struct {
 // and arms a retry if something failed. It returns Apply's error.
 func (w *watcher) pass(ctx context.Context, why string, wait time.Duration) error {
 	w.retry.stop()
-	if w.o.Lock != nil {
-		release, err := w.o.Lock(ctx)
-		if err != nil {
-			w.problems([]string{err.Error()})
-			w.retry.arm()
-			w.notifyStatus(fmt.Sprintf("not applied after %s: %v", why, err))
-			return err
-		}
-		defer release()
-	}
 	var rec recorder
-	res, err := apply.Apply(ctx, w.k, w.cfg, apply.Options{Wait: wait, Force: w.o.Force, Log: w.o.Log, Wrote: rec.wrote})
+	res, err := apply.Apply(ctx, w.k, w.cfg, apply.Options{
+		Wait: wait, Force: w.o.Force, Log: w.o.Log, Wrote: rec.wrote, Lock: w.o.Lock, Hostname: w.o.Hostname,
+	})
 	if ctx.Err() != nil {
 		return err // shutting down: the next run reports what is left
 	}

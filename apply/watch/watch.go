@@ -65,9 +65,11 @@ type Options struct {
 	Load   func() (config.Config, error)
 	// Lock serializes each pass with other podroutes processes; it returns
 	// the release. nil takes no lock.
-	Lock   func(ctx context.Context) (func(), error)
-	Log    Logger
-	Notify Notifier
+	Lock func(ctx context.Context) (func(), error)
+	// Hostname is this host's name (apply.Options.Hostname).
+	Hostname string
+	Log      Logger
+	Notify   Notifier
 }
 
 // Run applies cfg and keeps it applied until ctx is done, then returns nil,
@@ -150,12 +152,14 @@ func (w *watcher) reload(ctx context.Context) {
 	}
 	old := w.cfg
 	w.cfg = cfg
-	w.o.Log.Infof("config reloaded: %d routes", len(cfg.Routes))
 	if err := w.pass(ctx, "config reload", 0); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they were.
 		w.cfg = old
+		w.o.Log.Warnf("the reloaded config was refused; keeping the old one")
 		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
+		return
 	}
+	w.o.Log.Infof("config reloaded: %d routes", len(cfg.Routes))
 }
 
 // burst coalesces the events that arrive while a pass waits to start.

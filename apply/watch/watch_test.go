@@ -2,10 +2,13 @@ package watch_test
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/podroutes/podroutes/apply/nstest"
 )
 
 var both = []string{"10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.240.0.22"}
@@ -68,4 +71,30 @@ func TestConflictReportedOnce(t *testing.T) {
 	if got := h.ns.IP(t, "route", "show", "10.200.2.0/24"); got != "10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 100 \n" {
 		t.Errorf("the other owner's route became %q", got)
 	}
+}
+
+// TestRepointsWhenTheAddressMoves: when the uplink's address moves onto a
+// bridge, the routes through the old link carry nothing; watch repoints
+// them within a second of the address event, and the pod is reached.
+func TestRepointsWhenTheAddressMoves(t *testing.T) {
+	h := newHost(t)
+	pod := nstest.Pod(t, h.peer, "10.200.1.1", "10.200.1.2/24")
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+	if err := nstest.Reach(t, h.ns, pod, "10.200.1.2"); err != nil {
+		t.Fatalf("before the move: %v", err)
+	}
+	start := time.Now()
+	nstest.MoveToBridge(t, h.ns, "eth0", "br0", "10.240.0.10/24")
+	for !strings.Contains(h.ns.IP(t, "route", "show", "10.200.1.0/24"), "dev br0") {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("after %s the route is still %q", time.Since(start), h.ns.IP(t, "route", "show", "10.200.1.0/24"))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	timed(t, "address moved onto a bridge", time.Since(start))
+	if err := nstest.Reach(t, h.ns, pod, "10.200.1.2"); err != nil {
+		t.Errorf("after the move: %v", err)
+	}
+	h.quiet(t)
 }

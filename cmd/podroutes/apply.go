@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"syscall"
 	"time"
 
@@ -72,17 +73,17 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if err != nil {
 		return report(err)
 	}
-	lo := &o.lock
-	if o.dryRun {
-		lo = nil // a dry run writes nothing
-	}
-	s, err := begin(ctx, stderr, lo)
+	s, err := begin(ctx, stderr, nil) // each pass takes the lock; a dry run none
 	if err != nil {
 		return report(err)
 	}
 	defer s.end()
+	var lock func(context.Context) (func(), error)
+	if !o.dryRun {
+		lock = o.lock.forPass(s.log)
+	}
 	res, err := apply.Apply(s.ctx, s.k, cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: s.log,
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: s.log, Lock: lock, Hostname: hostname(),
 	})
 	switch {
 	case apply.IsRefused(err):
@@ -97,9 +98,17 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return report(failure(fmt.Errorf("podroutes apply: %w", err)))
 	}
 	if err := notify.Ready(res.Status()); err != nil {
-		return failure(fmt.Errorf("notifying systemd: %w", err))
+		// The routes are in; a systemd that does not listen changes nothing.
+		s.log.Warnf("%v", err)
 	}
 	return nil
+}
+
+// hostname is this host's name, "" when it cannot be read (messages then
+// leave it out).
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 // report tells systemd (if it listens) why the command failed, with the
@@ -146,8 +155,11 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 		return failure(err)
 	}
 	defer k.Close()
-	inSync, err := apply.Check(ctx, k, cfg, stdout)
-	if err != nil {
+	inSync, err := apply.Check(ctx, k, cfg, hostname(), stdout)
+	switch {
+	case apply.IsRefused(err):
+		return inputError(fmt.Errorf("%s: %w", o.config, err))
+	case err != nil:
 		return failure(fmt.Errorf("podroutes check: %w", err))
 	}
 	if !inSync {

@@ -137,7 +137,7 @@ routes:
 	start := time.Now()
 	r := runBin(t, nil, in, "apply", "--config", cfg, "--wait", "500ms")
 	expect(t, "apply", r, 1, "added 10.200.1.0/24",
-		"gateways unreachable after waiting 500ms (no up link has an address on their subnet): 10.241.0.22",
+		"gateway 10.241.0.22 unreachable after waiting 500ms (no up link has an address on their subnet)",
 		"adding route 10.200.2.0/24 via 10.241.0.22: network is unreachable")
 	if d := time.Since(start); d < 500*time.Millisecond {
 		t.Errorf("apply gave up after %s, before --wait", d)

@@ -1,10 +1,18 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
-// commands lists the subcommands, one constructor each.
+	"github.com/urfave/cli/v2"
+)
+
+// commands lists the subcommands, one constructor each. None but
+// completion takes arguments: each refuses them (noArgs).
 func commands() []*cli.Command {
-	return []*cli.Command{
+	cmds := []*cli.Command{
 		genCommand(),
 		validateCommand(),
 		applyCommand(),
@@ -12,6 +20,37 @@ func commands() []*cli.Command {
 		removeCommand(),
 		watchCommand(),
 		manCommand(),
-		completionCommand(),
+	}
+	for _, c := range cmds {
+		noArgs(c)
+	}
+	return append(cmds, completionCommand())
+}
+
+// noArgs makes c refuse positional arguments, before it does anything:
+// urfave/cli stops reading flags at the first argument, so
+// `podroutes apply new.yaml --dry-run` would otherwise ignore both the file
+// and --dry-run and apply the default config for real.
+func noArgs(c *cli.Command) {
+	action := c.Action
+	hint := ""
+	for _, f := range c.Flags {
+		if names := f.Names(); slices.Contains(names, "config") || slices.Contains(names, "inventory") {
+			hint = names[0]
+		}
+	}
+	c.Action = func(ctx *cli.Context) error {
+		if !ctx.Args().Present() {
+			return action(ctx)
+		}
+		args := ctx.Args().Slice()
+		msg := fmt.Sprintf("unexpected argument %q", args[0])
+		if hint != "" {
+			msg += fmt.Sprintf(" (did you mean --%s %s?)", hint, args[0])
+		}
+		if len(args) > 1 {
+			msg += "; nothing after it was read either: " + strings.Join(args[1:], " ")
+		}
+		return inputError(errors.New(msg + "; nothing was changed"))
 	}
 }

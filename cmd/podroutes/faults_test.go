@@ -58,7 +58,7 @@ routes:
     peer: node-3
 `)
 	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg, "--wait", "0"), 1,
-		"added 10.200.1.0/24", "added 10.200.3.0/24", "gateways unreachable after waiting 0s",
+		"added 10.200.1.0/24", "added 10.200.3.0/24", "gateway 10.241.0.22 unreachable (no up link has an address on their subnet)",
 		"adding route 10.200.2.0/24 via 10.241.0.22 (node-2): network is unreachable",
 		"2 routes in place: 2 added")
 	r := runBin(t, nil, in, "check", "--config", cfg)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,7 @@ type inventoryOptions struct {
 
 func (o *inventoryOptions) flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Required: true, Destination: &o.path,
+		&cli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Destination: &o.path,
 			Usage: "inventory `FILE`: machines.txt, YAML inventory or `kubectl get nodes -o json` output (- for stdin)"},
 		&cli.StringFlag{Name: "inventory-format", Value: string(inventory.FormatAuto), Destination: &o.format,
 			Usage: "inventory format: auto (by content), machines, yaml or kubectl"},
@@ -30,6 +31,9 @@ func (o *inventoryOptions) flags() []cli.Flag {
 
 // load reads and validates the inventory. Every problem is bad input.
 func (o *inventoryOptions) load(stdin io.Reader) (inventory.Inventory, error) {
+	if o.path == "" {
+		return inventory.Inventory{}, inputError(errors.New("missing --inventory FILE: machines.txt, a YAML inventory or `kubectl get nodes -o json` output (- for stdin)"))
+	}
 	format, err := inventory.ParseFormat(o.format)
 	if err != nil {
 		return inventory.Inventory{}, inputError(err)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -42,6 +44,34 @@ func (o lockOptions) acquire(ctx context.Context, log *notify.Logger) (*lock.Loc
 	})
 	if err != nil {
 		return nil, failure(fmt.Errorf("taking the lock: %w", err))
+	}
+	return l, nil
+}
+
+// forPass is an apply.Options.Lock: the lock for one pass, logging whom
+// it waits for.
+func (o lockOptions) forPass(log *notify.Logger) func(context.Context) (func(), error) {
+	return func(ctx context.Context) (func(), error) {
+		l, err := o.acquire(ctx, log)
+		if err != nil {
+			return nil, err
+		}
+		return func() { l.Release() }, nil
+	}
+}
+
+// onlyWatcher takes, for the whole life of a watch, a second lock beside
+// the first: two watchers whose configs differ would undo each other's
+// routes forever, so the second refuses to start, naming the first.
+func (o lockOptions) onlyWatcher(ctx context.Context) (*lock.Lock, error) {
+	path := filepath.Join(filepath.Dir(o.path), "watch.lock")
+	l, err := lock.Acquire(ctx, path, 0, nil)
+	switch {
+	case errors.Is(err, lock.ErrTimeout):
+		return nil, failure(fmt.Errorf("another podroutes watch is running (%s): two watchers would undo each other's routes; stop it first (systemctl stop podroutes-watch)",
+			lock.Holder(path)))
+	case err != nil:
+		return nil, failure(fmt.Errorf("taking the watch lock: %w", err))
 	}
 	return l, nil
 }

@@ -52,7 +52,6 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Reader:               os.Stdin,
 		Writer:               stdout,
 		ErrWriter:            stderr,
-		HideHelpCommand:      true,
 		EnableBashCompletion: true,
 		// Only main exits: errors come back from Run.
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -72,6 +72,11 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer s.end()
+	one, err := o.lock.onlyWatcher(s.ctx)
+	if err != nil {
+		return report(err)
+	}
+	defer one.Release()
 	interval, err := notify.WatchdogInterval()
 	if err != nil {
 		s.log.Warnf("%v; sending no watchdog pings", err)
@@ -80,14 +85,8 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload: hangups(s.ctx),
 		Load:   func() (config.Config, error) { return config.Load(o.config) },
-		Lock: func(ctx context.Context) (func(), error) {
-			l, err := o.lock.acquire(ctx, s.log)
-			if err != nil {
-				return nil, err
-			}
-			return func() { l.Release() }, nil
-		},
-		Log: s.log, Notify: systemd{},
+		Lock:   o.lock.forPass(s.log),
+		Log:    s.log, Notify: systemd{}, Hostname: hostname(),
 	})
 	switch {
 	case apply.IsRefused(err):

@@ -70,14 +70,18 @@ func (k *Kernel) Replace(r reconcile.Route) error {
 	})
 }
 
-// Delete deletes the route that matches r's destination, gateway,
-// protocol, metric and (if set) device; none is not an error.
+// Delete deletes the first route that matches r's destination, source,
+// TOS, protocol and metric, and its gateway and device when r has them, as
+// the kernel does; none is not an error.
 func (k *Kernel) Delete(r reconcile.Route) error {
 	return k.do(r, func() error {
-		k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool {
-			return x.Dst == r.Dst && x.Gw == r.Gw && x.Protocol == r.Protocol &&
-				x.Metric == r.Metric && (r.Dev == "" || x.Dev == r.Dev)
+		i := slices.IndexFunc(k.routes, func(x reconcile.Route) bool {
+			return key(x) == key(r) && x.Protocol == r.Protocol &&
+				(!r.Gw.IsValid() || x.Gw == r.Gw) && (r.Dev == "" || x.Dev == r.Dev)
 		})
+		if i >= 0 {
+			k.routes = slices.Delete(k.routes, i, i+1)
+		}
 		return nil
 	})
 }
@@ -125,9 +129,26 @@ func (k *Kernel) do(r reconcile.Route, f func() error) error {
 	return f()
 }
 
-// at is the index of the route to r's destination with r's metric, or -1.
+// at is the index of the route the kernel keys as r (destination, source,
+// TOS, metric), or -1.
 func (k *Kernel) at(r reconcile.Route) int {
-	return slices.IndexFunc(k.routes, func(x reconcile.Route) bool { return x.Dst == r.Dst && x.Metric == r.Metric })
+	return slices.IndexFunc(k.routes, func(x reconcile.Route) bool { return key(x) == key(r) })
+}
+
+// routeKey is what the kernel tells routes apart by when adding, replacing
+// and deleting: two routes with one key cannot both be in the table.
+type routeKey struct {
+	dst, src netip.Prefix
+	tos      uint8
+	metric   uint32
+}
+
+func key(r reconcile.Route) routeKey {
+	src := r.Src
+	if src.Bits() == 0 {
+		src = netip.Prefix{} // ::/0 is no source prefix
+	}
+	return routeKey{r.Dst, src, r.Tos, r.Metric}
 }
 
 func (k *Kernel) withDev(r reconcile.Route) reconcile.Route {
