@@ -23,13 +23,13 @@ import (
 // host is a namespace like a lab node (eth0 10.240.0.10/24, towards a peer
 // namespace), with podroutes watching it.
 type host struct {
-	ns  *nstest.NS
+	ns *nstest.NS
 	// peer is node-1, 10.240.0.21/24 on its eth0
 	peer *nstest.NS
-	h   *netlink.Handle // the test's own view of the namespace
-	k   *counting
-	log *lines
-	sys *statuses
+	h    *netlink.Handle // the test's own view of the namespace
+	k    *counting
+	log  *lines
+	sys  *statuses
 }
 
 // newHost sets up the namespaces; watch starts it.
