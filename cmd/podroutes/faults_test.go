@@ -134,3 +134,71 @@ func tail(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-5):], "\n")
 }
+
+// TestApplyWaitLeavesTheLock: while apply waits for an unreachable
+// gateway, the reachable routes are in and the lock is free: remove runs
+// at once. SIGTERM then ends the wait, saying what was in place.
+func TestApplyWaitLeavesTheLock(t *testing.T) {
+	ns, _, in := node0(t)
+	cfg := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n"+
+		"  - destination: 10.200.2.0/24\n    gateway: 10.241.0.22\n")
+	p := startBin(t, nil, in, "apply", "--config", cfg, "--wait", "1m")
+	waitRoute(t, ns, time.Now(), "10.200.1.0/24", "via 10.240.0.21")
+	start := time.Now()
+	expect(t, "remove while apply waits", runBin(t, nil, in, "remove", "--config", cfg, "--lock-wait", "5s"), 0, "deleted 10.200.1.0/24")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("remove took %s: the waiting apply held the lock", d)
+	}
+	p.signal(t, syscall.SIGTERM)
+	code, out := p.wait(t)
+	if code != 1 || !strings.Contains(out, "stopped while waiting for gateway 10.241.0.22; 1 route in place: 1 added") ||
+		strings.Contains(out, "context canceled") {
+		t.Errorf("apply after SIGTERM: exit %d:\n%s\nwant 1, what was in place, no 'context canceled'", code, out)
+	}
+}
+
+// TestSecondWatcherRefused: two watchers whose configs differ would undo
+// each other's routes forever; the second refuses to start, naming the
+// first.
+func TestSecondWatcherRefused(t *testing.T) {
+	_, cfg, in := node0(t)
+	sd := listenNotify(t)
+	first := startBin(t, []string{"NOTIFY_SOCKET=" + sd.path}, in, "watch", "--config", cfg)
+	sd.wait(t, "READY=1")
+	other := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.29\n")
+	expect(t, "second watch", runBin(t, nil, in, "watch", "--config", other), 1,
+		fmt.Sprintf("another podroutes watch is running (pid %d (podroutes))", first.cmd.Process.Pid),
+		"two watchers would undo each other's routes")
+	first.signal(t, syscall.SIGTERM)
+	if code, out := first.wait(t); code != 0 {
+		t.Errorf("first watch: exit %d:\n%s", code, out)
+	}
+}
+
+// TestDeadNotifySocket: a NOTIFY_SOCKET nobody listens on is a warning;
+// apply exits by its routes.
+func TestDeadNotifySocket(t *testing.T) {
+	_, cfg, in := node0(t)
+	dead := []string{"NOTIFY_SOCKET=" + filepath.Join(t.TempDir(), "gone.sock")}
+	r := runBin(t, dead, in, "apply", "--config", cfg)
+	expect(t, "apply", r, 0, "2 routes in place", "warning: notifying systemd: ")
+	if strings.Count(r.stderr, "notifying systemd") != 1 {
+		t.Errorf("stderr:\n%s\nwant one warning", r.stderr)
+	}
+}
+
+// TestOwnGatewayRefused: a gateway that is this host's own address (the
+// sign of another host's routes.yaml copied here) is exit 2, naming the
+// route, the address and the node the file is for; nothing goes in.
+func TestOwnGatewayRefused(t *testing.T) {
+	ns, _, in := node0(t)
+	cfg := writeConfig(t, "node: node-1\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n"+
+		"  - destination: 10.200.0.0/24\n    gateway: 10.240.0.10\n    peer: node-0\n")
+	for _, cmd := range []string{"apply", "check"} {
+		expect(t, cmd, runBin(t, nil, in, cmd, "--config", cfg), 2,
+			"route 10.200.0.0/24 via 10.240.0.10 (node-0): the gateway is this host's own address (on eth0); this routes.yaml is for node \"node-1\" but this host is")
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Errorf("a refused config left routes:\n%s", got)
+	}
+}

@@ -120,17 +120,22 @@ func (r *kubeReader) items() error {
 		off := int(r.dec.InputOffset())
 		off += len(r.text[off:]) - len(strings.TrimLeft(r.text[off:], " \t\r\n,"))
 		line := r.lineAt(off)
-		var n kubeNode
+		var n *kubeNode
 		err := r.dec.Decode(&n)
 		switch {
+		case err == nil && n == nil:
+			r.l.Addf(line, "item is null, not a Node")
 		case err != nil:
+			if n == nil {
+				n = &kubeNode{}
+			}
 			if err = r.typeError(err, line, n.Metadata.Name); err != nil {
 				return err
 			}
 		case n.Kind != "" && n.Kind != "Node":
 			r.l.Addf(line, "item is a %q, not a Node", n.Kind)
 		default:
-			r.node(n, line)
+			r.node(*n, line)
 		}
 	}
 	_, err := r.dec.Token() // the closing ']'

@@ -28,6 +28,7 @@ var (
 		{"not an object", "[1]", 1, "want a JSON object"},
 		{"unsupported kind", "\n{\"kind\": \"PodList\", \"items\": []}", 2, `unsupported kind "PodList"`},
 		{"missing kind", "{}", 1, "missing kind"},
+		{"null item", kubeList(kubeNode0, `    null`), 4, "item is null, not a Node"},
 		{"item not a node", kubeList(kubeNode0, `    {"kind": "Pod"}`), 4, `item is a "Pod", not a Node`},
 		{"wrong type", kubeList(kubeNode0, `    {"kind": "Node", "metadata": {"name": 5}}`), 4, "metadata.name: want string, got JSON number"},
 		{"no InternalIP", kubeList(kubeNode0, kubeNodeJSON("node-1", `{"type": "ExternalIP", "address": "1.2.3.4"}`, "")), 4, `node "node-1" has no InternalIP address`},

@@ -67,20 +67,22 @@ func selectHosts(inv inventory.Inventory, only []string) ([]int, error) {
 		}
 		return idx, nil
 	}
-	want := make(map[string]bool, len(only))
+	// Host names are compared without case, as the inventory compares
+	// them for duplicates.
+	want := make(map[string]string, len(only))
 	for _, n := range only {
-		want[n] = true
+		want[strings.ToLower(n)] = n
 	}
 	var idx []int
 	for i, h := range inv.Hosts {
-		if want[h.Name] {
+		if _, ok := want[strings.ToLower(h.Name)]; ok {
 			idx = append(idx, i)
-			delete(want, h.Name)
+			delete(want, strings.ToLower(h.Name))
 		}
 	}
 	if len(want) > 0 {
 		missing := make([]string, 0, len(want))
-		for n := range want {
+		for _, n := range want {
 			missing = append(missing, fmt.Sprintf("%q", n))
 		}
 		slices.Sort(missing)

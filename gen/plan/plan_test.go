@@ -71,14 +71,16 @@ func TestOnly(t *testing.T) {
 		host("node-1", "10.0.0.1", "10.1.0.0/24"),
 		host("node-10", "10.0.0.10", "10.10.0.0/24"),
 	}}
-	nodes, err := collect(inv, Options{Only: []string{"node-1"}})
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"node-1", "NODE-1"} {
+		nodes, err := collect(inv, Options{Only: []string{name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nodes) != 1 || nodes[0].Config.Node != "node-1" {
+			t.Fatalf("--node %s selected %s", name, show(nodes))
+		}
 	}
-	if len(nodes) != 1 || nodes[0].Config.Node != "node-1" {
-		t.Fatalf("--node node-1 selected %s", show(nodes))
-	}
-	_, err = collect(inv, Options{Only: []string{"node-2", "node-1", "zz"}})
+	_, err := collect(inv, Options{Only: []string{"node-2", "node-1", "zz"}})
 	if err == nil || err.Error() != `m.txt: no host named "node-2", "zz"` {
 		t.Errorf("unknown hosts: got %v", err)
 	}
