@@ -15,8 +15,8 @@ FUZZ_TARGETS := \
 	./gen/inventory:FuzzParseYAML \
 	./gen/inventory:FuzzParseKubectl \
 	./gen/inventory:FuzzParseAuto \
-	./apply/config:FuzzParse \
-	./apply/config:FuzzFastAgrees
+	./internal/config:FuzzParse \
+	./internal/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
 TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
 # What the demo's lab needs: only ping and ip, not the packaging tools.
@@ -92,7 +92,7 @@ fuzz:
 # (apply/bench/bench.sh), all written to BENCHMARKS.md with the machine they
 # ran on.
 bench: build
-	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./apply/config/ ./apply/reconcile/); echo "$$go_bench"; \
+	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
 	{ apply/bench/bench.sh $(BIN); printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')"; } >BENCHMARKS.md.tmp; \

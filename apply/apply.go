@@ -12,9 +12,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // Kernel is the routing table plus the links and addresses gateways

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // host is a fake kernel whose links tests change. Like the kernel, it

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
-	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // TestPodsReachEachOther: apply on both nodes lets the pods talk, over

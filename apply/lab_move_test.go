@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
-	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // moveLab is node-1 (eth0 10.240.0.11/24) and node-2 (10.240.0.12/24),

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/apply/nstest"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // node is one host of the lab: its namespace, its Kernel (counting

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // Wants are the routes cfg asks for, as podroutes installs them.

@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/gen/render"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // TestRoutesYAMLRoundTrip: what gen writes, apply's loader reads back as the

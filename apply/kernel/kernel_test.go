@@ -11,9 +11,9 @@ import (
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/apply/nstest"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // host is a namespace whose eth0 (10.240.0.10/24, fd00:240::10/64) leads to

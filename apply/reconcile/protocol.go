@@ -3,7 +3,7 @@ package reconcile
 import (
 	"strconv"
 
-	"github.com/podroutes/podroutes/apply/config"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // Protocol is a route's rtnetlink protocol (rtm_protocol): who installed it.

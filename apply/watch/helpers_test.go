@@ -13,11 +13,11 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/apply/nstest"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/watch"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // host is a namespace like a lab node (eth0 10.240.0.10/24, towards a peer

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // watcher is Run's state between passes.

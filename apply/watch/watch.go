@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // Kernel is what apply needs, plus the kernel's change events

@@ -8,7 +8,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 var both = []string{"10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.240.0.22"}

@@ -12,9 +12,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/apply/notify"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // configFlag is --config, shared by apply, check and remove.

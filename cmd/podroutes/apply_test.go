@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // node0 is a namespace like a lab node: eth0 10.240.0.10/24 towards a peer

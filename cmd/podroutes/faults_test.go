@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/apply/lock"
+	"github.com/podroutes/podroutes/internal/lock"
 )
 
 // TestApplyWaitsForTheLock: apply and remove wait for the lock, say for

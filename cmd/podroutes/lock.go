@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podroutes/podroutes/apply/lock"
-	"github.com/podroutes/podroutes/apply/notify"
+	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // lockOptions is where apply, remove and watch serialize, and how long they

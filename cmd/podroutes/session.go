@@ -7,8 +7,8 @@ import (
 	"syscall"
 
 	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/apply/lock"
-	"github.com/podroutes/podroutes/apply/notify"
+	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // session is what apply, remove and watch program routes with: a context

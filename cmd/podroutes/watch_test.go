@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/apply/nstest"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // TestWatch runs `podroutes watch` in a namespace: READY=1 after the first

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // field is one value as written in the input, with the line it is on.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // fuzzSeeds adds the testdata files and the problem cases as seeds.

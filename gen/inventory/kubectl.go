@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // kubeNode is the part of a v1 Node that podroutes reads.

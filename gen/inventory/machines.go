@@ -3,7 +3,7 @@ package inventory
 import (
 	"strings"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // parseMachines reads the lab's machines.txt: one host a line, as

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // problemCase is an inventory with one problem: the line it must be reported

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // subnet is one host's subnet, placed in the sorted list of all subnets.

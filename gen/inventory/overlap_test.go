@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // TestCheckSubnetsBruteForce compares the sweep with the O(n²) definition

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // TestValidateHosts checks the invariants validate enforces on hosts built

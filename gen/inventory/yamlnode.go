@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // yamlWalker reads yaml.v3 nodes, reporting every problem at its node's line.

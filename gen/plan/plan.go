@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // Node is one host's share of the plan: the config `podroutes apply` reads on

@@ -11,8 +11,8 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/podroutes/podroutes/apply/config"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // RoutesYAMLPath and DropInName place the outputs in a host's tree.

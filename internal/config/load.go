@@ -7,7 +7,7 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // maxSize bounds what Load reads: far more than the largest cluster needs

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // parseFast reads routes.yaml in the plain shape `podroutes gen` writes (and

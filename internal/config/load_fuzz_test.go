@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // seed adds the test configs and the inputs of parseErrorTests to f's corpus.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/diag"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // problem is one expected diagnostic: its line and a substring of its message.
