@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
@@ -72,7 +74,7 @@ func (discard) Infof(string, ...any) {}
 
 // cfg is a config of "DST via GW" routes, metric 100.
 func cfg(routes ...string) config.Config {
-	c := config.Config{Node: "node-0", Metric: config.DefaultMetric}
+	c := config.Config{Node: "node-0", Metric: route.DefaultMetric}
 	for _, r := range routes {
 		dst, gw, _ := strings.Cut(r, " via ")
 		c.Routes = append(c.Routes, config.Route{

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -25,7 +27,7 @@ func newMoveLab(t *testing.T) *moveLab {
 	l.node1.IP(t, "addr", "add", "10.240.0.11/24", "dev", "eth0")
 	l.node2.IP(t, "addr", "add", "10.240.0.12/24", "dev", "eth0")
 	l.pod = nstest.Pod(t, l.node2, "10.200.2.1", "10.200.2.2/24")
-	l.n = &node{ns: l.node1, k: open(t, l.node1), cfg: config.Config{Node: "node-1", Metric: config.DefaultMetric,
+	l.n = &node{ns: l.node1, k: open(t, l.node1), cfg: config.Config{Node: "node-1", Metric: route.DefaultMetric,
 		Routes: []config.Route{{Destination: mustPrefix("10.200.2.0/24"), Gateway: mustAddr("10.240.0.12"), Peer: "node-2"}}}}
 	if _, err := l.n.apply(t, apply.Options{}); err != nil {
 		t.Fatal(err)

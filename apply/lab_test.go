@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
@@ -64,7 +66,7 @@ func lab(t *testing.T, dual bool) [2]*node {
 		me.ns.IP(t, "addr", "add", fmt.Sprintf("10.200.%d.1/24", id), "dev", "pods")
 		me.pod.IP(t, "addr", "add", fmt.Sprintf("10.200.%d.2/24", id), "dev", "eth0")
 		me.pod.IP(t, "route", "add", "default", "via", fmt.Sprintf("10.200.%d.1", id))
-		me.cfg = config.Config{Node: fmt.Sprintf("node-%d", id), Metric: config.DefaultMetric}
+		me.cfg = config.Config{Node: fmt.Sprintf("node-%d", id), Metric: route.DefaultMetric}
 		me.cfg.Routes = append(me.cfg.Routes, config.Route{
 			Destination: netip.MustParsePrefix(fmt.Sprintf("10.200.%d.0/24", other)),
 			Gateway:     netip.MustParseAddr(fmt.Sprintf("10.240.0.1%d", other)), Peer: fmt.Sprintf("node-%d", other),

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
@@ -19,7 +21,7 @@ func Wants(cfg config.Config) []reconcile.Want {
 			Gw:       r.Gateway,
 			Dev:      cfg.Device,
 			OnLink:   r.OnLink,
-			Protocol: reconcile.Owner,
+			Protocol: route.Owner,
 			Metric:   cfg.Metric,
 		}}
 	}

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/gateway"
@@ -38,7 +40,7 @@ func (k *Kernel) parseNexthop(p []byte) error {
 	}
 	var gw netip.Addr
 	oif := 0
-	n := nexthop{ours: p[2] == byte(reconcile.Owner)}
+	n := nexthop{ours: p[2] == byte(route.Owner)}
 	onlink := native.Uint32(p[4:])&unix.RTNH_F_ONLINK != 0
 	attrs(p[sizeofNhmsg:], func(typ uint16, v []byte) bool {
 		switch typ {
@@ -137,7 +139,7 @@ func encodeNexthop(bt *batch, id uint32, key nhKey) {
 		native.PutUint32(flags[:], unix.RTNH_F_ONLINK)
 	}
 	bt.begin(unix.RTM_NEWNEXTHOP, unix.NLM_F_CREATE|unix.NLM_F_EXCL,
-		key.family, 0, byte(reconcile.Owner), 0, flags[0], flags[1], flags[2], flags[3])
+		key.family, 0, byte(route.Owner), 0, flags[0], flags[1], flags[2], flags[3])
 	bt.u32(unix.NHA_ID, id)
 	bt.u32(unix.NHA_OIF, uint32(key.oif))
 	bt.addr(unix.NHA_GATEWAY, key.addr())

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
@@ -77,7 +79,7 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 	}
 	src := dst
 	table, oif := uint32(p[4]), 0
-	r.Tos, r.Protocol, r.Scope, r.Type = p[3], reconcile.Protocol(p[5]), p[6], p[7]
+	r.Tos, r.Protocol, r.Scope, r.Type = p[3], route.Protocol(p[5]), p[6], p[7]
 	if r.Type == unix.RTN_UNICAST {
 		r.Type = 0 // the zero value is unicast, as wanted routes are
 	}

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply/reconcile"
 )
 
@@ -21,7 +23,7 @@ func cluster(n int) ([]reconcile.Want, []reconcile.Route) {
 		r := reconcile.Route{
 			Dst:      netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(100 + i>>8), byte(i), 0}), 24),
 			Gw:       netip.AddrFrom4([4]byte{10, 240, byte(a >> 8), byte(a)}),
-			Protocol: reconcile.Owner,
+			Protocol: route.Owner,
 			Metric:   100,
 		}
 		want[i] = reconcile.Want{Route: r, Peer: "node"}

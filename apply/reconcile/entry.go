@@ -1,6 +1,10 @@
 package reconcile
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/podroutes/podroutes/internal/route"
+)
 
 // What the plan knows of each entry, worked out from its routes when asked.
 
@@ -30,7 +34,7 @@ func (p *Plan) writes(ws []Write, e entry) []Write {
 		}
 	case Stale:
 		for _, r := range rs {
-			if r.Protocol == Owner {
+			if r.Protocol == route.Owner {
 				ws = append(ws, Write{Delete, r})
 			}
 		}

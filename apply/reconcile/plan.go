@@ -1,9 +1,10 @@
 package reconcile
 
 import (
-	"cmp"
 	"net/netip"
 	"slices"
+
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // State is how a destination in the kernel compares with the config.
@@ -102,7 +103,7 @@ func Diff(want []Want, have []Route, force bool) Plan {
 	h := 0
 	for _, i := range wantOrder(want) {
 		dst := want[i].Route.Dst
-		for h < len(p.have) && comparePrefix(p.have[h].Dst, dst) < 0 {
+		for h < len(p.have) && route.ComparePrefix(p.have[h].Dst, dst) < 0 {
 			h = p.stale(h)
 		}
 		// A second want to one destination finds no route: h is past them.
@@ -131,7 +132,7 @@ func Removal(have []Route) Plan {
 // destination's first route.
 func (p *Plan) stale(h int) int {
 	end := p.group(h, p.have[h].Dst)
-	if slices.ContainsFunc(p.have[h:end], func(r Route) bool { return r.Protocol == Owner }) {
+	if slices.ContainsFunc(p.have[h:end], func(r Route) bool { return r.Protocol == route.Owner }) {
 		p.entries = append(p.entries, entry{state: Stale, want: -1, from: int32(h), to: int32(end)})
 	}
 	return end
@@ -148,7 +149,7 @@ func (p *Plan) group(h int, dst netip.Prefix) int {
 // state is how the kernel's routes rs to w's destination compare with w.
 func state(w Want, rs []Route) State {
 	switch {
-	case slices.ContainsFunc(rs, func(r Route) bool { return r.Protocol != Owner }):
+	case slices.ContainsFunc(rs, func(r Route) bool { return r.Protocol != route.Owner }):
 		return Held
 	case len(rs) == 0:
 		return Missing
@@ -163,7 +164,7 @@ func state(w Want, rs []Route) State {
 // sortedByDst returns have if it is sorted by destination (a dump usually
 // is), else a copy sorted stably.
 func sortedByDst(have []Route) []Route {
-	byDst := func(a, b Route) int { return comparePrefix(a.Dst, b.Dst) }
+	byDst := func(a, b Route) int { return route.ComparePrefix(a.Dst, b.Dst) }
 	if slices.IsSortedFunc(have, byDst) {
 		return have
 	}
@@ -179,16 +180,9 @@ func wantOrder(want []Want) []int32 {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	byDst := func(a, b int32) int { return comparePrefix(want[a].Route.Dst, want[b].Route.Dst) }
+	byDst := func(a, b int32) int { return route.ComparePrefix(want[a].Route.Dst, want[b].Route.Dst) }
 	if !slices.IsSortedFunc(order, byDst) {
 		slices.SortStableFunc(order, byDst)
 	}
 	return order
-}
-
-func comparePrefix(a, b netip.Prefix) int {
-	if c := a.Addr().Compare(b.Addr()); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Bits(), b.Bits())
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // WriteReport prints every entry with its state, one route a line, in the
@@ -22,7 +24,7 @@ func (p Plan) WriteReport(w io.Writer) error {
 				comment(join(want.Peer, "no up link has an address on "+want.Route.Gw.String()+"'s subnet")))
 		case Stale:
 			for _, r := range rs {
-				if r.Protocol != Owner {
+				if r.Protocol != route.Owner {
 					continue
 				}
 				if _, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, r, comment(p.reason)); err != nil {
@@ -94,7 +96,7 @@ func (p Plan) Conflicts() []error {
 		}
 		want := p.wanted(e)
 		for _, r := range p.routes(e) {
-			if r.Protocol != Owner {
+			if r.Protocol != route.Owner {
 				errs = append(errs, fmt.Errorf("route %s%s: another owner (%s) holds the destination: %s; left alone, --force takes it over",
 					want.Route.Short(), peer(want.Peer), r.Protocol, r))
 			}

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
 )
@@ -163,7 +165,7 @@ func TestReconcileStates(t *testing.T) {
 func others(routes []string) []string {
 	var out []string
 	for _, r := range routes {
-		if fake.MustParse(r).Protocol != reconcile.Owner {
+		if fake.MustParse(r).Protocol != route.Owner {
 			out = append(out, r)
 		}
 	}

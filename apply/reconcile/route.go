@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Route is one route of the main table, as podroutes sees it. A wanted
@@ -31,7 +33,7 @@ type Route struct {
 	Dev string
 	// OnLink is RTNH_F_ONLINK: the gateway is on Dev whatever the addresses.
 	OnLink   bool
-	Protocol Protocol
+	Protocol route.Protocol
 	Metric   uint32
 	// NH is the kernel's nexthop object the route uses (RTA_NH_ID), 0 for
 	// a gateway written into the route. Only kernel routes have one; a
@@ -116,7 +118,7 @@ func (r Route) String() string {
 	if r.Dev != "" {
 		fmt.Fprintf(&b, " dev %s", r.Dev)
 	}
-	if r.Protocol != protoBoot {
+	if r.Protocol != route.Boot {
 		fmt.Fprintf(&b, " proto %s", r.Protocol)
 	}
 	switch r.Scope {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -78,7 +80,7 @@ func (h *host) watch(t *testing.T, cfg config.Config) {
 // ours lists podroutes' routes in the main table, as `ip route` would.
 func (h *host) ours(t *testing.T) []string {
 	t.Helper()
-	rs, err := h.h.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: config.Protocol},
+	rs, err := h.h.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_MAIN, Protocol: netlink.RouteProtocol(route.Owner)},
 		netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ type Host struct {
 	// NetworkFile is the systemd-networkd .network file that manages the
 	// uplink ("" = the generator's default); drop-ins extend it.
 	NetworkFile string
-	// Metric of the routes installed on this host (0 = config.DefaultMetric).
+	// Metric of the routes installed on this host (0 = route.DefaultMetric).
 	Metric uint32
 	// Line is where the host is defined in Source (1-based).
 	Line int

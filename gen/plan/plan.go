@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/config"
 )
@@ -105,7 +107,7 @@ func allTargets(hosts []inventory.Host) []target {
 			ts = append(ts, target{dst: s, gw: gw, peer: i})
 		}
 	}
-	slices.SortFunc(ts, func(a, b target) int { return ComparePrefix(a.dst, b.dst) })
+	slices.SortFunc(ts, func(a, b target) int { return route.ComparePrefix(a.dst, b.dst) })
 	return ts
 }
 
@@ -113,7 +115,7 @@ func planHost(hosts []inventory.Host, self int, targets []target, defaultFile st
 	h := hosts[self]
 	c := config.Config{
 		Node:   h.Name,
-		Metric: cmp.Or(h.Metric, config.DefaultMetric),
+		Metric: cmp.Or(h.Metric, route.DefaultMetric),
 		Device: h.Uplink,
 		Routes: make([]config.Route, 0, len(targets)),
 	}
@@ -128,13 +130,4 @@ func planHost(hosts []inventory.Host, self int, targets []target, defaultFile st
 		c.Routes = append(c.Routes, config.Route{Destination: t.dst, Gateway: t.gw, Peer: hosts[t.peer].Name})
 	}
 	return Node{Config: c, NetworkFile: cmp.Or(h.NetworkFile, defaultFile)}
-}
-
-// ComparePrefix orders prefixes IPv4 before IPv6, then by address, then by
-// length: the order of every route list podroutes writes or prints.
-func ComparePrefix(a, b netip.Prefix) int {
-	if c := a.Addr().Compare(b.Addr()); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Bits(), b.Bits())
 }

@@ -11,8 +11,9 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/gen/plan"
-	"github.com/podroutes/podroutes/internal/config"
 )
 
 // RoutesYAMLPath and DropInName place the outputs in a host's tree.
@@ -68,7 +69,7 @@ func DropIn(w io.Writer, n plan.Node, source string) error {
 	header(b, c.Node, source)
 	fmt.Fprintf(b, "# Extends %s: systemd-networkd re-applies these routes whenever it\n", n.NetworkFile)
 	b.WriteString("# configures the link. Protocol= and Metric= match `podroutes apply`.\n")
-	tail := fmt.Sprintf("\nProtocol=%d\nMetric=%d\n", config.Protocol, c.Metric)
+	tail := fmt.Sprintf("\nProtocol=%d\nMetric=%d\n", route.Owner, c.Metric)
 	var buf []byte
 	for _, r := range c.Routes {
 		buf = append(buf[:0], "\n[Route]\nDestination="...)
@@ -103,7 +104,7 @@ func IPCommands(w io.Writer, n plan.Node) error {
 		if r.OnLink {
 			b.WriteString(" onlink")
 		}
-		fmt.Fprintf(b, " proto %d metric %d\n", config.Protocol, c.Metric)
+		fmt.Fprintf(b, " proto %d metric %d\n", route.Owner, c.Metric)
 	}
 	return b.Flush()
 }

@@ -1,28 +1,13 @@
-// Package config defines routes.yaml, the per-node file that `podroutes gen`
-// writes and `podroutes apply`, `check` and `remove` read: which routes one
-// host must have, and the constants (protocol, metric) that mark them as
-// podroutes' own in the kernel and in systemd-networkd drop-ins.
+// Package config is routes.yaml, the contract between `podroutes gen` and
+// `podroutes apply`: which routes one host must have. It holds the types,
+// the one writer (Write) and the readers: a fast one for the shape Write
+// writes and a strict one that names every problem (Parse), and Load,
+// which reads the file as an input file must be read (package infile).
 package config
 
 import (
 	"net/netip"
 )
-
-// Protocol is the rtnetlink protocol number (rtm_protocol) on every route
-// podroutes installs, and the Protocol= of every networkd drop-in it writes.
-// It is how podroutes knows a route is its own. 157 is not used by the kernel
-// (0-4), by DHCP/RA clients (16, 9) or by any routing daemon listed in
-// iproute2's rt_protos (zebra 11, bird 12, 17, 18, 42, 80, 99, 186-192).
-const Protocol = 157
-
-// ProtocolName is the name the packages give Protocol in
-// /etc/iproute2/rt_protos.d, so `ip route` shows "proto podroutes".
-const ProtocolName = "podroutes"
-
-// DefaultMetric is the route metric used when a config does not set one. It
-// is explicit (not the kernel's per-family default) so that the kernel route
-// and the networkd drop-in are identical for IPv4 and IPv6 alike.
-const DefaultMetric = 100
 
 // DefaultPath is where apply, check and remove look for the config.
 const DefaultPath = "/etc/podroutes/routes.yaml"
@@ -31,7 +16,7 @@ const DefaultPath = "/etc/podroutes/routes.yaml"
 type Config struct {
 	// Node is the host this config is for (informational).
 	Node string
-	// Metric is the metric of every route; DefaultMetric when not set.
+	// Metric is the metric of every route; route.DefaultMetric when not set.
 	Metric uint32
 	// Device, if set, pins every route to this interface (the uplink).
 	Device string

@@ -2,17 +2,18 @@ package config
 
 import (
 	"math"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/podroutes/podroutes/internal/route"
 
 	"gopkg.in/yaml.v3"
 )
 
 // config reads the top-level mapping.
 func (p *parser) config(root *yaml.Node) Config {
-	c := Config{Metric: DefaultMetric}
+	c := Config{Metric: route.DefaultMetric}
 	if root.Kind != yaml.MappingNode {
 		p.addf(root.Line, "want a mapping with node and routes, got %s", describe(root))
 		return c
@@ -55,36 +56,28 @@ func (c Config) withRoutes(ds drafts) Config {
 	if len(ds.routes) > 0 {
 		c.Routes = ds.routes
 	}
-	byDst := func(a, b Route) int { return compareDst(a.Destination, b.Destination) }
+	byDst := func(a, b Route) int { return route.ComparePrefix(a.Destination, b.Destination) }
 	if !slices.IsSortedFunc(c.Routes, byDst) {
 		slices.SortFunc(c.Routes, byDst)
 	}
 	return c
 }
 
-// compareDst orders destinations by address, then prefix length.
-func compareDst(a, b netip.Prefix) int {
-	if n := a.Addr().Compare(b.Addr()); n != 0 {
-		return n
-	}
-	return a.Bits() - b.Bits()
-}
-
 const metricRange = "an integer from 1 to 4294967295"
 
-// metric returns f's metric; 0 means DefaultMetric.
+// metric returns f's metric; 0 means route.DefaultMetric.
 func (p *parser) metric(f field) uint32 {
 	s, ok := p.scalar(f, "!!int", metricRange)
 	if !ok {
-		return DefaultMetric
+		return route.DefaultMetric
 	}
 	m, err := strconv.ParseInt(s, 0, 64)
 	if err != nil || m < 0 || m > math.MaxUint32 {
 		p.addf(f.val.Line, "metric: want %s, got %s", metricRange, s)
-		return DefaultMetric
+		return route.DefaultMetric
 	}
 	if m == 0 {
-		return DefaultMetric
+		return route.DefaultMetric
 	}
 	return uint32(m)
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/internal/diag"
 )
 
@@ -30,7 +32,7 @@ func parseFast(name string, data []byte) (Config, bool) {
 		return Config{}, false
 	}
 	p := &parser{diags: diag.List{File: name}, lines: bytes.Count(data, []byte("\n")) + 1}
-	f := fastReader{p: p, c: Config{Metric: DefaultMetric}, seen: map[string]bool{}}
+	f := fastReader{p: p, c: Config{Metric: route.DefaultMetric}, seen: map[string]bool{}}
 	f.drafts = newDrafts(bytes.Count(data, []byte("\n  - ")) + 1)
 	// One string a line: the values kept (a peer's name) keep that line
 	// alive, not a copy of the whole file.

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/internal/diag"
 )
 
@@ -50,7 +52,7 @@ func FuzzParse(f *testing.F) {
 			if r.Line < 1 || r.Line > lines || !r.Destination.IsValid() || !r.Gateway.IsValid() {
 				t.Errorf("accepted route %+v", r)
 			}
-			if i > 0 && compareDst(c.Routes[i-1].Destination, r.Destination) >= 0 {
+			if i > 0 && route.ComparePrefix(c.Routes[i-1].Destination, r.Destination) >= 0 {
 				t.Errorf("routes not sorted, or duplicate: %v before %v", c.Routes[i-1], r)
 			}
 		}

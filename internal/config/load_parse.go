@@ -21,7 +21,7 @@ import (
 // that are malformed or contradict each other are all problems. It reports
 // every problem it finds, each with its line, in one *diag.Error.
 //
-// The Config returned has the effective Metric (DefaultMetric when the file
+// The Config returned has the effective Metric (route.DefaultMetric when the file
 // sets none or 0) and its Routes sorted by destination, each with its Line.
 func Parse(name string, data []byte) (Config, error) {
 	if c, ok := parseFast(name, data); ok {

@@ -50,25 +50,25 @@ var parseErrorTests = []struct {
 	{"route unknown key", "node: a\nroutes:\n  - destination: 10.200.0.0/16\n    gateway: 10.240.0.1\n    via: x\n", []problem{{5, `unknown key "via"`}}},
 	{"route no destination", "node: a\nroutes:\n  - gateway: 10.240.0.1\n", []problem{{3, "route has no destination"}}},
 	{"route no gateway", "node: a\nroutes:\n  - destination: 10.0.0.0/8\n", []problem{{3, "route has no gateway"}}},
-	{"destination garbage", route("10.200.1/24", "10.240.0.1"), []problem{{4, `destination "10.200.1/24" is not a prefix`}}},
-	{"destination no bits", route("10.200.1.0", "10.240.0.1"), []problem{{4, "did you mean 10.200.1.0/32?"}}},
-	{"destination list", route("[10.0.0.0/8]", "10.240.0.1"), []problem{{4, "destination: want a prefix like 10.200.1.0/24, got a list"}}},
-	{"host bits", route("10.200.1.1/24", "10.240.0.1"), []problem{{4, "host bits set; did you mean 10.200.1.0/24?"}}},
-	{"host bits v6", route("fd00::1/64", "fd01::1"), []problem{{4, "did you mean fd00::/64?"}}},
-	{"default v4", route("0.0.0.0/0", "10.240.0.1"), []problem{{4, "a default route is never podroutes'"}}},
-	{"default v6", route("::/0", "fd01::1"), []problem{{4, "a default route is never podroutes'"}}},
-	{"zoned destination", route("fe80::%eth0/64", "fd01::1"), []problem{{4, "has a zone"}}},
-	{"mapped destination", route("::ffff:10.200.1.0/120", "10.240.0.1"), []problem{{4, "IPv4-mapped IPv6 prefix; write 10.200.1.0/24"}}},
-	{"gateway garbage", route("10.200.1.0/24", "node-1"), []problem{{5, `gateway "node-1" is not an IP address`}}},
-	{"gateway prefix", route("10.200.1.0/24", "10.240.0.1/24"), []problem{{5, "is a prefix; want one address"}}},
-	{"gateway number", route("10.200.1.0/24", "1.5"), []problem{{5, `gateway: want an IP address, got number "1.5"`}}},
-	{"zoned gateway", route("fd00::/64", "fe80::1%eth0"), []problem{{5, "has a zone"}}},
-	{"mapped gateway", route("10.200.1.0/24", "::ffff:10.240.0.1"), []problem{{5, "IPv4-mapped IPv6 address; write 10.240.0.1"}}},
-	{"gateway unspecified", route("10.200.1.0/24", "0.0.0.0"), []problem{{5, "not a unicast address"}}},
-	{"gateway multicast", route("fd00::/64", "ff02::1"), []problem{{5, "not a unicast address"}}},
-	{"family", route("10.200.1.0/24", "fd00::1"), []problem{{5, "gateway fd00::1 is IPv6 but destination 10.200.1.0/24 is IPv4"}}},
-	{"link-local without device", route("fd00::/64", "fe80::1"), []problem{{5, "link-local: it needs device"}}},
-	{"gateway inside own destination", route("10.200.1.0/24", "10.200.1.7"), []problem{{5, "gateway 10.200.1.7 is inside destination 10.200.1.0/24 (line 4)"}}},
+	{"destination garbage", oneRoute("10.200.1/24", "10.240.0.1"), []problem{{4, `destination "10.200.1/24" is not a prefix`}}},
+	{"destination no bits", oneRoute("10.200.1.0", "10.240.0.1"), []problem{{4, "did you mean 10.200.1.0/32?"}}},
+	{"destination list", oneRoute("[10.0.0.0/8]", "10.240.0.1"), []problem{{4, "destination: want a prefix like 10.200.1.0/24, got a list"}}},
+	{"host bits", oneRoute("10.200.1.1/24", "10.240.0.1"), []problem{{4, "host bits set; did you mean 10.200.1.0/24?"}}},
+	{"host bits v6", oneRoute("fd00::1/64", "fd01::1"), []problem{{4, "did you mean fd00::/64?"}}},
+	{"default v4", oneRoute("0.0.0.0/0", "10.240.0.1"), []problem{{4, "a default route is never podroutes'"}}},
+	{"default v6", oneRoute("::/0", "fd01::1"), []problem{{4, "a default route is never podroutes'"}}},
+	{"zoned destination", oneRoute("fe80::%eth0/64", "fd01::1"), []problem{{4, "has a zone"}}},
+	{"mapped destination", oneRoute("::ffff:10.200.1.0/120", "10.240.0.1"), []problem{{4, "IPv4-mapped IPv6 prefix; write 10.200.1.0/24"}}},
+	{"gateway garbage", oneRoute("10.200.1.0/24", "node-1"), []problem{{5, `gateway "node-1" is not an IP address`}}},
+	{"gateway prefix", oneRoute("10.200.1.0/24", "10.240.0.1/24"), []problem{{5, "is a prefix; want one address"}}},
+	{"gateway number", oneRoute("10.200.1.0/24", "1.5"), []problem{{5, `gateway: want an IP address, got number "1.5"`}}},
+	{"zoned gateway", oneRoute("fd00::/64", "fe80::1%eth0"), []problem{{5, "has a zone"}}},
+	{"mapped gateway", oneRoute("10.200.1.0/24", "::ffff:10.240.0.1"), []problem{{5, "IPv4-mapped IPv6 address; write 10.240.0.1"}}},
+	{"gateway unspecified", oneRoute("10.200.1.0/24", "0.0.0.0"), []problem{{5, "not a unicast address"}}},
+	{"gateway multicast", oneRoute("fd00::/64", "ff02::1"), []problem{{5, "not a unicast address"}}},
+	{"family", oneRoute("10.200.1.0/24", "fd00::1"), []problem{{5, "gateway fd00::1 is IPv6 but destination 10.200.1.0/24 is IPv4"}}},
+	{"link-local without device", oneRoute("fd00::/64", "fe80::1"), []problem{{5, "link-local: it needs device"}}},
+	{"gateway inside own destination", oneRoute("10.200.1.0/24", "10.200.1.7"), []problem{{5, "gateway 10.200.1.7 is inside destination 10.200.1.0/24 (line 4)"}}},
 	{"gateway inside other destination", "node: a\nroutes:\n  - destination: 10.200.0.0/16\n    gateway: 10.240.0.1\n  - destination: 10.201.0.0/24\n    gateway: 10.200.3.4\n",
 		[]problem{{6, "inside destination 10.200.0.0/16 (line 3)"}}},
 	{"duplicate", "node: a\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.1\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.1\n",
@@ -83,8 +83,8 @@ var parseErrorTests = []struct {
 		[]problem{{1, "metric: want"}, {1, "missing node"}, {3, "host bits"}, {4, "not an IP address"}, {5, "no destination"}, {5, "no gateway"}}},
 }
 
-// route is a config with one route.
-func route(dst, gw string) string {
+// oneRoute is a config with one route.
+func oneRoute(dst, gw string) string {
 	return "node: a\nroutes:\n  -\n    destination: " + dst + "\n    gateway: " + gw + "\n"
 }
 

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -204,14 +206,14 @@ func (ds *drafts) byDestination() func(netip.Prefix) int {
 		}
 	}
 	byDst := func(a, b int32) int {
-		return cmp.Or(compareDst(ds.routes[a].Destination, ds.routes[b].Destination), cmp.Compare(a, b))
+		return cmp.Or(route.ComparePrefix(ds.routes[a].Destination, ds.routes[b].Destination), cmp.Compare(a, b))
 	}
 	if !slices.IsSortedFunc(order, byDst) {
 		slices.SortFunc(order, byDst)
 	}
 	return func(pfx netip.Prefix) int {
 		j, found := slices.BinarySearchFunc(order, pfx, func(i int32, pfx netip.Prefix) int {
-			return compareDst(ds.routes[i].Destination, pfx)
+			return route.ComparePrefix(ds.routes[i].Destination, pfx)
 		})
 		if !found {
 			return -1

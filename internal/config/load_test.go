@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/internal/diag"
 )
 
@@ -31,7 +33,7 @@ func TestParseTestdata(t *testing.T) {
 			{Destination: pfx("fd00:200::/64"), Gateway: addr("fe80::20"), Line: 19},
 			{Destination: pfx("fd00:200:1::/64"), Gateway: addr("fd00:240::21"), Peer: "node-1", Line: 7},
 		}}},
-		{"empty-routes.yaml", Config{Node: "lonely", Metric: DefaultMetric}},
+		{"empty-routes.yaml", Config{Node: "lonely", Metric: route.DefaultMetric}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -57,7 +59,7 @@ func TestParseDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", in, err)
 		}
-		if want := (Config{Node: "a", Metric: DefaultMetric}); !reflect.DeepEqual(c, want) {
+		if want := (Config{Node: "a", Metric: route.DefaultMetric}); !reflect.DeepEqual(c, want) {
 			t.Errorf("Parse(%q) = %+v, want %+v", in, c, want)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply/reconcile"
 )
 
@@ -92,7 +94,7 @@ func (k *Kernel) Delete(r reconcile.Route) error {
 func (k *Kernel) SetOthers(routes ...string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool { return x.Protocol != reconcile.Owner })
+	k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool { return x.Protocol != route.Owner })
 	for _, s := range routes {
 		r := MustParse(s)
 		k.routes = slices.DeleteFunc(k.routes, func(x reconcile.Route) bool { return x.Dst == r.Dst })

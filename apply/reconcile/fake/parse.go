@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/route"
+
 	"github.com/podroutes/podroutes/apply/reconcile"
 )
 
@@ -82,7 +84,7 @@ func parseKey(r *reconcile.Route, key, val string) error {
 		r.Dev = val
 	case "proto":
 		var ok bool
-		if r.Protocol, ok = reconcile.ParseProtocol(val); !ok {
+		if r.Protocol, ok = route.ParseProtocol(val); !ok {
 			err = fmt.Errorf("unknown protocol %q", val)
 		}
 	case "scope":
