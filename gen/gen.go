@@ -12,6 +12,7 @@ import (
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/gen/tree"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // DefaultNetworkFile is the systemd-networkd .network file the drop-in
@@ -27,7 +28,7 @@ type file struct {
 // hostFiles lists the files of n's tree, in the order they are printed.
 func hostFiles(n plan.Node, source string) []file {
 	return []file{
-		{render.RoutesYAMLPath, func(w io.Writer) error { return render.RoutesYAML(w, n, source) }},
+		{config.InstallPath, func(w io.Writer) error { return config.Write(w, n.Config, source) }},
 		{render.DropInPath(n), func(w io.Writer) error { return render.DropIn(w, n, source) }},
 	}
 }

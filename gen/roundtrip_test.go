@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 )
 
@@ -15,7 +14,7 @@ func TestRoutesYAMLRoundTrip(t *testing.T) {
 	for _, in := range inputs {
 		for _, n := range loadPlan(t, in) {
 			var first bytes.Buffer
-			if err := render.RoutesYAML(&first, n, in); err != nil {
+			if err := config.Write(&first, n.Config, in); err != nil {
 				t.Fatal(err)
 			}
 			got, err := config.Parse("routes.yaml", first.Bytes())
@@ -30,7 +29,7 @@ func TestRoutesYAMLRoundTrip(t *testing.T) {
 			}
 			var second bytes.Buffer
 			n.Config = got
-			if err := render.RoutesYAML(&second, n, in); err != nil {
+			if err := config.Write(&second, n.Config, in); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(first.Bytes(), second.Bytes()) {

@@ -1,53 +1,66 @@
 package config
 
 import (
-	"math"
 	"slices"
-	"strconv"
-	"strings"
-
-	"github.com/podroutes/podroutes/internal/route"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/valid"
+	"github.com/podroutes/podroutes/internal/yamlnode"
 )
 
 // config reads the top-level mapping.
 func (p *parser) config(root *yaml.Node) Config {
 	c := Config{Metric: route.DefaultMetric}
-	if root.Kind != yaml.MappingNode {
-		p.addf(root.Line, "want a mapping with node and routes, got %s", describe(root))
+	fs, ok := p.w.Mapping(root, "routes.yaml", "node", "metric", "device", "force", "routes")
+	if !ok {
 		return c
 	}
 	hasNode := false
 	var ds drafts
-	for _, f := range p.fields(root, "node", "metric", "device", "force", "routes") {
-		if isNull(f.val) && f.name != "node" {
+	for _, f := range fs {
+		if yamlnode.IsNull(f.Val) && f.Name != "node" {
 			continue // written but empty: the default
 		}
-		switch f.name {
+		switch f.Name {
 		case "node":
 			hasNode = true
-			if s, ok := p.scalar(f, "!!str", "a host name"); ok {
-				if strings.TrimSpace(s) == "" {
-					p.addf(f.val.Line, "node is empty; want the host this config is for")
-				}
-				c.Node = s
-			}
+			c.Node = p.name(f, "node")
 		case "metric":
 			c.Metric = p.metric(f)
 		case "device":
-			c.Device = p.device(f)
+			if s, ok := p.w.Text(f.Val, "device", "an interface name"); ok {
+				p.problem(f.Val.Line, valid.Interface("device", s))
+				c.Device = s
+			}
 		case "force":
-			c.Force = p.boolean(f)
+			c.Force, _ = p.w.Bool(f.Val, "force")
 		case "routes":
 			ds = p.routes(f)
 		}
 	}
 	if !hasNode {
-		p.addf(root.Line, "missing node: the host this config is for")
+		p.w.Addf(root.Line, "missing node: the host this config is for")
 	}
 	p.crossCheck(ds, c.Device)
 	return c.withRoutes(ds)
+}
+
+// problem reports msg at line, unless msg is "" (a valid value).
+func (p *parser) problem(line int, msg string) {
+	if msg != "" {
+		p.w.Addf(line, "%s", msg)
+	}
+}
+
+// name reads f's value as a host name (node, peer).
+func (p *parser) name(f yamlnode.Field, what string) string {
+	s, ok := p.w.Text(f.Val, what, "a host name")
+	if ok {
+		p.problem(f.Val.Line, valid.Hostname(what, s))
+	}
+	return s
 }
 
 // withRoutes returns c with the drafts' routes, sorted by destination.
@@ -63,42 +76,16 @@ func (c Config) withRoutes(ds drafts) Config {
 	return c
 }
 
-const metricRange = "an integer from 1 to 4294967295"
-
 // metric returns f's metric; 0 means route.DefaultMetric.
-func (p *parser) metric(f field) uint32 {
-	s, ok := p.scalar(f, "!!int", metricRange)
+func (p *parser) metric(f yamlnode.Field) uint32 {
+	s, ok := p.w.Text(f.Val, "metric", valid.MetricRange)
 	if !ok {
 		return route.DefaultMetric
 	}
-	m, err := strconv.ParseInt(s, 0, 64)
-	if err != nil || m < 0 || m > math.MaxUint32 {
-		p.addf(f.val.Line, "metric: want %s, got %s", metricRange, s)
-		return route.DefaultMetric
-	}
+	m, msg := valid.Metric(s)
+	p.problem(f.Val.Line, msg)
 	if m == 0 {
 		return route.DefaultMetric
 	}
-	return uint32(m)
-}
-
-// device returns f's interface name, reporting one the kernel would refuse
-// (dev_valid_name: 1-15 bytes, not . or .., no /, : or white space).
-func (p *parser) device(f field) string {
-	s, ok := p.scalar(f, "!!str", "an interface name")
-	if !ok {
-		return ""
-	}
-	if s == "" || len(s) > 15 || s == "." || s == ".." || strings.ContainsAny(s, "/: \t\n\v\f\r") {
-		p.addf(f.val.Line, "device %q is not an interface name (1-15 bytes, no /, : or spaces)", s)
-	}
-	return s
-}
-
-func (p *parser) boolean(f field) bool {
-	var b bool
-	if _, ok := p.scalar(f, "!!bool", "true or false"); ok {
-		_ = f.val.Decode(&b) // cannot fail: the tag is !!bool
-	}
-	return b
+	return m
 }

@@ -2,10 +2,11 @@ package config
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 
 	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/valid"
+	"github.com/podroutes/podroutes/internal/yamlnode"
 
 	"github.com/podroutes/podroutes/internal/diag"
 )
@@ -21,17 +22,18 @@ import (
 //	    onlink: true
 //
 // with plain values that YAML reads as strings, integers or booleans exactly
-// as written. It decodes 20000 routes in a few milliseconds and a few MB,
-// where building yaml.v3's node tree takes 150 ms and 50 MB. It reports ok
-// false for anything else, including any problem at all: Parse then reads
-// the file again with the strict parser, which names every problem, so the
-// two can never disagree on a message. FuzzFastAgrees holds them to the same
-// Config.
+// as written, and names either plain or in simple double quotes (as Write
+// writes a name YAML would not read as a string). It decodes 20000 routes
+// in a few milliseconds and a few MB, where building yaml.v3's node tree
+// takes 150 ms and 50 MB. It reports ok false for anything else, including
+// any problem at all: Parse then reads the file again with the strict
+// parser, which names every problem, so the two can never disagree on a
+// message. FuzzFastAgrees holds them to the same Config, both ways.
 func parseFast(name string, data []byte) (Config, bool) {
 	if !printableASCII(data) {
 		return Config{}, false
 	}
-	p := &parser{diags: diag.List{File: name}, lines: bytes.Count(data, []byte("\n")) + 1}
+	p := &parser{w: yamlnode.Walker{L: &diag.List{File: name}}}
 	f := fastReader{p: p, c: Config{Metric: route.DefaultMetric}, seen: map[string]bool{}}
 	f.drafts = newDrafts(bytes.Count(data, []byte("\n  - ")) + 1)
 	// One string a line: the values kept (a peer's name) keep that line
@@ -47,7 +49,7 @@ func parseFast(name string, data []byte) (Config, bool) {
 		return Config{}, false
 	}
 	p.crossCheck(f.drafts, f.c.Device)
-	if len(p.diags.Problems) > 0 {
+	if len(p.w.L.Problems) > 0 {
 		return Config{}, false
 	}
 	return f.c.withRoutes(f.drafts), true
@@ -91,15 +93,17 @@ func (f *fastReader) line(n int, text string) bool {
 	f.seen[key] = true
 	switch key {
 	case "node":
-		f.c.Node = val
-		return isName(val)
+		var ok bool
+		f.c.Node, ok = nameValue(val)
+		return ok && valid.Hostname("node", f.c.Node) == ""
 	case "metric":
-		m, err := strconv.ParseUint(val, 10, 32)
-		f.c.Metric = uint32(m)
-		return err == nil && m > 0 && val[0] != '0'
+		m, msg := valid.Metric(val)
+		f.c.Metric = m
+		return msg == "" && m > 0
 	case "device":
-		f.c.Device = val
-		return isName(val) && len(val) <= 15
+		var ok bool
+		f.c.Device, ok = nameValue(val)
+		return ok && valid.Interface("device", f.c.Device) == ""
 	case "force":
 		f.c.Force = val == "true"
 		return val == "true" || val == "false"
@@ -122,8 +126,13 @@ func (f *fastReader) routeKey(n int, text string, first bool) bool {
 	for i < len(keys) && keys[i] != key {
 		i++
 	}
-	if i == len(keys) || f.curKeys[i] || (i == 0) != first || i < 2 && !isAddrLike(val) {
+	if i == len(keys) || f.curKeys[i] || (i == 0) != first {
 		return false
+	}
+	if i < 2 {
+		if val, ok = addrValue(val); !ok {
+			return false
+		}
 	}
 	f.curKeys[i] = true
 	d := f.cur
@@ -134,8 +143,9 @@ func (f *fastReader) routeKey(n int, text string, first bool) bool {
 		d.gwLine = n
 		d.Gateway, d.gwOK = f.p.addr(n, val)
 	case 2:
-		d.Peer = strings.Clone(val) // not its line's string
-		return isName(val)
+		name, ok := nameValue(val)
+		d.Peer = strings.Clone(name) // not its line's string
+		return ok && valid.Hostname("peer", name) == ""
 	case 3:
 		d.OnLink, d.onlinkLine = val == "true", n
 		return val == "true" || val == "false"
@@ -164,18 +174,26 @@ func keyValue(text string) (key, val string, ok bool) {
 	return key, val[1:], true
 }
 
-// isName accepts what YAML reads as the same plain string: a letter first,
-// then letters, digits, '.', '_' and '-', and none of YAML's null or boolean
-// words.
-func isName(s string) bool {
-	if s == "" || !isLetter(s[0]) {
-		return false
+// nameValue reads a name as the fast path takes it: plain (plainName), or
+// in double quotes without a quote or backslash inside, which YAML reads
+// as what is between them (the fast path reads printable ASCII only);
+// ok is false for anything else.
+func nameValue(val string) (string, bool) {
+	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+		inner := val[1 : len(val)-1]
+		return inner, inner != "" && !strings.ContainsAny(inner, `"\`)
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isLetter(c) && (c < '0' || c > '9') && c != '.' && c != '_' && c != '-' {
-			return false
-		}
+	return val, plainName(val)
+}
+
+const nameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+// plainName accepts what YAML reads, unquoted, as the same string: a
+// letter first, then letters, digits, '.', '_' and '-', and none of YAML's
+// null or boolean words. Write quotes any other name.
+func plainName(s string) bool {
+	if s == "" || !isLetter(s[0]) || strings.Trim(s, nameChars) != "" {
+		return false
 	}
 	switch strings.ToLower(s) {
 	case "null", "true", "false", "yes", "no", "on", "off", "y", "n":
@@ -185,6 +203,17 @@ func isName(s string) bool {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// addrValue reads an address or prefix as the fast path takes it: plain
+// (isAddrLike) or in double quotes (as Write quotes one YAML would not read
+// as written, such as fd00:: or ::/20).
+func addrValue(val string) (string, bool) {
+	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+		inner := val[1 : len(val)-1]
+		return inner, inner != "" && strings.Trim(inner, "0123456789abcdefABCDEF.:/") == ""
+	}
+	return val, isAddrLike(val)
+}
 
 // isAddrLike accepts the plain strings of addresses and prefixes: a hex digit
 // first (not ':' or '['), then hex digits, '.', ':' and '/', and at least one

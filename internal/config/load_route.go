@@ -2,12 +2,12 @@ package config
 
 import (
 	"cmp"
-	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/valid"
+	"github.com/podroutes/podroutes/internal/yamlnode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -44,15 +44,15 @@ func (ds *drafts) add(line int) draft {
 
 func (ds *drafts) at(i int) draft { return draft{&ds.routes[i], &ds.checks[i]} }
 
-func (p *parser) routes(f field) drafts {
+func (p *parser) routes(f yamlnode.Field) drafts {
 	var ds drafts
-	if f.val.Kind != yaml.SequenceNode {
-		p.addf(f.val.Line, "routes: want a list of routes, got %s", describe(f.val))
+	if f.Val.Kind != yaml.SequenceNode {
+		p.w.Addf(f.Val.Line, "routes: want a list of routes, got %s", yamlnode.Describe(f.Val))
 		return ds
 	}
-	for _, item := range f.val.Content {
+	for _, item := range f.Val.Content {
 		if item.Kind != yaml.MappingNode {
-			p.addf(item.Line, "route: want a mapping with destination and gateway, got %s", describe(item))
+			p.w.Addf(item.Line, "route: want a mapping with destination and gateway, got %s", yamlnode.Describe(item))
 			continue
 		}
 		p.route(item, ds.add(item.Line))
@@ -62,84 +62,50 @@ func (p *parser) routes(f field) drafts {
 
 func (p *parser) route(item *yaml.Node, d draft) {
 	var hasDst, hasGw bool
-	for _, f := range p.fields(item, "destination", "gateway", "peer", "onlink") {
-		switch f.name {
+	fs, _ := p.w.Mapping(item, "route", "destination", "gateway", "peer", "onlink")
+	for _, f := range fs {
+		switch f.Name {
 		case "destination":
 			hasDst = true
-			if s, ok := p.scalar(f, "!!str", "a prefix like 10.200.1.0/24"); ok {
-				d.Destination, d.dstOK = p.prefix(f.val.Line, s)
+			if s, ok := p.w.Text(f.Val, "destination", "a prefix like 10.200.1.0/24"); ok {
+				d.Destination, d.dstOK = p.prefix(f.Val.Line, s)
 			}
 		case "gateway":
-			hasGw, d.gwLine = true, f.val.Line
-			if s, ok := p.scalar(f, "!!str", "an IP address"); ok {
-				d.Gateway, d.gwOK = p.addr(f.val.Line, s)
+			hasGw, d.gwLine = true, f.Val.Line
+			if s, ok := p.w.Text(f.Val, "gateway", "an IP address"); ok {
+				d.Gateway, d.gwOK = p.addr(f.Val.Line, s)
 			}
 		case "peer":
-			if !isNull(f.val) {
-				d.Peer, _ = p.scalar(f, "!!str", "a host name")
+			if !yamlnode.IsNull(f.Val) {
+				d.Peer = p.name(f, "peer")
 			}
 		case "onlink":
-			if !isNull(f.val) {
-				d.OnLink, d.onlinkLine = p.boolean(f), f.val.Line
+			if !yamlnode.IsNull(f.Val) {
+				d.OnLink, _ = p.w.Bool(f.Val, "onlink")
+				d.onlinkLine = f.Val.Line
 			}
 		}
 	}
 	if !hasDst {
-		p.addf(item.Line, "route has no destination")
+		p.w.Addf(item.Line, "route has no destination")
 	}
 	if !hasGw {
-		p.addf(item.Line, "route has no gateway")
+		p.w.Addf(item.Line, "route has no gateway")
 	}
 }
 
+// prefix reads a destination (valid.Prefix), reporting a bad one at line.
 func (p *parser) prefix(line int, s string) (netip.Prefix, bool) {
-	if strings.Contains(s, "%") {
-		p.addf(line, "destination %q has a zone; a destination never has one", s)
-		return netip.Prefix{}, false
-	}
-	pfx, err := netip.ParsePrefix(s)
-	if err != nil {
-		if a, err := netip.ParseAddr(s); err == nil {
-			p.addf(line, "destination %q has no prefix length; did you mean %s/%d?", s, s, a.BitLen())
-		} else {
-			p.addf(line, "destination %q is not a prefix like 10.200.1.0/24", s)
-		}
-		return netip.Prefix{}, false
-	}
-	switch {
-	case pfx.Addr().Is4In6():
-		hint := ""
-		if pfx.Bits() >= 96 {
-			hint = fmt.Sprintf("; write %s", netip.PrefixFrom(pfx.Addr().Unmap(), pfx.Bits()-96).Masked())
-		}
-		p.addf(line, "destination %s is an IPv4-mapped IPv6 prefix%s", s, hint)
-	case pfx.Bits() == 0:
-		p.addf(line, "destination %s is a default route; a default route is never podroutes'", s)
-	case pfx.Masked() != pfx:
-		p.addf(line, "destination %s has host bits set; did you mean %s?", s, pfx.Masked())
-	default:
-		return pfx, true
-	}
-	return netip.Prefix{}, false
+	pfx, msg := valid.Prefix("destination", s)
+	p.problem(line, msg)
+	return pfx, msg == ""
 }
 
+// addr reads a gateway (valid.Addr), reporting a bad one at line.
 func (p *parser) addr(line int, s string) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(s)
-	switch {
-	case err != nil && strings.Contains(s, "/"):
-		p.addf(line, "gateway %q is a prefix; want one address", s)
-	case err != nil:
-		p.addf(line, "gateway %q is not an IP address", s)
-	case a.Zone() != "":
-		p.addf(line, "gateway %s has a zone; set device instead", s)
-	case a.Is4In6():
-		p.addf(line, "gateway %s is an IPv4-mapped IPv6 address; write %s", s, a.Unmap())
-	case !a.IsGlobalUnicast() && !a.IsLinkLocalUnicast():
-		p.addf(line, "gateway %s is not a unicast address", s)
-	default:
-		return a, true
-	}
-	return netip.Addr{}, false
+	a, msg := valid.Addr("gateway", s)
+	p.problem(line, msg)
+	return a, msg == ""
 }
 
 // crossCheck reports what is wrong with routes together: duplicates,
@@ -150,22 +116,22 @@ func (p *parser) crossCheck(ds drafts, device string) {
 		d := ds.at(i)
 		if d.dstOK {
 			if f := ds.at(first(d.Destination)); f.Route != d.Route && d.gwOK && f.gwOK && d.Gateway != f.Gateway {
-				p.addf(d.Line, "route to %s via %s contradicts line %d (via %s)", d.Destination, d.Gateway, f.Line, f.Gateway)
+				p.w.Addf(d.Line, "route to %s via %s contradicts line %d (via %s)", d.Destination, d.Gateway, f.Line, f.Gateway)
 			} else if f.Route != d.Route {
-				p.addf(d.Line, "duplicate route to %s, first on line %d", d.Destination, f.Line)
+				p.w.Addf(d.Line, "duplicate route to %s, first on line %d", d.Destination, f.Line)
 			}
 		}
 		if d.OnLink && device == "" {
-			p.addf(d.onlinkLine, "onlink needs device: set device to the interface the gateway is on")
+			p.w.Addf(d.onlinkLine, "onlink needs device: set device to the interface the gateway is on")
 		}
 		if !d.gwOK {
 			continue
 		}
-		if d.Gateway.Is6() && d.Gateway.IsLinkLocalUnicast() && device == "" {
-			p.addf(d.gwLine, "gateway %s is link-local: it needs device", d.Gateway)
+		if valid.NeedsDevice(d.Gateway) && device == "" {
+			p.w.Addf(d.gwLine, "gateway %s is link-local: it needs device (the interface it is on)", d.Gateway)
 		}
 		if d.dstOK && d.Destination.Addr().Is4() != d.Gateway.Is4() {
-			p.addf(d.gwLine, "gateway %s is %s but destination %s is %s", d.Gateway, family(d.Gateway), d.Destination, family(d.Destination.Addr()))
+			p.w.Addf(d.gwLine, "gateway %s is %s but destination %s is %s", d.Gateway, family(d.Gateway), d.Destination, family(d.Destination.Addr()))
 		}
 	}
 	// A gateway inside a destination is reachable only through a route
@@ -188,7 +154,7 @@ func (p *parser) crossCheck(ds drafts, device string) {
 			}
 			pfx, _ := r.Gateway.Prefix(bits)
 			if f := first(pfx); f >= 0 {
-				p.addf(c.gwLine, "gateway %s is inside destination %s (line %d); a gateway must be reachable without podroutes' routes", r.Gateway, pfx, ds.routes[f].Line)
+				p.w.Addf(c.gwLine, "gateway %s is inside destination %s (line %d); a gateway must be reachable without podroutes' routes", r.Gateway, pfx, ds.routes[f].Line)
 				break
 			}
 		}

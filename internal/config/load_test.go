@@ -234,7 +234,7 @@ func TestLoadParses(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(path)
-	if want := path + ":2: metric: want"; err == nil || !strings.HasPrefix(err.Error(), want) {
+	if want := path + ":2: metric \"x\": want"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v; want %s...", err, want)
 	}
 }

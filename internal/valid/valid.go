@@ -1,0 +1,179 @@
+// Package valid holds the one rule for each value podroutes reads from a
+// file: addresses, prefixes, metrics, host, interface and .network file
+// names. The inventory parsers, routes.yaml's readers and the command line
+// all call these, so a value one accepts the others accept too, and the
+// messages are the same wherever the value was written. Each function
+// returns "" for a good value, or a message that names the value, to be
+// reported at its file and line.
+package valid
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Addr parses s as a host address or gateway: IPv4 or IPv6, one address
+// (not a prefix), no zone, not IPv4-mapped, unicast (global or link-local:
+// not unspecified, loopback, multicast or broadcast). what names the value
+// in the message ("gateway", "address").
+func Addr(what, s string) (netip.Addr, string) {
+	a, err := netip.ParseAddr(s)
+	switch {
+	case err != nil && strings.Contains(s, "/"):
+		return netip.Addr{}, fmt.Sprintf("%s %q is a prefix; want one address", what, s)
+	case err != nil:
+		return netip.Addr{}, fmt.Sprintf("%s %q is not an IP address", what, s)
+	}
+	return a, AddrProblem(what, a)
+}
+
+// AddrProblem is Addr's rule for an address already parsed.
+func AddrProblem(what string, a netip.Addr) string {
+	switch {
+	case !a.IsValid():
+		return what + " is not a valid address"
+	case a.Zone() != "":
+		return fmt.Sprintf("%s %s has a zone; name the interface with device (routes.yaml) or uplink (inventory) instead", what, a)
+	case a.Is4In6():
+		return fmt.Sprintf("%s %s is an IPv4-mapped IPv6 address; write %s", what, a, a.Unmap())
+	case !a.IsGlobalUnicast() && !a.IsLinkLocalUnicast():
+		return fmt.Sprintf("%s %s is not a unicast address", what, a)
+	}
+	return ""
+}
+
+// NeedsDevice reports whether a route via gateway a must name its device:
+// an IPv6 link-local address is the same on every link, so the kernel
+// cannot choose one (IPv4 link-local addresses can be routed without).
+func NeedsDevice(a netip.Addr) bool {
+	return a.Is6() && a.IsLinkLocalUnicast()
+}
+
+// Prefix parses s as a routed subnet: IPv4 or IPv6, with a length, no
+// zone, not IPv4-mapped, not a default route (/0), no host bits set. what
+// names the value in the message ("destination", "subnet").
+func Prefix(what, s string) (netip.Prefix, string) {
+	if strings.Contains(s, "%") {
+		return netip.Prefix{}, fmt.Sprintf("%s %q has a zone; a routed subnet never has one", what, s)
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		if a, err := netip.ParseAddr(s); err == nil {
+			return netip.Prefix{}, fmt.Sprintf("%s %q has no prefix length; did you mean %s/%d?", what, s, s, a.BitLen())
+		}
+		return netip.Prefix{}, fmt.Sprintf("%s %q is not a prefix like 10.200.1.0/24", what, s)
+	}
+	return p, PrefixProblem(what, p)
+}
+
+// PrefixProblem is Prefix's rule for a prefix already parsed.
+func PrefixProblem(what string, p netip.Prefix) string {
+	switch {
+	case !p.IsValid():
+		return what + " is not a valid prefix"
+	case p.Addr().Is4In6():
+		hint := ""
+		if p.Bits() >= 96 {
+			hint = fmt.Sprintf("; write %s", netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked())
+		}
+		return fmt.Sprintf("%s %s is an IPv4-mapped IPv6 prefix%s", what, p, hint)
+	case p.Bits() == 0:
+		return fmt.Sprintf("%s %s is a default route; a default route is never podroutes'", what, p)
+	case p.Masked() != p:
+		return fmt.Sprintf("%s %s has host bits set; did you mean %s?", what, p, p.Masked())
+	}
+	return ""
+}
+
+// MetricRange describes a metric as Metric accepts it.
+const MetricRange = "a decimal integer from 0 to 4294967295 (0: the default)"
+
+// Metric parses s, a YAML integer's text, as a route metric: decimal
+// digits only, 0 to 4294967295, 0 meaning the default. A leading zero,
+// a sign, hexadecimal, octal and YAML's underscores are refused: YAML
+// reads `010` as 8 and `0x10` as 16, which nobody writing a metric means.
+func Metric(s string) (uint32, string) {
+	bad := s == "" || len(s) > 1 && s[0] == '0' || strings.TrimLeft(s, "0123456789") != ""
+	m, err := strconv.ParseUint(s, 10, 64)
+	switch {
+	case !bad && err == nil && m <= math.MaxUint32:
+		return uint32(m), ""
+	case !bad:
+		return 0, fmt.Sprintf("metric %s is out of range: want %s", s, MetricRange)
+	case len(s) > 1 && s[0] == '0' && strings.TrimLeft(s, "0123456789") == "":
+		return 0, fmt.Sprintf("metric %s has a leading zero (YAML reads it as octal); write %s", s, strings.TrimLeft(s, "0"))
+	}
+	return 0, fmt.Sprintf("metric %q: want %s", s, MetricRange)
+}
+
+// Interface says what is wrong with s as a Linux interface name: 1 to 15
+// bytes, no '/', ':' or white space, not "." or "..".
+func Interface(what, s string) string {
+	switch {
+	case s == "":
+		return "empty " + what
+	case len(s) > 15:
+		return fmt.Sprintf("%s %q is longer than 15 bytes, the kernel's limit for an interface name", what, s)
+	case s == "." || s == "..":
+		return fmt.Sprintf("%s %q is not an interface name", what, s)
+	case strings.ContainsAny(s, "/: \t\n\r\v\f"):
+		return fmt.Sprintf("%s %q is not an interface name: it contains '/', ':' or white space", what, s)
+	}
+	return ""
+}
+
+// NetworkFile says what is wrong with s as the name of a systemd-networkd
+// .network file: a file name, not a path, ending in .network, without
+// white space or control characters.
+func NetworkFile(s string) string {
+	switch {
+	case s == "":
+		return "empty .network file name"
+	case strings.Contains(s, "/"):
+		return fmt.Sprintf("networkFile %q must be a file name, without '/'", s)
+	case !strings.HasSuffix(s, ".network") || s == ".network":
+		return fmt.Sprintf("networkFile %q must end in .network", s)
+	case strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+		return fmt.Sprintf("networkFile %q contains white space or control characters", s)
+	}
+	return ""
+}
+
+// Hostname says what is wrong with s as a host name or FQDN: an RFC 1123
+// subdomain, as Kubernetes names Nodes (letters, digits, '-' and '.',
+// labels of 1 to 63, 253 in all), compared without case. what names the
+// value in the message ("hostname", "fqdn", "node", "peer").
+func Hostname(what, s string) string {
+	if s == "" {
+		return "missing " + what
+	}
+	if len(s) > 253 {
+		return fmt.Sprintf("%s %.20q... is longer than 253 characters", what, s)
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if msg := labelProblem(label); msg != "" {
+			return fmt.Sprintf("malformed %s %q: %s", what, s, msg)
+		}
+	}
+	return ""
+}
+
+func labelProblem(label string) string {
+	switch {
+	case label == "":
+		return "empty label"
+	case len(label) > 63:
+		return "label longer than 63 characters"
+	case label[0] == '-' || label[len(label)-1] == '-':
+		return "label starts or ends with '-'"
+	}
+	for _, c := range label {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Sprintf("character %q not allowed (want letters, digits, '-' and '.')", c)
+		}
+	}
+	return ""
+}
