@@ -4,14 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/infile"
+	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // inventoryOptions are the flags gen and validate share.
@@ -38,14 +38,9 @@ func (o *inventoryOptions) load(stdin io.Reader) (inventory.Inventory, error) {
 	if err != nil {
 		return inventory.Inventory{}, inputError(err)
 	}
-	var data []byte
-	if o.path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(o.path)
-	}
+	data, err := infile.Read(o.path, infile.Options{What: "inventory", Max: inventory.MaxSize, Stdin: stdin})
 	if err != nil {
-		return inventory.Inventory{}, inputError(fmt.Errorf("reading inventory: %w", err))
+		return inventory.Inventory{}, inputError(err)
 	}
 	inv, err := inventory.Parse(o.path, data, format)
 	if err != nil {
@@ -92,8 +87,8 @@ func runGen(stdin io.Reader, stdout io.Writer, o genOptions) error {
 	if o.format == "ip" && o.out != "" {
 		return inputError(fmt.Errorf("--format ip prints commands and cannot be used with --out"))
 	}
-	if !strings.HasSuffix(o.networkFile, ".network") || strings.ContainsRune(o.networkFile, '/') {
-		return inputError(fmt.Errorf("--network-file %q: want a file name ending in .network", o.networkFile))
+	if msg := valid.NetworkFile(o.networkFile); msg != "" {
+		return inputError(fmt.Errorf("--network-file: %s", msg))
 	}
 	inv, err := o.load(stdin)
 	if err != nil {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -103,5 +105,63 @@ func TestValidateOK(t *testing.T) {
 	r := podroutes(t, "validate", "--inventory", lab)
 	if r.code != 0 || r.stdout != "" || r.stderr != "" {
 		t.Errorf("validate: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestGenRefusesNonFiles: an inventory that is not a regular file
+// (/dev/zero never ends, a FIFO blocks) is refused at once, exit 2, as
+// apply refuses such a config; standard input still works.
+func TestGenRefusesNonFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", fifo} {
+		for _, cmd := range []string{"gen", "validate"} {
+			r := podroutes(t, cmd, "--inventory", path)
+			if r.code != 2 || !strings.Contains(r.stderr, path+": refusing inventory: not a regular file") {
+				t.Errorf("%s --inventory %s: exit %d, stderr %q", cmd, path, r.code, r.stderr)
+			}
+		}
+	}
+	data, err := os.ReadFile(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(podroutesBin, "validate", "--inventory", "-")
+	cmd.Stdin = strings.NewReader(string(data))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("validate from stdin: %v\n%s", err, out)
+	}
+}
+
+// TestGenLinkLocalNeedsUplink: link-local IPv6 node addresses are refused
+// in machines.txt (no uplink to name the device), and with uplinks in a
+// YAML inventory gen writes routes apply takes: `device:`, and `dev` in
+// the ip commands.
+func TestGenLinkLocalNeedsUplink(t *testing.T) {
+	dir := t.TempDir()
+	machines := filepath.Join(dir, "machines.txt")
+	writeFile(t, machines, "10.240.0.20,fe80::20 node-0.local node-0 10.200.0.0/24,fd00:200::/64\n10.240.0.21,fe80::21 node-1.local node-1 10.200.1.0/24,fd00:200:1::/64\n")
+	expect(t, "gen machines.txt", podroutes(t, "gen", "--inventory", machines), 2,
+		machines+`:1: address fe80::20 is link-local: the routes to "node-0"'s IPv6 subnets need a device, and "node-1" (line 2) has no uplink`)
+	inv := filepath.Join(dir, "inventory.yaml")
+	writeFile(t, inv, "defaults: {uplink: eth0}\nhosts:\n"+
+		"  - {name: node-0, addresses: [10.240.0.20, \"fe80::20\"], podSubnets: [10.200.0.0/24, \"fd00:200::/64\"]}\n"+
+		"  - {name: node-1, addresses: [10.240.0.21, \"fe80::21\"], podSubnets: [10.200.1.0/24, \"fd00:200:1::/64\"]}\n")
+	expect(t, "gen --format ip", podroutes(t, "gen", "--inventory", inv, "--format", "ip", "--node", "node-0"), 0,
+		"ip route replace fd00:200:1::/64 via fe80::21 dev eth0 proto 157 metric 100")
+	out := filepath.Join(dir, "out")
+	expect(t, "gen --out", podroutes(t, "gen", "--inventory", inv, "--out", out), 0)
+	cfg := filepath.Join(out, "node-0/etc/podroutes/routes.yaml")
+	if err := os.Chmod(cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// apply --dry-run reads and validates it without touching routes; the
+	// namespace has no eth0, so only the config's validity is at stake.
+	_, _, in := node0(t)
+	r := runBin(t, nil, in, "apply", "--dry-run", "--config", cfg)
+	if r.code == 2 {
+		t.Errorf("apply refuses what gen wrote (exit 2):\n%s", r.stderr)
 	}
 }

@@ -3,9 +3,9 @@ package inventory
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/infile"
 )
 
 // Format names an inventory file format.
@@ -48,7 +48,7 @@ func ParseFormat(s string) (Format, error) {
 // Parse never panics, whatever data holds.
 func Parse(name string, data []byte, format Format) (Inventory, error) {
 	l := &diag.List{File: name}
-	text, ok := checkText(l, data)
+	text, ok := infile.Text(l, data)
 	if !ok {
 		return Inventory{}, l.Err()
 	}
@@ -74,29 +74,6 @@ func Parse(name string, data []byte, format Format) (Inventory, error) {
 	return Inventory{Source: name, Hosts: hl.hosts}, nil
 }
 
-// checkText strips a UTF-8 byte order mark and refuses binary (NUL bytes)
-// and non-UTF-8 input, reporting the first bad line.
-func checkText(l *diag.List, data []byte) (string, bool) {
-	text := strings.TrimPrefix(string(data), "\uFEFF")
-	if i := strings.IndexByte(text, 0); i >= 0 {
-		l.Addf(lineAt(text, i), "binary input: NUL byte")
-		return "", false
-	}
-	if !utf8.ValidString(text) {
-		i := 0
-		for i < len(text) {
-			r, n := utf8.DecodeRuneInString(text[i:])
-			if r == utf8.RuneError && n == 1 {
-				break
-			}
-			i += n
-		}
-		l.Addf(lineAt(text, i), "invalid UTF-8")
-		return "", false
-	}
-	return text, true
-}
-
 // detect guesses the format of text (see FormatAuto).
 func detect(text string) Format {
 	if strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
@@ -115,10 +92,4 @@ func detect(text string) Format {
 		break
 	}
 	return FormatMachines
-}
-
-// lineAt returns the 1-based line of byte offset off in text.
-func lineAt(text string, off int) int {
-	off = min(max(off, 0), len(text))
-	return 1 + strings.Count(text[:off], "\n")
 }

@@ -6,6 +6,11 @@ package inventory
 
 import "net/netip"
 
+// MaxSize bounds the inventory read (infile.Options.Max): `kubectl get
+// nodes -o json` of thousands of Nodes, with their images, runs to tens
+// of MB; /dev/zero or a wrong path never ends.
+const MaxSize = 64 << 20
+
 // Inventory is a validated list of hosts, in file order.
 type Inventory struct {
 	// Source is the file name the inventory was read from, as given.

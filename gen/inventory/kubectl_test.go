@@ -33,7 +33,7 @@ var (
 		{"wrong type", kubeList(kubeNode0, `    {"kind": "Node", "metadata": {"name": 5}}`), 4, "metadata.name: want string, got JSON number"},
 		{"no InternalIP", kubeList(kubeNode0, kubeNodeJSON("node-1", `{"type": "ExternalIP", "address": "1.2.3.4"}`, "")), 4, `node "node-1" has no InternalIP address`},
 		{"two IPv4 InternalIPs", kubeList(kubeNodeJSON("node-0", internalIP("10.240.0.20")+","+internalIP("10.240.0.21"), "")), 2, "two IPv4 addresses"},
-		{"malformed podCIDR", kubeList(kubeNode0, kubeNodeJSON("node-1", internalIP("10.240.0.21"), `"podCIDRs": ["10.200.1.0/240"]`)), 4, `malformed prefix "10.200.1.0/240"`},
+		{"malformed podCIDR", kubeList(kubeNode0, kubeNodeJSON("node-1", internalIP("10.240.0.21"), `"podCIDRs": ["10.200.1.0/240"]`)), 4, `subnet "10.200.1.0/240" is not a prefix like 10.200.1.0/24`},
 		{"duplicate name", kubeList(kubeNode0, kubeNodeJSON("node-0", internalIP("10.240.0.21"), "")), 4, `duplicate hostname "node-0" (first defined on line 2)`},
 		{"overlap", kubeList(kubeNode0, kubeNodeJSON("node-1", internalIP("10.240.0.21"), `"podCIDR": "10.200.0.0/24"`)), 4, `duplicate subnet 10.200.0.0/24 (also "node-0" on line 2)`},
 		{"IPv6 podCIDR v4 node", kubeList(kubeNodeJSON("node-0", internalIP("10.240.0.20"), `"podCIDRs": ["fd00::/64"]`)), 2, "IPv6 subnet fd00::/64 on a host without an IPv6 address"},

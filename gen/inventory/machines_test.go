@@ -47,18 +47,20 @@ var machinesCases = []problemCase{
 	{"missing fields", server + "10.240.0.20 node-0\n", 2, "missing fields: want IP FQDN HOSTNAME [POD_SUBNET], got 2 fields"},
 	{"one field", "10.240.0.20\n", 1, "got 1 field"},
 	{"too many fields", "10.240.0.20 n.local n 10.200.0.0/24 extra\n", 1, "too many fields: want at most 4, got 5"},
-	{"malformed address", server + "10.240.0.300 n.local n\n", 2, `malformed address "10.240.0.300"`},
-	{"address with length", "10.240.0.20/24 n.local n\n", 1, `malformed address "10.240.0.20/24": want an address without /length`},
-	{"empty list item", "10.240.0.20, n.local n\n", 1, `malformed address ""`},
-	{"malformed prefix", "10.240.0.20 n.local n 10.200.0.0/33\n", 1, `malformed prefix "10.200.0.0/33"`},
-	{"prefix without length", "10.240.0.20 n.local n 10.200.0.0\n", 1, `malformed prefix "10.200.0.0": missing /length`},
+	{"malformed address", server + "10.240.0.300 n.local n\n", 2, `address "10.240.0.300" is not an IP address`},
+	{"address with length", "10.240.0.20/24 n.local n\n", 1, `address "10.240.0.20/24" is a prefix; want one address`},
+	{"empty list item", "10.240.0.20, n.local n\n", 1, `address "" is not an IP address`},
+	{"malformed prefix", "10.240.0.20 n.local n 10.200.0.0/33\n", 1, `subnet "10.200.0.0/33" is not a prefix like 10.200.1.0/24`},
+	{"prefix without length", "10.240.0.20 n.local n 10.200.0.0\n", 1, `subnet "10.200.0.0" has no prefix length; did you mean 10.200.0.0/32?`},
 	{"host bits", "# c\n" + node0 + "10.240.0.21 n.local n 10.200.1.1/24\n", 3, "10.200.1.1/24 has host bits set; did you mean 10.200.1.0/24?"},
-	{"default route", "10.240.0.20 n.local n 0.0.0.0/0\n", 1, "prefix 0.0.0.0/0 is a default route"},
-	{"default route v6", "fd00::20 n.local n ::/0\n", 1, "prefix ::/0 is a default route"},
-	{"zone", "fe80::1%eth0 n.local n\n", 1, `address "fe80::1%eth0" has a zone`},
-	{"mapped", "::ffff:10.240.0.20 n.local n\n", 1, `IPv4-mapped address "::ffff:10.240.0.20"; write it as 10.240.0.20`},
-	{"mapped prefix", "10.240.0.20 n.local n ::ffff:10.200.0.0/120\n", 1, "IPv4-mapped prefix"},
-	{"loopback", "127.0.0.1 n.local n\n", 1, `address "127.0.0.1" is not a host address`},
+	{"default route", "10.240.0.20 n.local n 0.0.0.0/0\n", 1, "subnet 0.0.0.0/0 is a default route"},
+	{"default route v6", "fd00::20 n.local n ::/0\n", 1, "subnet ::/0 is a default route"},
+	{"zone", "fe80::1%eth0 n.local n\n", 1, `address fe80::1%eth0 has a zone`},
+	{"mapped", "::ffff:10.240.0.20 n.local n\n", 1, `address ::ffff:10.240.0.20 is an IPv4-mapped IPv6 address; write 10.240.0.20`},
+	{"mapped prefix", "10.240.0.20 n.local n ::ffff:10.200.0.0/120\n", 1, "is an IPv4-mapped IPv6 prefix; write 10.200.0.0/24"},
+	{"loopback", "127.0.0.1 n.local n\n", 1, `address 127.0.0.1 is not a unicast address`},
+	{"link-local IPv6 node", "10.240.0.20,fe80::20 a.local a 10.200.0.0/24,fd00:200::/64\n10.240.0.21,fd00::21 b.local b\n", 1,
+		`address fe80::20 is link-local: the routes to "a"'s IPv6 subnets need a device, and "b" (line 2) has no uplink`},
 	{"two IPv4 addresses", "10.240.0.20,10.240.0.21 n.local n\n", 1, "two IPv4 addresses, 10.240.0.20 and 10.240.0.21"},
 	{"two IPv6 addresses", "fd00::1,fd00::2 n.local n\n", 1, "two IPv6 addresses"},
 	{"two IPv4 pod subnets", "10.240.0.20 n.local n 10.200.0.0/24,10.200.1.0/24\n", 1, "two IPv4 pod subnets"},
@@ -87,8 +89,8 @@ func TestMachinesProblems(t *testing.T) { checkProblems(t, FormatMachines, machi
 func TestAllProblems(t *testing.T) {
 	in := "10.240.0.300 a.local a\n10.240.0.20 b.local b 10.200.0.1/24\n10.240.0.21 c.local b\n1 2\n"
 	_, err := Parse("machines.txt", []byte(in), FormatAuto)
-	want := `machines.txt:1: malformed address "10.240.0.300"
-machines.txt:2: 10.200.0.1/24 has host bits set; did you mean 10.200.0.0/24?
+	want := `machines.txt:1: address "10.240.0.300" is not an IP address
+machines.txt:2: subnet 10.200.0.1/24 has host bits set; did you mean 10.200.0.0/24?
 machines.txt:3: duplicate hostname "b" (first defined on line 2)
 machines.txt:4: missing fields: want IP FQDN HOSTNAME [POD_SUBNET], got 2 fields`
 	if err == nil || err.Error() != want {

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/infile"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -94,7 +97,7 @@ func TestDetect(t *testing.T) {
 		"---\nhosts: []\n":                     FormatYAML,
 		"  hosts:\n":                           FormatYAML,
 	} {
-		text, _ := checkText(nil, []byte(in))
+		text, _ := infile.Text(&diag.List{}, []byte(in))
 		if got := detect(text); got != want {
 			t.Errorf("detect(%q) = %s, want %s", in, got, want)
 		}

@@ -3,9 +3,11 @@ package inventory
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // validate reports every problem of hosts to l, each at the line of the
@@ -41,6 +43,37 @@ func validate(l *diag.List, hosts []Host, partial []bool) {
 		}
 	}
 	checkSubnets(l, hosts)
+	checkLinkLocal(l, hosts)
+}
+
+// checkLinkLocal reports a host whose IPv6 address is link-local while it
+// has IPv6 subnets that other hosts route to: a route via a link-local
+// gateway must name its device (valid.NeedsDevice, the rule routes.yaml
+// follows too), so every host that routes there needs an uplink.
+func checkLinkLocal(l *diag.List, hosts []Host) {
+	for i, h := range hosts {
+		gw, ok := h.Addr(true)
+		if !ok || !valid.NeedsDevice(gw) || !slices.ContainsFunc(h.Subnets, func(p netip.Prefix) bool { return p.Addr().Is6() }) {
+			continue
+		}
+		var without []string
+		for j, o := range hosts {
+			if _, has6 := o.Addr(true); j != i && has6 && o.Uplink == "" {
+				without = append(without, fmt.Sprintf("%q (line %d)", o.Name, o.Line))
+			}
+		}
+		if len(without) > 0 {
+			l.Addf(h.Line, "address %s is link-local: the routes to %q's IPv6 subnets need a device, and %s %s no uplink; "+
+				"give %q a global IPv6 address, or set uplink (YAML inventory)", gw, h.Name, strings.Join(without, ", "), hasHave(len(without)), h.Name)
+		}
+	}
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
 }
 
 // checkHost reports the problems of one host on its own.
@@ -50,19 +83,19 @@ func checkHost(l *diag.List, h Host, partial bool) {
 			l.Addf(h.Line, "%s", msg)
 		}
 	}
-	problem(nameProblem("hostname", h.Name))
+	problem(valid.Hostname("hostname", h.Name))
 	if h.FQDN != "" {
-		problem(nameProblem("fqdn", h.FQDN))
+		problem(valid.Hostname("fqdn", h.FQDN))
 	}
 	if h.Uplink != "" {
-		problem(uplinkProblem(h.Uplink))
+		problem(valid.Interface("uplink", h.Uplink))
 	}
 	if h.NetworkFile != "" {
-		problem(networkFileProblem(h.NetworkFile))
+		problem(valid.NetworkFile(h.NetworkFile))
 	}
 	var has [2]int // addresses per family: IPv4, IPv6
 	for i, a := range h.Addrs {
-		problem(addrProblem(a))
+		problem(valid.AddrProblem("address", a))
 		has[b2i(a.Is6())]++
 		if i > 0 && a.Is4() && h.Addrs[i-1].Is6() {
 			problem(fmt.Sprintf("address %s: want IPv4 before IPv6", a))
@@ -74,7 +107,7 @@ func checkHost(l *diag.List, h Host, partial bool) {
 		}
 	}
 	for _, p := range h.Subnets {
-		problem(prefixProblem(p))
+		problem(valid.PrefixProblem("subnet", p))
 	}
 	if partial {
 		return

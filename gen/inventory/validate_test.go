@@ -19,10 +19,10 @@ func TestValidateHosts(t *testing.T) {
 		{Host{Name: "a", Line: 1}, `host "a" has no address`},
 		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a6, a4}}, "want IPv4 before IPv6"},
 		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4, a4.Next()}}, "2 IPv4 addresses"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{{}}}, "invalid address"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Subnets: []netip.Prefix{{}}}, "invalid prefix"},
+		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{{}}}, "address is not a valid address"},
+		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Subnets: []netip.Prefix{{}}}, "subnet is not a valid prefix"},
 		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Subnets: []netip.Prefix{netip.MustParsePrefix("10.1.0.1/16")}}, "host bits set"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Uplink: "eth0/1"}, `uplink "eth0/1" contains`},
+		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Uplink: "eth0/1"}, `uplink "eth0/1" is not an interface name`},
 		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, NetworkFile: "x"}, "must end in .network"},
 	} {
 		l := &diag.List{File: "x"}

@@ -6,6 +6,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/valid"
+	"github.com/podroutes/podroutes/internal/yamlnode"
 )
 
 // settings are the route settings a host may take from defaults:.
@@ -32,91 +34,111 @@ var (
 //	    networkFile: 10-eth1.network
 //	    metric: 200
 //
-// Host settings override defaults. Every problem is reported at its line.
+// Host settings override defaults; an anchored defaults mapping may be
+// aliased. Every problem is reported at its line.
 func parseYAML(l *diag.List, text string) hostList {
-	w := yamlWalker{l}
-	if !w.lineBreaks(text) {
-		return hostList{}
-	}
-	root, ok := w.decode(text)
+	w := &yamlnode.Walker{L: l, Aliases: true}
+	root, ok := w.Decode(text)
 	if !ok || root == nil {
 		return hostList{}
 	}
 	var defaults settings
 	var hosts *yaml.Node
-	w.mapping(root, "the inventory", []string{"defaults", "hosts"}, func(key string, v *yaml.Node) {
-		if key == "hosts" {
-			hosts = v
-			return
+	fs, _ := w.Mapping(root, "the inventory", "defaults", "hosts")
+	for _, f := range fs {
+		switch {
+		case f.Name == "hosts":
+			hosts = f.Val
+		case !yamlnode.IsNull(f.Val):
+			dfs, _ := w.Mapping(f.Val, "defaults", settingKeys...)
+			for _, d := range dfs {
+				setting(w, &defaults, d)
+			}
 		}
-		if resolve(v).Tag != "!!null" {
-			w.mapping(v, "defaults", settingKeys, func(key string, v *yaml.Node) { w.setting(&defaults, key, v) })
-		}
-	})
-	var hl hostList
-	if hosts == nil {
-		return hl
 	}
-	switch hosts = resolve(hosts); {
+	var hl hostList
+	switch {
+	case hosts == nil || yamlnode.IsNull(hosts):
 	case hosts.Kind == yaml.SequenceNode:
 		for _, item := range hosts.Content {
-			w.host(&hl, item, defaults)
+			host(w, &hl, w.Resolve(item), defaults)
 		}
-	case hosts.Tag != "!!null":
-		l.Addf(hosts.Line, "hosts: want a list, got %s", kindName(hosts))
+	default:
+		w.Addf(hosts.Line, "hosts: want a list, got %s", yamlnode.Describe(hosts))
 	}
 	return hl
 }
 
 // host parses one item of hosts: and appends it to hl.
-func (w yamlWalker) host(hl *hostList, item *yaml.Node, defaults settings) {
-	item = resolve(item)
+func host(w *yamlnode.Walker, hl *hostList, item *yaml.Node, defaults settings) {
+	fs, ok := w.Mapping(item, "host", hostKeys...)
+	if !ok {
+		return
+	}
 	h := Host{Line: item.Line}
 	var own settings
 	var addrs, subnets, extra []field
-	ok := w.mapping(item, "host", hostKeys, func(key string, v *yaml.Node) {
-		switch key {
+	for _, f := range fs {
+		switch f.Name {
 		case "name":
-			h.Name, _ = w.str(v, key)
+			h.Name, _ = w.Text(f.Val, f.Name, "a host name")
 		case "fqdn":
-			h.FQDN, _ = w.str(v, key)
+			h.FQDN, _ = w.Text(f.Val, f.Name, "a domain name")
 		case "addresses":
-			addrs = w.list(v, key)
+			addrs = list(w, f)
 		case "podSubnets":
-			subnets = w.list(v, key)
+			subnets = list(w, f)
 		case "extraSubnets":
-			extra = w.list(v, key)
+			extra = list(w, f)
 		default:
-			w.setting(&own, key, v)
+			setting(w, &own, f)
 		}
-	})
-	if !ok {
-		return
 	}
 	h.Uplink = cmp.Or(own.uplink, defaults.uplink)
 	h.NetworkFile = cmp.Or(own.networkFile, defaults.networkFile)
 	h.Metric = cmp.Or(own.metric, defaults.metric)
-	hl.add(w.l, h, addrs, subnets, extra)
+	hl.add(w.L, h, addrs, subnets, extra)
+}
+
+// list returns the items of a list of values, or of a single value.
+func list(w *yamlnode.Walker, f yamlnode.Field) []field {
+	if f.Val.Kind != yaml.SequenceNode {
+		if s, ok := w.Text(f.Val, f.Name, "a value or a list of values"); ok {
+			return []field{{s, f.Val.Line}}
+		}
+		return nil
+	}
+	var fs []field
+	for _, item := range f.Val.Content {
+		item = w.Resolve(item)
+		if s, ok := w.Text(item, f.Name, "a value"); ok {
+			fs = append(fs, field{s, item.Line})
+		}
+	}
+	return fs
 }
 
 // setting parses one of settingKeys into s, dropping invalid values
 // (reported at their line).
-func (w yamlWalker) setting(s *settings, key string, v *yaml.Node) {
-	if key == "metric" {
-		s.metric, _ = w.metric(v)
-		return
-	}
-	val, ok := w.str(v, key)
+func setting(w *yamlnode.Walker, s *settings, f yamlnode.Field) {
+	val, ok := w.Text(f.Val, f.Name, "a value")
 	if !ok {
 		return
 	}
-	check, dst := uplinkProblem, &s.uplink
-	if key == "networkFile" {
-		check, dst = networkFileProblem, &s.networkFile
+	var msg string
+	switch f.Name {
+	case "metric":
+		s.metric, msg = valid.Metric(val)
+	case "uplink":
+		if msg = valid.Interface("uplink", val); msg == "" {
+			s.uplink = val
+		}
+	case "networkFile":
+		if msg = valid.NetworkFile(val); msg == "" {
+			s.networkFile = val
+		}
 	}
-	if msg := check(val); msg != "" {
-		w.l.Addf(resolve(v).Line, "%s", msg)
-		return
+	if msg != "" {
+		w.Addf(f.Val.Line, "%s", msg)
 	}
-	*dst = val
 }
