@@ -55,7 +55,7 @@ func TestBadConfigLeavesKernel(t *testing.T) {
 	}
 	before := snapshot()
 	for _, tt := range []struct{ name, yaml, want string }{
-		{"malformed", "node: node-0\nroutes:\n  - destination: [10.200.1.0/24\n", ":2: invalid YAML"},
+		{"malformed", "node: node-0\nroutes:\n  - destination: [10.200.1.0/24\n", ":3: malformed YAML: did not find expected ',' or ']'"},
 		{"unknown key", "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n    metric: 5\n",
 			`:5: unknown key "metric"`},
 		{"contradiction", "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n" +

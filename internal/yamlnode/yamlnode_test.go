@@ -41,7 +41,6 @@ func TestSyntaxErrorLines(t *testing.T) {
 	}
 }
 
-
 func TestMapping(t *testing.T) {
 	w := &Walker{L: &diag.List{File: "f.yaml"}}
 	root, ok := w.Decode("name: &u a\npod_subnets: []\nname: b\n1: x\nuplink: *u\n")
