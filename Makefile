@@ -18,7 +18,7 @@ FUZZ_TARGETS := \
 	./internal/config:FuzzParse \
 	./internal/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
-TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
+TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh groff-base
 # What the demo's lab needs: only ping and ip, not the packaging tools.
 DEMO_APT := iputils-ping iproute2
 

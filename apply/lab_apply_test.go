@@ -3,13 +3,16 @@ package apply_test
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // TestPodsReachEachOther: apply on both nodes lets the pods talk, over
@@ -121,5 +124,49 @@ func TestOtherOwners(t *testing.T) {
 	}
 	if got := n.ns.IP(t, "route", "show", "proto", "157"); got != "" {
 		t.Errorf("remove left:\n%s", got)
+	}
+}
+
+// TestInterruptedApplyExplained: an apply whose context is done in the
+// middle of its writes (SIGTERM) stops between two chunks; check then
+// accounts for every route present, and the next apply finishes the job.
+// The context is canceled from the write callback, at a known write, so
+// the test does not depend on a signal's timing.
+func TestInterruptedApplyExplained(t *testing.T) {
+	const n = 5000
+	ns := nstest.New(t)
+	peer := nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	ns.IP(t, "addr", "add", "10.241.0.10/16", "dev", "eth0")
+	me := &node{ns: ns, k: open(t, ns), cfg: config.Config{Node: "node-0", Metric: route.DefaultMetric}}
+	for i := range n { // distinct gateways: the slow case for the kernel
+		me.cfg.Routes = append(me.cfg.Routes, config.Route{
+			Destination: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(100 + i/256), byte(i % 256), 0}), 24),
+			Gateway:     netip.AddrFrom4([4]byte{10, 241, byte(1 + i/250), byte(1 + i%250)}),
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	written := 0
+	res, err := apply.Apply(ctx, me.k, me.cfg, apply.Options{Log: discard{}, Wrote: func(reconcile.Write) {
+		if written++; written == 1500 {
+			cancel()
+		}
+	}})
+	if err == nil || !strings.Contains(err.Error(), "interrupted with") || res.InPlace != written {
+		t.Fatalf("%s after %d writes; %v", res.Status(), written, err)
+	}
+	var out bytes.Buffer
+	if _, err := apply.Check(context.Background(), me.k, me.cfg, "", &out); err != nil {
+		t.Fatal(err)
+	}
+	inPlace, missing := strings.Count(out.String(), "in place "), strings.Count(out.String(), "missing ")
+	if inPlace != res.InPlace || inPlace+missing != n || inPlace == n {
+		t.Errorf("check: %d in place, %d missing; want %d and %d", inPlace, missing, res.InPlace, n-res.InPlace)
+	}
+	if present := strings.Count(ns.IP(t, "route", "show", "proto", "157"), "\n"); present != res.InPlace {
+		t.Errorf("%d routes of podroutes' in the table, want %d", present, res.InPlace)
+	}
+	if res, err := apply.Apply(context.Background(), me.k, me.cfg, apply.Options{Log: discard{}}); err != nil || res.InPlace != n {
+		t.Errorf("apply again: %s, %v", res.Status(), err)
 	}
 }

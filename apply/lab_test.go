@@ -39,10 +39,7 @@ func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []erro
 
 func open(t *testing.T, ns *nstest.NS) *counting {
 	t.Helper()
-	k, err := kernel.OpenAt(ns.Handle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := nstest.Open(t, ns, kernel.Open)
 	t.Cleanup(k.Close)
 	return &counting{Kernel: k}
 }

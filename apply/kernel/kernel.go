@@ -19,7 +19,7 @@ import (
 type Kernel struct {
 	h  *netlink.Handle
 	c  *conn          // routes and nexthops
-	ns netns.NsHandle // for subscriptions; netns.None() is the current one
+	ns netns.NsHandle // the namespace, for subscriptions
 	nh nexthops
 	// links are the links as of the last Links, or nil: nexthop objects
 	// for routes without a device go on the link whose subnet holds the
@@ -37,34 +37,34 @@ type Kernel struct {
 	said map[string]bool
 }
 
-// Open returns the current network namespace's Kernel.
+// Open returns the Kernel of the calling thread's network namespace: the
+// host's, or a test's (opened inside it). It keeps a handle on that
+// namespace, so that the subscriptions Events and Subscribe open later, on
+// whatever thread, listen there too.
 func Open() (*Kernel, error) {
-	return open(netns.None())
-}
-
-// OpenAt returns the Kernel of the namespace ns (tests). ns stays the
-// caller's to close, after Close.
-func OpenAt(ns netns.NsHandle) (*Kernel, error) {
-	return open(ns)
-}
-
-func open(ns netns.NsHandle) (*Kernel, error) {
+	ns, err := netns.Get()
+	if err != nil {
+		return nil, fmt.Errorf("opening the network namespace: %w", err)
+	}
 	h, err := netlink.NewHandleAt(ns, netlink.FAMILY_ALL)
 	if err != nil {
+		ns.Close()
 		return nil, fmt.Errorf("opening rtnetlink: %w", err)
 	}
 	c, err := dial(ns)
 	if err != nil {
 		h.Close()
+		ns.Close()
 		return nil, err
 	}
 	return &Kernel{h: h, c: c, ns: ns}, nil
 }
 
-// Close releases the netlink sockets.
+// Close releases the netlink sockets and the namespace handle.
 func (k *Kernel) Close() {
 	k.c.close()
 	k.h.Close()
+	k.ns.Close()
 }
 
 // dumpAttempts bounds the retries of a dump the kernel interrupted because

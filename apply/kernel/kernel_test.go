@@ -23,10 +23,7 @@ func host(t *testing.T) (*nstest.NS, *kernel.Kernel) {
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
 	ns.IP(t, "addr", "add", "fd00:240::10/64", "dev", "eth0", "nodad")
-	k, err := kernel.OpenAt(ns.Handle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := nstest.Open(t, ns, kernel.Open)
 	t.Cleanup(k.Close)
 	return ns, k
 }

@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
@@ -227,5 +228,84 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	const unreachable = "gateway unreachable  10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100  # node-1, no up link has an address on 10.240.0.21's subnet\n"
 	if out.String() != unreachable || plan.InSync() || plan.Writes() != 0 {
 		t.Errorf("report:\n%s\nwant:\n%s(in sync %v, %d writes; want false, 0)", out.String(), unreachable, plan.InSync(), plan.Writes())
+	}
+}
+
+// batching is a fake kernel that takes writes in batches, as kernel.Kernel
+// does, and records the size of each batch.
+type batching struct {
+	*fake.Kernel
+	sizes []int
+}
+
+func (b *batching) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
+	b.sizes = append(b.sizes, len(ws))
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		switch w.Op {
+		case reconcile.Add:
+			errs[i] = b.Add(w.Route)
+		case reconcile.Replace:
+			errs[i] = b.Replace(w.Route)
+		default:
+			errs[i] = b.Delete(w.Route)
+		}
+	}
+	return errs
+}
+
+func (b *batching) Finish(reconcile.Logger) error { return nil }
+
+// many is n wanted routes to 10.x.y.0/24, and the table holding m stale
+// routes of podroutes' to 172.16.x.y/32.
+func many(n, m int) ([]reconcile.Want, *batching) {
+	want := make([]reconcile.Want, n)
+	for i := range want {
+		want[i].Route = fake.MustParse(fmt.Sprintf("10.%d.%d.0/24 via 10.240.0.1 proto podroutes metric 100", 100+i/256, i%256))
+	}
+	k := &batching{Kernel: fake.New()}
+	for i := range m {
+		_ = k.Add(fake.MustParse(fmt.Sprintf("172.16.%d.%d/32 via 10.240.0.1 dev eth0 proto podroutes metric 100", i/256, i%256)))
+	}
+	return want, k
+}
+
+// TestExecuteChunks: the writes reach a Batcher in chunks of at most 1024,
+// every add and replace before any delete.
+func TestExecuteChunks(t *testing.T) {
+	want, k := many(2500, 1100)
+	have, _ := k.Routes(context.Background())
+	k.sizes = nil
+	res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, false), discard{}, nil)
+	if got := fmt.Sprint(k.sizes); got != "[1024 1024 452 1024 76]" || res.Err() != nil {
+		t.Errorf("batches %s, %v; want adds in 1024, 1024, 452, then deletes in 1024, 76", got, res.Err())
+	}
+	if res.Added != 2500 || res.Pruned != 1100 || res.InPlace != 2500 {
+		t.Errorf("%s", res.Status())
+	}
+}
+
+// TestExecuteCanceled: a context done in the middle of a chunk stops
+// Execute at the end of it: the writes left are counted in the error, and
+// no delete runs before its destination's successor is in.
+func TestExecuteCanceled(t *testing.T) {
+	want, k := many(3000, 100)
+	have, _ := k.Routes(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	res := reconcile.Execute(ctx, k, reconcile.Diff(want, have, false), discard{}, func(reconcile.Write) {
+		if n++; n == 1500 {
+			cancel()
+		}
+	})
+	if n != 2048 {
+		t.Errorf("%d writes made, want 2048: the chunk under way ends, no other starts", n)
+	}
+	const msg = "interrupted with 1052 writes left undone (2048 routes in place; run apply again): context canceled"
+	if err := res.Err(); err == nil || err.Error() != msg || res.InPlace != 2048 || res.Pruned != 0 {
+		t.Errorf("%s; %v\nwant %s", res.Status(), err, msg)
+	}
+	if got := strings.Count(k.String(), "\n"); got != 2048+100 {
+		t.Errorf("the table holds %d routes, want the 2048 added and the 100 stale", got)
 	}
 }

@@ -45,10 +45,7 @@ func newHost(t *testing.T) *host {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
-	k, err := kernel.OpenAt(ns.Handle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := nstest.Open(t, ns, kernel.Open)
 	t.Cleanup(k.Close)
 	return &host{ns: ns, peer: peer, h: h, k: &counting{Kernel: k}, log: &lines{t: t}, sys: &statuses{c: make(chan string, 1000)}}
 }

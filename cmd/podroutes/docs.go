@@ -5,8 +5,12 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/podroutes/podroutes/gen/render"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/route"
 	"github.com/urfave/cli/v2"
 )
 
@@ -36,21 +40,32 @@ func manPage(app *cli.App) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rendering man page: %w", err)
 	}
-	return page + manExtra, nil
+	return page + manExtra(), nil
 }
 
-// manExtra is roff: FILES, EXIT STATUS, the networkd note and SEE ALSO.
-const manExtra = `.SH FILES
+// manExtra is roff: FILES, EXIT STATUS, the networkd note and SEE ALSO,
+// with the paths and numbers from where they are defined.
+func manExtra() string {
+	return strings.NewReplacer(
+		"ROUTES_YAML", config.DefaultPath,
+		"PROTOCOL", strconv.Itoa(int(route.Owner)),
+		"PROTONAME", route.Owner.String(),
+		"METRIC", strconv.Itoa(route.DefaultMetric),
+		"DROPIN", render.DropInName,
+	).Replace(manTemplate)
+}
+
+const manTemplate = `.SH FILES
 .TP
-.B /etc/podroutes/routes.yaml
+.B ROUTES_YAML
 This host's routes, written by \fBpodroutes gen\fR. Must be owned by root and
 not group- or world-writable when apply runs as root.
 .TP
-.B /etc/systemd/network/*.network.d/50-podroutes.conf
-The same routes as a systemd-networkd drop-in (Protocol=157, Metric=100).
+.B /etc/systemd/network/*.network.d/DROPIN
+The same routes as a systemd-networkd drop-in (Protocol=PROTOCOL, Metric=METRIC by default).
 .TP
 .B /etc/iproute2/rt_protos.d/podroutes.conf
-Names rtnetlink protocol 157, so \fBip route\fR shows "proto podroutes".
+Names rtnetlink protocol PROTOCOL, so \fBip route\fR shows "proto PROTONAME".
 .TP
 .B /usr/lib/systemd/system/podroutes.service
 Runs \fBpodroutes apply\fR at boot, before kubelet and the container runtimes;

@@ -6,55 +6,50 @@ import (
 	"os"
 	"strings"
 	"sync"
-)
 
-// Syslog priorities the journal reads from a "<N>" line prefix.
-const (
-	prioErr     = 3
-	prioWarning = 4
-	prioInfo    = 6
-	prioDebug   = 7
+	"github.com/coreos/go-systemd/v22/journal"
 )
 
 // Logger writes lines for a person to read. When its writer is the journal
-// (systemd sets JOURNAL_STREAM to the "dev:ino" of the stream it connected
-// to stdout/stderr) it prefixes every line with its syslog priority, "<3>"
-// for errors to "<7>" for debug, so the journal keeps each line's level.
-// A Logger is safe for concurrent use; each message is written in one Write.
+// (systemd connected stderr to it, as JOURNAL_STREAM says) it prefixes
+// every line with its syslog priority, "<3>" for errors to "<7>" for
+// debug, so the journal keeps each line's level. A Logger is safe for
+// concurrent use; each message is written in one Write.
 type Logger struct {
 	mu      sync.Mutex
 	w       io.Writer
 	journal bool
 }
 
-// NewLogger returns a Logger writing to w. If w is an *os.File it counts as
-// the journal only if it is the stream JOURNAL_STREAM names; any other writer
-// counts as the journal whenever JOURNAL_STREAM is set.
+// NewLogger returns a Logger writing to w. w counts as the journal only if
+// it is os.Stderr and stderr is the journal's stream
+// (journal.StderrIsJournalStream): a child whose stderr was redirected
+// inherits JOURNAL_STREAM but not the stream.
 func NewLogger(w io.Writer) *Logger {
-	return &Logger{w: w, journal: isJournal(w, os.Getenv("JOURNAL_STREAM"))}
-}
-
-func isJournal(w io.Writer, stream string) bool {
-	if stream == "" {
-		return false
+	isJournal := false
+	if w == os.Stderr {
+		isJournal, _ = journal.StderrIsJournalStream()
 	}
-	f, ok := w.(*os.File)
-	return !ok || sameFile(f, stream)
+	return &Logger{w: w, journal: isJournal}
 }
 
 // Debugf logs details a person debugging a run wants.
-func (l *Logger) Debugf(format string, args ...any) { l.logf(prioDebug, "debug: ", format, args) }
+func (l *Logger) Debugf(format string, args ...any) {
+	l.logf(journal.PriDebug, "debug: ", format, args)
+}
 
 // Infof logs what a run did.
-func (l *Logger) Infof(format string, args ...any) { l.logf(prioInfo, "", format, args) }
+func (l *Logger) Infof(format string, args ...any) { l.logf(journal.PriInfo, "", format, args) }
 
 // Warnf logs what a run did not do but could live without.
-func (l *Logger) Warnf(format string, args ...any) { l.logf(prioWarning, "warning: ", format, args) }
+func (l *Logger) Warnf(format string, args ...any) {
+	l.logf(journal.PriWarning, "warning: ", format, args)
+}
 
 // Errorf logs why a run failed.
-func (l *Logger) Errorf(format string, args ...any) { l.logf(prioErr, "error: ", format, args) }
+func (l *Logger) Errorf(format string, args ...any) { l.logf(journal.PriErr, "error: ", format, args) }
 
-func (l *Logger) logf(prio int, level, format string, args []any) {
+func (l *Logger) logf(prio journal.Priority, level, format string, args []any) {
 	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
 	var b strings.Builder
 	for i, line := range strings.Split(msg, "\n") {

@@ -3,7 +3,6 @@ package notify
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,25 +35,18 @@ const journalLines = "<7>debug: looking at eth0\n" +
 	"<3>error: config:\n<3>a:1: x\n<3>a:2: y\n"
 
 func TestLoggerJournal(t *testing.T) {
-	t.Setenv("JOURNAL_STREAM", "8:12345")
 	var b strings.Builder
-	logAll(NewLogger(&b)) // not a file: trust JOURNAL_STREAM
+	logAll(&Logger{w: &b, journal: true})
 	if b.String() != journalLines {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), journalLines)
 	}
 }
 
-// TestLoggerJournalFile checks that a file is the journal only if it is the
-// stream JOURNAL_STREAM names (a child whose stderr was redirected inherits
-// the variable but not the stream).
-func TestLoggerJournalFile(t *testing.T) {
-	f, err := os.Create(filepath.Join(t.TempDir(), "stream"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+// TestLoggerJournalStderr: stderr is the journal only when it is the
+// stream JOURNAL_STREAM names; any other writer never is.
+func TestLoggerJournalStderr(t *testing.T) {
 	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+	if err := syscall.Fstat(int(os.Stderr.Fd()), &st); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -63,20 +55,21 @@ func TestLoggerJournalFile(t *testing.T) {
 	}{
 		{fmt.Sprintf("%d:%d", st.Dev, st.Ino), true},
 		{fmt.Sprintf("%d:%d", st.Dev, st.Ino+1), false},
-		{"garbage", false},
 		{"", false},
 	} {
 		t.Setenv("JOURNAL_STREAM", tt.stream)
-		if got := NewLogger(f).journal; got != tt.journal {
+		if got := NewLogger(os.Stderr).journal; got != tt.journal {
 			t.Errorf("JOURNAL_STREAM=%q: journal = %t, want %t", tt.stream, got, tt.journal)
+		}
+		if NewLogger(&strings.Builder{}).journal {
+			t.Errorf("JOURNAL_STREAM=%q: a strings.Builder counts as the journal", tt.stream)
 		}
 	}
 }
 
 func TestLoggerConcurrent(t *testing.T) {
-	t.Setenv("JOURNAL_STREAM", "1:1")
 	var b strings.Builder
-	l := NewLogger(&b)
+	l := &Logger{w: &b, journal: true}
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)

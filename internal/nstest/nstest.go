@@ -128,3 +128,16 @@ func (ns *NS) Do(t testing.TB, f func()) {
 		t.Fatalf("running in namespace %s: %v", ns.Name, err)
 	}
 }
+
+// Open calls open inside the namespace (kernel.Open: its sockets then live
+// there) and fails the test if it fails.
+func Open[T any](t testing.TB, ns *NS, open func() (T, error)) T {
+	t.Helper()
+	var v T
+	var err error
+	ns.Do(t, func() { v, err = open() })
+	if err != nil {
+		t.Fatalf("opening in namespace %s: %v", ns.Name, err)
+	}
+	return v
+}
