@@ -22,7 +22,11 @@ TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh 
 # What the demo's lab needs: only ping and ip, not the packaging tools.
 DEMO_APT := iputils-ping iproute2
 
-.PHONY: all build demo test test-deps fmt-check vet unit lint fuzz bench package clean golden
+# staticcheck (honnef.co/go/tools), run through the Go toolchain at a fixed
+# version, so a fresh machine needs nothing else.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build demo test test-deps fmt-check vet staticcheck unit lint fuzz bench package clean golden
 
 all: build
 
@@ -46,7 +50,7 @@ demo: build
 	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
 	echo; examples/lab.sh $(BIN) "$$out"
 
-test: test-deps fmt-check vet unit lint fuzz
+test: test-deps fmt-check vet staticcheck unit lint fuzz
 
 test-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -65,6 +69,9 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+staticcheck:
+	$(STATICCHECK) ./...
 
 # Includes the boot test (packaging/boot): the .deb under a real systemd in
 # systemd-nspawn, as root; it skips with a reason otherwise.
