@@ -1,28 +1,15 @@
 package gen
 
 import (
-	"fmt"
 	"io"
 	"iter"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/synth"
 )
-
-// machinesTxt generates an n-host machines.txt: a server and n-1 nodes with
-// a /24 pod subnet each.
-func machinesTxt(n int) []byte {
-	var b strings.Builder
-	b.WriteString("10.239.0.1 server.example server\n")
-	for i := 1; i < n; i++ {
-		fmt.Fprintf(&b, "10.240.%d.%d node-%d.example node-%d 10.%d.%d.0/24\n",
-			i>>8, i&255, i, i, 100+i>>8, i&255)
-	}
-	return []byte(b.String())
-}
 
 func planAll(b *testing.B, data []byte, only []string) iter.Seq[plan.Node] {
 	inv, err := inventory.Parse("machines.txt", data, inventory.FormatMachines)
@@ -39,7 +26,7 @@ func planAll(b *testing.B, data []byte, only []string) iter.Seq[plan.Node] {
 // BenchmarkGenPlan1000 parses and plans a 1000-host inventory (999,000
 // routes): the part of gen that is not writing files.
 func BenchmarkGenPlan1000(b *testing.B) {
-	data := machinesTxt(1000)
+	data := synth.Machines(1000, false)
 	for b.Loop() {
 		for range planAll(b, data, nil) {
 		}
@@ -49,7 +36,7 @@ func BenchmarkGenPlan1000(b *testing.B) {
 // BenchmarkGenRender1000 renders every file of a 1000-host plan to
 // io.Discard: the cost of formatting, without the file system.
 func BenchmarkGenRender1000(b *testing.B) {
-	nodes := slices.Collect(planAll(b, machinesTxt(1000), nil))
+	nodes := slices.Collect(planAll(b, synth.Machines(1000, false), nil))
 	for b.Loop() {
 		if err := PrintTrees(io.Discard, slices.Values(nodes), "machines.txt"); err != nil {
 			b.Fatal(err)
@@ -60,7 +47,7 @@ func BenchmarkGenRender1000(b *testing.B) {
 // BenchmarkGenWrite1000 is the whole of `podroutes gen --out` on a 1000-host
 // inventory: parse, plan, render and write 2000 files, all or nothing.
 func BenchmarkGenWrite1000(b *testing.B) {
-	data := machinesTxt(1000)
+	data := synth.Machines(1000, false)
 	dir := b.TempDir()
 	for b.Loop() {
 		if err := WriteTrees(dir, planAll(b, data, nil), "machines.txt"); err != nil {
@@ -72,7 +59,7 @@ func BenchmarkGenWrite1000(b *testing.B) {
 // BenchmarkGenNode5000 is `podroutes gen --node` on a 5000-host inventory:
 // parse and validate everything, plan one host.
 func BenchmarkGenNode5000(b *testing.B) {
-	data := machinesTxt(5000)
+	data := synth.Machines(5000, false)
 	for b.Loop() {
 		if err := PrintIP(io.Discard, planAll(b, data, []string{"node-4999"})); err != nil {
 			b.Fatal(err)

@@ -2,21 +2,10 @@ package inventory
 
 import (
 	"fmt"
-	"strings"
 	"testing"
-)
 
-// bigMachines returns a machines.txt of a server and n-1 nodes, aligned
-// and commented like a hand-kept file.
-func bigMachines(n int) []byte {
-	var b strings.Builder
-	b.WriteString("# machines.txt\n10.240.0.10   server.kubernetes.local   server\n")
-	for i := 1; i < n; i++ {
-		fmt.Fprintf(&b, "10.240.%d.%d   node-%d.kubernetes.local   node-%d   10.%d.%d.0/24   # rack %d\n",
-			i/200, i%200+20, i, i, 200+i/256, i%256, i/40)
-	}
-	return []byte(b.String())
-}
+	"github.com/podroutes/podroutes/internal/synth"
+)
 
 // bigKubectl returns a List of n Nodes.
 func bigKubectl(n int) []byte {
@@ -29,7 +18,7 @@ func bigKubectl(n int) []byte {
 }
 
 func TestBigInventories(t *testing.T) {
-	for name, data := range map[string][]byte{"machines": bigMachines(5000), "kubectl": bigKubectl(5000)} {
+	for name, data := range map[string][]byte{"machines": synth.Machines(5000, true), "kubectl": bigKubectl(5000)} {
 		inv, err := Parse(name, data, FormatAuto)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -49,5 +38,5 @@ func benchmarkParse(b *testing.B, data []byte) {
 	}
 }
 
-func BenchmarkParseMachines5000(b *testing.B) { benchmarkParse(b, bigMachines(5000)) }
+func BenchmarkParseMachines5000(b *testing.B) { benchmarkParse(b, synth.Machines(5000, true)) }
 func BenchmarkParseKubectl5000(b *testing.B)  { benchmarkParse(b, bigKubectl(5000)) }
