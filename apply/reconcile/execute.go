@@ -18,6 +18,10 @@ type Result struct {
 	// Added, Replaced and Pruned count destinations fixed by adding a
 	// route, by changing (or taking over) one, and by deleting stale ones.
 	Added, Replaced, Pruned int
+	// Left counts the destinations by the state they are left in: those
+	// the writes fixed are InPlace (pruned stale ones are gone), the others
+	// keep the state the plan found. Left[InPlace] == InPlace.
+	Left [NumStates]int
 	// Errs are the writes that failed and the conflicts left alone.
 	Errs []error
 }
@@ -136,6 +140,8 @@ func (r *Result) count(s State, unfixed bool) {
 		r.InPlace++
 	case unfixed:
 		// Unreachable entries have no writes: never fixed here.
+		r.Left[s]++
+		return
 	case s == Stale:
 		r.Pruned++
 	case s == Missing:
@@ -144,6 +150,9 @@ func (r *Result) count(s State, unfixed bool) {
 	default:
 		r.Replaced++
 		r.InPlace++
+	}
+	if s != Stale {
+		r.Left[InPlace]++
 	}
 }
 

@@ -26,6 +26,8 @@ const (
 	// down): it carries no traffic, and no write can mend it until a link
 	// reaches the gateway again.
 	Unreachable
+	// NumStates is the number of states.
+	NumStates = iota
 )
 
 var stateNames = [...]string{"in place", "missing", "different", "held by another owner", "stale", "gateway unreachable"}

@@ -123,6 +123,9 @@ func apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
 // re-applies s and expects no write.
 func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
 	t.Helper()
+	if res.Left[reconcile.InPlace] != res.InPlace {
+		t.Errorf("%s: %d left in place, %d in place", s.name, res.Left[reconcile.InPlace], res.InPlace)
+	}
 	if got := k.String(); got != s.after {
 		t.Errorf("%s: table after apply:\n%s\nwant:\n%s", s.name, got, s.after)
 	}
@@ -190,6 +193,9 @@ func TestExecuteFailure(t *testing.T) {
 	}
 	if got, want := res.Status(), "2 routes in place: 2 added, 0 replaced, 0 pruned"; got != want {
 		t.Errorf("status %q, want %q", got, want)
+	}
+	if res.Left != [reconcile.NumStates]int{reconcile.InPlace: 2, reconcile.Different: 1} {
+		t.Errorf("left %v, want 2 in place and the failed one different", res.Left)
 	}
 }
 

@@ -28,14 +28,21 @@ type watcher struct {
 // wait for gateways. It logs each change and each new problem, sets STATUS=
 // and arms a retry if something failed. It returns Apply's error.
 func (w *watcher) pass(ctx context.Context, why string, wait time.Duration) error {
+	_, err := w.passCounted(ctx, why, wait)
+	return err
+}
+
+// passCounted is pass, and says how many writes it made.
+func (w *watcher) passCounted(ctx context.Context, why string, wait time.Duration) (int, error) {
 	w.retry.stop()
 	var rec recorder
 	res, err := apply.Apply(ctx, w.k, w.cfg, apply.Options{
 		Wait: wait, Force: w.o.Force, Log: w.o.Log, Wrote: rec.wrote, Lock: w.o.Lock, Hostname: w.o.Hostname,
 	})
 	if ctx.Err() != nil {
-		return err // shutting down: the next run reports what is left
+		return rec.writes, err // shutting down: the next run reports what is left
 	}
+	w.o.Observer.Passed(why, res, err)
 	probs := flatten(err)
 	w.problems(probs)
 	switch {
@@ -45,7 +52,7 @@ func (w *watcher) pass(ctx context.Context, why string, wait time.Duration) erro
 		w.retry.reset()
 	}
 	w.notifyStatus(summary(why, &rec, res, len(w.cfg.Routes), probs))
-	return err
+	return rec.writes, err
 }
 
 // problems logs the problems not reported by the last pass, and the end of
@@ -125,9 +132,11 @@ func flatten(err error) []string {
 // recorder remembers the destinations a pass's writes fixed.
 type recorder struct {
 	restored, pruned []netip.Prefix
+	writes           int
 }
 
 func (r *recorder) wrote(w reconcile.Write) {
+	r.writes++
 	if w.Op == reconcile.Delete {
 		r.pruned = append(r.pruned, w.Route.Dst)
 	} else {

@@ -7,9 +7,12 @@ package watch
 
 import (
 	"context"
+
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/podroutes/podroutes/apply/reconcile"
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/internal/config"
@@ -29,6 +32,18 @@ type Logger interface {
 	Infof(format string, args ...any)
 	Warnf(format string, args ...any)
 	Errorf(format string, args ...any)
+}
+
+// Observer is told what watch does, for metrics. Its methods run on
+// watch's goroutine and must return soon.
+type Observer interface {
+	// Passed is called after every pass, with what started it ("start",
+	// "link eth0 up", "periodic resync"), what it reached and its error.
+	Passed(why string, res reconcile.Result, err error)
+	// Healed is called after a pass that kernel events started and that
+	// wrote: writes is how many, took the time from the first event of the
+	// burst to the end of the pass.
+	Healed(writes int, took time.Duration)
 }
 
 // Notifier tells systemd how the service is (notify package functions).
@@ -63,6 +78,11 @@ type Options struct {
 	// Reload asks Run to load the config again (SIGHUP); Load loads it.
 	Reload <-chan struct{}
 	Load   func() (config.Config, error)
+	// Updates, if set, brings the configs of a live source (the Kubernetes
+	// API's Nodes): each replaces the config, as a reload does.
+	Updates <-chan config.Config
+	// Observer, if set, is told of each pass and each heal.
+	Observer Observer
 	// Lock serializes each pass with other podroutes processes; it returns
 	// the release. nil takes no lock.
 	Lock func(ctx context.Context) (func(), error)
@@ -115,13 +135,19 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			}
 			burst.add(ev, o.Debounce)
 		case <-burst.fire():
-			w.pass(ctx, burst.take(), 0)
+			first := burst.first
+			why := burst.take()
+			if writes, _ := w.passCounted(ctx, why, 0); writes > 0 && o.Observer != nil {
+				o.Observer.Healed(writes, time.Since(first))
+			}
 		case <-w.retry.fire():
 			w.pass(ctx, "retry", 0)
 		case <-resync.C:
 			w.pass(ctx, "periodic resync", 0)
 		case <-o.Reload:
 			w.reload(ctx)
+		case cfg := <-o.Updates:
+			w.replace(ctx, cfg, "update")
 		case <-watchdog:
 			if err := o.Notify.Watchdog(); err != nil {
 				o.Log.Warnf("%v", err)
@@ -140,7 +166,15 @@ func (o *Options) defaults() {
 	if o.Reload == nil {
 		o.Reload = make(chan struct{})
 	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
 }
+
+type nopObserver struct{}
+
+func (nopObserver) Passed(string, reconcile.Result, error) {}
+func (nopObserver) Healed(int, time.Duration)              {}
 
 // reload loads the config again; a bad one is reported and the old one kept.
 func (w *watcher) reload(ctx context.Context) {
@@ -150,22 +184,32 @@ func (w *watcher) reload(ctx context.Context) {
 		w.notifyStatus("config reload failed, old config kept: " + firstLine(err))
 		return
 	}
+	if w.replace(ctx, cfg, "config reload") {
+		w.o.Log.Infof("config reloaded: %d routes", len(cfg.Routes))
+	}
+}
+
+// replace applies cfg in place of the config, after why ("config reload");
+// a config the apply refuses is reported and the old one kept. It reports
+// whether cfg was taken.
+func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
 	old := w.cfg
 	w.cfg = cfg
-	if err := w.pass(ctx, "config reload", 0); apply.IsRefused(err) {
+	if err := w.pass(ctx, why, 0); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they were.
 		w.cfg = old
-		w.o.Log.Warnf("the reloaded config was refused; keeping the old one")
+		w.o.Log.Warnf("the new config (%s) was refused; keeping the old one", why)
 		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
-		return
+		return false
 	}
-	w.o.Log.Infof("config reloaded: %d routes", len(cfg.Routes))
+	return true
 }
 
 // burst coalesces the events that arrive while a pass waits to start.
 type burst struct {
 	timer *time.Timer
-	named string // the event the pass is said to follow
+	first time.Time // of the burst's first event
+	named string    // the event the pass is said to follow
 	more  int
 }
 
@@ -174,7 +218,7 @@ type burst struct {
 func (b *burst) add(ev string, debounce time.Duration) {
 	if b.timer == nil {
 		b.timer = time.NewTimer(debounce)
-		b.named, b.more = ev, 0
+		b.first, b.named, b.more = time.Now(), ev, 0
 		return
 	}
 	b.more++
