@@ -134,7 +134,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	}
 	left := gateway.Unreachable(links, targets(want))
 	resolve(want, links)
-	have, err := k.Routes(ctx)
+	have, err := reconcile.Have(ctx, k, want, nil)
 	if err != nil {
 		return reconcile.Plan{}, nil, nil, err
 	}

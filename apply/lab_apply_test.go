@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -85,7 +86,22 @@ func check(t *testing.T, n *node, inSync bool, want string) {
 // TestOtherOwners: apply, prune and remove never touch another owner's
 // route; a conflict is refused and named; --force takes it over.
 func TestOtherOwners(t *testing.T) {
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) { testOtherOwners(t, path.o) })
+	}
+}
+
+// paths are the two ways Kernel reads the table, which must agree: the
+// filtered dumps and lookups, and the whole table (kernels without strict
+// checking).
+var paths = []struct {
+	name string
+	o    kernel.Options
+}{{"filtered", kernel.Options{}}, {"whole table", kernel.Options{FullDumps: true}}}
+
+func testOtherOwners(t *testing.T, o kernel.Options) {
 	n := lab(t, false)[0]
+	n.k = openWith(t, n.ns, o)
 	n.ns.IP(t, "route", "add", "10.100.0.0/16", "via", "10.240.0.99", "proto", "static")
 	n.ns.IP(t, "route", "add", "10.200.2.0/24", "via", "10.240.0.98", "proto", "static", "metric", "200")
 	foreign := func() string { return n.ns.IP(t, "route", "show", "proto", "static") } // without "proto static"

@@ -39,7 +39,14 @@ func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []erro
 
 func open(t *testing.T, ns *nstest.NS) *counting {
 	t.Helper()
-	k := nstest.Open(t, ns, kernel.Open)
+	return openWith(t, ns, kernel.Options{})
+}
+
+// openWith opens ns's Kernel with o (FullDumps: the path of kernels
+// without strict checking).
+func openWith(t *testing.T, ns *nstest.NS, o kernel.Options) *counting {
+	t.Helper()
+	k := nstest.Open(t, ns, func() (*kernel.Kernel, error) { return kernel.OpenWith(o) })
 	t.Cleanup(k.Close)
 	return &counting{Kernel: k}
 }

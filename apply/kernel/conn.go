@@ -21,6 +21,10 @@ type conn struct {
 	chunk int // messages per sendmsg
 	// bt is the messages of one write, made again for the next (batch).
 	bt batch
+	// strict: the kernel takes NETLINK_GET_STRICT_CHK, and so filters
+	// dumps by the fields of the request; strictErr says why not.
+	strict    bool
+	strictErr error
 }
 
 const (
@@ -60,6 +64,10 @@ func (c *conn) setup() error {
 	if c.s.SetReceiveBufferSize(rcvBuf, true) != nil {
 		_ = c.s.SetReceiveBufferSize(rcvBuf, false)
 	}
+	// Linux 4.20 and later filter dumps by the request's header and
+	// attributes once asked to check them strictly; older ones refuse.
+	c.strictErr = unix.SetsockoptInt(c.fd, unix.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 1)
+	c.strict = c.strictErr == nil
 	// Both optional: the kernel's error text, errors without the request.
 	_ = c.s.SetExtAck(true)
 	_ = unix.SetsockoptInt(c.fd, unix.SOL_NETLINK, unix.NETLINK_CAP_ACK, 1)
@@ -168,6 +176,38 @@ func (c *conn) execChunk(bt *batch, i, j int, errs []error) error {
 			errs[i+int(h.seq-first)] = ackError(h, p)
 			done = done || h.seq == c.seq
 		})
+	}
+	return nil
+}
+
+// query sends bt's messages, requests that the kernel answers each with
+// one message (a GET without NLM_F_DUMP), numbered, in chunks, and calls
+// f with the index of each request and its answer: the object asked for,
+// or an NLMSG_ERROR.
+func (c *conn) query(bt *batch, f func(i int, h header, p []byte)) error {
+	for i := 0; i < bt.len(); i += c.chunk {
+		j := min(i+c.chunk, bt.len())
+		first := c.seq + 1
+		for k := i; k < j; k++ {
+			c.seq++
+			native.PutUint32(bt.b[bt.offs[k]+8:], c.seq)
+		}
+		if err := c.send(bt.msgs(i, j)); err != nil {
+			return fmt.Errorf("sending to rtnetlink: %w", err)
+		}
+		for left := j - i; left > 0; {
+			b, err := c.recv()
+			if err != nil {
+				return fmt.Errorf("reading rtnetlink's answers: %w", err)
+			}
+			each(b, func(h header, p []byte) {
+				if h.seq < first || h.seq > c.seq {
+					return
+				}
+				f(i+int(h.seq-first), h, p)
+				left--
+			})
+		}
 	}
 	return nil
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/vishvananda/netns"
 
 	"github.com/podroutes/podroutes/apply/gateway"
+	"github.com/podroutes/podroutes/apply/reconcile"
 )
 
 // Kernel is one network namespace's routes, links and addresses. It is not
 // safe for concurrent use.
 type Kernel struct {
+	o  Options
 	h  *netlink.Handle
 	c  *conn          // routes and nexthops
 	ns netns.NsHandle // the namespace, for subscriptions
@@ -37,11 +39,27 @@ type Kernel struct {
 	said map[string]bool
 }
 
-// Open returns the Kernel of the calling thread's network namespace: the
-// host's, or a test's (opened inside it). It keeps a handle on that
+// Options tune a Kernel.
+type Options struct {
+	// Log gets the Kernel's own notes, each once (the kernel refuses
+	// nexthop objects, or strict checking).
+	Log reconcile.Logger
+	// FullDumps reads the whole routing table, as on a kernel that refuses
+	// strict checking, and picks podroutes' routes out of it: for kernels
+	// whose filtering misbehaves, and for tests that hold the two paths to
+	// the same verdicts.
+	FullDumps bool
+}
+
+// Open returns the Kernel of the calling thread's network namespace with
+// default Options (OpenWith).
+func Open() (*Kernel, error) { return OpenWith(Options{}) }
+
+// OpenWith returns the Kernel of the calling thread's network namespace:
+// the host's, or a test's (opened inside it). It keeps a handle on that
 // namespace, so that the subscriptions Events and Subscribe open later, on
 // whatever thread, listen there too.
-func Open() (*Kernel, error) {
+func OpenWith(o Options) (*Kernel, error) {
 	ns, err := netns.Get()
 	if err != nil {
 		return nil, fmt.Errorf("opening the network namespace: %w", err)
@@ -57,8 +75,11 @@ func Open() (*Kernel, error) {
 		ns.Close()
 		return nil, err
 	}
-	return &Kernel{h: h, c: c, ns: ns}, nil
+	return &Kernel{h: h, c: c, ns: ns, o: o}, nil
 }
+
+// strict reports whether the kernel filters dumps for podroutes.
+func (k *Kernel) strict() bool { return k.c.strict && !k.o.FullDumps }
 
 // Close releases the netlink sockets and the namespace handle.
 func (k *Kernel) Close() {

@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"syscall"
@@ -31,7 +32,7 @@ func host(t *testing.T) (*nstest.NS, *kernel.Kernel) {
 // table prints the routes of protocols other than kernel, sorted.
 func table(t *testing.T, k *kernel.Kernel) string {
 	t.Helper()
-	rs, err := k.Routes(context.Background())
+	rs, err := k.All(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ fd00:200:5::/64 from fd00:1::/64 via fd00:240::25 dev eth0 proto static metric 1
 	if got := table(t, k); got != want {
 		t.Fatalf("table, as `ip route` would show it:\n%s\nwant:\n%s", got, want)
 	}
-	rs, err := k.Routes(context.Background())
+	rs, err := k.All(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,5 +176,107 @@ fd00:200:5::/64 from fd00:1::/64 via fd00:240::25 dev eth0 proto static metric 1
 	}
 	if out := ns.IP(t, "route", "show", "table", "main", "proto", "static"); out != "" {
 		t.Errorf("ip route still shows:\n%s", out)
+	}
+}
+
+// TestPathsAgree: the filtered path (a dump of podroutes' routes, fib
+// matches for the destinations asked) and the fallback for kernels
+// without strict checking (the whole table) find the same routes, among
+// other owners' routes that win, lose, serve some traffic only, or are
+// more or less specific.
+func TestPathsAgree(t *testing.T) {
+	ns, k := host(t)
+	full := nstest.Open(t, ns, func() (*kernel.Kernel, error) { return kernel.OpenWith(kernel.Options{FullDumps: true}) })
+	t.Cleanup(full.Close)
+	for _, s := range []string{
+		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
+		"10.200.2.0/24 via 10.240.0.22 proto podroutes metric 100",
+		"10.200.3.0/24 via 10.240.0.23 proto podroutes metric 100",
+		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
+	} {
+		if err := k.Add(fake.MustParse(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range [][]string{
+		{"10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "50"},  // wins over ours
+		{"10.200.3.0/24", "via", "10.240.0.98", "proto", "static", "metric", "200"}, // loses to ours
+		{"10.200.4.0/24", "via", "10.240.0.97", "proto", "bird", "metric", "20"},    // holds a destination we lack
+		{"10.200.5.0/24", "tos", "0x10", "via", "10.240.0.96", "proto", "static"},   // some traffic only
+		{"blackhole", "10.200.6.0/24", "proto", "static"},                           // all traffic, dropped
+		{"unreachable", "10.200.11.0/24", "proto", "static"},
+		{"prohibit", "10.200.12.0/24", "proto", "static"},
+		{"throw", "10.200.13.0/24", "proto", "static"},
+		{"10.200.7.0/24", "proto", "zebra", "nexthop", "via", "10.240.0.95", "nexthop", "via", "10.240.0.94"},
+		{"10.200.0.0/16", "via", "10.240.0.93", "proto", "static"}, // wider
+		{"10.200.9.0/25", "via", "10.240.0.92", "proto", "static"}, // narrower
+		{"11.0.0.0/8", "via", "10.240.0.91", "proto", "bird"},      // elsewhere
+	} {
+		ns.IP(t, append([]string{"route", "add"}, r...)...)
+	}
+	ns.IP(t, "-6", "route", "add", "fd00:200:2::/64", "from", "fd00:1::/64", "via", "fd00:240::99", "proto", "static")
+	ns.IP(t, "-6", "route", "add", "fd00:200:3::/64", "via", "fd00:240::98", "proto", "static", "metric", "10")
+	var dsts []netip.Prefix
+	for _, s := range []string{"10.200.1.0/24", "10.200.2.0/24", "10.200.3.0/24", "10.200.4.0/24", "10.200.5.0/24",
+		"10.200.6.0/24", "10.200.7.0/24", "10.200.8.0/24", "10.200.9.0/24", "10.200.10.0/24",
+		"10.200.11.0/24", "10.200.12.0/24", "10.200.13.0/24",
+		"fd00:200:1::/64", "fd00:200:2::/64", "fd00:200:3::/64"} {
+		dsts = append(dsts, netip.MustParsePrefix(s))
+	}
+	read := func(k *kernel.Kernel) string {
+		ours, err := k.Routes(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, err := k.Holders(context.Background(), dsts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, r := range ours {
+			lines = append(lines, "ours "+r.String()+"\n")
+		}
+		for _, r := range held {
+			lines = append(lines, "held "+r.String()+"\n")
+		}
+		slices.Sort(lines)
+		return strings.Join(lines, "")
+	}
+	want := `held 10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 50
+held 10.200.4.0/24 via 10.240.0.97 dev eth0 proto bird metric 20
+held 10.200.7.0/24 proto zebra nexthop via 10.240.0.95 dev eth0 weight 1 nexthop via 10.240.0.94 dev eth0 weight 1
+held blackhole 10.200.6.0/24 proto static
+held fd00:200:3::/64 via fd00:240::98 dev eth0 proto static metric 10
+held prohibit 10.200.12.0/24 proto static
+held throw 10.200.13.0/24 proto static
+held unreachable 10.200.11.0/24 proto static
+ours 10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
+ours 10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
+ours 10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100
+ours fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
+`
+	filtered, fallback := read(k), read(full)
+	if filtered != want {
+		t.Errorf("filtered path:\n%s\nwant:\n%s", filtered, want)
+	}
+	if fallback != filtered {
+		t.Errorf("fallback path:\n%s\nfiltered path:\n%s", fallback, filtered)
+	}
+}
+
+// TestFullDumpsLogged: reading the whole table (no strict checking) is
+// said once, however many reads follow.
+func TestFullDumpsLogged(t *testing.T) {
+	ns, _ := host(t)
+	var log lines
+	k := nstest.Open(t, ns, func() (*kernel.Kernel, error) { return kernel.OpenWith(kernel.Options{FullDumps: true, Log: &log}) })
+	t.Cleanup(k.Close)
+	for range 3 {
+		if _, err := k.Routes(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(log) != 1 || !strings.Contains(log[0], "reading the whole routing table to find podroutes' routes") {
+		t.Errorf("log %q, want one line", log)
 	}
 }

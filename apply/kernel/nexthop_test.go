@@ -28,7 +28,7 @@ func wants(routes ...string) []reconcile.Want {
 // plan and the log.
 func execute(t *testing.T, k *kernel.Kernel, want []reconcile.Want) (reconcile.Plan, lines) {
 	t.Helper()
-	have, err := k.Routes(context.Background())
+	have, err := reconcile.Have(context.Background(), k, want, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		t.Errorf("unused nexthops left:\n%s", got)
 	}
 
-	have, _ := k.Routes(context.Background())
+	have, _ := reconcile.Have(context.Background(), k, want, nil)
 	if err := reconcile.Execute(context.Background(), k, reconcile.Removal(have), &log, nil).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestRefusedNexthopLoggedOnce(t *testing.T) {
 	want := wants("fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink")
 	var log lines
 	for range 3 {
-		have, err := k.Routes(context.Background())
+		have, err := reconcile.Have(context.Background(), k, want, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -17,9 +18,13 @@ var (
 	_ reconcile.Batcher = (*Kernel)(nil)
 )
 
-// Routes dumps the main table (IPv4 and IPv6), keeping from each route only
-// what reconcile compares. A route through a nexthop object gets its
-// gateway, device and onlink flag from the object.
+// Routes lists podroutes' own routes of the main table (IPv4 and IPv6):
+// what podroutes owns, never the rest of the table. It asks the kernel for
+// them only, a dump filtered by protocol and table (NETLINK_GET_STRICT_CHK),
+// so that its cost follows podroutes' routes, not the table's size; a
+// kernel that refuses strict checking gets a dump of the whole table
+// (logged once), from which they are picked. A route through a nexthop
+// object gets its gateway, device and onlink flag from the object.
 func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	if !k.fresh {
 		if _, err := k.refreshLinks(); err != nil {
@@ -30,15 +35,22 @@ func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	k.fresh = false
 	var rs []reconcile.Route
 	err := dump(func() error {
-		rs = rs[:0]
-		return k.scan(func(r reconcile.Route) error {
-			if rs == nil {
-				// Most routes of a table podroutes filled use a nexthop.
-				rs = make([]reconcile.Route, 0, len(k.nh.list)+16)
+		if err := k.loadNexthops(); err != nil {
+			return err
+		}
+		// Most routes of a table podroutes filled use a nexthop.
+		rs = make([]reconcile.Route, 0, len(k.nh.list)+16)
+		keep := func(r reconcile.Route) error {
+			if r.Protocol == route.Owner {
+				rs = append(rs, r)
 			}
-			rs = append(rs, r)
 			return ctx.Err()
-		})
+		}
+		if !k.strict() {
+			k.fullDumpOnce()
+			return k.scanAll(keep)
+		}
+		return k.dumpProtocol(route.Owner, keep)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing routes: %w", err)
@@ -46,25 +58,207 @@ func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	return rs, nil
 }
 
-// load dumps the nexthop objects and counts the routes that use each.
-func (k *Kernel) load() error {
-	return dump(func() error { return k.scan(nil) })
+// Holders looks each of dsts up in the kernel's routing (a fib match, as
+// `ip route get fibmatch` does, pipelined) and returns the routes found
+// that are exactly a destination of dsts, in the main table and of another
+// owner: the routes in podroutes' way. A lookup that finds nothing, or a
+// route to a wider or narrower prefix, finds no holder. Without strict
+// checking it reads the whole table instead and picks, for each of dsts,
+// the route the kernel uses (holdersFromDump): the same routes.
+func (k *Kernel) Holders(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+	if len(dsts) == 0 {
+		return nil, nil
+	}
+	var held []reconcile.Route
+	err := dump(func() error {
+		var err error
+		if !k.strict() {
+			held, err = k.holdersFromDump(ctx, dsts)
+		} else {
+			held, err = k.lookUp(dsts)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking up the routes to %d destinations: %w", len(dsts), err)
+	}
+	return held, nil
 }
 
-// scan dumps the nexthop objects, then every route of every table: it
-// counts the users of each nexthop, and passes the main table's routes to
-// keep, if not nil.
-func (k *Kernel) scan(keep func(reconcile.Route) error) error {
-	if err := k.loadNexthops(); err != nil {
-		return err
-	}
-	return k.c.dump(unix.RTM_GETROUTE, make([]byte, sizeofRtmsg), func(p []byte) error {
-		r, main, ok := k.parseRoute(p)
-		if !ok || !main || keep == nil {
-			return nil
+// lookUp is Holders by fib match.
+func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
+	bt := k.c.batch()
+	for _, d := range dsts {
+		bits := byte(32)
+		if d.Addr().Is6() {
+			bits = 128
 		}
+		var flags [4]byte
+		native.PutUint32(flags[:], unix.RTM_F_FIB_MATCH)
+		bt.begin(unix.RTM_GETROUTE, 0, family(d.Addr()), bits, 0, 0, 0, 0, 0, 0, flags[0], flags[1], flags[2], flags[3])
+		bt.addr(unix.RTA_DST, d.Addr())
+	}
+	var held []reconcile.Route
+	refused := map[uint8]map[netip.Prefix]bool{} // by the route type the error stands for
+	err := k.c.query(bt, func(i int, h header, p []byte) {
+		if h.typ != unix.RTM_NEWROUTE {
+			// The kernel answers a match of a route that drops the traffic
+			// with that route's error, not the route: look those up by
+			// type. ENETUNREACH is also no route at all, the usual answer.
+			if typ, ok := errorTypes[errnoOf(ackError(h, p))]; ok {
+				if refused[typ] == nil {
+					refused[typ] = map[netip.Prefix]bool{}
+				}
+				refused[typ][dsts[i]] = true
+			}
+			return
+		}
+		r, main, ok := k.parseRoute(p)
+		if ok && main && r.Dst == dsts[i] && r.Protocol != route.Owner {
+			held = append(held, r)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for typ, at := range refused {
+		found, err := k.dumpType(typ, at)
+		if err != nil {
+			return nil, err
+		}
+		held = append(held, found...)
+	}
+	return held, nil
+}
+
+// errorTypes are the route types whose match the kernel answers with an
+// error (fib_props): blackhole EINVAL, unreachable EHOSTUNREACH, prohibit
+// EACCES, throw ENETUNREACH (as no route at all is).
+var errorTypes = map[unix.Errno]uint8{
+	unix.EINVAL: unix.RTN_BLACKHOLE, unix.EHOSTUNREACH: unix.RTN_UNREACHABLE,
+	unix.EACCES: unix.RTN_PROHIBIT, unix.ENETUNREACH: unix.RTN_THROW,
+}
+
+func errnoOf(err error) unix.Errno {
+	var errno unix.Errno
+	errors.As(err, &errno)
+	return errno
+}
+
+// dumpType finds, for each destination of at, the route of type typ to it
+// in the main table, with a dump the kernel filters by type (there are few
+// such routes): the lowest metric of those for all traffic.
+func (k *Kernel) dumpType(typ uint8, at map[netip.Prefix]bool) ([]reconcile.Route, error) {
+	hdr := make([]byte, sizeofRtmsg)
+	hdr[4], hdr[7] = unix.RT_TABLE_MAIN, typ // rtm_table, rtm_type
+	best := map[netip.Prefix]reconcile.Route{}
+	err := k.c.dump(unix.RTM_GETROUTE, hdr, func(b []byte) error {
+		r, main, ok := k.parseRoute(b)
+		if ok && main && at[r.Dst] && r.Type == typ && reconcile.ForAllTraffic(r) {
+			if b, ok := best[r.Dst]; !ok || r.Metric < b.Metric {
+				best[r.Dst] = r
+			}
+		}
+		return nil
+	})
+	held := make([]reconcile.Route, 0, len(best))
+	for _, r := range best {
+		if r.Protocol != route.Owner {
+			held = append(held, r)
+		}
+	}
+	return held, err
+}
+
+// holdersFromDump is Holders for a kernel without strict checking: the
+// whole main table, and for each of dsts the route the kernel uses (of the
+// routes for all its traffic, the one with the lowest metric) if it is
+// another owner's.
+func (k *Kernel) holdersFromDump(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+	if err := k.loadNexthops(); err != nil {
+		return nil, err
+	}
+	wanted := make(map[netip.Prefix]bool, len(dsts))
+	for _, d := range dsts {
+		wanted[d] = true
+	}
+	best := map[netip.Prefix]reconcile.Route{}
+	err := k.scanAll(func(r reconcile.Route) error {
+		if wanted[r.Dst] && reconcile.ForAllTraffic(r) {
+			if b, ok := best[r.Dst]; !ok || r.Metric < b.Metric {
+				best[r.Dst] = r
+			}
+		}
+		return ctx.Err()
+	})
+	var held []reconcile.Route
+	for _, d := range dsts {
+		if b, ok := best[d]; ok && b.Protocol != route.Owner {
+			held = append(held, b)
+			delete(best, d) // a destination named twice is one holder
+		}
+	}
+	return held, err
+}
+
+// fullDumpOnce logs, once, that this kernel makes podroutes read the
+// whole table.
+func (k *Kernel) fullDumpOnce() {
+	why := "asked to"
+	if k.c.strictErr != nil {
+		why = fmt.Sprintf("the kernel refuses strict netlink checking: %v", k.c.strictErr)
+	}
+	k.logOnce(k.o.Log, "reading the whole routing table to find podroutes' routes (%s)", why)
+}
+
+// load dumps the nexthop objects and counts podroutes' routes that use each.
+func (k *Kernel) load() error {
+	return dump(func() error {
+		if err := k.loadNexthops(); err != nil {
+			return err
+		}
+		if !k.strict() {
+			return k.scanAll(func(reconcile.Route) error { return nil })
+		}
+		return k.dumpProtocol(route.Owner, func(reconcile.Route) error { return nil })
+	})
+}
+
+// dumpProtocol dumps the main table's routes of protocol p, filtered by the
+// kernel, passing each to keep.
+func (k *Kernel) dumpProtocol(p route.Protocol, keep func(reconcile.Route) error) error {
+	hdr := make([]byte, sizeofRtmsg)
+	hdr[4], hdr[5] = unix.RT_TABLE_MAIN, byte(p) // rtm_table, rtm_protocol
+	return k.c.dump(unix.RTM_GETROUTE, hdr, func(b []byte) error {
+		r, main, ok := k.parseRoute(b)
+		if !ok || !main || r.Protocol != p {
+			return nil // a kernel that filters by table only still gives the right answer
+		}
+		k.counted(r)
 		return keep(r)
 	})
+}
+
+// scanAll dumps every route of the main table, unfiltered (kernels without
+// strict checking), passing each to keep.
+func (k *Kernel) scanAll(keep func(reconcile.Route) error) error {
+	return k.c.dump(unix.RTM_GETROUTE, make([]byte, sizeofRtmsg), func(b []byte) error {
+		r, main, ok := k.parseRoute(b)
+		if !ok || !main {
+			return nil
+		}
+		k.counted(r)
+		return keep(r)
+	})
+}
+
+// counted counts r as a user of its nexthop object if r is podroutes':
+// the users that keep one of podroutes' nexthops are podroutes' routes (a
+// route of another owner through it would go with it; see Finish).
+func (k *Kernel) counted(r reconcile.Route) {
+	if r.Protocol == route.Owner && r.NH != 0 {
+		k.nh.use(r.NH, 1)
+	}
 }
 
 // parseRoute reads an RTM_NEWROUTE; ok is false for a route podroutes has
@@ -106,7 +300,6 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 		return true
 	})
 	if n := k.nh.find(r.NH); r.NH != 0 && n != nil {
-		n.refs++
 		r.Gw, oif, r.OnLink = n.key.addr(), int(n.key.oif), n.key.onlink
 	}
 	r.Dst = netip.PrefixFrom(dst, int(p[1]))

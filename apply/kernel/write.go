@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Add adds r; it fails with EEXIST if the destination has a route with
@@ -87,9 +88,26 @@ func (k *Kernel) confirmGone(ws []reconcile.Write, gone []int, errs []error) {
 		return
 	}
 	var table []reconcile.Route
+	keep := func(r reconcile.Route) error { table = append(table, r); return nil }
 	err := dump(func() error {
 		table = table[:0]
-		return k.scan(func(r reconcile.Route) error { table = append(table, r); return nil })
+		if err := k.loadNexthops(); err != nil {
+			return err
+		}
+		if !k.strict() {
+			return k.scanAll(keep)
+		}
+		// The protocols of the routes left, each dumped filtered.
+		var protocols []route.Protocol
+		for _, i := range left {
+			if p := ws[i].Route.Protocol; !slices.Contains(protocols, p) {
+				protocols = append(protocols, p)
+				if err := k.dumpProtocol(p, keep); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	for _, i := range left {
 		w := ws[i].Route

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"net/netip"
 	"slices"
 
@@ -118,6 +119,28 @@ func Diff(want []Want, have []Route, force bool) Plan {
 		h = p.stale(h)
 	}
 	return p
+}
+
+// Have reads what Diff needs of k for want: podroutes' own routes, and
+// another owner's route where podroutes does not hold a destination as
+// wanted (Plan.Lookups) or where also says to look (destinations watch saw
+// change): what podroutes owns and what is in its way, not the table.
+func Have(ctx context.Context, k Kernel, want []Want, also []netip.Prefix) ([]Route, error) {
+	ours, err := k.Routes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	look := Diff(want, ours, false).Lookups()
+	for _, d := range also {
+		if !slices.Contains(look, d) {
+			look = append(look, d)
+		}
+	}
+	held, err := k.Holders(ctx, look)
+	if err != nil {
+		return nil, err
+	}
+	return append(ours, held...), nil
 }
 
 // Removal plans deleting every route of podroutes' among have.

@@ -26,7 +26,7 @@ func TestReport(t *testing.T) {
 		"10.200.4.0/24 via 10.240.0.24 proto podroutes metric 100 # node-4",
 		"10.200.5.0/24 via 10.240.0.25 proto podroutes metric 100 # node-5",
 	)
-	have, _ := k.Routes(context.Background())
+	have, _ := reconcile.Have(context.Background(), k, want, nil)
 	plan := reconcile.Diff(want, have, false)
 	var out bytes.Buffer
 	if err := plan.WriteReport(&out); err != nil {

@@ -66,8 +66,15 @@ var typeNames = map[uint8]string{
 // Kernel is the main routing table. Implementations: kernel.Kernel
 // (rtnetlink), fake.Kernel (tests).
 type Kernel interface {
-	// Routes lists the routes of the main table.
+	// Routes lists podroutes' routes of the main table (protocol Owner):
+	// what podroutes owns, not the whole table.
 	Routes(ctx context.Context) ([]Route, error)
+	// Holders returns, for each of dsts, the route of another owner that
+	// the kernel uses for that destination, if there is one: of the routes
+	// for all its traffic (ForAllTraffic), the one with the lowest metric,
+	// when it is not podroutes'. What is in podroutes' way, looked up only
+	// where it matters (Lookups).
+	Holders(ctx context.Context, dsts []netip.Prefix) ([]Route, error)
 	// Add adds r; it fails if a route to r.Dst with r.Metric exists.
 	Add(r Route) error
 	// Replace replaces the route to r.Dst with r.Metric (whoever owns it) by
@@ -163,8 +170,13 @@ func (r Route) Satisfies(w Route) bool {
 		r.plain()
 }
 
-// plain reports whether r applies to all traffic to its destination, as a
-// wanted route does: unicast, no TOS, no source prefix, one nexthop.
+// ForAllTraffic reports whether r is for all the traffic to its
+// destination (no TOS, no source prefix), whatever its type: of such routes
+// to a destination, the kernel uses the one with the lowest metric.
+func ForAllTraffic(r Route) bool { return !r.selective() }
+
+// plain reports whether r is what a wanted route is: for all traffic,
+// unicast, one nexthop.
 func (r Route) plain() bool {
 	return (r.Type == 0 || r.Type == typeUnicast) && r.Tos == 0 && !r.selective() && len(r.Hops) == 0
 }

@@ -34,7 +34,7 @@ func begin(ctx context.Context, stderr io.Writer, lo *lockOptions) (*session, er
 		}
 		s.l = l
 	}
-	k, err := kernel.Open()
+	k, err := kernel.OpenWith(kernel.Options{Log: s.log})
 	if err != nil {
 		s.end()
 		return nil, failure(err)

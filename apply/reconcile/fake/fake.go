@@ -40,11 +40,50 @@ func New(routes ...string) *Kernel {
 	return k
 }
 
-// Routes returns a copy of the table.
+// Routes returns podroutes' routes of the table.
 func (k *Kernel) Routes(context.Context) ([]reconcile.Route, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return slices.Clone(k.routes), nil
+	var rs []reconcile.Route
+	for _, r := range k.routes {
+		if r.Protocol == route.Owner {
+			rs = append(rs, r)
+		}
+	}
+	return rs, nil
+}
+
+// Holders returns, for each of dsts, the route the kernel uses there (of
+// those for all its traffic, the one with the lowest metric) if it is
+// another owner's.
+func (k *Kernel) Holders(_ context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var rs []reconcile.Route
+	seen := map[netip.Prefix]bool{}
+	for _, d := range dsts {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		var best *reconcile.Route
+		for i, r := range k.routes {
+			if r.Dst == d && reconcile.ForAllTraffic(r) && (best == nil || r.Metric < best.Metric) {
+				best = &k.routes[i]
+			}
+		}
+		if best != nil && best.Protocol != route.Owner {
+			rs = append(rs, *best)
+		}
+	}
+	return rs, nil
+}
+
+// All returns a copy of the whole table.
+func (k *Kernel) All() []reconcile.Route {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.routes)
 }
 
 // Add fails with EEXIST if a route to the destination with the same metric
