@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/podroutes/podroutes/apply/gateway"
@@ -45,6 +46,16 @@ type Options struct {
 	// Hostname is this host's name, for the message refusing a config
 	// that names another host.
 	Hostname string
+	// Only, when set, makes the pass a heal: it repairs the routes to
+	// these destinations only (watch's, those it saw change), reading
+	// what is there by looking each up (Kernel.Winners) rather than
+	// listing podroutes' routes, so that its cost follows what changed;
+	// stale routes are left to the full passes.
+	Only []netip.Prefix
+	// LookAll looks for other owners' routes at every wanted destination,
+	// not only where podroutes' route is not as wanted (watch's periodic
+	// resync: a route that took over a destination podroutes held).
+	LookAll bool
 }
 
 // Apply makes k's main table hold exactly the routes cfg wants, as far as
@@ -59,6 +70,9 @@ type Options struct {
 func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconcile.Result, error) {
 	force := o.Force || cfg.Force
 	want := Wants(cfg)
+	if o.Only != nil {
+		want = only(want, o.Only)
+	}
 	// cfg's routes are not used below: they can go (Wants has them) while
 	// the plan is made and run, unless the caller keeps them.
 	node := cfg.Node
@@ -113,7 +127,7 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		}
 		defer release()
 	}
-	plan, links, left, err := diff(ctx, k, want, node, force, o.Hostname)
+	plan, links, left, err := diff(ctx, k, want, node, force, o)
 	if err != nil {
 		return reconcile.Result{}, nil, err
 	}
@@ -124,17 +138,27 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 // diff reads the links and the table and plans the writes. It returns the
 // gateways no link reaches, and a *RefusedError for a config that must
 // not go in whatever the kernel says.
-func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, hostname string) (reconcile.Plan, []gateway.Link, []gateway.Target, error) {
+func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Plan, []gateway.Link, []gateway.Target, error) {
 	links, err := k.Links()
 	if err != nil {
 		return reconcile.Plan{}, nil, nil, fmt.Errorf("listing links and addresses: %w", err)
 	}
-	if err := refuse(want, links, node, hostname); err != nil {
+	if err := refuse(want, links, node, o.Hostname); err != nil {
 		return reconcile.Plan{}, nil, nil, err
 	}
 	left := gateway.Unreachable(links, targets(want))
 	resolve(want, links)
-	have, err := reconcile.Have(ctx, k, want, nil)
+	var have []reconcile.Route
+	var also []netip.Prefix
+	switch {
+	case o.Only != nil:
+		have, err = k.Winners(ctx, dsts(want))
+	case o.LookAll:
+		also = dsts(want)
+		fallthrough
+	default:
+		have, err = reconcile.Have(ctx, k, want, also)
+	}
 	if err != nil {
 		return reconcile.Plan{}, nil, nil, err
 	}
@@ -143,7 +167,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 
 // dryRun prints what one pass would write.
 func dryRun(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Result, error) {
-	plan, _, left, err := diff(ctx, k, want, node, force, o.Hostname)
+	plan, _, left, err := diff(ctx, k, want, node, force, o)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
@@ -183,7 +207,7 @@ func Check(ctx context.Context, k Kernel, cfg config.Config, hostname string, w 
 	if err := refuseDefault(want); err != nil {
 		return false, err
 	}
-	plan, _, _, err := diff(ctx, k, want, cfg.Node, false, hostname)
+	plan, _, _, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: hostname})
 	if err != nil {
 		return false, err
 	}

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -80,4 +81,22 @@ func resolve(want []reconcile.Want, links []gateway.Link) {
 			w.Link, _ = gateway.Via(links, r.Gw)
 		}
 	}
+}
+
+// only keeps the wanted routes to dsts.
+func only(want []reconcile.Want, dsts []netip.Prefix) []reconcile.Want {
+	set := make(map[netip.Prefix]bool, len(dsts))
+	for _, d := range dsts {
+		set[d] = true
+	}
+	return slices.DeleteFunc(want, func(w reconcile.Want) bool { return !set[w.Route.Dst] })
+}
+
+// dsts are the wanted routes' destinations.
+func dsts(want []reconcile.Want) []netip.Prefix {
+	ds := make([]netip.Prefix, len(want))
+	for i, w := range want {
+		ds[i] = w.Route.Dst
+	}
+	return ds
 }

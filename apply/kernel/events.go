@@ -3,152 +3,315 @@ package kernel
 import (
 	"errors"
 	"fmt"
-	"net"
-	"sync"
+	"net/netip"
+	"time"
 
-	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/podroutes/podroutes/apply/reconcile"
 )
 
-// eventBuffer is how many event descriptions wait for the consumer; more
-// are dropped (see Events).
-const eventBuffer = 64
+// EventKind says what an Event is about.
+type EventKind uint8
 
-// receiveBuffer is the socket buffer each subscription asks for: a link
-// going down deletes every route through it at once, one message each.
-const receiveBuffer = 4 << 20
+const (
+	// RouteChanged: a route of the main table was added, changed or deleted.
+	RouteChanged EventKind = iota + 1
+	// LinkChanged: a link appeared, changed (up, down, renamed) or went.
+	LinkChanged
+	// AddrChanged: an address was added to a link or removed.
+	AddrChanged
+	// NexthopChanged: a nexthop object was added or deleted.
+	NexthopChanged
+	// EventsLost: the kernel dropped events (the socket overflowed): what
+	// they said is unknown, and everything must be read again.
+	EventsLost
+)
 
-// Events describes every link, address and main-table route change, one
-// line each ("link eth0 down", "route 10.200.1.0/24 via 10.240.0.21
-// deleted"), until done is closed; then the channel is closed. It is also
-// closed, before done, when a subscription ends (its socket overflowed with
-// ENOBUFS, say): events may then have been missed, and the caller must
-// subscribe again and re-read the kernel.
-//
-// A description that finds the channel full is dropped: the consumer reads
-// the kernel after the events it does receive, which is after the dropped
-// ones. Events uses no state of k but its namespace, so it may run while k
-// is in use.
-func (k *Kernel) Events(done <-chan struct{}) (<-chan string, error) {
-	s := &subscription{stop: make(chan struct{}), failed: make(chan struct{}), out: make(chan string, eventBuffer)}
-	go func() {
-		select {
-		case <-done:
-		case <-s.failed:
+// Event is one change the kernel announced, as much of it as podroutes
+// reads. Events come from Events; Observe completes them.
+type Event struct {
+	Kind    EventKind
+	Deleted bool
+	// Route is the route of a RouteChanged (its device, and its gateway
+	// when it goes through a nexthop object, once observed).
+	Route reconcile.Route
+	// Index and Name are the link of a LinkChanged or AddrChanged (Name
+	// once observed); Up is the link's IFF_UP.
+	Index int
+	Name  string
+	Up    bool
+	// Prefix is the address of an AddrChanged, with its prefix length.
+	Prefix netip.Prefix
+	// ID is the nexthop object of a NexthopChanged.
+	ID uint32
+	// raw is the route as read, its links named by Observe.
+	raw rawRoute
+}
+
+// String describes e for a person: "link eth0 down", "address
+// 10.240.0.10/24 removed", "route 10.200.1.0/24 via 10.240.0.21 deleted".
+func (e Event) String() string {
+	switch e.Kind {
+	case RouteChanged:
+		return fmt.Sprintf("route %s %s", e.Route.Short(), verb(e.Deleted, "deleted", "added"))
+	case LinkChanged:
+		state := "up"
+		switch {
+		case e.Deleted:
+			state = "removed"
+		case !e.Up:
+			state = "down"
 		}
-		close(s.stop)
-	}()
-	ns := k.ns
-	err := listen(s, "link", func(ch chan netlink.LinkUpdate, force bool) error {
-		return netlink.LinkSubscribeWithOptions(ch, s.stop, netlink.LinkSubscribeOptions{
-			Namespace: &ns, ReceiveBufferSize: receiveBuffer, ReceiveBufferForceSize: force})
-	}, describeLink)
-	if err == nil {
-		err = listen(s, "address", func(ch chan netlink.AddrUpdate, force bool) error {
-			return netlink.AddrSubscribeWithOptions(ch, s.stop, netlink.AddrSubscribeOptions{
-				Namespace: &ns, ReceiveBufferSize: receiveBuffer, ReceiveBufferForceSize: force})
-		}, describeAddr)
+		return fmt.Sprintf("link %s %s", e.Name, state)
+	case AddrChanged:
+		return fmt.Sprintf("address %s %s", e.Prefix, verb(e.Deleted, "removed", "added"))
+	case NexthopChanged:
+		return fmt.Sprintf("nexthop %d %s", e.ID, verb(e.Deleted, "deleted", "added"))
 	}
-	if err == nil {
-		err = listen(s, "route", func(ch chan netlink.RouteUpdate, force bool) error {
-			return netlink.RouteSubscribeWithOptions(ch, s.stop, netlink.RouteSubscribeOptions{
-				Namespace: &ns, ReceiveBufferSize: receiveBuffer, ReceiveBufferForceSize: force})
-		}, describeRoute)
+	return "lost events"
+}
+
+func verb(deleted bool, yes, no string) string {
+	if deleted {
+		return yes
 	}
-	go func() {
-		s.wg.Wait()
-		close(s.out)
-	}()
+	return no
+}
+
+// Multicast groups of rtnetlink (linux/rtnetlink.h).
+const rtnlgrpNexthop = 32 // RTNLGRP_NEXTHOP; golang.org/x/sys v0.10.0 lacks it
+
+var (
+	allGroups  = []int{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR, unix.RTNLGRP_IPV4_ROUTE, unix.RTNLGRP_IPV6_ROUTE, rtnlgrpNexthop}
+	linkGroups = []int{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR}
+)
+
+const (
+	// eventBuffer is how many events wait for the consumer; beyond, they
+	// are lost, and an EventsLost says so.
+	eventBuffer = 4096
+	// receiveBuffer is the socket buffer asked for: a link going down
+	// deletes every route through it at once, one message each.
+	receiveBuffer = 4 << 20
+	// poll bounds how long the reader sleeps in recvfrom before it looks
+	// whether it should stop (closing a socket does not wake a reader).
+	poll = 200 * time.Millisecond
+)
+
+// Events sends every route, link, address and nexthop change of k's
+// namespace, until done is closed; then the channel is closed. When the
+// kernel drops events (the socket overflowed with ENOBUFS) or the channel
+// is full, an EventsLost follows the events that made it. It reads the
+// messages itself, on one socket, keeping of each only what podroutes
+// reads: on a busy node most events are other owners' and cost little.
+//
+// Events uses no state of k but its namespace, so it may run while k is
+// in use; from then on k keeps its links and nexthop objects as the
+// events say, if the caller gives every event to Observe, and dumps them
+// only after EventsLost.
+func (k *Kernel) Events(done <-chan struct{}) (<-chan Event, error) {
+	out, err := subscribe(k.ns, allGroups, done)
+	if err == nil {
+		k.observing = true
+	}
+	return out, err
+}
+
+// Subscribe signals link and address changes until done is closed. The
+// returned channel holds at most one pending signal; it is closed if the
+// subscription ends before done.
+func (k *Kernel) Subscribe(done <-chan struct{}) (<-chan struct{}, error) {
+	events, err := subscribe(k.ns, linkGroups, done)
 	if err != nil {
-		s.fail()
 		return nil, err
 	}
-	return s.out, nil
+	changed := make(chan struct{}, 1)
+	go func() {
+		defer close(changed)
+		for range events {
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return changed, nil
 }
 
-// subscription is the link, address and route subscriptions of one Events
-// call, ended together by closing stop.
-type subscription struct {
-	stop   chan struct{}
-	once   sync.Once
-	failed chan struct{} // closed when any subscription ends
-	out    chan string
-	wg     sync.WaitGroup
-}
-
-func (s *subscription) fail() { s.once.Do(func() { close(s.failed) }) }
-
-// listen subscribes with sub, with a forced receive buffer (it needs
-// CAP_NET_ADMIN, which route changes need anyway) or else the capped one,
-// and forwards the descriptions of the updates to s.out.
-func listen[T any](s *subscription, what string, sub func(ch chan T, force bool) error, describe func(T) (string, bool)) error {
-	ch := make(chan T, eventBuffer)
-	err := sub(ch, true)
-	if errors.Is(err, unix.EPERM) {
-		err = sub(ch, false)
+// subscribe opens a socket in ns joined to groups and forwards the events
+// read on it until done is closed.
+func subscribe(ns netns.NsHandle, groups []int, done <-chan struct{}) (<-chan Event, error) {
+	s, err := nl.GetNetlinkSocketAt(ns, netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to kernel events: %w", err)
+	}
+	fd := s.GetFd()
+	err = unix.SetNonblock(fd, false)
+	for _, g := range groups {
+		if err == nil {
+			err = unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, g)
+		}
+	}
+	if err == nil {
+		tv := unix.NsecToTimeval(poll.Nanoseconds())
+		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	}
 	if err != nil {
-		return fmt.Errorf("subscribing to %s updates: %w", what, err)
+		s.Close()
+		return nil, fmt.Errorf("subscribing to kernel events: %w", err)
 	}
-	s.wg.Add(1)
-	go drain(s, ch, describe)
-	return nil
+	// Beyond rmem_max only with CAP_NET_ADMIN, which route changes need.
+	if s.SetReceiveBufferSize(receiveBuffer, true) != nil {
+		_ = s.SetReceiveBufferSize(receiveBuffer, false)
+	}
+	out := make(chan Event, eventBuffer)
+	go read(s, fd, done, out)
+	return out, nil
 }
 
-// drain forwards the descriptions of in's updates until the library closes
-// in, which it does once its socket is closed or fails; it never blocks the
-// library's goroutine. Then it ends the other subscriptions too: if done was
-// not closed, this one was lost.
-func drain[T any](s *subscription, in <-chan T, describe func(T) (string, bool)) {
-	defer s.wg.Done()
-	defer s.fail()
-	for u := range in {
-		d, ok := describe(u)
-		if !ok {
-			continue
+// read forwards the events of the socket to out until done is closed or
+// the socket fails, then closes both.
+func read(s *nl.NetlinkSocket, fd int, done <-chan struct{}, out chan<- Event) {
+	defer close(out)
+	defer s.Close()
+	buf := make([]byte, 1<<16)
+	lost := false
+	send := func(ev Event) {
+		if lost {
+			select {
+			case out <- Event{Kind: EventsLost}:
+				lost = false
+			default:
+				return
+			}
 		}
 		select {
-		case s.out <- d:
-		default: // full: the consumer has events pending anyway
+		case out <- ev:
+		default:
+			lost = true // the consumer will read the kernel again
+		}
+	}
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		switch {
+		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
+			if lost {
+				send(Event{Kind: EventsLost}) // now that there may be room
+			}
+			continue
+		case errors.Is(err, unix.ENOBUFS):
+			lost = true
+			continue
+		case err != nil:
+			send(Event{Kind: EventsLost})
+			return
+		}
+		each(buf[:n], func(h header, p []byte) {
+			if ev, ok := parseEvent(h, p); ok {
+				send(ev)
+			}
+		})
+		if lost {
+			send(Event{Kind: EventsLost})
 		}
 	}
 }
 
-func describeLink(u netlink.LinkUpdate) (string, bool) {
-	a := u.Attrs()
-	switch {
-	case u.Header.Type == unix.RTM_DELLINK:
-		return fmt.Sprintf("link %s removed", a.Name), true
-	case a.Flags&net.FlagUp == 0:
-		return fmt.Sprintf("link %s down", a.Name), true
+// parseEvent reads the parts of a notification podroutes looks at: of
+// routes, the main table's only.
+func parseEvent(h header, p []byte) (Event, bool) {
+	ev := Event{Deleted: h.typ == unix.RTM_DELROUTE || h.typ == unix.RTM_DELLINK || h.typ == unix.RTM_DELADDR || h.typ == unix.RTM_DELNEXTHOP}
+	switch h.typ {
+	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
+		raw, ok := parseRouteMsg(p)
+		ev.Kind, ev.Route, ev.raw = RouteChanged, raw.r, raw
+		return ev, ok && raw.table == unix.RT_TABLE_MAIN
+	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
+		if len(p) < unix.SizeofIfInfomsg {
+			return ev, false
+		}
+		ev.Kind = LinkChanged
+		ev.Index = int(int32(native.Uint32(p[4:])))
+		ev.Up = native.Uint32(p[8:])&unix.IFF_UP != 0
+		attrs(p[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) bool {
+			if typ == unix.IFLA_IFNAME {
+				ev.Name = string(trimNUL(v))
+			}
+			return true
+		})
+		return ev, true
+	case unix.RTM_NEWADDR, unix.RTM_DELADDR:
+		if len(p) < unix.SizeofIfAddrmsg {
+			return ev, false
+		}
+		ev.Kind = AddrChanged
+		ev.Index = int(native.Uint32(p[4:]))
+		var local, address netip.Addr
+		attrs(p[unix.SizeofIfAddrmsg:], func(typ uint16, v []byte) bool {
+			switch typ {
+			case unix.IFA_LOCAL:
+				local, _ = ipAttr(v)
+			case unix.IFA_ADDRESS:
+				address, _ = ipAttr(v)
+			}
+			return true
+		})
+		// IFA_LOCAL is the address (IFA_ADDRESS is the peer's on a point
+		// to point link); IPv6 sends IFA_ADDRESS only.
+		a := local
+		if !a.IsValid() {
+			a = address
+		}
+		ev.Prefix = netip.PrefixFrom(a, int(p[1]))
+		return ev, a.IsValid()
+	case unix.RTM_NEWNEXTHOP, unix.RTM_DELNEXTHOP:
+		if len(p) < sizeofNhmsg {
+			return ev, false
+		}
+		ev.Kind = NexthopChanged
+		attrs(p[sizeofNhmsg:], func(typ uint16, v []byte) bool {
+			if typ == unix.NHA_ID {
+				ev.ID = u32Attr(v)
+			}
+			return true
+		})
+		return ev, ev.ID != 0
 	}
-	return fmt.Sprintf("link %s up", a.Name), true
+	return ev, false
 }
 
-func describeAddr(u netlink.AddrUpdate) (string, bool) {
-	verb := "removed"
-	if u.NewAddr {
-		verb = "added"
+func trimNUL(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
 	}
-	return fmt.Sprintf("address %s %s", u.LinkAddress.String(), verb), true
+	return b
 }
 
-// describeRoute describes changes to the main table; the other tables
-// (local, policy routing) are not podroutes'.
-func describeRoute(u netlink.RouteUpdate) (string, bool) {
-	if u.Table != unix.RT_TABLE_MAIN {
-		return "", false
+// Observe keeps k's links, addresses and nexthop objects as ev says, and
+// completes a RouteChanged with its device (and, through a nexthop
+// object, its gateway). A caller of Events gives it every event, in order,
+// on the goroutine that uses k; EventsLost makes k read everything again.
+func (k *Kernel) Observe(ev *Event) {
+	switch ev.Kind {
+	case RouteChanged:
+		ev.Route = k.resolve(ev.raw)
+	case LinkChanged:
+		k.observeLink(ev)
+	case AddrChanged:
+		k.observeAddr(ev)
+	case NexthopChanged:
+		if ev.Deleted {
+			k.nh.drop([]uint32{ev.ID})
+		}
+	case EventsLost:
+		k.links = nil
 	}
-	dst := "default"
-	if u.Dst != nil {
-		dst = u.Dst.String()
-	}
-	if u.Gw != nil {
-		dst += " via " + u.Gw.String()
-	}
-	verb := "added"
-	if u.Type == unix.RTM_DELROUTE {
-		verb = "deleted"
-	}
-	return fmt.Sprintf("route %s %s", dst, verb), true
 }

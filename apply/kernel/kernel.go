@@ -37,6 +37,11 @@ type Kernel struct {
 	name  map[int]string
 	// said are the lines logOnce logged.
 	said map[string]bool
+	// at is the position of each link index in links.
+	at map[int]int
+	// observing: a watcher has Events and gives each to Observe, so that
+	// links is kept up to date and need not be dumped again.
+	observing bool
 }
 
 // Options tune a Kernel.

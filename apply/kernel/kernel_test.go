@@ -228,7 +228,7 @@ func TestPathsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		held, err := k.Holders(context.Background(), dsts)
+		won, err := k.Winners(context.Background(), dsts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,24 +236,27 @@ func TestPathsAgree(t *testing.T) {
 		for _, r := range ours {
 			lines = append(lines, "ours "+r.String()+"\n")
 		}
-		for _, r := range held {
-			lines = append(lines, "held "+r.String()+"\n")
+		for _, r := range won {
+			lines = append(lines, "wins "+r.String()+"\n")
 		}
 		slices.Sort(lines)
 		return strings.Join(lines, "")
 	}
-	want := `held 10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 50
-held 10.200.4.0/24 via 10.240.0.97 dev eth0 proto bird metric 20
-held 10.200.7.0/24 proto zebra nexthop via 10.240.0.95 dev eth0 weight 1 nexthop via 10.240.0.94 dev eth0 weight 1
-held blackhole 10.200.6.0/24 proto static
-held fd00:200:3::/64 via fd00:240::98 dev eth0 proto static metric 10
-held prohibit 10.200.12.0/24 proto static
-held throw 10.200.13.0/24 proto static
-held unreachable 10.200.11.0/24 proto static
-ours 10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
+	want := `ours 10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
 ours 10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100
 ours 10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100
 ours fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
+wins 10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100
+wins 10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 50
+wins 10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100
+wins 10.200.4.0/24 via 10.240.0.97 dev eth0 proto bird metric 20
+wins 10.200.7.0/24 proto zebra nexthop via 10.240.0.95 dev eth0 weight 1 nexthop via 10.240.0.94 dev eth0 weight 1
+wins blackhole 10.200.6.0/24 proto static
+wins fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
+wins fd00:200:3::/64 via fd00:240::98 dev eth0 proto static metric 10
+wins prohibit 10.200.12.0/24 proto static
+wins throw 10.200.13.0/24 proto static
+wins unreachable 10.200.11.0/24 proto static
 `
 	filtered, fallback := read(k), read(full)
 	if filtered != want {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 
@@ -12,9 +13,15 @@ import (
 
 var _ gateway.Source = (*Kernel)(nil)
 
-// Links dumps the links and their addresses; the Routes that follows uses
-// them rather than dumping the links again.
+// Links returns the links and their addresses: those k keeps from the
+// events a watcher observes (Observe), or else a dump; the Routes that
+// follows uses them rather than dumping the links again. The result is
+// k's: the caller must not change it.
 func (k *Kernel) Links() ([]gateway.Link, error) {
+	if k.observing && k.links != nil {
+		k.fresh = true
+		return k.links, nil
+	}
 	out, err := k.dumpLinks()
 	k.fresh = err == nil
 	return out, err
@@ -41,6 +48,7 @@ func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 		out[i] = gateway.Link{Name: a.Name, Up: a.Flags&net.FlagUp != 0}
 		at[a.Index] = i
 	}
+	k.at = at
 	for _, a := range addrs {
 		i, ok := at[a.LinkIndex]
 		ip, ok2 := netip.AddrFromSlice(a.IP)
@@ -54,52 +62,60 @@ func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 	return out, nil
 }
 
-// Subscribe signals link and address changes until done is closed. The
-// returned channel holds at most one pending signal; it is closed if either
-// subscription ends before done.
-func (k *Kernel) Subscribe(done <-chan struct{}) (<-chan struct{}, error) {
-	links := make(chan netlink.LinkUpdate, 16)
-	addrs := make(chan netlink.AddrUpdate, 16)
-	ns := k.ns
-	err := netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{Namespace: &ns})
-	if err != nil {
-		return nil, fmt.Errorf("subscribing to link updates: %w", err)
+// observeLink keeps k's links as ev, a LinkChanged, says, and names ev.
+// A link going down or away takes the nexthop objects on it with it,
+// unannounced (the kernel's nexthop_flush_dev sends no RTM_DELNEXTHOP).
+func (k *Kernel) observeLink(ev *Event) {
+	if ev.Name == "" {
+		ev.Name = k.name[ev.Index]
 	}
-	err = netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{Namespace: &ns})
-	if err != nil {
-		return nil, fmt.Errorf("subscribing to address updates: %w", err)
+	if ev.Deleted || !ev.Up {
+		k.nh.dropOn(int32(ev.Index))
 	}
-	changed := make(chan struct{}, 1)
-	go forward(links, addrs, changed)
-	return changed, nil
+	if old, ok := k.name[ev.Index]; ok && k.index[old] == ev.Index {
+		delete(k.index, old) // renamed or gone
+	}
+	delete(k.name, ev.Index)
+	if !ev.Deleted {
+		k.name[ev.Index], k.index[ev.Name] = ev.Name, ev.Index
+	}
+	if k.links == nil {
+		return // the next Links dumps them
+	}
+	i, ok := k.at[ev.Index]
+	switch {
+	case ev.Deleted && ok:
+		k.links = slices.Delete(k.links, i, i+1)
+		k.indexLinks()
+	case !ok && !ev.Deleted:
+		k.links = append(k.links, gateway.Link{Name: ev.Name, Up: ev.Up})
+		k.at[ev.Index] = len(k.links) - 1
+	case ok:
+		k.links[i].Name, k.links[i].Up = ev.Name, ev.Up
+	}
 }
 
-// forward turns updates into signals on changed. It drains both channels
-// until the library closes them (after done), so that its goroutines never
-// block on a send.
-func forward(links <-chan netlink.LinkUpdate, addrs <-chan netlink.AddrUpdate, changed chan struct{}) {
-	open := true
-	for links != nil || addrs != nil {
-		var ok bool
-		select {
-		case _, ok = <-links:
-			if !ok {
-				links = nil
-			}
-		case _, ok = <-addrs:
-			if !ok {
-				addrs = nil
-			}
-		}
-		switch {
-		case !ok && open:
-			close(changed)
-			open = false
-		case ok && open:
-			select {
-			case changed <- struct{}{}:
-			default:
-			}
-		}
+// observeAddr keeps k's links' addresses as ev, an AddrChanged, says.
+func (k *Kernel) observeAddr(ev *Event) {
+	ev.Name = k.name[ev.Index]
+	i, ok := k.at[ev.Index]
+	if k.links == nil || !ok {
+		return
+	}
+	l := &k.links[i]
+	at := slices.Index(l.Prefixes, ev.Prefix)
+	switch {
+	case ev.Deleted && at >= 0:
+		l.Prefixes = slices.Delete(slices.Clone(l.Prefixes), at, at+1)
+	case !ev.Deleted && at < 0:
+		l.Prefixes = append(slices.Clone(l.Prefixes), ev.Prefix)
+	}
+}
+
+// indexLinks rebuilds k.at, the position of each link index in k.links.
+func (k *Kernel) indexLinks() {
+	k.at = make(map[int]int, len(k.links))
+	for i, l := range k.links {
+		k.at[k.index[l.Name]] = i
 	}
 }

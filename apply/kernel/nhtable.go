@@ -140,3 +140,14 @@ func (t *nexthops) countGroups() {
 	}
 	t.grouped = nil
 }
+
+// dropOn forgets the nexthops on the link oif (it went down or away).
+func (t *nexthops) dropOn(oif int32) {
+	var ids []uint32
+	for _, n := range t.list {
+		if n.key.oif == oif {
+			ids = append(ids, n.id)
+		}
+	}
+	t.drop(ids)
+}

@@ -26,7 +26,7 @@ var (
 // (logged once), from which they are picked. A route through a nexthop
 // object gets its gateway, device and onlink flag from the object.
 func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
-	if !k.fresh {
+	if !k.fresh && !(k.observing && k.links != nil) {
 		if _, err := k.refreshLinks(); err != nil {
 			return nil, err
 		}
@@ -58,14 +58,14 @@ func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	return rs, nil
 }
 
-// Holders looks each of dsts up in the kernel's routing (a fib match, as
+// Winners looks each of dsts up in the kernel's routing (a fib match, as
 // `ip route get fibmatch` does, pipelined) and returns the routes found
-// that are exactly a destination of dsts, in the main table and of another
-// owner: the routes in podroutes' way. A lookup that finds nothing, or a
-// route to a wider or narrower prefix, finds no holder. Without strict
-// checking it reads the whole table instead and picks, for each of dsts,
-// the route the kernel uses (holdersFromDump): the same routes.
-func (k *Kernel) Holders(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+// that are exactly a destination of dsts, in the main table, whoever owns
+// them. A lookup that finds nothing, or a route to a wider or narrower
+// prefix, finds none. Without strict checking it reads the whole table
+// instead and picks, for each of dsts, the route the kernel uses
+// (winnersFromDump): the same routes.
+func (k *Kernel) Winners(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
 	if len(dsts) == 0 {
 		return nil, nil
 	}
@@ -73,7 +73,7 @@ func (k *Kernel) Holders(ctx context.Context, dsts []netip.Prefix) ([]reconcile.
 	err := dump(func() error {
 		var err error
 		if !k.strict() {
-			held, err = k.holdersFromDump(ctx, dsts)
+			held, err = k.winnersFromDump(ctx, dsts)
 		} else {
 			held, err = k.lookUp(dsts)
 		}
@@ -85,7 +85,7 @@ func (k *Kernel) Holders(ctx context.Context, dsts []netip.Prefix) ([]reconcile.
 	return held, nil
 }
 
-// lookUp is Holders by fib match.
+// lookUp is Winners by fib match.
 func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
 	bt := k.c.batch()
 	for _, d := range dsts {
@@ -114,7 +114,7 @@ func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
 			return
 		}
 		r, main, ok := k.parseRoute(p)
-		if ok && main && r.Dst == dsts[i] && r.Protocol != route.Owner {
+		if ok && main && r.Dst == dsts[i] {
 			held = append(held, r)
 		}
 	})
@@ -163,18 +163,15 @@ func (k *Kernel) dumpType(typ uint8, at map[netip.Prefix]bool) ([]reconcile.Rout
 	})
 	held := make([]reconcile.Route, 0, len(best))
 	for _, r := range best {
-		if r.Protocol != route.Owner {
-			held = append(held, r)
-		}
+		held = append(held, r)
 	}
 	return held, err
 }
 
-// holdersFromDump is Holders for a kernel without strict checking: the
+// winnersFromDump is Winners for a kernel without strict checking: the
 // whole main table, and for each of dsts the route the kernel uses (of the
-// routes for all its traffic, the one with the lowest metric) if it is
-// another owner's.
-func (k *Kernel) holdersFromDump(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+// routes for all its traffic, the one with the lowest metric).
+func (k *Kernel) winnersFromDump(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
 	if err := k.loadNexthops(); err != nil {
 		return nil, err
 	}
@@ -193,9 +190,9 @@ func (k *Kernel) holdersFromDump(ctx context.Context, dsts []netip.Prefix) ([]re
 	})
 	var held []reconcile.Route
 	for _, d := range dsts {
-		if b, ok := best[d]; ok && b.Protocol != route.Owner {
+		if b, ok := best[d]; ok {
 			held = append(held, b)
-			delete(best, d) // a destination named twice is one holder
+			delete(best, d) // a destination named twice is found once
 		}
 	}
 	return held, err
@@ -261,23 +258,56 @@ func (k *Kernel) counted(r reconcile.Route) {
 	}
 }
 
-// parseRoute reads an RTM_NEWROUTE; ok is false for a route podroutes has
-// no use for (not IP), main tells the main table's.
+// parseRoute reads an RTM_NEWROUTE of a dump; ok is false for a route
+// podroutes has no use for (not IP), main tells the main table's.
 func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
-	if len(p) < sizeofRtmsg || (p[0] != unix.AF_INET && p[0] != unix.AF_INET6) {
-		return r, false, false
+	raw, ok := parseRouteMsg(p)
+	return k.resolve(raw), raw.table == unix.RT_TABLE_MAIN, ok
+}
+
+// rawRoute is a route message read without k: the route, its links by
+// index (the output link, and each nexthop's of a multipath route) and its
+// table.
+type rawRoute struct {
+	r     reconcile.Route
+	oif   int
+	hops  []int
+	table uint32
+}
+
+// resolve names the links of raw, and gives a route through one of the
+// nexthop objects k knows its gateway, device and onlink flag.
+func (k *Kernel) resolve(raw rawRoute) reconcile.Route {
+	r, oif := raw.r, raw.oif
+	if n := k.nh.find(r.NH); r.NH != 0 && n != nil {
+		r.Gw, oif, r.OnLink = n.key.addr(), int(n.key.oif), n.key.onlink
 	}
+	r.Dev = k.name[oif]
+	for i, index := range raw.hops {
+		r.Hops[i].Dev = k.name[index]
+	}
+	return r
+}
+
+// parseRouteMsg reads a route message (RTM_NEWROUTE, RTM_DELROUTE) as far
+// as it can without k; ok is false for what is not an IP route.
+func parseRouteMsg(p []byte) (raw rawRoute, ok bool) {
+	if len(p) < sizeofRtmsg || (p[0] != unix.AF_INET && p[0] != unix.AF_INET6) {
+		return raw, false
+	}
+	r := &raw.r
 	dst := netip.IPv4Unspecified()
 	if p[0] == unix.AF_INET6 {
 		dst = netip.IPv6Unspecified()
 	}
 	src := dst
-	table, oif := uint32(p[4]), 0
+	raw.table = uint32(p[4])
 	r.Tos, r.Protocol, r.Scope, r.Type = p[3], route.Protocol(p[5]), p[6], p[7]
 	if r.Type == unix.RTN_UNICAST {
 		r.Type = 0 // the zero value is unicast, as wanted routes are
 	}
 	r.OnLink = native.Uint32(p[8:])&unix.RTNH_F_ONLINK != 0
+	ok = true
 	attrs(p[sizeofRtmsg:], func(typ uint16, v []byte) bool {
 		switch typ {
 		case unix.RTA_DST:
@@ -287,39 +317,37 @@ func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 		case unix.RTA_GATEWAY:
 			r.Gw, _ = ipAttr(v)
 		case unix.RTA_OIF:
-			oif = int(u32Attr(v))
+			raw.oif = int(u32Attr(v))
 		case unix.RTA_PRIORITY:
 			r.Metric = u32Attr(v)
 		case unix.RTA_TABLE:
-			table = u32Attr(v)
+			raw.table = u32Attr(v)
 		case rtaNHID:
 			r.NH = u32Attr(v)
 		case unix.RTA_MULTIPATH:
-			r.Hops = k.parseHops(v)
+			r.Hops, raw.hops = parseHops(v)
 		}
 		return true
 	})
-	if n := k.nh.find(r.NH); r.NH != 0 && n != nil {
-		r.Gw, oif, r.OnLink = n.key.addr(), int(n.key.oif), n.key.onlink
-	}
 	r.Dst = netip.PrefixFrom(dst, int(p[1]))
 	if p[2] > 0 {
 		r.Src = netip.PrefixFrom(src, int(p[2]))
 	}
-	r.Dev = k.name[oif]
-	return r, table == unix.RT_TABLE_MAIN, r.Dst.IsValid()
+	return raw, ok && r.Dst.IsValid()
 }
 
 // parseHops reads RTA_MULTIPATH: struct rtnexthop (length, flags, hops,
-// ifindex) each followed by its attributes.
-func (k *Kernel) parseHops(v []byte) []reconcile.Hop {
+// ifindex) each followed by its attributes; and each hop's link index.
+func parseHops(v []byte) ([]reconcile.Hop, []int) {
 	var hops []reconcile.Hop
+	var links []int
 	for len(v) >= unix.SizeofRtNexthop {
 		n := int(native.Uint16(v))
 		if n < unix.SizeofRtNexthop || n > len(v) {
 			break
 		}
-		h := reconcile.Hop{Weight: int(v[3]) + 1, Dev: k.name[int(int32(native.Uint32(v[4:])))]}
+		h := reconcile.Hop{Weight: int(v[3]) + 1}
+		links = append(links, int(int32(native.Uint32(v[4:]))))
 		attrs(v[unix.SizeofRtNexthop:n], func(typ uint16, a []byte) bool {
 			if typ == unix.RTA_GATEWAY {
 				h.Gw, _ = ipAttr(a)
@@ -329,5 +357,5 @@ func (k *Kernel) parseHops(v []byte) []reconcile.Hop {
 		hops = append(hops, h)
 		v = v[min(len(v), (n+unix.RTA_ALIGNTO-1)&^(unix.RTA_ALIGNTO-1)):]
 	}
-	return hops
+	return hops, links
 }

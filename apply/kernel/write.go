@@ -55,6 +55,11 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error 
 			err, gone = nil, append(gone, i)
 		}
 		if errs[i] = err; err != nil {
+			if ids[i] != 0 && errIs(err, unix.EINVAL, unix.ENOENT) {
+				// Most likely the nexthop object is gone behind k's back:
+				// read them again before the next write (the retry).
+				k.nh.loaded = false
+			}
 			continue
 		}
 		switch {

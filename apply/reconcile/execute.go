@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 // Logger receives one line per change, for a person.
@@ -22,8 +23,18 @@ type Result struct {
 	// the writes fixed are InPlace (pruned stale ones are gone), the others
 	// keep the state the plan found. Left[InPlace] == InPlace.
 	Left [NumStates]int
+	// Final is the state each wanted destination is left in (InPlace when
+	// the writes fixed it), in the plan's order: what a heal reached, for
+	// a watcher that keeps the states of all.
+	Final []Final
 	// Errs are the writes that failed and the conflicts left alone.
 	Errs []error
+}
+
+// Final is the state a wanted destination is left in.
+type Final struct {
+	Dst   netip.Prefix
+	State State
 }
 
 // Err joins the result's errors; nil when everything is in place.
@@ -109,7 +120,15 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 		}
 	}
 	for i, e := range p.entries {
-		res.count(e.state, failed[i] || !p.fixes(e))
+		unfixed := failed[i] || !p.fixes(e)
+		res.count(e.state, unfixed)
+		if e.want >= 0 {
+			final := e.state
+			if !unfixed {
+				final = InPlace
+			}
+			res.Final = append(res.Final, Final{p.want[e.want].Route.Dst, final})
+		}
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
 	if skipped > 0 {

@@ -136,11 +136,16 @@ func Have(ctx context.Context, k Kernel, want []Want, also []netip.Prefix) ([]Ro
 			look = append(look, d)
 		}
 	}
-	held, err := k.Holders(ctx, look)
+	won, err := k.Winners(ctx, look)
 	if err != nil {
 		return nil, err
 	}
-	return append(ours, held...), nil
+	for _, r := range won {
+		if r.Protocol != route.Owner { // podroutes' own are in ours already
+			ours = append(ours, r)
+		}
+	}
+	return ours, nil
 }
 
 // Removal plans deleting every route of podroutes' among have.

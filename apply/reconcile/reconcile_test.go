@@ -233,6 +233,9 @@ func TestExecuteFailure(t *testing.T) {
 	if res.Left != [reconcile.NumStates]int{reconcile.InPlace: 2, reconcile.Different: 1} {
 		t.Errorf("left %v, want 2 in place and the failed one different", res.Left)
 	}
+	if got := fmt.Sprint(res.Final); got != "[{10.200.1.0/24 different} {10.200.2.0/24 in place} {fd00:200:1::/64 in place}]" {
+		t.Errorf("final states %s, want the failed one different, the others in place", got)
+	}
 }
 
 // TestLeavesByTheLinkThatReaches: a route without a device must leave by

@@ -69,12 +69,12 @@ type Kernel interface {
 	// Routes lists podroutes' routes of the main table (protocol Owner):
 	// what podroutes owns, not the whole table.
 	Routes(ctx context.Context) ([]Route, error)
-	// Holders returns, for each of dsts, the route of another owner that
-	// the kernel uses for that destination, if there is one: of the routes
-	// for all its traffic (ForAllTraffic), the one with the lowest metric,
-	// when it is not podroutes'. What is in podroutes' way, looked up only
-	// where it matters (Lookups).
-	Holders(ctx context.Context, dsts []netip.Prefix) ([]Route, error)
+	// Winners returns, for each of dsts, the route the kernel uses for that
+	// destination, whoever owns it, if it is a route to exactly that
+	// prefix: of the routes for all its traffic (ForAllTraffic), the one
+	// with the lowest metric. It looks each destination up: Have asks only
+	// where it matters, and a heal only where something changed.
+	Winners(ctx context.Context, dsts []netip.Prefix) ([]Route, error)
 	// Add adds r; it fails if a route to r.Dst with r.Metric exists.
 	Add(r Route) error
 	// Replace replaces the route to r.Dst with r.Metric (whoever owns it) by

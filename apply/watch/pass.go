@@ -17,34 +17,82 @@ type watcher struct {
 	k   Kernel
 	cfg config.Config
 	o   Options
-	// reported are the problems of the last pass, each logged once when it
-	// appeared, so that a conflict that stays is not logged at every event.
+	in  *interest
+	// dirty are the destinations events changed since the last pass, and
+	// full says a full pass is due instead (events were lost).
+	dirty map[netip.Prefix]bool
+	full  bool
+	// state is the state each wanted destination was left in, by the
+	// last pass that looked at it, and counts how many are in each; stale
+	// is the stale routes the last full pass left.
+	state  map[netip.Prefix]reconcile.State
+	counts [reconcile.NumStates]int
+	stale  int
+	// echoes are the events of podroutes' own writes, to be told apart.
+	echoes echoes
+	// reported are the problems of the last full pass and the heals since,
+	// each logged once when it appeared, so that a conflict that stays is
+	// not logged at every event.
 	reported map[string]bool
 	status   string
 	retry    backoff
 }
 
-// pass applies the config once, after why ("link eth0 up"), waiting up to
-// wait for gateways. It logs each change and each new problem, sets STATUS=
-// and arms a retry if something failed. It returns Apply's error.
-func (w *watcher) pass(ctx context.Context, why string, wait time.Duration) error {
-	_, err := w.passCounted(ctx, why, wait)
-	return err
+// newWatcher starts keeping cfg.
+func newWatcher(k Kernel, cfg config.Config, o Options) *watcher {
+	w := &watcher{k: k, o: o, dirty: map[netip.Prefix]bool{}, reported: map[string]bool{}, echoes: echoes{}}
+	w.take(cfg)
+	return w
 }
 
-// passCounted is pass, and says how many writes it made.
-func (w *watcher) passCounted(ctx context.Context, why string, wait time.Duration) (int, error) {
+// take makes cfg the config, forgetting what was known of the last one.
+func (w *watcher) take(cfg config.Config) {
+	w.cfg, w.in = cfg, newInterest(cfg)
+	w.state, w.counts = make(map[netip.Prefix]reconcile.State, len(cfg.Routes)), [reconcile.NumStates]int{}
+}
+
+// pass applies the whole config once, after why ("config reload"),
+// waiting up to wait for gateways. It logs each change and each new
+// problem, sets STATUS= and arms a retry if something failed. It returns
+// Apply's error and how many writes it made.
+func (w *watcher) pass(ctx context.Context, why string, wait time.Duration, lookAll bool) (int, error) {
+	w.full = false
+	clear(w.dirty)
+	return w.run(ctx, why, apply.Options{Wait: wait, LookAll: lookAll})
+}
+
+// heal repairs the destinations events changed (w.dirty), after why, or
+// runs a full pass when events were lost.
+func (w *watcher) heal(ctx context.Context, why string) (int, error) {
+	if w.full {
+		return w.pass(ctx, why, 0, false)
+	}
+	only := make([]netip.Prefix, 0, len(w.dirty))
+	for d := range w.dirty {
+		only = append(only, d)
+	}
+	clear(w.dirty)
+	return w.run(ctx, why, apply.Options{Only: only})
+}
+
+// run is one pass of apply with o, and what follows it.
+func (w *watcher) run(ctx context.Context, why string, o apply.Options) (int, error) {
 	w.retry.stop()
-	var rec recorder
-	res, err := apply.Apply(ctx, w.k, w.cfg, apply.Options{
-		Wait: wait, Force: w.o.Force, Log: w.o.Log, Wrote: rec.wrote, Lock: w.o.Lock, Hostname: w.o.Hostname,
-	})
+	rec := recorder{echoes: w.echoes}
+	o.Force, o.Log, o.Wrote, o.Lock, o.Hostname = w.o.Force, w.o.Log, rec.wrote, w.o.Lock, w.o.Hostname
+	res, err := apply.Apply(ctx, w.k, w.cfg, o)
 	if ctx.Err() != nil {
 		return rec.writes, err // shutting down: the next run reports what is left
 	}
+	if links, lerr := w.k.Links(); lerr == nil {
+		w.in.watchLinks(links)
+	}
+	w.tally(res, o.Only == nil)
+	res.InPlace, res.Left = w.counts[reconcile.InPlace], w.counts
+	res.Left[reconcile.Stale] = w.stale
 	w.o.Observer.Passed(why, res, err)
 	probs := flatten(err)
-	w.problems(probs)
+	w.problems(probs, o.Only == nil)
 	switch {
 	case len(probs) > 0:
 		w.retry.arm()
@@ -55,15 +103,39 @@ func (w *watcher) passCounted(ctx context.Context, why string, wait time.Duratio
 	return rec.writes, err
 }
 
-// problems logs the problems not reported by the last pass, and the end of
-// those gone.
-func (w *watcher) problems(probs []string) {
+// tally keeps the state of each wanted destination from what a pass
+// reached: a full pass says it of all, a heal of those it healed.
+func (w *watcher) tally(res reconcile.Result, full bool) {
+	if full {
+		clear(w.state)
+		w.counts = [reconcile.NumStates]int{}
+		w.stale = res.Left[reconcile.Stale]
+	}
+	for _, f := range res.Final {
+		if old, ok := w.state[f.Dst]; ok {
+			w.counts[old]--
+		}
+		w.state[f.Dst] = f.State
+		w.counts[f.State]++
+	}
+}
+
+// problems logs the problems not reported yet. A full pass says what the
+// problems are now, and logs the end of those gone; a heal, which looks
+// at some destinations only, adds its new ones.
+func (w *watcher) problems(probs []string, full bool) {
 	now := make(map[string]bool, len(probs))
 	for _, p := range probs {
 		now[p] = true
 		if !w.reported[p] {
 			w.o.Log.Errorf("%s", p)
 		}
+	}
+	if !full {
+		for p := range now {
+			w.reported[p] = true
+		}
+		return
 	}
 	if len(probs) == 0 && len(w.reported) > 0 {
 		w.o.Log.Infof("resolved: %d problems of the last pass are gone", len(w.reported))
@@ -129,14 +201,17 @@ func flatten(err error) []string {
 	return []string{err.Error()}
 }
 
-// recorder remembers the destinations a pass's writes fixed.
+// recorder remembers the destinations a pass's writes fixed, and the
+// events they will cause.
 type recorder struct {
 	restored, pruned []netip.Prefix
 	writes           int
+	echoes           echoes
 }
 
 func (r *recorder) wrote(w reconcile.Write) {
 	r.writes++
+	r.echoes.expect(w)
 	if w.Op == reconcile.Delete {
 		r.pruned = append(r.pruned, w.Route.Dst)
 	} else {

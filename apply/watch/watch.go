@@ -1,12 +1,19 @@
 // Package watch keeps a host's routes as its config wants them: after a
-// first apply it re-applies whenever the kernel announces a link, address or
-// route change (bursts coalesced), periodically as a safety net, and with a
-// new config on reload. A re-apply with nothing to do writes nothing, so the
-// events of its own writes end in silence rather than a loop.
+// first apply it heals, within milliseconds, what the kernel's events say
+// broke (bursts coalesced): a route to a wanted destination deleted or
+// taken, an address or link that reaches a gateway changed. Events that
+// cannot touch the routes (a pod's veth, another owner's routes elsewhere)
+// cost their reading only, and a heal looks at the destinations it heals,
+// not at the table. A full pass runs at start, periodically as a safety
+// net, when events were lost, and with a new config. A pass with nothing
+// to do writes nothing, so the events of its own writes end in silence
+// rather than a loop.
 package watch
 
 import (
 	"context"
+
+	"github.com/podroutes/podroutes/apply/kernel"
 
 	"fmt"
 	"strings"
@@ -22,9 +29,13 @@ import (
 // (kernel.Kernel).
 type Kernel interface {
 	apply.Kernel
-	// Events describes each link, address and route change, until done is
-	// closed; the channel closes early if events were lost.
-	Events(done <-chan struct{}) (<-chan string, error)
+	// Events sends each route, link, address and nexthop change, until
+	// done is closed; EventsLost when some were lost. The channel closes
+	// early if the subscription fails.
+	Events(done <-chan struct{}) (<-chan kernel.Event, error)
+	// Observe keeps the Kernel's links as each event says, and completes
+	// the event; every event goes through it, in order.
+	Observe(ev *kernel.Event)
 }
 
 // Logger gets what a person reads in the journal (notify.Logger).
@@ -105,8 +116,8 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 	if err != nil {
 		return fmt.Errorf("watching the kernel: %w", err)
 	}
-	w := &watcher{k: k, cfg: cfg, o: o}
-	if err := w.pass(ctx, "start", o.Wait); apply.IsRefused(err) {
+	w := newWatcher(k, cfg, o)
+	if _, err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) {
 		return err
 	}
 	if err := o.Notify.Ready(w.status); err != nil {
@@ -127,23 +138,25 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			return nil
 		case ev, ok := <-events:
 			if !ok {
-				o.Log.Warnf("kernel events were lost; subscribing again and re-reading the routes")
+				o.Log.Warnf("the kernel's events stopped; subscribing again and re-reading the routes")
 				if events, err = k.Events(done); err != nil {
 					return fmt.Errorf("watching the kernel again: %w", err)
 				}
-				ev = "lost events"
+				ev = kernel.Event{Kind: kernel.EventsLost}
 			}
-			burst.add(ev, o.Debounce)
+			k.Observe(&ev)
+			if w.note(ev) {
+				burst.add(ev.String(), o.Debounce)
+			}
 		case <-burst.fire():
 			first := burst.first
-			why := burst.take()
-			if writes, _ := w.passCounted(ctx, why, 0); writes > 0 && o.Observer != nil {
+			if writes, _ := w.heal(ctx, burst.take()); writes > 0 {
 				o.Observer.Healed(writes, time.Since(first))
 			}
 		case <-w.retry.fire():
-			w.pass(ctx, "retry", 0)
+			w.pass(ctx, "retry", 0, false)
 		case <-resync.C:
-			w.pass(ctx, "periodic resync", 0)
+			w.pass(ctx, "periodic resync", 0, true)
 		case <-o.Reload:
 			w.reload(ctx)
 		case cfg := <-o.Updates:
@@ -194,15 +207,29 @@ func (w *watcher) reload(ctx context.Context) {
 // whether cfg was taken.
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
 	old := w.cfg
-	w.cfg = cfg
-	if err := w.pass(ctx, why, 0); apply.IsRefused(err) {
+	w.take(cfg)
+	if _, err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they were.
-		w.cfg = old
+		w.take(old)
 		w.o.Log.Warnf("the new config (%s) was refused; keeping the old one", why)
 		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
 		return false
 	}
 	return true
+}
+
+// note records what ev, an observed event, changed, and reports whether
+// it can have changed the config's routes.
+func (w *watcher) note(ev kernel.Event) bool {
+	if w.echoes.heard(ev) {
+		return false
+	}
+	dsts, full := w.in.dirty(ev)
+	for _, d := range dsts {
+		w.dirty[d] = true
+	}
+	w.full = w.full || full
+	return full || len(dsts) > 0
 }
 
 // burst coalesces the events that arrive while a pass waits to start.

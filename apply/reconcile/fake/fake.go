@@ -53,10 +53,9 @@ func (k *Kernel) Routes(context.Context) ([]reconcile.Route, error) {
 	return rs, nil
 }
 
-// Holders returns, for each of dsts, the route the kernel uses there (of
-// those for all its traffic, the one with the lowest metric) if it is
-// another owner's.
-func (k *Kernel) Holders(_ context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+// Winners returns, for each of dsts, the route the kernel uses there: of
+// those for all its traffic, the one with the lowest metric.
+func (k *Kernel) Winners(_ context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var rs []reconcile.Route
@@ -72,7 +71,7 @@ func (k *Kernel) Holders(_ context.Context, dsts []netip.Prefix) ([]reconcile.Ro
 				best = &k.routes[i]
 			}
 		}
-		if best != nil && best.Protocol != route.Owner {
+		if best != nil {
 			rs = append(rs, *best)
 		}
 	}

@@ -1,0 +1,98 @@
+package watch
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/podroutes/podroutes/apply/gateway"
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/internal/config"
+)
+
+// interest says which kernel events can change the config's routes: a
+// route to a wanted destination (any owner's: a deletion, or a route that
+// takes the destination), an address whose prefix holds a gateway, a link
+// that has such an address (or the config's device). The rest (a pod's
+// veth coming and going, another owner's routes elsewhere) costs watch the
+// reading of the event, nothing more.
+type interest struct {
+	wanted map[netip.Prefix]bool
+	// gws are the wanted gateways, sorted, each once, and byGw the
+	// destinations each is the gateway of.
+	gws  []netip.Addr
+	byGw map[netip.Addr][]netip.Prefix
+	// device, when the config pins one, is the only link routes leave by:
+	// only its addresses and its state matter.
+	device string
+	// links are the links that have an address holding a gateway, as of
+	// the last pass: their state changes reach the gateways.
+	links map[string]bool
+}
+
+func newInterest(cfg config.Config) *interest {
+	in := &interest{wanted: make(map[netip.Prefix]bool, len(cfg.Routes)), byGw: map[netip.Addr][]netip.Prefix{}, device: cfg.Device}
+	for _, r := range cfg.Routes {
+		in.wanted[r.Destination] = true
+		if _, ok := in.byGw[r.Gateway]; !ok {
+			in.gws = append(in.gws, r.Gateway)
+		}
+		in.byGw[r.Gateway] = append(in.byGw[r.Gateway], r.Destination)
+	}
+	slices.SortFunc(in.gws, netip.Addr.Compare)
+	return in
+}
+
+// dirty returns the destinations ev can have changed, and whether a full
+// pass is due (events were lost). ev has been observed (kernel.Observe).
+func (in *interest) dirty(ev kernel.Event) (dsts []netip.Prefix, full bool) {
+	switch ev.Kind {
+	case kernel.RouteChanged:
+		if in.wanted[ev.Route.Dst] {
+			return []netip.Prefix{ev.Route.Dst}, false
+		}
+	case kernel.AddrChanged:
+		if in.device == "" || ev.Name == in.device {
+			return in.within(ev.Prefix.Masked()), false
+		}
+	case kernel.LinkChanged:
+		if in.links[ev.Name] || in.device != "" && ev.Name == in.device {
+			return in.all(), false
+		}
+	case kernel.EventsLost:
+		return nil, true
+	}
+	return nil, false
+}
+
+// within returns the destinations whose gateway p holds.
+func (in *interest) within(p netip.Prefix) []netip.Prefix {
+	var dsts []netip.Prefix
+	i, _ := slices.BinarySearchFunc(in.gws, p.Addr(), netip.Addr.Compare)
+	for ; i < len(in.gws) && p.Contains(in.gws[i]); i++ {
+		dsts = append(dsts, in.byGw[in.gws[i]]...)
+	}
+	return dsts
+}
+
+// all returns every wanted destination.
+func (in *interest) all() []netip.Prefix {
+	dsts := make([]netip.Prefix, 0, len(in.wanted))
+	for d := range in.wanted {
+		dsts = append(dsts, d)
+	}
+	return dsts
+}
+
+// watchLinks notes, after a pass, the links whose state matters: those
+// with an address holding a gateway (the one routes leave by among them).
+func (in *interest) watchLinks(links []gateway.Link) {
+	in.links = map[string]bool{}
+	for _, l := range links {
+		for _, p := range l.Prefixes {
+			if len(in.within(p.Masked())) > 0 {
+				in.links[l.Name] = true
+				break
+			}
+		}
+	}
+}
