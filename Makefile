@@ -22,7 +22,7 @@ TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
 # What the demo's lab needs: only ping and ip, not the packaging tools.
 DEMO_APT := iputils-ping iproute2
 
-.PHONY: all build demo test test-deps fmt-check vet unit lint fuzz bench package clean golden
+.PHONY: all build demo test test-deps k8s-bins fmt-check vet unit lint fuzz bench package clean golden
 
 all: build
 
@@ -46,7 +46,7 @@ demo: build
 	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
 	echo; examples/lab.sh $(BIN) "$$out"
 
-test: test-deps fmt-check vet unit lint fuzz
+test: test-deps k8s-bins fmt-check vet unit lint fuzz
 
 test-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -57,6 +57,17 @@ test-deps:
 		fi; \
 	else \
 		echo "test-deps: not root; tests that need namespaces or packages will skip"; \
+	fi
+
+# etcd and kube-apiserver for the control-plane tests (internal/k8stest),
+# built from their Go modules and cached under /var/cache/podroutes-test/k8s:
+# minutes once per machine, so before `unit` starts its timeout. The tests
+# build on demand too; without root they skip, so nothing is built.
+k8s-bins:
+	@if [ "$$(id -u)" = 0 ]; then \
+		$(GO) run ./internal/k8stest/cmd/k8s-bins; \
+	else \
+		echo "k8s-bins: not root; the control-plane tests will skip"; \
 	fi
 
 fmt-check:
