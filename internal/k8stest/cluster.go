@@ -2,6 +2,11 @@
 // kube-apiserver, built from their Go modules by package bins) inside a
 // test's network namespace, and gives tests what they need to prove
 // podroutes against it: clients, kubeconfig files, RBAC and Nodes.
+//
+// One control plane per namespace (etcd takes 127.0.0.1:2379 there). The
+// first Start on a machine builds the binaries, which takes longer than
+// go test's default 10-minute timeout on a busy 2-core machine: run
+// `make k8s-bins` first, as `make test` does.
 package k8stest
 
 import (

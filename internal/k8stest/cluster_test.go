@@ -27,13 +27,18 @@ func TestControlPlane(t *testing.T) {
 	c, node := lab(t)
 	ctx := context.Background()
 
-	t.Run("servers listen only in their namespace", func(t *testing.T) {
+	t.Run("servers run and listen only in their namespace", func(t *testing.T) {
 		root, err := os.Readlink("/proc/self/ns/net")
 		if err != nil {
 			t.Fatal(err)
 		}
 		allowed := []netip.Addr{netip.MustParseAddr("127.0.0.1"), c.Addr}
 		for _, p := range []*proc{c.etcd, c.api} {
+			// The PID held is the server's own (ip netns exec execs in place),
+			// so cleanup's signals reach the server.
+			if exe, _ := os.Readlink(fmtProc(p.pid(), "exe")); exe != c.bins.Etcd && exe != c.bins.KubeAPIServer {
+				t.Errorf("%s's PID %d runs %q, not the server", p.name, p.pid(), exe)
+			}
 			if ns, _ := os.Readlink(fmtProc(p.pid(), "ns/net")); ns == root || ns == "" {
 				t.Errorf("%s (PID %d) runs in network namespace %q, the test's own is %s", p.name, p.pid(), ns, root)
 			}

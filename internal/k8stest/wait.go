@@ -31,28 +31,23 @@ func (c *Cluster) waitEtcd() error {
 }
 
 // waitAPI polls the API server's /readyz as admin, trusting only the
-// serving certificate the server wrote to its --cert-dir.
+// serving certificate the server wrote to its --cert-dir, and then keeps
+// that certificate (read again once the server is ready, so never half
+// written) for clients.
 func (c *Cluster) waitAPI() error {
+	certFile := c.path("certs/apiserver.crt")
 	var client *http.Client
 	defer func() {
 		if client != nil {
 			client.CloseIdleConnections()
 		}
 	}()
-	return poll(c.api, func() error {
+	err := poll(c.api, func() error {
 		if client == nil {
-			ca, err := os.ReadFile(c.path("certs/apiserver.crt"))
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("no serving certificate yet")
-			}
+			pool, err := certPool(certFile)
 			if err != nil {
 				return err
 			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(ca) {
-				return fmt.Errorf("no certificate in %s", c.path("certs/apiserver.crt"))
-			}
-			c.ca = ca
 			client = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 				DialContext:     c.dial,
 				TLSClientConfig: &tls.Config{RootCAs: pool},
@@ -61,6 +56,29 @@ func (c *Cluster) waitAPI() error {
 		_, err := get(client, c.URL()+"/readyz", c.Tokens.Admin)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	if c.ca, err = os.ReadFile(certFile); err != nil {
+		return fmt.Errorf("reading the serving certificate: %w", err)
+	}
+	return nil
+}
+
+// certPool trusts the certificates in a PEM file.
+func certPool(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no serving certificate %s yet", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", path)
+	}
+	return pool, nil
 }
 
 // poll calls ready until it succeeds, the process exits or readyTimeout
