@@ -26,7 +26,7 @@ DEMO_APT := iputils-ping iproute2
 # version, so a fresh machine needs nothing else.
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build demo test test-deps fmt-check vet staticcheck unit lint fuzz bench package clean golden
+.PHONY: all build demo test test-deps k8s-bins fmt-check vet staticcheck unit lint fuzz bench package clean golden
 
 all: build
 
@@ -50,7 +50,7 @@ demo: build
 	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
 	echo; examples/lab.sh $(BIN) "$$out"
 
-test: test-deps fmt-check vet staticcheck unit lint fuzz
+test: test-deps k8s-bins fmt-check vet staticcheck unit lint fuzz
 
 test-deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -61,6 +61,17 @@ test-deps:
 		fi; \
 	else \
 		echo "test-deps: not root; tests that need namespaces or packages will skip"; \
+	fi
+
+# etcd and kube-apiserver for the control-plane tests (internal/k8stest),
+# built from their Go modules and cached under /var/cache/podroutes-test/k8s:
+# minutes once per machine, so before `unit` starts its timeout. The tests
+# build on demand too; without root they skip, so nothing is built.
+k8s-bins:
+	@if [ "$$(id -u)" = 0 ]; then \
+		$(GO) run ./internal/k8stest/cmd/k8s-bins; \
+	else \
+		echo "k8s-bins: not root; the control-plane tests will skip"; \
 	fi
 
 fmt-check:

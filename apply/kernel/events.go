@@ -81,11 +81,9 @@ func verb(deleted bool, yes, no string) string {
 	return no
 }
 
-// Multicast groups of rtnetlink (linux/rtnetlink.h).
-const rtnlgrpNexthop = 32 // RTNLGRP_NEXTHOP; golang.org/x/sys v0.10.0 lacks it
-
+// The rtnetlink multicast groups watch and a wait join.
 var (
-	allGroups  = []int{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR, unix.RTNLGRP_IPV4_ROUTE, unix.RTNLGRP_IPV6_ROUTE, rtnlgrpNexthop}
+	allGroups  = []int{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR, unix.RTNLGRP_IPV4_ROUTE, unix.RTNLGRP_IPV6_ROUTE, unix.RTNLGRP_NEXTHOP}
 	linkGroups = []int{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR}
 )
 

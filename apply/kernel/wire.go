@@ -9,11 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Constants golang.org/x/sys v0.10.0 lacks.
+// Constants golang.org/x/sys lacks, and sizes.
 const (
-	rtaNHID     = 30    // RTA_NH_ID: the nexthop object a route uses
-	nlmFCapped  = 0x100 // NLM_F_CAPPED: an error carries only the request's header
-	nlmFAckTLVs = 0x200 // NLM_F_ACK_TLVS: an error carries extended-ack attributes
+	rtaNHID     = 30 // RTA_NH_ID: the nexthop object a route uses
 	sizeofRtmsg = unix.SizeofRtMsg
 	sizeofNhmsg = 8 // struct nhmsg: family, scope, protocol, resvd, flags
 )
@@ -153,10 +151,10 @@ func ackError(h header, p []byte) error {
 	}
 	errno := unix.Errno(-code)
 	off := 4 + unix.NLMSG_HDRLEN // the request's header (capped: nothing more)
-	if h.flags&nlmFAckTLVs == 0 || len(p) < off || h.typ != unix.NLMSG_ERROR {
+	if h.flags&unix.NLM_F_ACK_TLVS == 0 || len(p) < off || h.typ != unix.NLMSG_ERROR {
 		return errno
 	}
-	if h.flags&nlmFCapped == 0 {
+	if h.flags&unix.NLM_F_CAPPED == 0 {
 		off = 4 + int(native.Uint32(p[4:]))
 	}
 	var msg string
