@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"syscall"
 	"time"
@@ -12,16 +13,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )
-
-// configFlag is --config, shared by apply, check and remove.
-func configFlag(path *string) cli.Flag {
-	return &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: config.DefaultPath, Destination: path,
-		Usage: "routes `FILE` (root-owned, not group- or world-writable)"}
-}
 
 // waitFlag is --wait, for apply and watch.
 func waitFlag(wait *time.Duration, usage string) cli.Flag {
@@ -35,7 +31,7 @@ func forceFlag(force *bool) cli.Flag {
 }
 
 type applyOptions struct {
-	config string
+	source sourceOptions
 	dryRun bool
 	wait   time.Duration
 	force  bool
@@ -51,13 +47,12 @@ func applyCommand() *cli.Command {
 			"routes the config no longer wants; leaves routes of other owners alone, and a\n" +
 			"destination another owner holds is an error unless --force. Exit status: 0 routes\n" +
 			"in place, 1 some route failed or conflicts, 2 bad or unsafe config.",
-		Flags: append([]cli.Flag{
-			configFlag(&o.config),
+		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
 				Usage: "print what apply would change, change nothing (and do not wait)"},
 			waitFlag(&o.wait, "wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait"),
 			forceFlag(&o.force),
-		}, lockFlags(&o.lock)...),
+		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
@@ -69,7 +64,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if err := o.lock.validate(); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(o.config)
+	src, err := o.source.open(nil)
 	if err != nil {
 		return report(err)
 	}
@@ -78,6 +73,10 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return report(err)
 	}
 	defer s.end()
+	cfg, err := src.load(s.localAddrs)
+	if err != nil {
+		return report(err)
+	}
 	var lock func(context.Context) (func(), error)
 	if !o.dryRun {
 		lock = o.lock.forPass(s.log)
@@ -87,7 +86,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	})
 	switch {
 	case apply.IsRefused(err):
-		return report(inputError(fmt.Errorf("%s: %w", o.config, err)))
+		return report(inputError(fmt.Errorf("%s: %w", src.path, err)))
 	case o.dryRun && err != nil:
 		return failure(fmt.Errorf("podroutes apply: %w", err))
 	case o.dryRun:
@@ -129,7 +128,7 @@ func report(err error) error {
 }
 
 type checkOptions struct {
-	config string
+	source sourceOptions
 }
 
 func checkCommand() *cli.Command {
@@ -140,13 +139,13 @@ func checkCommand() *cli.Command {
 		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
 			"owner, stale (podroutes' route the config no longer wants).\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
-		Flags:  []cli.Flag{configFlag(&o.config)},
+		Flags:  o.source.flags(),
 		Action: func(c *cli.Context) error { return runCheck(c.Context, c.App.Writer, o) },
 	}
 }
 
 func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
-	cfg, err := loadConfig(o.config)
+	src, err := o.source.open(nil)
 	if err != nil {
 		return err
 	}
@@ -155,21 +154,25 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 		return failure(err)
 	}
 	defer k.Close()
+	cfg, err := src.load(func() ([]netip.Addr, error) { return localAddrs(k) })
+	if err != nil {
+		return err
+	}
 	inSync, err := apply.Check(ctx, k, cfg, hostname(), stdout)
 	switch {
 	case apply.IsRefused(err):
-		return inputError(fmt.Errorf("%s: %w", o.config, err))
+		return inputError(fmt.Errorf("%s: %w", src.path, err))
 	case err != nil:
 		return failure(fmt.Errorf("podroutes check: %w", err))
 	}
 	if !inSync {
-		return failure(errors.New("podroutes check: routes differ from " + o.config))
+		return failure(errors.New("podroutes check: routes differ from " + src.path))
 	}
 	return nil
 }
 
 type removeOptions struct {
-	config string
+	source sourceOptions
 	all    bool
 	lock   lockOptions
 }
@@ -183,14 +186,13 @@ func removeCommand() *cli.Command {
 			"config's destinations and those an earlier config left (what apply would prune).\n" +
 			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
 			"already gone is fine. Exit status: 0 done, 1 a delete failed, 2 bad config.",
-		Flags: append([]cli.Flag{
-			configFlag(&o.config),
+		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},
-		}, lockFlags(&o.lock)...),
+		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error {
-			if o.all && c.IsSet("config") {
-				return inputError(errors.New("--all and --config exclude each other"))
+			if o.all && (c.IsSet("config") || c.IsSet("inventory")) {
+				return inputError(errors.New("--all excludes --config and --inventory"))
 			}
 			return runRemove(c.Context, c.App.ErrWriter, o)
 		},
@@ -205,7 +207,7 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 		// A bad config is refused, as ever; a good one selects nothing: the
 		// routes of the config that was applied (it may have been replaced
 		// since) are podroutes' own too, and apply would prune them.
-		if _, err := loadConfig(o.config); err != nil {
+		if _, err := o.source.open(nil); err != nil {
 			return err
 		}
 	}
@@ -227,4 +229,22 @@ func loadConfig(path string) (config.Config, error) {
 		return config.Config{}, inputError(err)
 	}
 	return cfg, nil
+}
+
+// localAddrs are this host's addresses, on any link, for finding it in an
+// inventory.
+func localAddrs(k interface {
+	Links() ([]gateway.Link, error)
+}) ([]netip.Addr, error) {
+	links, err := k.Links()
+	if err != nil {
+		return nil, err
+	}
+	var addrs []netip.Addr
+	for _, l := range links {
+		for _, p := range l.Prefixes {
+			addrs = append(addrs, p.Addr())
+		}
+	}
+	return addrs, nil
 }

@@ -35,8 +35,8 @@ func noArgs(c *cli.Command) {
 	action := c.Action
 	hint := ""
 	for _, f := range c.Flags {
-		if names := f.Names(); slices.Contains(names, "config") || slices.Contains(names, "inventory") {
-			hint = names[0]
+		if names := f.Names(); hint == "" && (slices.Contains(names, "config") || slices.Contains(names, "inventory")) {
+			hint = names[0] // the first: --config where there are both
 		}
 	}
 	c.Action = func(ctx *cli.Context) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
-	"github.com/podroutes/podroutes/internal/infile"
 	"github.com/podroutes/podroutes/internal/valid"
 )
 
@@ -31,22 +29,7 @@ func (o *inventoryOptions) flags() []cli.Flag {
 
 // load reads and validates the inventory. Every problem is bad input.
 func (o *inventoryOptions) load(stdin io.Reader) (inventory.Inventory, error) {
-	if o.path == "" {
-		return inventory.Inventory{}, inputError(errors.New("missing --inventory FILE: machines.txt, a YAML inventory or `kubectl get nodes -o json` output (- for stdin)"))
-	}
-	format, err := inventory.ParseFormat(o.format)
-	if err != nil {
-		return inventory.Inventory{}, inputError(err)
-	}
-	data, err := infile.Read(o.path, infile.Options{What: "inventory", Max: inventory.MaxSize, Stdin: stdin})
-	if err != nil {
-		return inventory.Inventory{}, inputError(err)
-	}
-	inv, err := inventory.Parse(o.path, data, format)
-	if err != nil {
-		return inventory.Inventory{}, inputError(err)
-	}
-	return inv, nil
+	return o.read(stdin, false)
 }
 
 type genOptions struct {

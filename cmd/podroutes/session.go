@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/netip"
 	"os/signal"
 	"syscall"
 
@@ -53,3 +54,6 @@ func (s *session) end() {
 	}
 	s.stop()
 }
+
+// localAddrs are this host's addresses (see localAddrs).
+func (s *session) localAddrs() ([]netip.Addr, error) { return localAddrs(s.k) }

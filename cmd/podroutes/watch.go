@@ -18,7 +18,7 @@ import (
 )
 
 type watchOptions struct {
-	config   string
+	source   sourceOptions
 	wait     time.Duration
 	force    bool
 	debounce time.Duration
@@ -37,15 +37,14 @@ func watchCommand() *cli.Command {
 			"and retried. SIGHUP reloads the config (a bad one is reported, the old one kept);\n" +
 			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
 			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
-		Flags: append([]cli.Flag{
-			configFlag(&o.config),
+		Flags: append(append(o.source.flags(),
 			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway"),
 			forceFlag(&o.force),
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
 				Usage: "re-apply `DURATION` after the first event of a burst"},
-		}, lockFlags(&o.lock)...),
+		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
 	}
 }
@@ -63,7 +62,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err := o.lock.validate(); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(o.config)
+	src, err := o.source.open(nil)
 	if err != nil {
 		return report(err)
 	}
@@ -72,6 +71,10 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer s.end()
+	cfg, err := src.load(s.localAddrs)
+	if err != nil {
+		return report(err)
+	}
 	one, err := o.lock.onlyWatcher(s.ctx)
 	if err != nil {
 		return report(err)
@@ -84,13 +87,13 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload: hangups(s.ctx),
-		Load:   func() (config.Config, error) { return config.Load(o.config) },
+		Load:   func() (config.Config, error) { return src.load(s.localAddrs) },
 		Lock:   o.lock.forPass(s.log),
 		Log:    s.log, Notify: systemd{}, Hostname: hostname(),
 	})
 	switch {
 	case apply.IsRefused(err):
-		return report(inputError(fmt.Errorf("%s: %w", o.config, err)))
+		return report(inputError(fmt.Errorf("%s: %w", src.path, err)))
 	case err != nil:
 		return report(failure(fmt.Errorf("podroutes watch: %w", err)))
 	}

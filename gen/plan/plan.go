@@ -131,3 +131,73 @@ func planHost(hosts []inventory.Host, self int, targets []target, defaultFile st
 	}
 	return Node{Config: c, NetworkFile: cmp.Or(h.NetworkFile, defaultFile)}
 }
+
+// Self finds this host among inv's hosts, for apply on a host that has
+// the whole inventory: node when it is given (compared without case);
+// else the one host that has an address of this host's (local); else the
+// one whose name or FQDN is this host's name (hostname, short or full).
+// Anything else (no host, or more than one) is an error that says what was
+// tried and which hosts there are.
+func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname string) (string, error) {
+	if node != "" {
+		for _, h := range inv.Hosts {
+			if strings.EqualFold(h.Name, node) {
+				return h.Name, nil
+			}
+		}
+		return "", fmt.Errorf("%s: no host named %q (--node); the hosts: %s", inv.Source, node, names(inv.Hosts))
+	}
+	var byAddr []string
+	for _, h := range inv.Hosts {
+		for _, a := range h.Addrs {
+			if slices.Contains(local, a) {
+				byAddr = append(byAddr, fmt.Sprintf("%s (line %d, %s)", h.Name, h.Line, a))
+				break
+			}
+		}
+	}
+	switch len(byAddr) {
+	case 1:
+		name, _, _ := strings.Cut(byAddr[0], " ")
+		return name, nil
+	case 0:
+	default:
+		return "", fmt.Errorf("%s: more than one host has an address of this host's: %s; say which this host is with --node",
+			inv.Source, strings.Join(byAddr, ", "))
+	}
+	short, _, _ := strings.Cut(hostname, ".")
+	var byName []string
+	for _, h := range inv.Hosts {
+		if hostname != "" && (strings.EqualFold(h.Name, short) || strings.EqualFold(h.FQDN, hostname)) {
+			byName = append(byName, h.Name)
+		}
+	}
+	if len(byName) == 1 {
+		return byName[0], nil
+	}
+	addrs := make([]string, len(local))
+	for i, a := range local {
+		addrs[i] = a.String()
+	}
+	tried := fmt.Sprintf("no host has one of this host's addresses (%s), and ", strings.Join(addrs, ", "))
+	if len(byName) == 0 {
+		tried += fmt.Sprintf("none is named %q", hostname)
+	} else {
+		tried += fmt.Sprintf("more than one is named %q: %s", hostname, strings.Join(byName, ", "))
+	}
+	return "", fmt.Errorf("%s: which host is this? %s; the hosts: %s; say which with --node", inv.Source, tried, names(inv.Hosts))
+}
+
+// names lists hosts' names, the first ten.
+func names(hosts []inventory.Host) string {
+	const most = 10
+	var ns []string
+	for _, h := range hosts[:min(len(hosts), most)] {
+		ns = append(ns, h.Name)
+	}
+	s := strings.Join(ns, ", ")
+	if len(hosts) > most {
+		s += fmt.Sprintf(" and %d more", len(hosts)-most)
+	}
+	return s
+}

@@ -125,3 +125,39 @@ func BenchmarkPlanOne5000(b *testing.B) {
 		}
 	}
 }
+
+func TestSelf(t *testing.T) {
+	inv := inventory.Inventory{Source: "m.txt", Hosts: []inventory.Host{
+		{Name: "server", FQDN: "server.k.local", Addrs: []netip.Addr{netip.MustParseAddr("10.240.0.10")}, Line: 1},
+		{Name: "node-0", FQDN: "node-0.k.local", Addrs: []netip.Addr{netip.MustParseAddr("10.240.0.20"), netip.MustParseAddr("fd00::20")}, Line: 2},
+		{Name: "node-1", FQDN: "node-1.k.local", Addrs: []netip.Addr{netip.MustParseAddr("10.240.0.21")}, Line: 3},
+	}}
+	addrs := func(ss ...string) []netip.Addr {
+		var as []netip.Addr
+		for _, s := range ss {
+			as = append(as, netip.MustParseAddr(s))
+		}
+		return as
+	}
+	for _, tc := range []struct {
+		name, node, hostname string
+		local                []netip.Addr
+		want, err            string
+	}{
+		{"--node", "NODE-1", "x", addrs("10.240.0.20"), "node-1", ""},
+		{"--node unknown", "node-9", "", nil, "", `m.txt: no host named "node-9" (--node); the hosts: server, node-0, node-1`},
+		{"by address", "", "other", addrs("127.0.0.1", "fd00::20"), "node-0", ""},
+		{"by address before name", "", "node-1", addrs("10.240.0.10"), "server", ""},
+		{"by short name", "", "node-1", addrs("192.168.1.5"), "node-1", ""},
+		{"by FQDN", "", "Node-1.K.local", nil, "node-1", ""},
+		{"two by address", "", "x", addrs("10.240.0.20", "10.240.0.21"), "",
+			"m.txt: more than one host has an address of this host's: node-0 (line 2, 10.240.0.20), node-1 (line 3, 10.240.0.21); say which this host is with --node"},
+		{"none", "", "laptop", addrs("192.168.1.5"), "",
+			`m.txt: which host is this? no host has one of this host's addresses (192.168.1.5), and none is named "laptop"; the hosts: server, node-0, node-1; say which with --node`},
+	} {
+		got, err := Self(inv, tc.node, tc.local, tc.hostname)
+		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
+			t.Errorf("%s: %q, %v; want %q, %s", tc.name, got, err, tc.want, tc.err)
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/infile"
+	"github.com/podroutes/podroutes/internal/valid"
+)
+
+// defaultInventory is the inventory a host shares with every other host,
+// read when it has no routes.yaml of its own.
+const defaultInventory = "/etc/podroutes/inventory"
+
+// sourceOptions say where this host's routes come from: its routes.yaml
+// (--config), or an inventory every host shares (--inventory), which this
+// host is found in (--node, else by address, else by name) and planned
+// from as `gen --node` plans it. With neither, /etc/podroutes/routes.yaml
+// when it exists wins, else /etc/podroutes/inventory.
+type sourceOptions struct {
+	config      string
+	inventory   inventoryOptions
+	node        string
+	networkFile string
+}
+
+func (o *sourceOptions) flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Destination: &o.config,
+			Usage: "this host's routes `FILE` (root-owned, not group- or world-writable); default " +
+				config.DefaultPath + " if it exists, else the inventory " + defaultInventory},
+		&cli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Destination: &o.inventory.path,
+			Usage: "the inventory `FILE` every host shares (machines.txt, YAML or kubectl JSON; root-owned): this host's routes are planned from it"},
+		&cli.StringFlag{Name: "inventory-format", Value: string(inventory.FormatAuto), Destination: &o.inventory.format,
+			Usage: "inventory format: auto (by content), machines, yaml or kubectl"},
+		&cli.StringFlag{Name: "node", Destination: &o.node,
+			Usage: "this host's `NAME` in the inventory (default: the host with one of this host's addresses, else its hostname)"},
+		&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
+			Usage: "networkd `FILE`.network the uplink is managed by, for hosts the inventory names none for"},
+	}
+}
+
+// source is where this host's routes come from, read and checked.
+type source struct {
+	o    *sourceOptions
+	path string // the file, for messages
+	inv  *inventory.Inventory
+	// read: inv was just read by open; the first load plans from it, the
+	// next read the file again.
+	read bool
+}
+
+// open decides where the routes come from and reads that file: every
+// problem with it, anywhere in it, is bad input (exit 2), found before
+// anything is written.
+func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
+	if o.config != "" && o.inventory.path != "" {
+		return nil, inputError(errors.New("--config and --inventory exclude each other"))
+	}
+	if msg := valid.NetworkFile(o.networkFile); msg != "" {
+		return nil, inputError(fmt.Errorf("--network-file: %s", msg))
+	}
+	s := &source{o: o, path: o.config}
+	switch {
+	case o.inventory.path != "":
+		s.path = o.inventory.path
+	case o.config != "":
+	case exists(config.DefaultPath) || !exists(defaultInventory):
+		s.path = config.DefaultPath
+	default:
+		s.path = defaultInventory
+	}
+	if s.path == o.config || s.path == config.DefaultPath {
+		_, err := loadConfig(s.path)
+		return s, err
+	}
+	o.inventory.path = s.path
+	inv, err := o.inventory.read(stdin, os.Geteuid() == 0)
+	s.inv, s.read = &inv, true
+	return s, err
+}
+
+// exists reports whether path is there (a file that cannot be looked at
+// counts: reading it says why).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// load returns this host's config: routes.yaml, or the inventory's plan
+// for this host, found among its hosts with the host's addresses (local)
+// and name; reading the file again each time (a reload).
+func (s *source) load(local func() ([]netip.Addr, error)) (config.Config, error) {
+	if s.inv == nil {
+		return loadConfig(s.path)
+	}
+	if !s.read {
+		inv, err := s.o.inventory.read(nil, os.Geteuid() == 0)
+		if err != nil {
+			return config.Config{}, err
+		}
+		s.inv = &inv
+	}
+	s.read = false
+	n, err := s.plan(*s.inv, local)
+	return n.Config, err
+}
+
+// plan plans this host's routes from inv.
+func (s *source) plan(inv inventory.Inventory, local func() ([]netip.Addr, error)) (plan.Node, error) {
+	addrs, err := local()
+	if err != nil {
+		return plan.Node{}, failure(fmt.Errorf("listing this host's addresses: %w", err))
+	}
+	self, err := plan.Self(inv, s.o.node, addrs, hostname())
+	if err != nil {
+		return plan.Node{}, inputError(err)
+	}
+	nodes, err := plan.Stream(inv, plan.Options{Only: []string{self}, NetworkFile: s.o.networkFile})
+	if err != nil {
+		return plan.Node{}, inputError(err)
+	}
+	for n := range nodes {
+		return n, nil
+	}
+	return plan.Node{}, inputError(fmt.Errorf("%s: no plan for %s", inv.Source, self))
+}
+
+// read reads and checks the inventory; every problem is bad input. Root
+// reads it as it reads routes.yaml: only a file no other user could have
+// written (trusted).
+func (o *inventoryOptions) read(stdin io.Reader, trusted bool) (inventory.Inventory, error) {
+	if o.path == "" {
+		return inventory.Inventory{}, inputError(errors.New("missing --inventory FILE: machines.txt, a YAML inventory or `kubectl get nodes -o json` output (- for stdin)"))
+	}
+	format, err := inventory.ParseFormat(o.format)
+	if err != nil {
+		return inventory.Inventory{}, inputError(err)
+	}
+	data, err := infile.Read(o.path, infile.Options{What: "inventory", Max: inventory.MaxSize, Stdin: stdin, Trusted: trusted})
+	if err != nil {
+		return inventory.Inventory{}, inputError(err)
+	}
+	inv, err := inventory.Parse(o.path, data, format)
+	if err != nil {
+		return inventory.Inventory{}, inputError(err)
+	}
+	return inv, nil
+}
