@@ -18,7 +18,7 @@ FUZZ_TARGETS := \
 	./apply/config:FuzzParse \
 	./apply/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
-TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh
+TEST_APT := iputils-ping iproute2 lintian rpm rpmlint systemd-container debootstrap zsh
 # What the demo's lab needs: only ping and ip, not the packaging tools.
 DEMO_APT := iputils-ping iproute2
 
@@ -71,8 +71,8 @@ vet:
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-# lintian on the .deb, the rpm's file list against the deb's, the unit's
-# offline security exposure (at most 1.5).
+# lintian on the .deb, rpmlint on the .rpm, the rpm's file list against the
+# deb's, the unit's offline security exposure (at most 1.5).
 lint:
 	packaging/lint.sh
 
