@@ -18,7 +18,7 @@ FUZZ_TARGETS := \
 	./internal/config:FuzzParse \
 	./internal/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
-TEST_APT := iputils-ping iproute2 lintian rpm systemd-container debootstrap zsh groff-base
+TEST_APT := iputils-ping iproute2 lintian rpm rpmlint systemd-container debootstrap zsh groff-base
 # What the demo's lab needs: only ping and ip, not the packaging tools.
 DEMO_APT := iputils-ping iproute2
 
@@ -89,8 +89,8 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-# lintian on the .deb, the rpm's file list against the deb's, the unit's
-# offline security exposure (at most 1.5).
+# lintian on the .deb, rpmlint on the .rpm, the rpm's file list against the
+# deb's, the unit's offline security exposure (at most 1.5).
 lint:
 	packaging/lint.sh
 

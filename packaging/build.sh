@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$(mkdir -p "${1:-dist}" && cd "${1:-dist}" && pwd)
-NFPM=(go run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2)
+NFPM=(go run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0)
 
 version=$(git describe --tags --always --dirty 2>/dev/null || true)
 [ -n "$version" ] || version=$(tr -d ' \n' < VERSION 2>/dev/null || true)
@@ -18,8 +18,11 @@ if [[ $pkgver =~ ^[0-9]+(\.[0-9]+)+(-|$) ]]; then
 else
   pkgver="0.0.0+g$(tr - . <<<"$pkgver")" # a bare commit hash: no tag yet
 fi
+# Changelog entries are VERSION-RELEASE (release: in nfpm.yaml), as Debian
+# changelogs and rpmlint (incoherent-version-in-changelog) expect.
+release=$(sed -n 's/^release: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' nfpm.yaml)
 newest=$(awk '/^- semver:/{print $3; exit}' packaging/changelog.yaml)
-[ "${pkgver%%+*}" = "$newest" ] || echo "build.sh: note: packaging/changelog.yaml's newest entry is $newest, packaging $pkgver" >&2
+[ "${pkgver%%+*}-$release" = "$newest" ] || echo "build.sh: note: packaging/changelog.yaml's newest entry is $newest, packaging $pkgver-$release" >&2
 
 arch=$(go env GOARCH)
 B=$(mktemp -d)

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # lint.sh: static checks of the packaging. Builds the packages into a temp dir
-# (build.sh), then: lintian on the .deb (no errors or warnings; overrides need
-# reasons), the deb and rpm file lists (check-filelists.sh), and the unit's
-# exposure score (systemd-analyze security, at most $MAX_EXPOSURE), and that
-# the maintainer scripts parse.
-# Installs lintian, rpm and dpkg-dev if missing and root. Prints PASS/FAIL lines.
+# (build.sh), then: lintian on the .deb and rpmlint on the .rpm (no errors or
+# warnings; every override or filter carries its reason), the deb and rpm file
+# lists (check-filelists.sh), the unit's exposure score (systemd-analyze
+# security, at most $MAX_EXPOSURE), and that the maintainer scripts parse.
+# Installs lintian, rpm and rpmlint if missing and root. Prints PASS/FAIL lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX_EXPOSURE=1.5
 need=()
-for c in lintian:lintian rpm:rpm systemd-analyze:systemd; do
+for c in lintian:lintian rpm:rpm rpmlint:rpmlint systemd-analyze:systemd; do
   command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -32,8 +32,37 @@ else
   echo "FAIL lintian (exit $rc)"; status=1
 fi
 
+# rpmlint unpacks the rpm with `rpm2cpio | cpio -id`, and GNU cpio writes
+# absolute member names where they point: nfpm before v2.48 named them
+# /usr/bin/podroutes (goreleaser/nfpm#1122), so rpmlint, as root, wrote the
+# package into this host's / (and, finding nothing in its own directory,
+# reported no-binary). Only a package whose members are all ./-relative, as
+# rpmbuild writes them, goes on to rpmlint.
+rpm_pkg=$(echo "$T"/*.rpm)
+absolute=$(rpm2cpio "$rpm_pkg" | cpio -t --quiet | grep -v '^\./' || true)
+if [ -n "$absolute" ]; then
+  echo "FAIL rpm payload: members not ./-relative, rpmlint would unpack them into /: $(tr '\n' ' ' <<<"$absolute")"; status=1
+else
+  echo "PASS rpm payload: all $(rpm2cpio "$rpm_pkg" | cpio -t --quiet | wc -l) members ./-relative"
+  cp packaging/rpm/rpmlintrc "$T/rpmlintrc"
+  if [[ $(rpm -qp --qf '%{VERSION}' "$rpm_pkg") == *+* ]]; then
+    # A development build (build.sh: TAG+N.gHASH, or 0.0.0+gHASH before the
+    # first tag) has no changelog entry of its own; a release build (a tag,
+    # no "+") must match the newest entry, VERSION-RELEASE.
+    echo 'addFilter("podroutes\.\S+: W: incoherent-version-in-changelog \S+ \S+\+\S+$")' >>"$T/rpmlintrc"
+  fi
+  rc=0
+  rpmlint -c packaging/rpm/rpmlint.toml -r "$T/rpmlintrc" "$rpm_pkg" >"$T/rpmlint.out" 2>&1 || rc=$?
+  grep -E ': [EWI]: |checked;|rror' "$T/rpmlint.out" || true
+  if [ "$rc" = 0 ] && ! grep -q ': [EW]: ' "$T/rpmlint.out"; then
+    echo "PASS rpmlint: no errors or warnings ($(grep -c '^addFilter' "$T/rpmlintrc") filters, each with its reason)"
+  else
+    echo "FAIL rpmlint (exit $rc)"; status=1
+  fi
+fi
+
 bad=()
-for f in packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm packaging/rpm/*; do
+for f in packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm packaging/rpm/post packaging/rpm/preun packaging/rpm/postun; do
   sh -n "$f" || bad+=("$f")
 done
 if [ "${#bad[@]}" = 0 ]; then echo "PASS scripts: maintainer scripts parse (sh -n)"; else echo "FAIL scripts: ${bad[*]}"; status=1; fi

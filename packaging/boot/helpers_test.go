@@ -7,10 +7,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
+
+// maxExposure is packaging/lint.sh's MAX_EXPOSURE.
+const maxExposure = 1.5
 
 // newMachine makes a lab and a machine with the package installed, the
 // probe and units enabled, and files (path in the machine: content) in place.
@@ -20,7 +24,7 @@ func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]s
 		t.Fatal(err)
 	}
 	t.Cleanup(lab.Close)
-	m, err := NewMachine(CacheDir)
+	m, err := NewMachine(f.rootfs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,19 +50,25 @@ func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]s
 	}
 	script := fmt.Sprintf("dpkg -i %s && systemctl enable podroutes.service probe.service %s",
 		debInRoot, strings.Join(units, " "))
+	start := time.Now()
+	defer func() { t.Logf("installed in %v", time.Since(start).Round(time.Millisecond)) }()
 	if out, err := m.Run(ctx, nil, "sh", "-ec", script); err != nil {
 		t.Fatalf("installing: %v", err)
 	} else if strings.Contains(out, "rror") {
 		t.Errorf("installing printed errors:\n%s", out)
 	}
-	t.Cleanup(func() {
-		if t.Failed() && m.leader != 0 {
-			journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-o", "short-monotonic",
-				"-u", "podroutes.service", "-u", "probe.service", "-u", "systemd-networkd.service")
-			t.Logf("journal:\n%s", journal)
-		}
-	})
+	t.Cleanup(func() { logJournal(t, m) })
 	return lab, m
+}
+
+// logJournal logs the journal of this boot's units under test, if the test
+// has failed and m is booted.
+func logJournal(t *testing.T, m *Machine) {
+	if t.Failed() && m.leader != 0 {
+		journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-o", "short-monotonic",
+			"-u", "podroutes.service", "-u", "podroutes-watch.service", "-u", "probe.service", "-u", "systemd-networkd.service")
+		t.Logf("journal:\n%s", journal)
+	}
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -95,9 +105,12 @@ func waitStarted(ctx context.Context, t *testing.T, m *Machine) {
 
 func shutdown(ctx context.Context, t *testing.T, m *Machine) {
 	t.Helper()
+	logJournal(t, m)
+	start := time.Now()
 	if err := m.Shutdown(ctx); err != nil {
 		t.Error(err)
 	}
+	t.Logf("powered off in %v", time.Since(start).Round(time.Millisecond))
 }
 
 // unit returns systemctl show properties of a unit.
@@ -155,15 +168,43 @@ func waitRoutes(ctx context.Context, lab *Lab, want []string, timeout time.Durat
 	return false
 }
 
-// wantProbeSaw checks the unit ordered after podroutes.service saw the routes.
-func wantProbeSaw(t *testing.T, m *Machine) {
+// wantProbeSaw checks the routes the unit ordered after podroutes.service
+// recorded when it started.
+func wantProbeSaw(t *testing.T, m *Machine, want []string) {
 	t.Helper()
 	b, err := os.ReadFile(m.InRoot("/run/probe.routes"))
 	if err != nil {
 		t.Errorf("probe.service (After=podroutes.service) recorded nothing: %v", err)
-	} else if got := lines(string(b)); !slices.Equal(got, wantRoutes) {
-		t.Errorf("probe.service (After=podroutes.service) saw routes %q, want %q", got, wantRoutes)
+	} else if got := lines(string(b)); !slices.Equal(got, want) {
+		t.Errorf("probe.service (After=podroutes.service) saw routes %q, want %q", got, want)
 	}
+}
+
+// exposure returns `systemd-analyze security`'s overall exposure of a unit
+// in the booted machine.
+func exposure(ctx context.Context, t *testing.T, m *Machine, unit string) float64 {
+	t.Helper()
+	out := mustExec(ctx, t, m, "systemd-analyze", "security", "--no-pager", unit)
+	re := regexp.MustCompile(`Overall exposure level for ` + regexp.QuoteMeta(unit) + `: ([0-9.]+)`)
+	match := re.FindStringSubmatch(out)
+	if match == nil {
+		t.Fatalf("systemd-analyze security %s: no overall exposure in:\n%s", unit, out)
+	}
+	score, err := strconv.ParseFloat(match[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return score
+}
+
+// waitJournal polls the unit's journal of this boot for text until timeout.
+func waitJournal(ctx context.Context, m *Machine, unit, text string, timeout time.Duration) bool {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if out, err := m.Exec(ctx, "journalctl", "-b", "--no-pager", "-o", "cat", "-u", unit); err == nil && strings.Contains(out, text) {
+			return true
+		}
+	}
+	return false
 }
 
 func mustExec(ctx context.Context, t *testing.T, m *Machine, args ...string) string {

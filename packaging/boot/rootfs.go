@@ -1,8 +1,9 @@
 // Package boot boots the podroutes .deb in a real systemd: a cached Debian
-// bookworm root file system, booted with systemd-nspawn over a fresh overlay
-// inside lab network namespaces, so that the unit, its ordering and the
-// maintainer scripts are tested the way a host runs them. It works where PID 1
-// is not systemd (no D-Bus, no machined). boot_test.go holds the cases.
+// root file system per release (bookworm, trixie), booted with systemd-nspawn
+// over a fresh overlay inside lab network namespaces, so that the unit, its
+// ordering and the maintainer scripts are tested the way a host runs them. It
+// works where PID 1 is not systemd (no D-Bus, no machined). boot_test.go
+// holds the cases.
 //
 // Everything it creates carries the prefix "prboot-<pid>-": namespaces,
 // cgroups and temp dirs. Cleanup removes them by name and kills by PID or
@@ -13,44 +14,141 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 )
 
-// CacheDir holds the pristine root file system between runs.
-const CacheDir = "/var/cache/podroutes-test/rootfs"
+// Release is a Debian release the boot test runs on.
+type Release struct {
+	Suite   string // debootstrap's name for it
+	Systemd int    // the major version of its systemd, checked in the root fs
+}
 
-// Rootfs returns dir, debootstrapping Debian bookworm into it first if it
-// holds no systemd yet (about 50 s), from the mirror in apt's sources.
-func Rootfs(ctx context.Context, dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, "lib/systemd/systemd")); err == nil {
-		return nil
+// Releases are the releases every boot case runs on: Debian 12 and 13.
+var Releases = []Release{{"bookworm", 252}, {"trixie", 257}}
+
+// CacheDir holds a pristine root file system per release between runs.
+const CacheDir = "/var/cache/podroutes-test"
+
+// Dir is r's root file system in the cache.
+func (r Release) Dir() string { return filepath.Join(CacheDir, "rootfs-"+r.Suite) }
+
+// Rootfs returns r's root file system, debootstrapping it first if the cache
+// holds none yet (about 50 s for bookworm, 60 s for trixie), from the mirror
+// in apt's sources. Concurrent runs take turns on a lock file.
+func Rootfs(ctx context.Context, r Release) (string, error) {
+	dir := r.Dir()
+	if err := os.MkdirAll(CacheDir, 0o755); err != nil {
+		return "", fmt.Errorf("creating cache dir: %w", err)
+	}
+	unlock, err := lock(ctx, dir+".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if hasSystemd(dir) {
+		return dir, nil
+	}
+	tmp := dir + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return "", fmt.Errorf("removing partial root fs: %w", err)
+	}
+	if err := fill(ctx, r, tmp); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", fmt.Errorf("publishing root fs: %w", err)
+	}
+	return dir, nil
+}
+
+// fill makes r's root fs in dir. Earlier versions of this test cached a
+// bookworm in CacheDir/rootfs: that one is taken over with hard links (cp -al:
+// no second copy of the data, and nothing writes to a cached root fs), which
+// also leaves it in place for a run of the earlier test still booting it.
+func fill(ctx context.Context, r Release, dir string) error {
+	if old := filepath.Join(CacheDir, "rootfs"); r.Suite == "bookworm" && hasSystemd(old) {
+		_, err := run(ctx, "cp", "-a", "--link", old, dir)
+		return err
 	}
 	mirror, err := Mirror("/etc/apt/sources.list.d/debian.sources")
 	if err != nil {
 		return err
 	}
-	tmp := dir + ".tmp"
-	if err := os.RemoveAll(tmp); err != nil {
-		return fmt.Errorf("removing partial root fs: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("creating cache dir: %w", err)
-	}
 	if _, err := run(ctx, "debootstrap", "--variant=minbase",
-		"--include=systemd,systemd-sysv,iproute2,dbus", "bookworm", tmp, mirror); err != nil {
+		"--include=systemd,systemd-sysv,iproute2,dbus", r.Suite, dir, mirror); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "etc/hostname"), []byte("podtest\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "etc/hostname"), []byte("podtest\n"), 0o644); err != nil {
 		return fmt.Errorf("writing hostname: %w", err)
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("publishing root fs: %w", err)
-	}
 	return nil
+}
+
+// hasSystemd tells whether dir holds a finished root fs: debootstrap
+// installs systemd last of what the test needs. (usr/lib: both releases'
+// debootstrap merges /usr, so lib/ is a link to it.)
+func hasSystemd(dir string) bool {
+	return exists(filepath.Join(dir, "usr/lib/systemd/systemd"))
+}
+
+// lock takes an exclusive flock on path, waiting (until ctx is done) while
+// another run holds it, and returns its release.
+func lock(ctx context.Context, path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("locking %s: another run holds it: %w", path, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// SystemdVersion returns the version of the systemd package installed in
+// the root fs dir, from dpkg's status file.
+func SystemdVersion(dir string) (string, error) {
+	f, err := os.Open(filepath.Join(dir, "var/lib/dpkg/status"))
+	if err != nil {
+		return "", fmt.Errorf("reading the root fs's packages: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	found := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			found = false
+		case line == "Package: systemd":
+			found = true
+		case found && strings.HasPrefix(line, "Version: "):
+			return strings.TrimPrefix(line, "Version: "), nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("reading the root fs's packages: %w", err)
+	}
+	return "", fmt.Errorf("no systemd package in %s", dir)
 }
 
 // Mirror returns the first URIs: entry of a deb822 sources file.
