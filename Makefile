@@ -33,22 +33,23 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/podroutes
 
-# The main job on the bundled example: generate the three lab hosts' configs,
-# show them, then (as root) build the lab in namespaces and prove pods reach
-# each other through the routes podroutes installed.
+# The main job on the bundled example: one machines.txt for the three lab
+# hosts. Show what gen makes of it for one of them, then (as root) build the
+# lab in namespaces, give every host the same file and prove pods reach each
+# other through the routes each host planned for itself.
 demo: build
-	@out=$$(mktemp -d /tmp/podroutes-demo.XXXXXX); trap 'rm -rf "$$out"' EXIT; \
-	echo "$$ podroutes gen --inventory examples/machines.txt --out $$out"; \
-	$(BIN) gen --inventory examples/machines.txt --out "$$out"; \
-	(cd "$$out" && find . -type f | sort | sed 's|^\./||' | while read -r f; do echo; echo "==> $$f <=="; cat "$$f"; done); \
+	@echo "$$ podroutes validate --inventory examples/machines.txt"; \
+	$(BIN) validate --inventory examples/machines.txt && echo "ok: every line is valid"; \
+	echo; echo "$$ podroutes gen --inventory examples/machines.txt --node node-0"; \
+	$(BIN) gen --inventory examples/machines.txt --node node-0; \
 	echo; echo "$$ podroutes gen --inventory examples/machines.txt --format ip"; \
 	$(BIN) gen --inventory examples/machines.txt --format ip; \
 	if [ "$$(id -u)" != 0 ]; then \
-		echo; echo "demo: the network lab needs root (network namespaces): run 'sudo make demo' to see the routes applied and pods pinging across nodes."; \
+		echo; echo "demo: the network lab needs root (network namespaces): run 'sudo make demo' to see every host apply the same machines.txt and pods ping across nodes."; \
 		exit 0; \
 	fi; \
 	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
-	echo; examples/lab.sh $(BIN) "$$out"
+	echo; examples/lab.sh $(BIN) examples/machines.txt
 
 test: test-deps k8s-bins fmt-check vet staticcheck unit lint fuzz
 

@@ -89,9 +89,9 @@ func TestApplyRefuses(t *testing.T) {
 		name, route, want, hostname string
 	}{
 		{"own gateway", "10.200.9.0/24 via 10.240.0.10",
-			"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this routes.yaml another host's?", ""},
+			"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this config another host's?", ""},
 		{"own gateway, another host's file", "fd00:200:9::/64 via fd00:240::10",
-			`the gateway is this host's own address (on eth0); this routes.yaml is for node "node-0" but this host is "node-3": was it copied from another host?`,
+			`the gateway is this host's own address (on eth0); the config is for node "node-0" but this host is "node-3": was it copied from another host?`,
 			"node-3.kubernetes.local"},
 		{"default", "0.0.0.0/0 via 10.240.0.1", "route 0.0.0.0/0 via 10.240.0.1: a default route", ""},
 		{"connected", "10.240.0.0/16 via 10.240.0.1",

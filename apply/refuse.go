@@ -83,9 +83,9 @@ func refuseOwnGateway(want []reconcile.Want, links []gateway.Link, node, hostnam
 func otherHost(node, hostname string) string {
 	short, _, _ := strings.Cut(hostname, ".")
 	if node == "" || short == "" || strings.EqualFold(node, short) {
-		return "is this routes.yaml another host's?"
+		return "is this config another host's?"
 	}
-	return fmt.Sprintf("this routes.yaml is for node %q but this host is %q: was it copied from another host?", node, short)
+	return fmt.Sprintf("the config is for node %q but this host is %q: was it copied from another host?", node, short)
 }
 
 func peer(name string) string {

@@ -2,13 +2,16 @@
 # lab.sh: the Kubernetes-the-Hard-Way network in network namespaces, routed
 # by podroutes. `make demo` runs it.
 #
-# Usage: examples/lab.sh BIN GENDIR
-#   BIN     the podroutes binary
-#   GENDIR  the output of `podroutes gen --inventory examples/machines.txt --out GENDIR`
+# Usage: examples/lab.sh BIN MACHINES
+#   BIN       the podroutes binary
+#   MACHINES  the lab's machines.txt (examples/machines.txt)
 #
 # It builds server, node-0 and node-1 (10.240.0.x/24 on eth0) on a bridge in a
-# namespace of its own, a pod namespace behind each node, runs `BIN apply` in
-# each host, prints each host's routes and pings pod to pod and server to pod.
+# namespace of its own, a pod namespace behind each node, and gives every host
+# the same file: one root-owned copy of MACHINES, as /etc/podroutes/inventory
+# would be on each. In each host `BIN apply --inventory` finds that host by
+# its address (no --node, no per-host file) and installs its routes; then the
+# lab prints each host's routes and pings pod to pod and server to pod.
 # Everything lives in namespaces named pr-<pid>-*, deleted on exit; the root
 # namespace is never touched. Exit status: 0 all probes passed, 1 a probe or
 # an apply failed, 2 bad usage or missing prerequisites.
@@ -16,8 +19,8 @@ set -euo pipefail
 
 die() { echo "lab.sh: $*" >&2; exit 2; }
 
-[[ $# -eq 2 ]] || die "usage: $0 BIN GENDIR"
-BIN=$1 GENDIR=$2
+[[ $# -eq 2 ]] || die "usage: $0 BIN MACHINES"
+BIN=$1 MACHINES=$2
 [[ $EUID -eq 0 ]] || die "needs root to create network namespaces; run it as root (or: sudo make demo)"
 [[ -x $BIN ]] || die "$BIN: not an executable; build podroutes first"
 command -v ip >/dev/null || die "ip not found; run: apt-get install -y iproute2"
@@ -26,18 +29,17 @@ command -v ping >/dev/null || die "ping not found; run: apt-get install -y iputi
 HOSTS=(server node-0 node-1)
 declare -A ADDR=([server]=10.240.0.10 [node-0]=10.240.0.20 [node-1]=10.240.0.21)
 declare -A SUBNET=([node-0]=10.200.0 [node-1]=10.200.1) # /24s; .1 node, .2 pod
-for h in "${HOSTS[@]}"; do
-	[[ -f $GENDIR/$h/etc/podroutes/routes.yaml ]] ||
-		die "$GENDIR/$h/etc/podroutes/routes.yaml missing; run: $BIN gen --inventory examples/machines.txt --out $GENDIR"
-done
+[[ -f $MACHINES ]] || die "$MACHINES: no such file"
 
 P=pr-$$-
 CREATED=()
+WORK=$(mktemp -d /tmp/podroutes-lab.XXXXXX)
 cleanup() {
 	local ns
 	for ns in "${CREATED[@]}"; do
 		ip netns delete "$ns" 2>/dev/null || true
 	done
+	rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -72,10 +74,16 @@ for node in node-0 node-1; do
 	ip netns exec "$P$node" sysctl -q -w net.ipv4.ip_forward=1
 done
 
+# The one file every host gets, root-owned and not writable by others, as
+# podroutes insists when root reads it (a checkout may belong to a user).
+INVENTORY=$WORK/inventory
+install -m 0644 -o root -g root "$MACHINES" "$INVENTORY"
+export PODROUTES_LOCK=$WORK/lock # the lab's own, not the host's /run/podroutes/lock
+
 for h in "${HOSTS[@]}"; do
-	echo "== $h: $BIN apply"
+	echo "== $h: $BIN apply --inventory $INVENTORY"
 	status=0
-	ip netns exec "$P$h" "$BIN" apply --config "$GENDIR/$h/etc/podroutes/routes.yaml" || status=$?
+	ip netns exec "$P$h" "$BIN" apply --inventory "$INVENTORY" || status=$?
 	if [[ $status -ne 0 ]]; then
 		echo "FAIL apply on $h (exit $status)"
 		exit 1
@@ -85,8 +93,8 @@ done
 for h in "${HOSTS[@]}"; do
 	echo "== $h: ip route"
 	ip -n "$P$h" route
-	echo "== $h: $BIN check"
-	ip netns exec "$P$h" "$BIN" check --config "$GENDIR/$h/etc/podroutes/routes.yaml"
+	echo "== $h: $BIN check --inventory $INVENTORY"
+	ip netns exec "$P$h" "$BIN" check --inventory "$INVENTORY"
 done
 
 echo "== probes"

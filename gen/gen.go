@@ -5,9 +5,12 @@
 package gen
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"iter"
+	"os"
+	"path/filepath"
 
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/gen/render"
@@ -76,4 +79,41 @@ func PrintIP(w io.Writer, nodes iter.Seq[plan.Node]) error {
 		}
 	}
 	return nil
+}
+
+// InstallDropIn writes n's networkd drop-in into dir, a directory of
+// .network files (apply uses /run/systemd/network, where networkd reads
+// them and nothing survives a reboot), atomically and only if its content
+// changed; it reports whether it did.
+func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
+	var b bytes.Buffer
+	if err := render.DropIn(&b, n, source); err != nil {
+		return false, err
+	}
+	path := filepath.Join(dir, filepath.FromSlash(render.DropInRel(n)))
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b.Bytes()) {
+		return false, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return false, fmt.Errorf("installing the networkd drop-in: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".podroutes-*")
+	if err != nil {
+		return false, fmt.Errorf("installing the networkd drop-in: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; left only on error
+	_, err = tmp.Write(b.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return false, fmt.Errorf("installing the networkd drop-in %s: %w", path, err)
+	}
+	return true, nil
 }

@@ -173,3 +173,28 @@ func countFiles(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+// TestInstallDropIn: the drop-in goes into the directory as gen's tree
+// has it, atomically, and is rewritten only when its content changes.
+func TestInstallDropIn(t *testing.T) {
+	dir := t.TempDir()
+	nodes := loadPlan(t, "lab-machines.txt")
+	n := nodes[1]
+	for i, want := range []bool{true, false} {
+		changed, err := InstallDropIn(dir, n, "lab-machines.txt")
+		if err != nil || changed != want {
+			t.Fatalf("install %d: changed %v, %v; want %v", i, changed, err, want)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf"))
+	if err != nil || !strings.Contains(string(got), "Protocol=157") {
+		t.Fatalf("drop-in: %v\n%s", err, got)
+	}
+	n.Config.Routes = nil
+	if changed, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil || !changed {
+		t.Errorf("after a change: changed %v, %v; want true", changed, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, n.NetworkFile+".d", ".podroutes-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

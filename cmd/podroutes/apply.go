@@ -47,7 +47,7 @@ func applyCommand() *cli.Command {
 			"routes the config no longer wants; leaves routes of other owners alone, and a\n" +
 			"destination another owner holds is an error unless --force. Exit status: 0 routes\n" +
 			"in place, 1 some route failed or conflicts, 2 bad or unsafe config.",
-		Flags: append(append(o.source.flags(),
+		Flags: append(append(o.source.flags(), o.source.dropInFlag(),
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
 				Usage: "print what apply would change, change nothing (and do not wait)"},
 			waitFlag(&o.wait, "wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait"),
@@ -73,7 +73,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return report(err)
 	}
 	defer s.end()
-	cfg, err := src.load(s.localAddrs)
+	cfg, err := src.load(s.localAddrs, s.log)
 	if err != nil {
 		return report(err)
 	}
@@ -154,7 +154,7 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 		return failure(err)
 	}
 	defer k.Close()
-	cfg, err := src.load(func() ([]netip.Addr, error) { return localAddrs(k) })
+	cfg, err := src.load(func() ([]netip.Addr, error) { return localAddrs(k) }, nil)
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func TestOwnGatewayRefused(t *testing.T) {
 		"  - destination: 10.200.0.0/24\n    gateway: 10.240.0.10\n    peer: node-0\n")
 	for _, cmd := range []string{"apply", "check"} {
 		expect(t, cmd, runBin(t, nil, in, cmd, "--config", cfg), 2,
-			"route 10.200.0.0/24 via 10.240.0.10 (node-0): the gateway is this host's own address (on eth0); this routes.yaml is for node \"node-1\" but this host is")
+			"route 10.200.0.0/24 via 10.240.0.10 (node-0): the gateway is this host's own address (on eth0); the config is for node \"node-1\" but this host is")
 	}
 	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
 		t.Errorf("a refused config left routes:\n%s", got)

@@ -1,20 +1,27 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/netip"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/infile"
+	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/valid"
 )
 
@@ -32,6 +39,9 @@ type sourceOptions struct {
 	inventory   inventoryOptions
 	node        string
 	networkFile string
+	// dropIns, when set (apply, watch: --networkd-dropin), is where this
+	// host's networkd drop-in goes when its routes come from an inventory.
+	dropIns string
 }
 
 func (o *sourceOptions) flags() []cli.Flag {
@@ -48,6 +58,13 @@ func (o *sourceOptions) flags() []cli.Flag {
 		&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
 			Usage: "networkd `FILE`.network the uplink is managed by, for hosts the inventory names none for"},
 	}
+}
+
+// dropInFlag is --networkd-dropin, for apply and watch.
+func (o *sourceOptions) dropInFlag() cli.Flag {
+	return &cli.StringFlag{Name: "networkd-dropin", Destination: &o.dropIns,
+		Usage: "with --inventory, write this host's systemd-networkd route drop-in into `DIR` " +
+			"(/run/systemd/network: the units' choice) and have networkd reload, so that it re-adds the routes after a reconfigure"}
 }
 
 // source is where this host's routes come from, read and checked.
@@ -99,8 +116,9 @@ func exists(path string) bool {
 
 // load returns this host's config: routes.yaml, or the inventory's plan
 // for this host, found among its hosts with the host's addresses (local)
-// and name; reading the file again each time (a reload).
-func (s *source) load(local func() ([]netip.Addr, error)) (config.Config, error) {
+// and name; reading the file again each time (a reload). From an
+// inventory, it installs the host's networkd drop-in too, when asked.
+func (s *source) load(local func() ([]netip.Addr, error), log *notify.Logger) (config.Config, error) {
 	if s.inv == nil {
 		return loadConfig(s.path)
 	}
@@ -113,7 +131,32 @@ func (s *source) load(local func() ([]netip.Addr, error)) (config.Config, error)
 	}
 	s.read = false
 	n, err := s.plan(*s.inv, local)
+	if err == nil && s.o.dropIns != "" {
+		s.dropIn(n, log)
+	}
 	return n.Config, err
+}
+
+// dropIn installs n's networkd drop-in and, when it changed, has networkd
+// reload. Failures are warnings: the routes go in without it, and
+// networkd, when it runs, keeps them until it reconfigures the link.
+func (s *source) dropIn(n plan.Node, log *notify.Logger) {
+	changed, err := gen.InstallDropIn(s.o.dropIns, n, s.path)
+	switch {
+	case err != nil:
+		log.Warnf("%v", err)
+		return
+	case !changed:
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "networkctl", "reload").CombinedOutput(); err != nil {
+		log.Warnf("wrote %s, but networkctl reload failed (is systemd-networkd running?): %v %s",
+			filepath.Join(s.o.dropIns, render.DropInRel(n)), err, strings.TrimSpace(string(out)))
+		return
+	}
+	log.Infof("wrote %s and reloaded systemd-networkd", filepath.Join(s.o.dropIns, render.DropInRel(n)))
 }
 
 // plan plans this host's routes from inv.

@@ -37,7 +37,7 @@ func watchCommand() *cli.Command {
 			"and retried. SIGHUP reloads the config (a bad one is reported, the old one kept);\n" +
 			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
 			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
-		Flags: append(append(o.source.flags(),
+		Flags: append(append(o.source.flags(), o.source.dropInFlag(),
 			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway"),
 			forceFlag(&o.force),
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
@@ -71,7 +71,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer s.end()
-	cfg, err := src.load(s.localAddrs)
+	cfg, err := src.load(s.localAddrs, s.log)
 	if err != nil {
 		return report(err)
 	}
@@ -87,7 +87,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload: hangups(s.ctx),
-		Load:   func() (config.Config, error) { return src.load(s.localAddrs) },
+		Load:   func() (config.Config, error) { return src.load(s.localAddrs, s.log) },
 		Lock:   o.lock.forPass(s.log),
 		Log:    s.log, Notify: systemd{}, Hostname: hostname(),
 	})

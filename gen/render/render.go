@@ -21,7 +21,13 @@ const DropInName = "50-podroutes.conf"
 
 // DropInPath is where the networkd drop-in goes in a host's tree.
 func DropInPath(n plan.Node) string {
-	return "etc/systemd/network/" + n.NetworkFile + ".d/" + DropInName
+	return "etc/systemd/network/" + DropInRel(n)
+}
+
+// DropInRel is where the networkd drop-in goes in a directory of .network
+// files (/etc/systemd/network, /run/systemd/network).
+func DropInRel(n plan.Node) string {
+	return n.NetworkFile + ".d/" + DropInName
 }
 
 // DropIn writes the systemd-networkd drop-in: one [Route] section per route,

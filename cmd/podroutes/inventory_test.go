@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/synth"
+)
+
+// hostLike is a namespace with a host's addresses on its uplink (the
+// inventory's uplink, else eth0): /24 for IPv4, /64 for IPv6, on a veth
+// to a peer. It returns the `ip netns exec` prefix.
+func hostLike(t *testing.T, h inventory.Host) (*nstest.NS, []string) {
+	ns, peer := nstest.New(t), nstest.New(t)
+	dev := h.Uplink
+	if dev == "" {
+		dev = "eth0"
+	}
+	nstest.Veth(t, ns, dev, peer, "eth0")
+	for _, a := range h.Addrs {
+		bits := 24
+		if a.Is6() {
+			bits = 64
+		}
+		ns.IP(t, "addr", "add", netip.PrefixFrom(a, bits).String(), "dev", dev, "nodad")
+	}
+	return ns, []string{"ip", "netns", "exec", ns.Name}
+}
+
+// routes are podroutes' routes in ns, IPv4 and IPv6, as `ip route` shows
+// them without the nexthop ids (they differ from one apply to the next).
+func routes(t *testing.T, ns *nstest.NS) string {
+	out := ns.IP(t, "route", "show", "proto", "157") + ns.IP(t, "-6", "route", "show", "proto", "157")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 2 && f[1] == "nhid" {
+			f = append(f[:1], f[3:]...)
+		}
+		lines = append(lines, strings.Join(f, " "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestInventoryMatchesGen: on every host of the golden inventories and of
+// a 12-node cluster, `apply --inventory` (no --node: found by address)
+// installs the very routes `gen --node` + `apply --config` do.
+func TestInventoryMatchesGen(t *testing.T) {
+	dir := t.TempDir()
+	twelve := filepath.Join(dir, "twelve.txt")
+	writeFile(t, twelve, string(synth.Machines(12, true)))
+	invs := []string{twelve}
+	for _, f := range []string{"lab-machines.txt", "dualstack-machines.txt", "cluster.yaml", "kubectl-nodes.json"} {
+		invs = append(invs, filepath.Join("../../gen/testdata", f))
+	}
+	for _, path := range invs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := inventory.Parse(path, data, inventory.FormatAuto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range inv.Hosts {
+			t.Run(filepath.Base(path)+"/"+h.Name, func(t *testing.T) {
+				ns, in := hostLike(t, h)
+				expect(t, "apply --inventory", runBin(t, nil, in, "apply", "--inventory", path, "--wait", "0"), 0, " in place: ")
+				byInventory := routes(t, ns)
+				expect(t, "remove --all", runBin(t, nil, in, "remove", "--all"), 0)
+				out := filepath.Join(t.TempDir(), "tree")
+				expect(t, "gen --node", podroutes(t, "gen", "--inventory", path, "--node", h.Name, "--out", out), 0)
+				cfg := filepath.Join(out, h.Name, "etc/podroutes/routes.yaml")
+				expect(t, "apply --config", runBin(t, nil, in, "apply", "--config", cfg, "--wait", "0"), 0)
+				if byGen := routes(t, ns); byInventory != byGen {
+					t.Errorf("apply --inventory installed:\n%s\ngen + apply --config:\n%s", byInventory, byGen)
+				}
+				if byInventory == "" && strings.Count(string(data), "/") > 1 {
+					t.Logf("%s gets no routes", h.Name)
+				}
+			})
+		}
+	}
+}
+
+// TestInventoryWhichHost: a host in no line, and a host two lines claim,
+// are told what was tried, exit 2, nothing written; --node settles it.
+func TestInventoryWhichHost(t *testing.T) {
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	writeFile(t, inv, "10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.30 node-9.k.local node-9 10.200.9.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n")
+	ns, peer := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	ns.IP(t, "addr", "add", "10.240.0.99/24", "dev", "eth0")
+	in := []string{"ip", "netns", "exec", ns.Name}
+	for _, cmd := range []string{"apply", "check", "watch"} {
+		expect(t, cmd+" in no line", runBin(t, nil, in, cmd, "--inventory", inv), 2,
+			inv+": which host is this? no host has one of this host's addresses (", "10.240.0.99", "the hosts: node-0, node-9, node-1; say which with --node")
+	}
+	ns.IP(t, "addr", "add", "10.240.0.20/24", "dev", "eth0")
+	ns.IP(t, "addr", "add", "10.240.0.30/24", "dev", "eth0")
+	expect(t, "apply, two lines", runBin(t, nil, in, "apply", "--inventory", inv), 2,
+		"more than one host has an address of this host's: node-0 (line 1, 10.240.0.20), node-9 (line 2, 10.240.0.30)")
+	if got := routes(t, ns); got != "" {
+		t.Fatalf("a refused apply wrote:\n%s", got)
+	}
+	ns.IP(t, "addr", "del", "10.240.0.20/24", "dev", "eth0")
+	ns.IP(t, "addr", "del", "10.240.0.30/24", "dev", "eth0")
+	expect(t, "apply --node", runBin(t, nil, in, "apply", "--inventory", inv, "--node", "node-9"), 0, "2 routes in place")
+}
+
+// TestBadInventoryKeepsRoutes: an inventory with a bad line anywhere is
+// refused, FILE:LINE, exit 2, before any write: the routes in place stay.
+func TestBadInventoryKeepsRoutes(t *testing.T) {
+	ns, _, in := node0(t)
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	good := "10.240.0.10 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n10.240.0.22 node-2.k.local node-2 10.200.2.0/24\n"
+	writeFile(t, inv, good)
+	expect(t, "apply", runBin(t, nil, in, "apply", "--inventory", inv), 0, "2 routes in place")
+	before := routes(t, ns)
+	writeFile(t, inv, good+"10.240.0.23 node-3.k.local node-3 10.200.2.0/24\n")
+	for _, cmd := range []string{"apply", "watch", "remove", "check"} {
+		expect(t, cmd, runBin(t, nil, in, cmd, "--inventory", inv), 2,
+			fmt.Sprintf("%s:4: duplicate subnet 10.200.2.0/24 (also \"node-2\" on line 3)", inv))
+	}
+	if after := routes(t, ns); after != before {
+		t.Errorf("a refused inventory changed the routes:\n%s\nwant:\n%s", after, before)
+	}
+}
