@@ -6,8 +6,10 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
@@ -94,7 +96,7 @@ func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b.Bytes()) {
 		return false, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
 		return false, fmt.Errorf("installing the networkd drop-in: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".podroutes-*")
@@ -116,4 +118,20 @@ func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
 		return false, fmt.Errorf("installing the networkd drop-in %s: %w", path, err)
 	}
 	return true, nil
+}
+
+// mkdirAll makes dir and its missing parents 0755 whatever the umask
+// (podroutes.service's is 0077): networkd, which reads the drop-in, runs
+// as its own user.
+func mkdirAll(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := mkdirAll(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return os.Chmod(dir, 0o755)
 }

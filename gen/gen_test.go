@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/podroutes/podroutes/gen/inventory"
@@ -177,7 +178,8 @@ func countFiles(t *testing.T, dir string) int {
 // TestInstallDropIn: the drop-in goes into the directory as gen's tree
 // has it, atomically, and is rewritten only when its content changes.
 func TestInstallDropIn(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "run/systemd/network")
+	defer syscall.Umask(syscall.Umask(0o077)) // podroutes.service's
 	nodes := loadPlan(t, "lab-machines.txt")
 	n := nodes[1]
 	for i, want := range []bool{true, false} {
@@ -196,5 +198,13 @@ func TestInstallDropIn(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, n.NetworkFile+".d", ".podroutes-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+	// networkd runs as its own user: it must be able to read them all.
+	for p, need := range map[string]os.FileMode{
+		dir: 0o005, filepath.Join(dir, n.NetworkFile+".d"): 0o005, filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf"): 0o004,
+	} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm()&need != need {
+			t.Errorf("%s: %v, %v: others cannot read it", p, err, fi.Mode())
+		}
 	}
 }

@@ -111,7 +111,7 @@ const (
 // events say, if the caller gives every event to Observe, and dumps them
 // only after EventsLost.
 func (k *Kernel) Events(done <-chan struct{}) (<-chan Event, error) {
-	out, err := subscribe(k.ns, allGroups, done)
+	out, err := subscribe(k.here(), allGroups, done)
 	if err == nil {
 		k.observing = true
 	}
@@ -122,7 +122,7 @@ func (k *Kernel) Events(done <-chan struct{}) (<-chan Event, error) {
 // returned channel holds at most one pending signal; it is closed if the
 // subscription ends before done.
 func (k *Kernel) Subscribe(done <-chan struct{}) (<-chan struct{}, error) {
-	events, err := subscribe(k.ns, linkGroups, done)
+	events, err := subscribe(k.here(), linkGroups, done)
 	if err != nil {
 		return nil, err
 	}

@@ -69,18 +69,35 @@ func OpenWith(o Options) (*Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the network namespace: %w", err)
 	}
-	h, err := netlink.NewHandleAt(ns, netlink.FAMILY_ALL)
+	// The sockets are opened where the thread is, without setns(2): a
+	// hardened unit (no CAP_SYS_ADMIN, RestrictNamespaces=) may not.
+	h, err := netlink.NewHandleAt(netns.None(), netlink.FAMILY_ALL)
 	if err != nil {
 		ns.Close()
 		return nil, fmt.Errorf("opening rtnetlink: %w", err)
 	}
-	c, err := dial(ns)
+	c, err := dial(netns.None())
 	if err != nil {
 		h.Close()
 		ns.Close()
 		return nil, err
 	}
 	return &Kernel{h: h, c: c, ns: ns, o: o}, nil
+}
+
+// here is k's namespace for a socket opened now: netns.None(), no
+// setns(2), when the calling thread is in it already (always, outside
+// tests, where a namespace is entered by one thread only).
+func (k *Kernel) here() netns.NsHandle {
+	cur, err := netns.Get()
+	if err != nil {
+		return k.ns
+	}
+	defer cur.Close()
+	if cur.Equal(k.ns) {
+		return netns.None()
+	}
+	return k.ns
 }
 
 // strict reports whether the kernel filters dumps for podroutes.

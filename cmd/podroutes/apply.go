@@ -73,7 +73,10 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return report(err)
 	}
 	defer s.end()
-	cfg, err := src.load(s.localAddrs, s.log)
+	if !o.dryRun {
+		src.wait, src.changes = o.wait, s.k.Subscribe
+	}
+	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
 	if err != nil {
 		return report(err)
 	}
@@ -154,7 +157,7 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 		return failure(err)
 	}
 	defer k.Close()
-	cfg, err := src.load(func() ([]netip.Addr, error) { return localAddrs(k) }, nil)
+	cfg, err := src.load(ctx, func() ([]netip.Addr, error) { return localAddrs(k) }, nil)
 	if err != nil {
 		return err
 	}

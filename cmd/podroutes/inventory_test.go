@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -98,8 +99,8 @@ func TestInventoryWhichHost(t *testing.T) {
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	ns.IP(t, "addr", "add", "10.240.0.99/24", "dev", "eth0")
 	in := []string{"ip", "netns", "exec", ns.Name}
-	for _, cmd := range []string{"apply", "check", "watch"} {
-		expect(t, cmd+" in no line", runBin(t, nil, in, cmd, "--inventory", inv), 2,
+	for _, args := range [][]string{{"apply", "--wait", "0"}, {"check"}, {"watch", "--wait", "0"}} {
+		expect(t, args[0]+" in no line", runBin(t, nil, in, append(args, "--inventory", inv)...), 2,
 			inv+": which host is this? no host has one of this host's addresses (", "10.240.0.99", "the hosts: node-0, node-9, node-1; say which with --node")
 	}
 	ns.IP(t, "addr", "add", "10.240.0.20/24", "dev", "eth0")
@@ -130,5 +131,27 @@ func TestBadInventoryKeepsRoutes(t *testing.T) {
 	}
 	if after := routes(t, ns); after != before {
 		t.Errorf("a refused inventory changed the routes:\n%s\nwant:\n%s", after, before)
+	}
+}
+
+// TestInventoryWaitsForTheAddress: at boot the address that says which
+// host this is may come late: apply waits for it (up to --wait), then
+// finds the host and installs its routes.
+func TestInventoryWaitsForTheAddress(t *testing.T) {
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	writeFile(t, inv, "10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n")
+	ns, peer := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	in := []string{"ip", "netns", "exec", ns.Name}
+	p := startBin(t, nil, in, "apply", "--inventory", inv, "--wait", "20s")
+	for !strings.Contains(p.out.String(), "waiting up to 20s for an address that says which host of "+inv+" this is") {
+		time.Sleep(time.Millisecond)
+	}
+	ns.IP(t, "addr", "add", "10.240.0.20/24", "dev", "eth0")
+	if code, out := p.wait(t); code != 0 || !strings.Contains(out, "1 route in place: 1 added") {
+		t.Errorf("apply: exit %d:\n%s", code, out)
+	}
+	if got := routes(t, ns); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100" {
+		t.Errorf("routes:\n%s", got)
 	}
 }

@@ -75,6 +75,10 @@ type source struct {
 	// read: inv was just read by open; the first load plans from it, the
 	// next read the file again.
 	read bool
+	// wait bounds, at boot, the wait for an address that says which host
+	// of the inventory this is; changes signals address changes.
+	wait    time.Duration
+	changes func(done <-chan struct{}) (<-chan struct{}, error)
 }
 
 // open decides where the routes come from and reads that file: every
@@ -118,7 +122,7 @@ func exists(path string) bool {
 // for this host, found among its hosts with the host's addresses (local)
 // and name; reading the file again each time (a reload). From an
 // inventory, it installs the host's networkd drop-in too, when asked.
-func (s *source) load(local func() ([]netip.Addr, error), log *notify.Logger) (config.Config, error) {
+func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), log *notify.Logger) (config.Config, error) {
 	if s.inv == nil {
 		return loadConfig(s.path)
 	}
@@ -130,7 +134,7 @@ func (s *source) load(local func() ([]netip.Addr, error), log *notify.Logger) (c
 		s.inv = &inv
 	}
 	s.read = false
-	n, err := s.plan(*s.inv, local)
+	n, err := s.plan(ctx, *s.inv, local, log)
 	if err == nil && s.o.dropIns != "" {
 		s.dropIn(n, log)
 	}
@@ -160,14 +164,10 @@ func (s *source) dropIn(n plan.Node, log *notify.Logger) {
 }
 
 // plan plans this host's routes from inv.
-func (s *source) plan(inv inventory.Inventory, local func() ([]netip.Addr, error)) (plan.Node, error) {
-	addrs, err := local()
+func (s *source) plan(ctx context.Context, inv inventory.Inventory, local func() ([]netip.Addr, error), log *notify.Logger) (plan.Node, error) {
+	self, err := s.self(ctx, inv, local, log)
 	if err != nil {
-		return plan.Node{}, failure(fmt.Errorf("listing this host's addresses: %w", err))
-	}
-	self, err := plan.Self(inv, s.o.node, addrs, hostname())
-	if err != nil {
-		return plan.Node{}, inputError(err)
+		return plan.Node{}, err
 	}
 	nodes, err := plan.Stream(inv, plan.Options{Only: []string{self}, NetworkFile: s.o.networkFile})
 	if err != nil {
@@ -177,6 +177,49 @@ func (s *source) plan(inv inventory.Inventory, local func() ([]netip.Addr, error
 		return n, nil
 	}
 	return plan.Node{}, inputError(fmt.Errorf("%s: no plan for %s", inv.Source, self))
+}
+
+// self finds this host in inv (plan.Self). When no host is this one, it
+// waits up to s.wait for an address change and looks again: at boot the
+// uplink, whose address says which host this is, may come up late.
+func (s *source) self(ctx context.Context, inv inventory.Inventory, local func() ([]netip.Addr, error), log *notify.Logger) (string, error) {
+	var changes <-chan struct{}
+	if s.wait > 0 && s.changes != nil {
+		done := make(chan struct{})
+		defer close(done)
+		var err error
+		if changes, err = s.changes(done); err != nil {
+			return "", failure(fmt.Errorf("watching this host's addresses: %w", err))
+		}
+	}
+	deadline := time.NewTimer(s.wait)
+	defer deadline.Stop()
+	for told := false; ; told = true {
+		addrs, err := local()
+		if err != nil {
+			return "", failure(fmt.Errorf("listing this host's addresses: %w", err))
+		}
+		self, err := plan.Self(inv, s.o.node, addrs, hostname())
+		if err == nil || !errors.Is(err, plan.ErrNotFound) || changes == nil {
+			if err != nil {
+				err = inputError(err)
+			}
+			return self, err
+		}
+		if !told {
+			log.Infof("waiting up to %s for an address that says which host of %s this is", s.wait, inv.Source)
+		}
+		select {
+		case <-ctx.Done():
+			return "", failure(fmt.Errorf("stopped waiting: %w", err))
+		case <-deadline.C:
+			changes = nil // one last look, then the error
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil
+			}
+		}
+	}
 }
 
 // read reads and checks the inventory; every problem is bad input. Root

@@ -71,10 +71,12 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer s.end()
-	cfg, err := src.load(s.localAddrs, s.log)
+	src.wait, src.changes = o.wait, s.k.Subscribe
+	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
 	if err != nil {
 		return report(err)
 	}
+	src.wait = 0 // a reload finds this host at once, or says why not
 	one, err := o.lock.onlyWatcher(s.ctx)
 	if err != nil {
 		return report(err)
@@ -87,7 +89,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload: hangups(s.ctx),
-		Load:   func() (config.Config, error) { return src.load(s.localAddrs, s.log) },
+		Load:   func() (config.Config, error) { return src.load(s.ctx, s.localAddrs, s.log) },
 		Lock:   o.lock.forPass(s.log),
 		Log:    s.log, Notify: systemd{}, Hostname: hostname(),
 	})

@@ -6,6 +6,7 @@ package plan
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"iter"
 	"net/netip"
@@ -132,6 +133,11 @@ func planHost(hosts []inventory.Host, self int, targets []target, defaultFile st
 	return Node{Config: c, NetworkFile: cmp.Or(h.NetworkFile, defaultFile)}
 }
 
+// ErrNotFound is wrapped by Self's error when no host is this one (not
+// when several are): at boot, the address that says which host this is
+// may not be up yet.
+var ErrNotFound = errors.New("this host is not in the inventory")
+
 // Self finds this host among inv's hosts, for apply on a host that has
 // the whole inventory: node when it is given (compared without case);
 // else the one host that has an address of this host's (local); else the
@@ -185,7 +191,11 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 	} else {
 		tried += fmt.Sprintf("more than one is named %q: %s", hostname, strings.Join(byName, ", "))
 	}
-	return "", fmt.Errorf("%s: which host is this? %s; the hosts: %s; say which with --node", inv.Source, tried, names(inv.Hosts))
+	err := fmt.Errorf("%s: which host is this? %s; the hosts: %s; say which with --node", inv.Source, tried, names(inv.Hosts))
+	if len(byName) == 0 {
+		err = &notFound{err}
+	}
+	return "", err
 }
 
 // names lists hosts' names, the first ten.
@@ -201,3 +211,8 @@ func names(hosts []inventory.Host) string {
 	}
 	return s
 }
+
+// notFound is an error that is ErrNotFound too.
+type notFound struct{ error }
+
+func (e *notFound) Unwrap() []error { return []error{e.error, ErrNotFound} }

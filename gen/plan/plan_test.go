@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -156,6 +157,9 @@ func TestSelf(t *testing.T) {
 			`m.txt: which host is this? no host has one of this host's addresses (192.168.1.5), and none is named "laptop"; the hosts: server, node-0, node-1; say which with --node`},
 	} {
 		got, err := Self(inv, tc.node, tc.local, tc.hostname)
+		if notFound := tc.name == "none"; errors.Is(err, ErrNotFound) != notFound {
+			t.Errorf("%s: errors.Is(%v, ErrNotFound) = %v, want %v", tc.name, err, !notFound, notFound)
+		}
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
 			t.Errorf("%s: %q, %v; want %q, %s", tc.name, got, err, tc.want, tc.err)
 		}

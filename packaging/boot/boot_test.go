@@ -84,6 +84,8 @@ func TestBoot(t *testing.T) {
 			t.Run("late-network-restart", func(t *testing.T) { testRestart(ctx, t, f, false) })
 			t.Run("late-network-restart-direct", func(t *testing.T) { testRestart(ctx, t, f, true) })
 			t.Run("networkd", func(t *testing.T) { testNetworkd(ctx, t, f) })
+			t.Run("inventory", func(t *testing.T) { testInventory(ctx, t, f) })
+			t.Run("networkd-inventory", func(t *testing.T) { testNetworkdInventory(ctx, t, f) })
 		})
 	}
 }
@@ -364,6 +366,78 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 	// Then check must agree (within a few seconds: networkd may still be
 	// settling the link when wait-online returns).
 	var out string
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if out, err = m.Exec(ctx, "podroutes", "check"); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Errorf("podroutes check 10 s after reconfigure: %v\n%s", err, out)
+			break
+		}
+	}
+	shutdown(ctx, t, m)
+}
+
+// testInventory: the .deb and only /etc/podroutes/inventory, the lab's
+// machines.txt every host shares, on a host whose hostname (podtest)
+// matches no line: podroutes.service finds it by its address (node-0),
+// ends active with its routes, and units after it see them.
+func testInventory(ctx context.Context, t *testing.T, f fixture) {
+	lab, m := newMachine(ctx, t, f, map[string]string{
+		"/etc/podroutes/routes.yaml": absent,
+		"/etc/podroutes/inventory":   machines,
+	})
+	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
+		if _, err := lab.IP(ctx, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boot(ctx, t, lab, m)
+	wantActive(ctx, t, m, 1)
+	wantRoutesNow(ctx, t, lab, "after boot from the inventory", wantRoutes)
+	wantProbeSaw(t, m, wantRoutes)
+	if out := mustExec(ctx, t, m, "hostname"); strings.TrimSpace(out) != "podtest" {
+		t.Errorf("hostname %q: the case wants one that names no host of the inventory", out)
+	}
+	if out, err := m.Exec(ctx, "podroutes", "check"); err != nil || !strings.Contains(out, "in place  10.200.1.0/24 via 10.240.0.21") {
+		t.Errorf("podroutes check (the inventory by default): %v\n%s", err, out)
+	}
+	shutdown(ctx, t, m)
+}
+
+// testNetworkdInventory: where systemd-networkd manages the uplink and the
+// host has only the shared inventory, apply (networkd.conf's
+// --networkd-dropin) writes this host's drop-in into /run/systemd/network
+// and has networkd reload: the routes are back after `networkctl
+// reconfigure`, as with gen's drop-in in /etc.
+func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
+	lab, m := newMachine(ctx, t, f, map[string]string{
+		"/etc/podroutes/routes.yaml":      absent,
+		"/etc/podroutes/inventory":        machines,
+		"/etc/systemd/network/" + netFile: "[Match]\nName=eth0\n\n[Network]\nAddress=" + hostAddr + "\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+	}, "systemd-networkd.service")
+	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes.service.d && "+
+		"cp /usr/share/doc/podroutes/networkd.conf /etc/systemd/system/podroutes.service.d/"); err != nil {
+		t.Fatalf("installing the networkd drop-in: %v\n%s", err, out)
+	}
+	boot(ctx, t, lab, m)
+	// apply writes the drop-in and has networkd reload before it writes
+	// routes: either may add the route first.
+	wantActive(ctx, t, m, -1)
+	wantRoutesNow(ctx, t, lab, "after boot with networkd", wantRoutes)
+	dropin := "/run/systemd/network/" + netFile + ".d/50-podroutes.conf"
+	if b, err := os.ReadFile(m.InRoot(dropin)); err != nil || !strings.Contains(string(b), "Destination=10.200.1.0/24\nGateway=10.240.0.21\nProtocol=157") {
+		t.Fatalf("apply wrote no drop-in for node-0 at %s: %v\n%s", dropin, err, b)
+	}
+	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
+	if out, err := m.Exec(ctx, "/lib/systemd/systemd-networkd-wait-online", "-i", "eth0", "--timeout=10"); err != nil {
+		t.Errorf("waiting for networkd to configure eth0 again: %v\n%s", err, out)
+	}
+	if !waitRoutes(ctx, lab, wantRoutes, 10*time.Second) {
+		wantRoutesNow(ctx, t, lab, "10 s after networkctl reconfigure eth0", wantRoutes)
+	}
+	var out string
+	var err error
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if out, err = m.Exec(ctx, "podroutes", "check"); err == nil {
 			break
