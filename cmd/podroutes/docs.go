@@ -48,6 +48,7 @@ func manPage(app *cli.App) (string, error) {
 func manExtra() string {
 	return strings.NewReplacer(
 		"ROUTES_YAML", config.DefaultPath,
+		"INVENTORY", defaultInventory,
 		"PROTOCOL", strconv.Itoa(int(route.Owner)),
 		"PROTONAME", route.Owner.String(),
 		"METRIC", strconv.Itoa(route.DefaultMetric),
@@ -57,9 +58,16 @@ func manExtra() string {
 
 const manTemplate = `.SH FILES
 .TP
+.B INVENTORY
+The inventory every host shares (machines.txt, YAML or kubectl JSON): apply,
+check, remove and watch find this host in it (\fB--node\fR, else by address,
+else by hostname) and plan its routes, when there is no routes.yaml. Must be
+owned by root and not group- or world-writable when read as root.
+.TP
 .B ROUTES_YAML
-This host's routes, written by \fBpodroutes gen\fR. Must be owned by root and
-not group- or world-writable when apply runs as root.
+This host's routes, written by \fBpodroutes gen\fR; when it exists it wins over
+the inventory. Must be owned by root and not group- or world-writable when
+apply runs as root.
 .TP
 .B /etc/systemd/network/*.network.d/DROPIN
 The same routes as a systemd-networkd drop-in (Protocol=PROTOCOL, Metric=METRIC by default).

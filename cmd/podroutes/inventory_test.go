@@ -12,6 +12,7 @@ import (
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/synth"
+	"gopkg.in/yaml.v3"
 )
 
 // hostLike is a namespace with a host's addresses on its uplink (the
@@ -153,5 +154,34 @@ func TestInventoryWaitsForTheAddress(t *testing.T) {
 	}
 	if got := routes(t, ns); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100" {
 		t.Errorf("routes:\n%s", got)
+	}
+}
+
+// TestCloudInitExample: examples/cloud-init.yaml is cloud-config YAML that
+// writes a valid inventory, root-owned, to /etc/podroutes/inventory, and
+// enables the units.
+func TestCloudInitExample(t *testing.T) {
+	data, err := os.ReadFile("../../examples/cloud-init.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "#cloud-config\n") {
+		t.Error("the first line is not #cloud-config: cloud-init would ignore it")
+	}
+	var doc struct {
+		WriteFiles []struct{ Path, Owner, Permissions, Content string } `yaml:"write_files"`
+		Runcmd     [][]string
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.WriteFiles) != 1 || doc.WriteFiles[0].Path != defaultInventory || doc.WriteFiles[0].Owner != "root:root" || doc.WriteFiles[0].Permissions != "0644" {
+		t.Fatalf("write_files %+v, want %s, root:root, 0644", doc.WriteFiles, defaultInventory)
+	}
+	if _, err := inventory.Parse("cloud-init.yaml", []byte(doc.WriteFiles[0].Content), inventory.FormatAuto); err != nil {
+		t.Errorf("the inventory it writes: %v", err)
+	}
+	if got := fmt.Sprint(doc.Runcmd); !strings.Contains(got, "[systemctl enable --now podroutes.service podroutes-watch.service]") {
+		t.Errorf("runcmd %s does not enable the units", got)
 	}
 }
