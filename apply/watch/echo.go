@@ -17,7 +17,13 @@ const echoTTL = 2 * time.Second
 // starts no heal, which would only find the route as written. Another
 // owner's change to the same destination differs in one of those and is
 // seen.
-type echoes map[echo]time.Time
+type echoes struct {
+	m map[echo]time.Time
+	// swept is when the echoes that never came were last forgotten: at
+	// most once a TTL, not at every event (a link going down deletes every
+	// route through it at once, the other owners' too).
+	swept time.Time
+}
 
 type echo struct {
 	dst     netip.Prefix
@@ -27,23 +33,29 @@ type echo struct {
 }
 
 // expect records the event write w will cause.
-func (e echoes) expect(w reconcile.Write) {
-	e[echo{w.Route.Dst, w.Op == reconcile.Delete, w.Route.Gw, w.Route.Metric}] = time.Now().Add(echoTTL)
+func (e *echoes) expect(w reconcile.Write) {
+	if e.m == nil {
+		e.m = map[echo]time.Time{}
+	}
+	e.m[echo{w.Route.Dst, w.Op == reconcile.Delete, w.Route.Gw, w.Route.Metric}] = time.Now().Add(echoTTL)
 }
 
-// heard reports whether ev is the echo of a write, forgetting it; it
-// forgets the echoes that never came too.
-func (e echoes) heard(ev kernel.Event) bool {
-	if ev.Kind != kernel.RouteChanged {
+// heard reports whether ev is the echo of a write, forgetting it; now and
+// then it forgets the echoes that never came too.
+func (e *echoes) heard(ev kernel.Event) bool {
+	if ev.Kind != kernel.RouteChanged || len(e.m) == 0 {
 		return false
 	}
 	now := time.Now()
 	k := echo{ev.Route.Dst, ev.Deleted, ev.Route.Gw, ev.Route.Metric}
-	until, ok := e[k]
-	delete(e, k)
-	for k, until := range e {
-		if now.After(until) {
-			delete(e, k)
+	until, ok := e.m[k]
+	delete(e.m, k)
+	if now.Sub(e.swept) > echoTTL {
+		e.swept = now
+		for k, until := range e.m {
+			if now.After(until) {
+				delete(e.m, k)
+			}
 		}
 	}
 	return ok && !now.After(until)

@@ -29,7 +29,7 @@ type watcher struct {
 	counts [reconcile.NumStates]int
 	stale  int
 	// echoes are the events of podroutes' own writes, to be told apart.
-	echoes echoes
+	echoes *echoes
 	// reported are the problems of the last full pass and the heals since,
 	// each logged once when it appeared, so that a conflict that stays is
 	// not logged at every event.
@@ -40,7 +40,7 @@ type watcher struct {
 
 // newWatcher starts keeping cfg.
 func newWatcher(k Kernel, cfg config.Config, o Options) *watcher {
-	w := &watcher{k: k, o: o, dirty: map[netip.Prefix]bool{}, reported: map[string]bool{}, echoes: echoes{}}
+	w := &watcher{k: k, o: o, dirty: map[netip.Prefix]bool{}, reported: map[string]bool{}, echoes: &echoes{}}
 	w.take(cfg)
 	return w
 }
@@ -206,7 +206,7 @@ func flatten(err error) []string {
 type recorder struct {
 	restored, pruned []netip.Prefix
 	writes           int
-	echoes           echoes
+	echoes           *echoes
 }
 
 func (r *recorder) wrote(w reconcile.Write) {
