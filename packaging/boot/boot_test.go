@@ -64,6 +64,7 @@ func TestBoot(t *testing.T) {
 	t.Run("late-network", func(t *testing.T) { testLateNetwork(ctx, t, f) })
 	t.Run("late-network-restart", func(t *testing.T) { testRestart(ctx, t, f) })
 	t.Run("networkd", func(t *testing.T) { testNetworkd(ctx, t, f) })
+	t.Run("metrics", func(t *testing.T) { testMetrics(ctx, t, f) })
 }
 
 // deadline leaves a minute of the test timeout for cleanups.
