@@ -18,7 +18,11 @@ FUZZ_TARGETS := \
 	./internal/config:FuzzParse \
 	./internal/config:FuzzFastAgrees
 # Debian packages the tests need (installed when missing and running as root).
-TEST_APT := iputils-ping iproute2 lintian rpm rpmlint systemd-container debootstrap zsh groff-base
+# prometheus brings promtool (check metrics, check and test rules); the
+# metrics tests run prometheus-node-exporter's binary themselves (apt starts
+# no daemon here: policy-rc.d and no systemd as PID 1).
+TEST_APT := iputils-ping iproute2 lintian rpm rpmlint systemd-container debootstrap zsh groff-base \
+	prometheus prometheus-node-exporter
 # What the demo's lab needs: only ping and ip, not the packaging tools.
 DEMO_APT := iputils-ping iproute2
 

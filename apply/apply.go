@@ -199,10 +199,11 @@ func (e *InterruptedError) Error() string {
 
 func (e *InterruptedError) Unwrap() error { return e.Err }
 
-// Check prints every configured (and stale) route with its state to w and
-// reports whether the kernel is in sync with cfg. It writes nothing. It
-// refuses what Apply refuses; hostname is as Options.Hostname.
-func Check(ctx context.Context, k Kernel, cfg config.Config, hostname string, w io.Writer) (bool, error) {
+// Check hands the plan, every configured (and stale) route with its state,
+// to report (which prints it: Plan.WriteReport or WriteJSON) and reports
+// whether the kernel is in sync with cfg. It writes nothing to the kernel.
+// It refuses what Apply refuses; hostname is as Options.Hostname.
+func Check(ctx context.Context, k Kernel, cfg config.Config, hostname string, report func(reconcile.Plan) error) (bool, error) {
 	want := Wants(cfg)
 	if err := refuseDefault(want); err != nil {
 		return false, err
@@ -211,7 +212,7 @@ func Check(ctx context.Context, k Kernel, cfg config.Config, hostname string, w 
 	if err != nil {
 		return false, err
 	}
-	if err := plan.WriteReport(w); err != nil {
+	if err := report(plan); err != nil {
 		return false, fmt.Errorf("printing the report: %w", err)
 	}
 	return plan.InSync(), nil

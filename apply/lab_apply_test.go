@@ -3,6 +3,7 @@ package apply_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
@@ -70,11 +71,16 @@ func TestPodsReachEachOther(t *testing.T) {
 	}
 }
 
+// writeTo is the report Check hands its plan to: the text one, into w.
+func writeTo(w io.Writer) func(reconcile.Plan) error {
+	return func(p reconcile.Plan) error { return p.WriteReport(w) }
+}
+
 // check runs Check and expects inSync and the report to start with want.
 func check(t *testing.T, n *node, inSync bool, want string) {
 	t.Helper()
 	var out bytes.Buffer
-	got, err := apply.Check(context.Background(), n.k, n.cfg, "", &out)
+	got, err := apply.Check(context.Background(), n.k, n.cfg, "", writeTo(&out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +178,7 @@ func TestInterruptedApplyExplained(t *testing.T) {
 		t.Fatalf("%s after %d writes; %v", res.Status(), written, err)
 	}
 	var out bytes.Buffer
-	if _, err := apply.Check(context.Background(), me.k, me.cfg, "", &out); err != nil {
+	if _, err := apply.Check(context.Background(), me.k, me.cfg, "", writeTo(&out)); err != nil {
 		t.Fatal(err)
 	}
 	inPlace, missing := strings.Count(out.String(), "in place "), strings.Count(out.String(), "missing ")

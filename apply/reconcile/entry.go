@@ -68,9 +68,10 @@ func (p *Plan) why(e entry) string {
 	return peer
 }
 
+// join joins two parts of a comment, either of which may be empty.
 func join(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + ", " + b
 }

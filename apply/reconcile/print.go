@@ -13,41 +13,79 @@ import (
 // style of `ip route` (what `podroutes check` shows):
 //
 //	in place  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100  # node-1
+//
+// A route that is in place, stale or unreachable is shown as the kernel
+// has it; any other as wanted, followed by the kernel's routes to its
+// destination.
 func (p Plan) WriteReport(w io.Writer) error {
+	return p.report(func(l line) error {
+		shown, kernel := l.want, l.kernel
+		if l.asKernel() {
+			shown, kernel = l.kernel[0], nil
+		}
+		if _, err := fmt.Fprintf(w, "%s  %s%s\n", l.label, shown, comment(join(l.peer, l.note))); err != nil {
+			return err
+		}
+		for _, r := range kernel {
+			if _, err := fmt.Fprintf(w, "  kernel has  %s\n", r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// line is one route of a report: what check says of it.
+type line struct {
+	state State
+	// label is the state in check's words: "different gateway" rather
+	// than "different".
+	label string
+	// want is the wanted route as check shows it (its device is the link
+	// it must leave by, when that is what differs); zero for a stale one.
+	want Route
+	// peer is the wanted route's; note says more (why a route is stale,
+	// why a gateway is unreachable).
+	peer, note string
+	// kernel are the kernel's routes to the destination; for a stale
+	// line, the one of podroutes' it is about.
+	kernel []Route
+}
+
+// asKernel reports whether the text report shows l as the kernel has it:
+// the kernel's route is the one in question, with nothing to compare.
+func (l line) asKernel() bool {
+	return l.state == InPlace || l.state == Unreachable || l.state == Stale
+}
+
+// report calls f with each line of the report, in the plan's order: one
+// per wanted destination, and one per stale route of podroutes'.
+func (p Plan) report(f func(line) error) error {
 	for _, e := range p.entries {
-		var err error
 		want, rs := p.wanted(e), p.routes(e)
+		l := line{state: e.state, label: e.state.String(), want: want.Route, peer: want.Peer, kernel: rs}
 		switch e.state {
-		case InPlace:
-			_, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, rs[0], comment(want.Peer))
 		case Unreachable:
-			_, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, rs[0],
-				comment(join(want.Peer, "no up link has an address on "+want.Route.Gw.String()+"'s subnet")))
+			l.note = "no up link has an address on " + want.Route.Gw.String() + "'s subnet"
+		case Different:
+			l.label = p.detail(e)
+			if l.want.Dev == "" && l.label == "different device" {
+				l.want.Dev = want.Link // where it must go: the link reaching the gateway now
+			}
 		case Stale:
-			for _, r := range rs {
+			l.note = p.reason
+			for i, r := range rs {
 				if r.Protocol != route.Owner {
 					continue
 				}
-				if _, err = fmt.Fprintf(w, "%s  %s%s\n", e.state, r, comment(p.reason)); err != nil {
-					break
+				l.kernel = rs[i : i+1]
+				if err := f(l); err != nil {
+					return err
 				}
 			}
-		default:
-			label, shown := e.state.String(), want.Route
-			if e.state == Different {
-				label = p.detail(e)
-				if shown.Dev == "" && label == "different device" {
-					shown.Dev = want.Link // where it must go: the link reaching the gateway now
-				}
-			}
-			_, err = fmt.Fprintf(w, "%s  %s%s\n", label, shown, comment(want.Peer))
-			for _, r := range rs {
-				if err == nil {
-					_, err = fmt.Fprintf(w, "  kernel has  %s\n", r)
-				}
-			}
+			continue
 		}
-		if err != nil {
+		if err := f(l); err != nil {
 			return err
 		}
 	}

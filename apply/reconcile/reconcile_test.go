@@ -274,6 +274,16 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	if out.String() != unreachable || plan.InSync() || plan.Writes() != 0 {
 		t.Errorf("report:\n%s\nwant:\n%s(in sync %v, %d writes; want false, 0)", out.String(), unreachable, plan.InSync(), plan.Writes())
 	}
+	out.Reset()
+	if err := plan.WriteJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	const unreachableJSON = `{"state":"gateway unreachable","destination":"10.200.1.0/24","peer":"node-1","note":"no up link has an address on 10.240.0.21's subnet",` +
+		`"want":{"route":"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100","destination":"10.200.1.0/24","gateway":"10.240.0.21","device":"","protocol":157,"metric":100,"onlink":false},` +
+		`"kernel":[{"route":"10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100","destination":"10.200.1.0/24","gateway":"10.240.0.21","device":"br0","protocol":157,"metric":100,"onlink":false}]}` + "\n"
+	if out.String() != unreachableJSON {
+		t.Errorf("JSON report:\n%s\nwant:\n%s", out.String(), unreachableJSON)
+	}
 }
 
 // batching is a fake kernel that takes writes in batches, as kernel.Kernel

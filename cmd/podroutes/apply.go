@@ -15,6 +15,7 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )
@@ -31,11 +32,12 @@ func forceFlag(force *bool) cli.Flag {
 }
 
 type applyOptions struct {
-	source sourceOptions
-	dryRun bool
-	wait   time.Duration
-	force  bool
-	lock   lockOptions
+	source      sourceOptions
+	dryRun      bool
+	wait        time.Duration
+	force       bool
+	metricsFile string
+	lock        lockOptions
 }
 
 func applyCommand() *cli.Command {
@@ -52,6 +54,7 @@ func applyCommand() *cli.Command {
 				Usage: "print what apply would change, change nothing (and do not wait)"},
 			waitFlag(&o.wait, "wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait"),
 			forceFlag(&o.force),
+			metricsFileFlag(&o.metricsFile, "after the pass (not with --dry-run)"),
 		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
@@ -64,8 +67,15 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if err := o.lock.validate(); err != nil {
 		return err
 	}
+	m, err := newMetrics(o.metricsFile, false, stderr)
+	if err != nil {
+		return err
+	}
 	src, err := o.source.open(nil)
 	if err != nil {
+		if !o.dryRun {
+			m.Refused()
+		}
 		return report(err)
 	}
 	s, err := begin(ctx, stderr, nil) // each pass takes the lock; a dry run none
@@ -87,6 +97,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	res, err := apply.Apply(s.ctx, s.k, cfg, apply.Options{
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: s.log, Lock: lock, Hostname: hostname(),
 	})
+	if !o.dryRun {
+		m.Applied(res, err) // before the exit status: a failed boot apply is reported too
+	}
 	switch {
 	case apply.IsRefused(err):
 		return report(inputError(fmt.Errorf("%s: %w", src.path, err)))
@@ -132,6 +145,7 @@ func report(err error) error {
 
 type checkOptions struct {
 	source sourceOptions
+	output string
 }
 
 func checkCommand() *cli.Command {
@@ -140,14 +154,26 @@ func checkCommand() *cli.Command {
 		Name:  "check",
 		Usage: "print every configured route and its state; read-only",
 		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
-			"owner, stale (podroutes' route the config no longer wants).\n" +
+			"owner, stale (podroutes' route the config no longer wants), gateway unreachable.\n" +
+			"--output json prints one JSON object a line, schema in the README.\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
-		Flags:  o.source.flags(),
+		Flags: append(o.source.flags(),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Destination: &o.output,
+				Usage: "`FORMAT` of the report: text (ip route style) or json (JSON Lines: each route's state, wanted route and the kernel's)"},
+		),
 		Action: func(c *cli.Context) error { return runCheck(c.Context, c.App.Writer, o) },
 	}
 }
 
 func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
+	write := reconcile.Plan.WriteReport
+	switch o.output {
+	case "text":
+	case "json":
+		write = reconcile.Plan.WriteJSON
+	default:
+		return inputError(fmt.Errorf("--output %q: want text or json", o.output))
+	}
 	src, err := o.source.open(nil)
 	if err != nil {
 		return err
@@ -161,7 +187,7 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	inSync, err := apply.Check(ctx, k, cfg, hostname(), stdout)
+	inSync, err := apply.Check(ctx, k, cfg, hostname(), func(p reconcile.Plan) error { return write(p, stdout) })
 	switch {
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.path, err))

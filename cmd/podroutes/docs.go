@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/route"
@@ -53,6 +54,7 @@ func manExtra() string {
 		"PROTONAME", route.Owner.String(),
 		"METRIC", strconv.Itoa(route.DefaultMetric),
 		"DROPIN", render.DropInName,
+		"TEXTFILE", metrics.AutoPath,
 	).Replace(manTemplate)
 }
 
@@ -79,6 +81,11 @@ Names rtnetlink protocol PROTOCOL, so \fBip route\fR shows "proto PROTONAME".
 Runs \fBpodroutes apply\fR at boot, before kubelet and the container runtimes;
 \fBsystemctl stop podroutes\fR runs \fBpodroutes remove\fR. Not enabled on
 install: \fBsystemctl enable --now podroutes\fR.
+.TP
+.B TEXTFILE
+Prometheus metrics of the last apply or watch pass, written when the
+directory exists (\fB--metrics-file auto\fR, as the units run them) for
+node_exporter's textfile collector.
 .SH EXIT STATUS
 .TP
 .B 0

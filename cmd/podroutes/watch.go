@@ -18,12 +18,14 @@ import (
 )
 
 type watchOptions struct {
-	source   sourceOptions
-	wait     time.Duration
-	force    bool
-	debounce time.Duration
-	resync   time.Duration
-	lock     lockOptions
+	source         sourceOptions
+	wait           time.Duration
+	force          bool
+	debounce       time.Duration
+	resync         time.Duration
+	metricsFile    string
+	metricsAddress string
+	lock           lockOptions
 }
 
 func watchCommand() *cli.Command {
@@ -44,6 +46,9 @@ func watchCommand() *cli.Command {
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
 				Usage: "re-apply `DURATION` after the first event of a burst"},
+			metricsFileFlag(&o.metricsFile, "after each pass and heal"),
+			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{"PODROUTES_METRICS_ADDRESS"}, Destination: &o.metricsAddress,
+				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"},
 		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
 	}
@@ -62,8 +67,16 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err := o.lock.validate(); err != nil {
 		return err
 	}
+	if err := checkAddress(o.metricsAddress); err != nil {
+		return err
+	}
+	m, err := newMetrics(o.metricsFile, true, stderr)
+	if err != nil {
+		return err
+	}
 	src, err := o.source.open(nil)
 	if err != nil {
+		m.Refused()
 		return report(err)
 	}
 	s, err := begin(ctx, stderr, nil) // each pass takes the lock
@@ -82,16 +95,24 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer one.Release()
+	if o.metricsAddress != "" {
+		addr, err := m.Serve(s.ctx, o.metricsAddress)
+		if err != nil {
+			return report(failure(fmt.Errorf("podroutes watch: %w", err)))
+		}
+		s.log.Infof("serving metrics at http://%s/metrics", addr)
+	}
 	interval, err := notify.WatchdogInterval()
 	if err != nil {
 		s.log.Warnf("%v; sending no watchdog pings", err)
 	}
 	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
-		Reload: hangups(s.ctx),
-		Load:   func() (config.Config, error) { return src.load(s.ctx, s.localAddrs, s.log) },
-		Lock:   o.lock.forPass(s.log),
-		Log:    s.log, Notify: systemd{}, Hostname: hostname(),
+		Reload:   hangups(s.ctx),
+		Load:     func() (config.Config, error) { return src.load(s.ctx, s.localAddrs, s.log) },
+		Lock:     o.lock.forPass(s.log),
+		Observer: m,
+		Log:      s.log, Notify: systemd{}, Hostname: hostname(),
 	})
 	switch {
 	case apply.IsRefused(err):

@@ -86,6 +86,7 @@ func TestBoot(t *testing.T) {
 			t.Run("networkd", func(t *testing.T) { testNetworkd(ctx, t, f) })
 			t.Run("inventory", func(t *testing.T) { testInventory(ctx, t, f) })
 			t.Run("networkd-inventory", func(t *testing.T) { testNetworkdInventory(ctx, t, f) })
+			t.Run("metrics", func(t *testing.T) { testMetrics(ctx, t, f) })
 		})
 	}
 }

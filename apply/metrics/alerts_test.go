@@ -1,0 +1,55 @@
+package metrics
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/promtest"
+)
+
+const alertsFile = "../../examples/podroutes-alerts.yaml"
+
+// TestAlertRules: the example alerting rules load (promtool check rules),
+// alert when and only when they should (promtool test rules on
+// testdata/alerts_test.yaml), use only metrics podroutes has, and are
+// what the README shows.
+func TestAlertRules(t *testing.T) {
+	promtest.Promtool(t, "", "check", "rules", alertsFile)
+	promtest.Promtool(t, "", "test", "rules", "testdata/alerts_test.yaml")
+
+	data, err := os.ReadFile(alertsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := string(data)
+	m := New(Options{Watch: true})
+	m.Applied(reconcile.Result{}, nil) // the route gauges appear with a pass
+	families, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range families {
+		have[f.GetName()] = true
+	}
+	used := regexp.MustCompile(`podroutes_[a-z_]+`).FindAllString(rules, -1)
+	if len(used) == 0 {
+		t.Fatalf("%s uses no podroutes metric", alertsFile)
+	}
+	for _, name := range used {
+		if base := regexp.MustCompile(`_(bucket|sum|count)$`).ReplaceAllString(name, ""); !have[name] && !have[base] {
+			t.Errorf("%s uses %s, which podroutes does not export", alertsFile, name)
+		}
+	}
+
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+rules+"```\n") {
+		t.Errorf("README.md does not show %s as it is, in a yaml block", alertsFile)
+	}
+}

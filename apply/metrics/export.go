@@ -1,0 +1,111 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// TextfileDir is where Debian's prometheus-node-exporter reads *.prom
+// files (its textfile collector's directory).
+const TextfileDir = "/var/lib/prometheus/node-exporter"
+
+// Auto is the --metrics-file value the units pass: AutoPath if
+// TextfileDir exists (node_exporter is installed), else no file, so that a
+// host without node_exporter needs no other unit.
+const Auto = "auto"
+
+// AutoPath is the file Auto names.
+const AutoPath = TextfileDir + "/" + textfileName
+
+const textfileName = "podroutes.prom"
+
+// Path resolves a --metrics-file value: "" is no file; Auto is AutoPath,
+// or "" when TextfileDir does not exist; any
+// other value is a file in a directory that must exist. The errors are
+// the user's to fix.
+func Path(flag string) (string, error) { return path(flag, TextfileDir) }
+
+func path(flag, autoDir string) (string, error) {
+	switch flag {
+	case "":
+		return "", nil
+	case Auto:
+		switch fi, err := os.Stat(autoDir); {
+		case errors.Is(err, fs.ErrNotExist):
+			return "", nil
+		case err != nil:
+			return "", fmt.Errorf("--metrics-file %s: %w", Auto, err)
+		case !fi.IsDir():
+			return "", fmt.Errorf("--metrics-file %s: %s is not a directory", Auto, autoDir)
+		}
+		return filepath.Join(autoDir, textfileName), nil
+	}
+	if fi, err := os.Stat(filepath.Dir(flag)); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("--metrics-file %s: its directory must exist (or give %q: node_exporter's %s if present)", flag, Auto, TextfileDir)
+	}
+	return flag, nil
+}
+
+// export writes the textfile, if there is one, and logs a failure once
+// until it works again (each failure names another temporary file): a
+// full disk must not flood the journal at every event, nor fail a pass
+// whose routes are in.
+func (m *Metrics) export() {
+	if m.file == "" {
+		return
+	}
+	err := prometheus.WriteToTextfile(m.file, m.reg)
+	switch {
+	case err != nil && !m.failing:
+		m.failing = true
+		m.log.Warnf("writing metrics to %s: %v", m.file, err)
+	case err == nil && m.failing:
+		m.failing = false
+		m.log.Infof("writing metrics to %s works again", m.file)
+	}
+}
+
+// Handler serves the metrics for Prometheus to scrape, and the Go
+// runtime's and the process's (go_*, process_*), which the textfile
+// leaves out: node_exporter has its own of those names.
+func (m *Metrics) Handler() http.Handler {
+	runtimeReg := prometheus.NewRegistry()
+	runtimeReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return promhttp.HandlerFor(prometheus.Gatherers{m.reg, runtimeReg}, promhttp.HandlerOpts{})
+}
+
+// Serve listens on addr (HOST:PORT) and serves Handler at /metrics until
+// ctx is done. It returns once it listens, with the address it listens on
+// (port 0 picks one); a later failure to serve is logged.
+func (m *Metrics) Serve(ctx context.Context, addr string) (net.Addr, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening for metrics scrapes: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	// A scraper that sends its request slowly holds a connection, never
+	// the watch loop; the timeout bounds how long.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() {
+		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			m.log.Warnf("serving metrics on %s: %v", l.Addr(), err)
+		}
+	}()
+	return l.Addr(), nil
+}

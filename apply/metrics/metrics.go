@@ -1,0 +1,200 @@
+// Package metrics is podroutes' Prometheus metrics: the routes by the
+// state a pass leaves them in, the route changes, passes and heals
+// counted, how long heals take, the time of the last successful apply and
+// the build. It keeps them in a registry of its own (never the global
+// one), and exports them as a node_exporter textfile, written atomically
+// after each pass, or over HTTP for Prometheus to scrape. A *Metrics is a
+// watch.Observer; Applied records the one-shot apply.
+package metrics
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/reconcile"
+)
+
+// Logger is told when the textfile cannot be written (notify.Logger).
+type Logger interface {
+	Infof(format string, args ...any)
+	Warnf(format string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Infof(string, ...any) {}
+func (nopLogger) Warnf(string, ...any) {}
+
+// Options say whose metrics these are and where they go.
+type Options struct {
+	// Version is podroutes' version, for podroutes_build_info.
+	Version string
+	// Watch adds the heal metrics: only watch heals, and their presence
+	// in a textfile says watch wrote it (the "watch down" alert uses that).
+	Watch bool
+	// File, if set, is rewritten after each pass and each heal, for
+	// node_exporter's textfile collector (see Path).
+	File string
+	// Log is told when writing File fails, and when it works again.
+	Log Logger
+}
+
+// Metrics are one podroutes process's metrics. Its methods are safe for
+// the HTTP handler to gather concurrently; the recording methods are
+// called from one goroutine (watch's, or apply's).
+type Metrics struct {
+	reg         *prometheus.Registry
+	routes      *prometheus.GaugeVec
+	changes     *prometheus.CounterVec
+	passes      *prometheus.CounterVec
+	lastSuccess prometheus.Gauge
+	heals       prometheus.Counter   // nil unless Options.Watch
+	healTime    prometheus.Histogram // nil unless Options.Watch
+	file        string
+	log         Logger
+	failing     bool // writing file failed last time, and was logged
+}
+
+// Label values: podroutes_routes' state is reconcile's State, in words a
+// query can use ("conflict" is another owner holding the destination).
+var stateLabels = [reconcile.NumStates]string{
+	reconcile.InPlace:     "in_place",
+	reconcile.Missing:     "missing",
+	reconcile.Different:   "different",
+	reconcile.Held:        "conflict",
+	reconcile.Stale:       "stale",
+	reconcile.Unreachable: "unreachable",
+}
+
+// Pass results, podroutes_passes_total's result label.
+const (
+	resultSuccess = "success" // every route in place
+	resultFailure = "failure" // something failed or conflicts; retried
+	resultRefused = "refused" // the config was refused before any write
+)
+
+// healBuckets suit a heal of tens of milliseconds to seconds: watch waits
+// its 30 ms debounce after the first event, then re-applies (34-41 ms for
+// a deleted route in TestWatchMetrics), and a link flap with 200000 routes
+// beside takes 358 ms (NOTES.md). The top buckets catch a stuck lock or a
+// huge table.
+var healBuckets = []float64{0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// New returns the metrics of one podroutes process, every series present
+// from the start: counters at 0, and podroutes_last_success_timestamp_seconds
+// 0 until a pass succeeds. The route gauges appear with the first pass that
+// reads the table.
+func New(o Options) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		routes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "podroutes_routes",
+			Help: "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway).",
+		}, []string{"state"}),
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "podroutes_route_changes_total",
+			Help: "Destinations fixed by a route add, a replace (or takeover), or a delete of a stale route.",
+		}, []string{"operation"}),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "podroutes_passes_total",
+			Help: "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway), refused (bad config, nothing written).",
+		}, []string{"result"}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podroutes_last_success_timestamp_seconds",
+			Help: "When a pass of this process last ended with every route in place (Unix time); 0 if none has.",
+		}),
+		file: o.File,
+		log:  o.Log,
+	}
+	if m.log == nil {
+		m.log = nopLogger{}
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "podroutes_build_info",
+		Help:        "Always 1; the labels name the podroutes version and the Go version it was built with.",
+		ConstLabels: prometheus.Labels{"version": o.Version, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	m.reg.MustRegister(m.routes, m.changes, m.passes, m.lastSuccess, build)
+	for _, op := range []reconcile.Op{reconcile.Add, reconcile.Replace, reconcile.Delete} {
+		m.changes.WithLabelValues(op.String())
+	}
+	for _, r := range []string{resultSuccess, resultFailure, resultRefused} {
+		m.passes.WithLabelValues(r)
+	}
+	if o.Watch {
+		m.heals = prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "podroutes_heals_total",
+			Help: "Passes that kernel events started and that wrote: routes restored after a link flap, a deleted route...",
+		})
+		m.healTime = prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "podroutes_heal_duration_seconds",
+			Help:    "Time from the first kernel event of a burst to the end of the pass that healed it, debounce included.",
+			Buckets: healBuckets,
+		})
+		m.reg.MustRegister(m.heals, m.healTime)
+	}
+	return m
+}
+
+// Applied records a pass of apply (the one-shot command, or one of
+// watch's): its result and error, as apply.Apply returned them. A pass
+// that read no destination (the config refused, the table unreadable)
+// says nothing of the routes: the gauges keep what the last pass said.
+// Then it writes the textfile, if there is one.
+func (m *Metrics) Applied(res reconcile.Result, err error) {
+	switch {
+	case err == nil:
+		m.passes.WithLabelValues(resultSuccess).Inc()
+		m.lastSuccess.SetToCurrentTime()
+	case apply.IsRefused(err):
+		m.passes.WithLabelValues(resultRefused).Inc()
+	default:
+		m.passes.WithLabelValues(resultFailure).Inc()
+	}
+	m.changes.WithLabelValues(reconcile.Add.String()).Add(float64(res.Added))
+	m.changes.WithLabelValues(reconcile.Replace.String()).Add(float64(res.Replaced))
+	m.changes.WithLabelValues(reconcile.Delete.String()).Add(float64(res.Pruned))
+	if err == nil || counted(res) {
+		for s, n := range res.Left {
+			m.routes.WithLabelValues(stateLabels[s]).Set(float64(n))
+		}
+	}
+	m.export()
+}
+
+// Refused records a command that refused its config before any pass (it
+// cannot be read, or is invalid) as a refused pass, and writes the
+// textfile: one left by an earlier run must not pass for this one's.
+func (m *Metrics) Refused() {
+	m.passes.WithLabelValues(resultRefused).Inc()
+	m.export()
+}
+
+// counted reports whether res counts any destination: every destination a
+// plan has is counted in Left or as pruned.
+func counted(res reconcile.Result) bool {
+	n := res.Pruned
+	for _, c := range res.Left {
+		n += c
+	}
+	return n > 0
+}
+
+// Passed records a pass of watch (watch.Observer); why, free text, is not
+// a label.
+func (m *Metrics) Passed(_ string, res reconcile.Result, err error) { m.Applied(res, err) }
+
+// Healed records a heal (watch.Observer) and writes the textfile again:
+// watch calls it after the Passed of the same pass.
+func (m *Metrics) Healed(_ int, took time.Duration) {
+	if m.heals == nil {
+		return
+	}
+	m.heals.Inc()
+	m.healTime.Observe(took.Seconds())
+	m.export()
+}

@@ -1,0 +1,186 @@
+package metrics
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/apply/watch"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.prom")
+
+// Metrics is what watch tells of each pass and heal.
+var _ watch.Observer = (*Metrics)(nil)
+
+// left builds a Result's Left from state=count pairs.
+func left(counts map[reconcile.State]int) (l [reconcile.NumStates]int) {
+	for s, n := range counts {
+		l[s] = n
+	}
+	return l
+}
+
+// TestPasses: each pass counts by result, adds its changes, and sets the
+// route gauges, except a pass that read no destination; a success sets
+// the last success time.
+func TestPasses(t *testing.T) {
+	m := New(Options{Version: "v1.2.3"})
+	value := func(name, label string) float64 {
+		t.Helper()
+		switch name {
+		case "routes":
+			return testutil.ToFloat64(m.routes.WithLabelValues(label))
+		case "changes":
+			return testutil.ToFloat64(m.changes.WithLabelValues(label))
+		case "passes":
+			return testutil.ToFloat64(m.passes.WithLabelValues(label))
+		}
+		return testutil.ToFloat64(m.lastSuccess)
+	}
+	expect := func(what string, want map[[2]string]float64) {
+		t.Helper()
+		for k, v := range want {
+			if got := value(k[0], k[1]); got != v {
+				t.Errorf("%s: %s{%s} = %v, want %v", what, k[0], k[1], got, v)
+			}
+		}
+	}
+
+	conflict := errors.New("route 10.200.2.0/24: another owner (static) holds the destination")
+	m.Applied(reconcile.Result{InPlace: 2, Added: 1, Replaced: 1, Pruned: 1,
+		Left: left(map[reconcile.State]int{reconcile.InPlace: 2, reconcile.Held: 1, reconcile.Missing: 1})}, conflict)
+	expect("a pass with a conflict", map[[2]string]float64{
+		{"routes", "in_place"}: 2, {"routes", "conflict"}: 1, {"routes", "missing"}: 1, {"routes", "stale"}: 0,
+		{"changes", "add"}: 1, {"changes", "replace"}: 1, {"changes", "delete"}: 1,
+		{"passes", "failure"}: 1, {"passes", "success"}: 0, {"last", ""}: 0,
+	})
+
+	m.Passed("config reload", reconcile.Result{}, &apply.RefusedError{})
+	m.Passed("link eth0 up", reconcile.Result{}, errors.New("listing links and addresses: interrupted"))
+	m.Refused() // a config that cannot be loaded
+	expect("passes that read no destination", map[[2]string]float64{
+		{"routes", "in_place"}: 2, {"routes", "conflict"}: 1, {"passes", "refused"}: 2, {"passes", "failure"}: 2,
+	})
+
+	before := float64(time.Now().UnixNano()) / 1e9
+	m.Passed("periodic resync", reconcile.Result{InPlace: 3, Added: 1, Left: left(map[reconcile.State]int{reconcile.InPlace: 3})}, nil)
+	after := float64(time.Now().UnixNano()) / 1e9
+	expect("a success", map[[2]string]float64{
+		{"routes", "in_place"}: 3, {"routes", "conflict"}: 0, {"routes", "missing"}: 0,
+		{"changes", "add"}: 2, {"passes", "success"}: 1,
+	})
+	if got := value("last", ""); got < before || got > after {
+		t.Errorf("last success %f, want between %f and %f", got, before, after)
+	}
+
+	// An empty config in sync: zero routes, every gauge 0, a success.
+	m.Applied(reconcile.Result{}, nil)
+	expect("an empty config", map[[2]string]float64{{"routes", "in_place"}: 0, {"passes", "success"}: 2})
+}
+
+// TestHeals: only watch's metrics count heals, in the histogram's buckets.
+func TestHeals(t *testing.T) {
+	a := New(Options{Version: "v1"})
+	a.Healed(1, time.Second) // apply never heals: nothing to count, no panic
+	if n, err := testutil.GatherAndCount(a.reg, "podroutes_heals_total", "podroutes_heal_duration_seconds"); err != nil || n != 0 {
+		t.Errorf("apply's metrics have %d heal series (%v), want none", n, err)
+	}
+	w := New(Options{Version: "v1", Watch: true})
+	w.Healed(1, 45*time.Millisecond)
+	w.Healed(3, 300*time.Millisecond)
+	if got := testutil.ToFloat64(w.heals); got != 2 {
+		t.Errorf("heals %v, want 2", got)
+	}
+	const want = `# HELP podroutes_heal_duration_seconds Time from the first kernel event of a burst to the end of the pass that healed it, debounce included.
+# TYPE podroutes_heal_duration_seconds histogram
+podroutes_heal_duration_seconds_bucket{le="0.04"} 0
+podroutes_heal_duration_seconds_bucket{le="0.05"} 1
+podroutes_heal_duration_seconds_bucket{le="0.075"} 1
+podroutes_heal_duration_seconds_bucket{le="0.1"} 1
+podroutes_heal_duration_seconds_bucket{le="0.25"} 1
+podroutes_heal_duration_seconds_bucket{le="0.5"} 2
+podroutes_heal_duration_seconds_bucket{le="1"} 2
+podroutes_heal_duration_seconds_bucket{le="2.5"} 2
+podroutes_heal_duration_seconds_bucket{le="5"} 2
+podroutes_heal_duration_seconds_bucket{le="10"} 2
+podroutes_heal_duration_seconds_bucket{le="+Inf"} 2
+podroutes_heal_duration_seconds_sum 0.345
+podroutes_heal_duration_seconds_count 2
+`
+	if err := testutil.GatherAndCompare(w.reg, strings.NewReader(want), "podroutes_heal_duration_seconds"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestTextfile: the file is the whole registry in the text format,
+// readable by node_exporter's user (0644), replaced by a rename (no
+// temporary file left); testdata/watch.prom shows it after a pass that
+// left a conflict and a heal. A failure to write is logged once, and its
+// end.
+func TestTextfile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "podroutes.prom")
+	var log logged
+	m := New(Options{Version: "v1.2.3", Watch: true, File: file, Log: &log})
+	m.Passed("start", reconcile.Result{InPlace: 1, Added: 1,
+		Left: left(map[reconcile.State]int{reconcile.InPlace: 1, reconcile.Held: 1})}, errors.New("conflict"))
+	m.Healed(1, 60*time.Millisecond)
+
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(string(data), runtime.Version(), "GOVERSION")
+	golden := filepath.Join("testdata", "watch.prom")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want, err := os.ReadFile(golden); err != nil || got != string(want) {
+		t.Errorf("%s:\n%s\nwant (%s, %v):\n%s", file, got, golden, err, want)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("%s: %v, %v; want mode 0644", file, fi.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%s holds %d files, want only podroutes.prom: %v", dir, len(entries), entries)
+	}
+
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	m.Passed("retry", reconcile.Result{}, errors.New("x"))
+	m.Passed("retry", reconcile.Result{}, errors.New("x"))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m.Passed("retry", reconcile.Result{}, errors.New("x"))
+	want := []string{
+		"warn: writing metrics to " + file + ": open " + dir + "/",
+		"info: writing metrics to " + file + " works again",
+	}
+	if len(log) != 2 || !strings.HasPrefix(log[0], want[0]) || log[1] != want[1] {
+		t.Errorf("logged:\n%s\nwant one line starting %q, then %q", strings.Join(log, "\n"), want[0], want[1])
+	}
+}
+
+type logged []string
+
+func (l *logged) Infof(format string, args ...any) {
+	*l = append(*l, "info: "+fmt.Sprintf(format, args...))
+}
+func (l *logged) Warnf(format string, args ...any) {
+	*l = append(*l, "warn: "+fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/apply/metrics"
+	"github.com/podroutes/podroutes/internal/notify"
+)
+
+// metricsFileFlag is --metrics-file, for apply and watch.
+func metricsFileFlag(file *string, when string) cli.Flag {
+	return &cli.StringFlag{Name: "metrics-file", Destination: file,
+		Usage: "write Prometheus metrics to `FILE` " + when + ", atomically, for node_exporter's textfile collector; " +
+			`"` + metrics.Auto + `": ` + metrics.AutoPath + " if its directory exists, else none"}
+}
+
+// newMetrics resolves --metrics-file and returns the metrics of apply or
+// (watching) watch, logging to stderr. A bad flag is bad usage.
+func newMetrics(file string, watching bool, stderr io.Writer) (*metrics.Metrics, error) {
+	path, err := metrics.Path(file)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Log: notify.NewLogger(stderr)}), nil
+}
+
+// checkAddress refuses a --metrics-address that is not HOST:PORT.
+func checkAddress(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return inputError(fmt.Errorf("--metrics-address %q: want HOST:PORT (127.0.0.1:9157, [::1]:9157, :9157 for every address): %w", addr, err))
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package boot
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// textfile is where the units' --metrics-file auto writes, when its
+// directory exists (metrics.AutoPath).
+const textfile = "/var/lib/prometheus/node-exporter/podroutes.prom"
+
+// testMetrics: where node_exporter's textfile directory exists, the boot
+// apply and then the watcher write podroutes.prom under their hardening
+// (ProtectSystem=strict opened by ReadWritePaths=); with
+// metrics-address.conf the watcher serves /metrics on 127.0.0.1:9157 (the
+// drop-in's RestrictAddressFamilies=). Its IPAddressAllow= goes untested
+// here: systemd enforces IP access lists with BPF on the unified cgroup
+// hierarchy only, and this container's systemd runs on cgroup v1.
+func testMetrics(ctx context.Context, t *testing.T, f fixture) {
+	lab, m := newMachine(ctx, t, f, map[string]string{
+		"/var/lib/prometheus/node-exporter/README": "node_exporter's textfile directory\n",
+	}, "podroutes-watch.service")
+	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes-watch.service.d && "+
+		"cp /usr/share/doc/podroutes/metrics-address.conf /etc/systemd/system/podroutes-watch.service.d/"); err != nil {
+		t.Fatalf("installing metrics-address.conf: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
+		if _, err := lab.IP(ctx, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boot(ctx, t, lab, m)
+	defer func() {
+		if t.Failed() {
+			journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-u", "podroutes-watch.service")
+			t.Logf("podroutes-watch's journal:\n%s", journal)
+		}
+	}()
+	wantActive(ctx, t, m, 1)
+	if u := unit(ctx, t, m, "podroutes-watch.service"); u["ActiveState"] != "active" {
+		t.Fatalf("podroutes-watch.service %s, want active", u["ActiveState"])
+	}
+	// The watcher's first pass rewrites the boot apply's file: its heal
+	// counter says which wrote it.
+	var text string
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		data, _ := os.ReadFile(m.InRoot(textfile))
+		if text = string(data); strings.Contains(text, "podroutes_heals_total 0") || time.Now().After(end) {
+			break
+		}
+	}
+	for _, want := range []string{`podroutes_routes{state="in_place"} 1`, "podroutes_heals_total 0"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", textfile, want, text)
+		}
+	}
+	// bash's /dev/tcp, inside the machine: the scrape comes from localhost.
+	scrape, err := m.Exec(ctx, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9157 && "+
+		`printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3`)
+	if err != nil || !strings.Contains(scrape, "200 OK") ||
+		!strings.Contains(scrape, `podroutes_routes{state="in_place"} 1`) || !strings.Contains(scrape, "process_resident_memory_bytes") {
+		t.Errorf("scraping the watcher at 127.0.0.1:9157: %v\n%s", err, scrape)
+	}
+	shutdown(ctx, t, m)
+}
