@@ -111,17 +111,22 @@ func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("%s unreachable%s (no up link has an address on their subnet)", e.Names(), waited)
 }
 
-// Names names the gateways: "gateways 10.240.0.21, 10.240.0.22".
+// Names names the gateways, the first ten: "gateways 10.240.0.21,
+// 10.240.0.22", "gateways 10.240.0.2, ... and 4990 more".
 func (e *UnreachableError) Names() string {
-	names := make([]string, len(e.Targets))
-	for i, t := range e.Targets {
-		names[i] = t.String()
+	const most = 10
+	var names []string
+	for _, t := range e.Targets[:min(len(e.Targets), most)] {
+		names = append(names, t.String())
 	}
-	noun := "gateways "
-	if len(names) == 1 {
-		noun = "gateway "
+	s := strings.Join(names, ", ")
+	if len(e.Targets) > most {
+		s += fmt.Sprintf(" and %d more", len(e.Targets)-most)
 	}
-	return noun + strings.Join(names, ", ")
+	if len(e.Targets) == 1 {
+		return "gateway " + s
+	}
+	return "gateways " + s
 }
 
 // Unwrap makes the error ENETUNREACH for errors.Is and errors.As.

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"syscall"
 	"testing"
@@ -79,5 +80,16 @@ func TestUnreachableError(t *testing.T) {
 	}
 	if !errors.Is(err, syscall.ENETUNREACH) {
 		t.Errorf("%v is not ENETUNREACH", err)
+	}
+}
+
+func TestUnreachableNamesTen(t *testing.T) {
+	var ts []gateway.Target
+	for i := range 25 {
+		ts = append(ts, target(fmt.Sprintf("10.99.0.%d", i+1), "", false))
+	}
+	want := "gateways 10.99.0.1, 10.99.0.2, 10.99.0.3, 10.99.0.4, 10.99.0.5, 10.99.0.6, 10.99.0.7, 10.99.0.8, 10.99.0.9, 10.99.0.10 and 15 more"
+	if got := (&gateway.UnreachableError{Targets: ts}).Names(); got != want {
+		t.Errorf("%q, want %q", got, want)
 	}
 }

@@ -122,6 +122,9 @@ func (t *nexthops) use(id uint32, delta int32) {
 
 // drop forgets the nexthops ids.
 func (t *nexthops) drop(ids []uint32) {
+	if len(ids) == 0 {
+		return
+	}
 	for _, id := range ids {
 		if n := t.find(id); n != nil {
 			if t.ours != nil && t.ours[n.key] == id {
