@@ -90,6 +90,13 @@ func (t *nexthops) index(n nexthop) {
 }
 
 func (t *nexthops) add(n nexthop) {
+	if n.id > t.maxID || len(t.list) == 0 {
+		// A dump's order, and a new nexthop's id: past the end.
+		t.list = append(t.list, n)
+		t.maxID = n.id
+		t.index(n)
+		return
+	}
 	i, found := t.search(n.id)
 	if found {
 		t.list[i] = n

@@ -119,6 +119,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 			res.Errs = append(res.Errs, err)
 		}
 	}
+	res.Final = make([]Final, 0, len(p.want))
 	for i, e := range p.entries {
 		unfixed := failed[i] || !p.fixes(e)
 		res.count(e.state, unfixed)

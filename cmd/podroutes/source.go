@@ -70,10 +70,11 @@ func (o *sourceOptions) dropInFlag() cli.Flag {
 // source is where this host's routes come from, read and checked.
 type source struct {
 	o    *sourceOptions
-	path string // the file, for messages
-	inv  *inventory.Inventory
-	// read: inv was just read by open; the first load plans from it, the
-	// next read the file again.
+	path string               // the file, for messages
+	inv  *inventory.Inventory // from an inventory
+	cfg  *config.Config       // from routes.yaml
+	// read: inv or cfg was just read by open; the first load takes it,
+	// the next read the file again (a reload).
 	read bool
 	// wait bounds, at boot, the wait for an address that says which host
 	// of the inventory this is; changes signals address changes.
@@ -102,7 +103,8 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 		s.path = defaultInventory
 	}
 	if s.path == o.config || s.path == config.DefaultPath {
-		_, err := loadConfig(s.path)
+		c, err := loadConfig(s.path)
+		s.cfg, s.read = &c, true
 		return s, err
 	}
 	o.inventory.path = s.path
@@ -124,6 +126,10 @@ func exists(path string) bool {
 // inventory, it installs the host's networkd drop-in too, when asked.
 func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), log *notify.Logger) (config.Config, error) {
 	if s.inv == nil {
+		if s.read {
+			s.read = false
+			return *s.cfg, nil
+		}
 		return loadConfig(s.path)
 	}
 	if !s.read {

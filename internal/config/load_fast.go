@@ -36,12 +36,13 @@ func parseFast(name string, data []byte) (Config, bool) {
 	p := &parser{w: yamlnode.Walker{L: &diag.List{File: name}}}
 	f := fastReader{p: p, c: Config{Metric: route.DefaultMetric}, seen: map[string]bool{}}
 	f.drafts = newDrafts(bytes.Count(data, []byte("\n  - ")) + 1)
-	// One string a line: the values kept (a peer's name) keep that line
-	// alive, not a copy of the whole file.
-	for line := 1; len(data) > 0; line++ {
-		text, after, _ := bytes.Cut(data, []byte("\n"))
-		data = after
-		if !f.line(line, string(text)) {
+	// One string for the file, not one a line (a third of the time); the
+	// names kept (node, device, peers) are cloned, so that the Config
+	// does not keep the file alive.
+	for line, rest := 1, string(data); len(rest) > 0; line++ {
+		text, after, _ := strings.Cut(rest, "\n")
+		rest = after
+		if !f.line(line, text) {
 			return Config{}, false
 		}
 	}
@@ -95,6 +96,7 @@ func (f *fastReader) line(n int, text string) bool {
 	case "node":
 		var ok bool
 		f.c.Node, ok = nameValue(val)
+		f.c.Node = strings.Clone(f.c.Node)
 		return ok && valid.Hostname("node", f.c.Node) == ""
 	case "metric":
 		m, msg := valid.Metric(val)
@@ -103,6 +105,7 @@ func (f *fastReader) line(n int, text string) bool {
 	case "device":
 		var ok bool
 		f.c.Device, ok = nameValue(val)
+		f.c.Device = strings.Clone(f.c.Device)
 		return ok && valid.Interface("device", f.c.Device) == ""
 	case "force":
 		f.c.Force = val == "true"
@@ -144,7 +147,7 @@ func (f *fastReader) routeKey(n int, text string, first bool) bool {
 		d.Gateway, d.gwOK = f.p.addr(n, val)
 	case 2:
 		name, ok := nameValue(val)
-		d.Peer = strings.Clone(name) // not its line's string
+		d.Peer = strings.Clone(name)
 		return ok && valid.Hostname("peer", name) == ""
 	case 3:
 		d.OnLink, d.onlinkLine = val == "true", n

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/podroutes/podroutes/gen"
+)
+
+// TestSourceReadsOnce: apply reads routes.yaml once (open checks it and
+// the first load takes what open read), and every later load, a reload,
+// reads the file again.
+func TestSourceReadsOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	writeFile(t, path, "node: a\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n")
+	o := sourceOptions{config: path, networkFile: gen.DefaultNetworkFile}
+	src, err := o.open(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, "node: b\nroutes: []\n")
+	for _, want := range []string{"a", "b"} {
+		cfg, err := src.load(context.Background(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Node != want {
+			t.Errorf("load: node %q, want %q", cfg.Node, want)
+		}
+	}
+}
