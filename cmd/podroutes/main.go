@@ -99,7 +99,7 @@ const memoryLimit = 16 << 20
 // is set. The one-shot commands (apply, check, remove) also collect only
 // at the limit, unless GOGC is set: a process that lives a tenth of a
 // second gains nothing from collecting at every doubling of a few MB, which
-// cost a no-op apply of 5000 routes a third of its time; the limit still
+// cost a no-op apply of 5000 routes a quarter of its time; the limit still
 // bounds it. watch, which lives for months, keeps the usual pacing.
 func limitMemory(args []string) {
 	if len(args) < 2 || os.Getenv("GOMEMLIMIT") != "" {
