@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"time"
+	"os"
+	"syscall"
+	"unsafe"
 
 	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
@@ -49,6 +51,8 @@ type Event struct {
 	ID uint32
 	// raw is the route as read, its links named by Observe.
 	raw rawRoute
+	// replace: the route replaced another with its key (NLM_F_REPLACE).
+	replace bool
 }
 
 // String describes e for a person: "link eth0 down", "address
@@ -98,9 +102,6 @@ const (
 	// receiveBuffer is the socket buffer asked for: a link going down
 	// deletes every route through it at once, one message each.
 	receiveBuffer = 4 << 20
-	// poll bounds how long the reader sleeps in recvfrom before it looks
-	// whether it should stop (closing a socket does not wake a reader).
-	poll = 200 * time.Millisecond
 )
 
 // Events sends every route, link, address and nexthop change of k's
@@ -151,15 +152,10 @@ func subscribe(ns netns.NsHandle, groups []int, buffer int, done <-chan struct{}
 		return nil, fmt.Errorf("subscribing to kernel events: %w", err)
 	}
 	fd := s.GetFd()
-	err = unix.SetNonblock(fd, false)
 	for _, g := range groups {
 		if err == nil {
 			err = unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, g)
 		}
-	}
-	if err == nil {
-		tv := unix.NsecToTimeval(poll.Nanoseconds())
-		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	}
 	if err != nil {
 		s.Close()
@@ -169,16 +165,45 @@ func subscribe(ns netns.NsHandle, groups []int, buffer int, done <-chan struct{}
 	if s.SetReceiveBufferSize(receiveBuffer, true) != nil {
 		_ = s.SetReceiveBufferSize(receiveBuffer, false)
 	}
+	// The reader waits in Go's poller, not in recvfrom(2): a thread
+	// blocked there is one the runtime's monitor keeps taking the
+	// processor from, which cost watch three times the CPU of the events
+	// themselves for a hundred pods starting and stopping. The socket is
+	// in the poller already, but as a file netlink keeps to itself: a
+	// duplicate of its descriptor (non-blocking too: the flag belongs to
+	// the socket) becomes our file, and the original is closed. Closing
+	// ours wakes the reader.
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	s.Close()
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to kernel events: %w", err)
+	}
+	f := os.NewFile(uintptr(dup), "netlink")
+	conn, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("subscribing to kernel events: %w", err)
+	}
 	out := make(chan Event, buffer)
-	go read(s, fd, done, out)
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-stop:
+		}
+		f.Close()
+	}()
+	go func() {
+		defer close(stop)
+		read(conn, done, out)
+	}()
 	return out, nil
 }
 
-// read forwards the events of the socket to out until done is closed or
-// the socket fails, then closes both.
-func read(s *nl.NetlinkSocket, fd int, done <-chan struct{}, out chan<- Event) {
+// read forwards the events of the socket conn to out until done is closed
+// or the socket fails, then closes out.
+func read(conn syscall.RawConn, done <-chan struct{}, out chan<- Event) {
 	defer close(out)
-	defer s.Close()
 	buf := make([]byte, 1<<16)
 	lost := false
 	send := func(ev Event) {
@@ -197,32 +222,41 @@ func read(s *nl.NetlinkSocket, fd int, done <-chan struct{}, out chan<- Event) {
 		}
 	}
 	for {
+		var n int
+		var rerr error
+		err := conn.Read(func(fd uintptr) bool {
+			n, rerr = recvNoWait(fd, buf)
+			return rerr != unix.EAGAIN
+		})
 		select {
 		case <-done:
 			return
 		default:
 		}
-		n, _, err := unix.Recvfrom(fd, buf, 0)
 		switch {
-		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
-			if lost {
-				send(Event{Kind: EventsLost}) // now that there may be room
-			}
+		case err == nil && errors.Is(rerr, unix.EINTR):
 			continue
-		case errors.Is(err, unix.ENOBUFS):
-			lost = true
-			continue
-		case err != nil:
+		case err == nil && errors.Is(rerr, unix.ENOBUFS):
+			lost = true // the kernel dropped some
+		case err != nil, rerr != nil:
 			send(Event{Kind: EventsLost})
 			return
+		default:
+			each(buf[:n], func(h header, p []byte) {
+				if ev, ok := parseEvent(h, p); ok {
+					send(ev)
+				}
+			})
 		}
-		each(buf[:n], func(h header, p []byte) {
-			if ev, ok := parseEvent(h, p); ok {
-				send(ev)
-			}
-		})
 		if lost {
-			send(Event{Kind: EventsLost})
+			// Waits for room: no more events may come to carry it, and
+			// meanwhile the socket's buffer holds what does.
+			select {
+			case out <- Event{Kind: EventsLost}:
+				lost = false
+			case <-done:
+				return
+			}
 		}
 	}
 }
@@ -235,6 +269,7 @@ func parseEvent(h header, p []byte) (Event, bool) {
 	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
 		raw, ok := parseRouteMsg(p)
 		ev.Kind, ev.Route, ev.raw = RouteChanged, raw.r, raw
+		ev.replace = h.flags&unix.NLM_F_REPLACE != 0
 		return ev, ok && raw.table == unix.RT_TABLE_MAIN
 	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
 		if len(p) < unix.SizeofIfInfomsg {
@@ -305,6 +340,7 @@ func (k *Kernel) Observe(ev *Event) {
 	switch ev.Kind {
 	case RouteChanged:
 		ev.Route = k.resolve(ev.raw)
+		k.refusing.observe(ev.Route, ev.Deleted, ev.replace) // of the main table: parseEvent
 	case LinkChanged:
 		k.observeLink(ev)
 	case AddrChanged:
@@ -314,6 +350,18 @@ func (k *Kernel) Observe(ev *Event) {
 			k.nh.drop([]uint32{ev.ID})
 		}
 	case EventsLost:
-		k.links = nil
+		k.links, k.refusing = nil, nil
 	}
+}
+
+// recvNoWait reads a datagram from the non-blocking socket fd, as a raw
+// system call: it cannot block, and a plain one (entersyscall) wakes the
+// runtime's monitor thread from its sleep each time, which on an idle
+// watcher is a wake-up of a second thread for every event.
+func recvNoWait(fd uintptr, buf []byte) (int, error) {
+	n, _, errno := unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), unix.MSG_DONTWAIT, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
 }

@@ -42,6 +42,8 @@ type Kernel struct {
 	// observing: a watcher has Events and gives each to Observe, so that
 	// links is kept up to date and need not be dumped again.
 	observing bool
+	// refusing: a watcher's routes of the types lookups cannot see.
+	refusing refusing
 }
 
 // Options tune a Kernel.

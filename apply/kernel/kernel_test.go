@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -281,5 +282,68 @@ func TestFullDumpsLogged(t *testing.T) {
 	}
 	if len(log) != 1 || !strings.Contains(log[0], "reading the whole routing table to find podroutes' routes") {
 		t.Errorf("log %q, want one line", log)
+	}
+}
+
+// TestRefusingKept: a watcher's Kernel keeps the routes lookups cannot see
+// (a throw route is answered as no route at all is) from the events after
+// its first dump of them, so that a heal does not walk the table: a throw
+// or blackhole route added, replaced or deleted later is what the next
+// Winners finds.
+func TestRefusingKept(t *testing.T) {
+	ns, k := host(t)
+	done := make(chan struct{})
+	defer close(done)
+	events, err := k.Events(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := netip.MustParsePrefix("10.200.9.0/24")
+	winner := func() string {
+		t.Helper()
+		rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, r := range rs {
+			s = append(s, fmt.Sprintf("type %d metric %d", r.Type, r.Metric))
+		}
+		return strings.Join(s, ", ")
+	}
+	if got := winner(); got != "" {
+		t.Fatalf("before: %q, want none", got)
+	}
+	for _, step := range []struct{ ip, want string }{
+		{"route add throw 10.200.9.0/24 metric 50", "type 9 metric 50"},
+		{"route replace 10.200.9.0/24 metric 50 via 10.240.0.1", "type 0 metric 50"},
+		{"route del 10.200.9.0/24 metric 50", ""},
+		{"route add throw 10.200.9.0/24 metric 50", "type 9 metric 50"},
+		{"route add blackhole 10.200.9.0/24 metric 20", "type 6 metric 20"},
+		{"route del blackhole 10.200.9.0/24 metric 20", "type 9 metric 50"},
+		{"route del throw 10.200.9.0/24 metric 50", ""},
+	} {
+		ns.IP(t, strings.Fields(step.ip)...)
+		observe(t, k, events, dst)
+		if got := winner(); got != step.want {
+			t.Errorf("after ip %s: %q, want %q", step.ip, got, step.want)
+		}
+	}
+}
+
+// observe gives k the events up to the one of a route to dst.
+func observe(t *testing.T, k *kernel.Kernel, events <-chan kernel.Event, dst netip.Prefix) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			k.Observe(&ev)
+			if ev.Kind == kernel.RouteChanged && ev.Route.Dst == dst {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no event of a route to %s", dst)
+		}
 	}
 }

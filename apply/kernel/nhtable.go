@@ -64,11 +64,14 @@ type nexthops struct {
 	grouped []uint32
 	// recount: a replace may have left a nexthop unused, uncounted.
 	recount bool
+	// onLink counts the nexthops on each link, so that a link going down
+	// with none (a pod's veth, dozens a minute) costs no pass over list.
+	onLink map[int32]int32
 }
 
 // reset empties the table for a dump, keeping the list's memory.
 func (t *nexthops) reset() {
-	*t = nexthops{loaded: true, list: t.list[:0]}
+	*t = nexthops{loaded: true, list: t.list[:0], onLink: map[int32]int32{}}
 }
 
 // ourID is the id of podroutes' nexthop with key k, if there is one.
@@ -90,6 +93,7 @@ func (t *nexthops) index(n nexthop) {
 }
 
 func (t *nexthops) add(n nexthop) {
+	t.count(n.key.oif, 1)
 	if n.id > t.maxID || len(t.list) == 0 {
 		// A dump's order, and a new nexthop's id: past the end.
 		t.list = append(t.list, n)
@@ -99,6 +103,7 @@ func (t *nexthops) add(n nexthop) {
 	}
 	i, found := t.search(n.id)
 	if found {
+		t.count(t.list[i].key.oif, -1)
 		t.list[i] = n
 	} else {
 		t.list = slices.Insert(t.list, i, n)
@@ -138,6 +143,7 @@ func (t *nexthops) drop(ids []uint32) {
 				delete(t.ours, n.key)
 			}
 			n.gone = true
+			t.count(n.key.oif, -1)
 		}
 	}
 	t.list = slices.DeleteFunc(t.list, func(n nexthop) bool { return n.gone })
@@ -153,6 +159,9 @@ func (t *nexthops) countGroups() {
 
 // dropOn forgets the nexthops on the link oif (it went down or away).
 func (t *nexthops) dropOn(oif int32) {
+	if t.onLink[oif] == 0 {
+		return
+	}
 	var ids []uint32
 	for _, n := range t.list {
 		if n.key.oif == oif {
@@ -160,4 +169,14 @@ func (t *nexthops) dropOn(oif int32) {
 		}
 	}
 	t.drop(ids)
+}
+
+// count adds delta to the nexthops on the link oif.
+func (t *nexthops) count(oif int32, delta int32) {
+	if t.onLink == nil {
+		t.onLink = map[int32]int32{}
+	}
+	if t.onLink[oif] += delta; t.onLink[oif] == 0 {
+		delete(t.onLink, oif)
+	}
 }

@@ -29,3 +29,28 @@ func TestNexthopsStaySorted(t *testing.T) {
 		}
 	}
 }
+
+// TestNexthopsDropOn: a link going down takes its nexthops and only those,
+// replaced ones counted on their new link.
+func TestNexthopsDropOn(t *testing.T) {
+	var tb nexthops
+	tb.reset()
+	on := func(id uint32, oif int32) nexthop { return nexthop{id: id, key: nhKey{oif: oif}} }
+	for _, n := range []nexthop{on(1, 2), on(2, 2), on(3, 3), on(4, 3)} {
+		tb.add(n)
+	}
+	tb.add(on(2, 3)) // moved: now on 3
+	tb.dropOn(4)
+	tb.dropOn(2)
+	var ids []uint32
+	for _, n := range tb.list {
+		ids = append(ids, n.id)
+	}
+	if want := []uint32{2, 3, 4}; !slices.Equal(ids, want) {
+		t.Errorf("after dropOn(2): ids %v, want %v", ids, want)
+	}
+	tb.dropOn(3)
+	if len(tb.list) != 0 || len(tb.onLink) != 0 {
+		t.Errorf("after dropOn(3): %v, counts %v", tb.list, tb.onLink)
+	}
+}

@@ -122,7 +122,7 @@ func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
 		return nil, err
 	}
 	for typ, at := range refused {
-		found, err := k.dumpType(typ, at)
+		found, err := k.refused(typ, at)
 		if err != nil {
 			return nil, err
 		}
@@ -143,29 +143,6 @@ func errnoOf(err error) unix.Errno {
 	var errno unix.Errno
 	errors.As(err, &errno)
 	return errno
-}
-
-// dumpType finds, for each destination of at, the route of type typ to it
-// in the main table, with a dump the kernel filters by type (there are few
-// such routes): the lowest metric of those for all traffic.
-func (k *Kernel) dumpType(typ uint8, at map[netip.Prefix]bool) ([]reconcile.Route, error) {
-	hdr := make([]byte, sizeofRtmsg)
-	hdr[4], hdr[7] = unix.RT_TABLE_MAIN, typ // rtm_table, rtm_type
-	best := map[netip.Prefix]reconcile.Route{}
-	err := k.c.dump(unix.RTM_GETROUTE, hdr, func(b []byte) error {
-		r, main, ok := k.parseRoute(b)
-		if ok && main && at[r.Dst] && r.Type == typ && reconcile.ForAllTraffic(r) {
-			if b, ok := best[r.Dst]; !ok || r.Metric < b.Metric {
-				best[r.Dst] = r
-			}
-		}
-		return nil
-	})
-	held := make([]reconcile.Route, 0, len(best))
-	for _, r := range best {
-		held = append(held, r)
-	}
-	return held, err
 }
 
 // winnersFromDump is Winners for a kernel without strict checking: the

@@ -78,7 +78,8 @@ type Options struct {
 	// passes do not wait (the link or address event that makes a gateway
 	// reachable starts a pass).
 	Wait time.Duration
-	// Debounce is how long a pass waits after the first event of a burst.
+	// Debounce is how long a pass waits at most after the first event of
+	// a burst; it starts sooner when the events pause (settle).
 	Debounce time.Duration
 	// Resync is the period of the safety-net pass that runs without events.
 	Resync time.Duration
@@ -240,18 +241,26 @@ type burst struct {
 	more  int
 }
 
-// add records ev, arming the timer at the first event of a burst: the pass
-// starts debounce after it, however many follow.
+// settle is how long the events of a burst must pause before its pass
+// starts (at most debounce after the first): a lone deleted route is back
+// within milliseconds, where waiting out the whole debounce took 30; a
+// link's thousands of events still make one pass, or a few.
+const settle = 5 * time.Millisecond
+
+// add records ev: the pass starts once events pause for settle, and at
+// the latest debounce after the burst's first event.
 func (b *burst) add(ev string, debounce time.Duration) {
+	now := time.Now()
 	if b.timer == nil {
-		b.timer = time.NewTimer(debounce)
-		b.first, b.named, b.more = time.Now(), ev, 0
+		b.timer = time.NewTimer(min(settle, debounce))
+		b.first, b.named, b.more = now, ev, 0
 		return
 	}
 	b.more++
 	if rank(ev) >= rank(b.named) {
 		b.named = ev
 	}
+	b.timer.Reset(max(0, min(settle, b.first.Add(debounce).Sub(now))))
 }
 
 // rank orders events by how well they explain a burst: a link flap

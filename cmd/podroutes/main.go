@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
@@ -95,28 +96,39 @@ func run(args []string, stdout, stderr io.Writer) int {
 // past it, the collector then working harder. GOMEMLIMIT overrides it.
 const memoryLimit = 16 << 20
 
-// limitMemory sets memoryLimit for the command args run, unless GOMEMLIMIT
-// is set. The one-shot commands (apply, check, remove) also collect only
-// at the limit, unless GOGC is set: a process that lives a tenth of a
-// second gains nothing from collecting at every doubling of a few MB, which
-// cost a no-op apply of 5000 routes a quarter of its time; the limit still
-// bounds it. watch, which lives for months, keeps the usual pacing.
-func limitMemory(args []string) {
-	if len(args) < 2 || os.Getenv("GOMEMLIMIT") != "" {
+// tuneRuntime fits the Go runtime to the command args run, each setting
+// unless the environment sets it. apply, check, remove and watch get the
+// soft memory limit (GOMEMLIMIT). The one-shot commands (apply, check,
+// remove) collect only at that limit (GOGC): a process that lives a tenth
+// of a second gains nothing from collecting at every doubling of a few MB,
+// which cost a no-op apply of 5000 routes a quarter of its time. watch,
+// which lives for months, keeps the usual pacing, on one processor
+// (GOMAXPROCS): its work is one event after another, and with a second
+// processor idle each event woke a second thread to run the watcher, which
+// doubled watch's CPU for pods coming and going.
+func tuneRuntime(args []string) {
+	if len(args) < 2 {
 		return
 	}
+	limit := os.Getenv("GOMEMLIMIT") == ""
 	switch args[1] {
 	case "apply", "check", "remove":
-		if os.Getenv("GOGC") == "" {
+		if limit && os.Getenv("GOGC") == "" {
 			debug.SetGCPercent(-1)
 		}
-		debug.SetMemoryLimit(memoryLimit)
 	case "watch":
+		if os.Getenv("GOMAXPROCS") == "" {
+			runtime.GOMAXPROCS(1)
+		}
+	default:
+		return
+	}
+	if limit {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 }
 
 func main() {
-	limitMemory(os.Args)
+	tuneRuntime(os.Args)
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }

@@ -45,7 +45,7 @@ func watchCommand() *cli.Command {
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
-				Usage: "re-apply `DURATION` after the first event of a burst"},
+				Usage: "re-apply at most `DURATION` after the first event of a burst (sooner when the events pause for 5ms)"},
 			metricsFileFlag(&o.metricsFile, "after each pass and heal"),
 			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{"PODROUTES_METRICS_ADDRESS"}, Destination: &o.metricsAddress,
 				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"},
