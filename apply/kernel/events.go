@@ -91,17 +91,21 @@ var (
 	linkGroups = []int{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR}
 )
 
-const (
+// Variables, not constants, for the test that overflows them.
+var (
 	// eventBuffer is how many events wait for Events' consumer; beyond,
-	// they are lost, and an EventsLost says so. Subscribe's reader turns
-	// them into one pending signal at once, so a few are plenty there
-	// (4096 Events would be 1.7 MB for apply to touch, a sixth of its
-	// memory).
+	// the socket's buffer holds them. Subscribe's reader turns them into
+	// one pending signal at once, so a few are plenty there (4096 Events
+	// would be 1.7 MB for apply to touch, a sixth of its memory).
 	eventBuffer     = 4096
 	subscribeBuffer = 16
-	// receiveBuffer is the socket buffer asked for: a link going down
-	// deletes every route through it at once, one message each.
-	receiveBuffer = 4 << 20
+	// receiveBuffer is the socket buffer asked for, memory the kernel
+	// takes only while events wait in it: a link going down deletes every
+	// route through it at once, one message each, and a pass writing 5000
+	// routes and their nexthops gets 10,000 back while it writes. About
+	// 20,000 messages fit (each takes some 800 bytes of it); beyond, they
+	// are lost (EventsLost) and the watcher reads the table again.
+	receiveBuffer = 16 << 20
 )
 
 // Events sends every route, link, address and nexthop change of k's
@@ -205,20 +209,17 @@ func subscribe(ns netns.NsHandle, groups []int, buffer int, done <-chan struct{}
 func read(conn syscall.RawConn, done <-chan struct{}, out chan<- Event) {
 	defer close(out)
 	buf := make([]byte, 1<<16)
-	lost := false
-	send := func(ev Event) {
-		if lost {
-			select {
-			case out <- Event{Kind: EventsLost}:
-				lost = false
-			default:
-				return
-			}
-		}
+	// send waits for room: while the consumer is busy (a pass writing
+	// thousands of routes, whose events come back to it), the socket's
+	// buffer holds what follows; only when that overflows are events lost
+	// (ENOBUFS), which an EventsLost says. Dropping them here instead
+	// turned every large heal into a second, full pass.
+	send := func(ev Event) bool {
 		select {
 		case out <- ev:
-		default:
-			lost = true // the consumer will read the kernel again
+			return true
+		case <-done:
+			return false
 		}
 	}
 	for {
@@ -233,30 +234,23 @@ func read(conn syscall.RawConn, done <-chan struct{}, out chan<- Event) {
 			return
 		default:
 		}
+		ok := true
 		switch {
 		case err == nil && errors.Is(rerr, unix.EINTR):
-			continue
 		case err == nil && errors.Is(rerr, unix.ENOBUFS):
-			lost = true // the kernel dropped some
+			ok = send(Event{Kind: EventsLost}) // the kernel dropped some
 		case err != nil, rerr != nil:
 			send(Event{Kind: EventsLost})
 			return
 		default:
 			each(buf[:n], func(h header, p []byte) {
-				if ev, ok := parseEvent(h, p); ok {
-					send(ev)
+				if ev, parsed := parseEvent(h, p); ok && parsed {
+					ok = send(ev)
 				}
 			})
 		}
-		if lost {
-			// Waits for room: no more events may come to carry it, and
-			// meanwhile the socket's buffer holds what does.
-			select {
-			case out <- Event{Kind: EventsLost}:
-				lost = false
-			case <-done:
-				return
-			}
+		if !ok {
+			return
 		}
 	}
 }

@@ -22,3 +22,11 @@ func (k *Kernel) All(context.Context) ([]reconcile.Route, error) {
 	})
 	return rs, err
 }
+
+// SmallBuffers shrinks the events' buffers, so that a test can overflow
+// them, until the returned function restores them.
+func SmallBuffers() (restore func()) {
+	events, socket := eventBuffer, receiveBuffer
+	eventBuffer, receiveBuffer = 8, 4096
+	return func() { eventBuffer, receiveBuffer = events, socket }
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -345,5 +347,49 @@ func observe(t *testing.T, k *kernel.Kernel, events <-chan kernel.Event, dst net
 		case <-timeout:
 			t.Fatalf("no event of a route to %s", dst)
 		}
+	}
+}
+
+// TestEventsLost: when the consumer falls behind and the socket's buffer
+// overflows, an EventsLost says so, and observing it drops what the Kernel
+// kept from events: a throw route whose event was lost is still found.
+func TestEventsLost(t *testing.T) {
+	defer kernel.SmallBuffers()()
+	ns, k := host(t)
+	done := make(chan struct{})
+	defer close(done)
+	events, err := k.Events(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := netip.MustParsePrefix("10.200.9.0/24")
+	if rs, err := k.Winners(context.Background(), []netip.Prefix{dst}); err != nil || len(rs) != 0 {
+		t.Fatalf("before: %v, %v", rs, err)
+	}
+	// Not reading: 500 routes overflow the buffers, then the throw route
+	// comes, its event dropped with the others.
+	var batch strings.Builder
+	for i := range 500 {
+		fmt.Fprintf(&batch, "route add 10.201.%d.%d/32 via 10.240.0.1 proto bird\n", i/256, i%256)
+	}
+	batch.WriteString("route add throw 10.200.9.0/24\n")
+	file := filepath.Join(t.TempDir(), "batch")
+	if err := os.WriteFile(file, []byte(batch.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ns.IP(t, "-batch", file)
+	lost := false
+	for timeout := time.After(5 * time.Second); !lost; {
+		select {
+		case ev := <-events:
+			k.Observe(&ev)
+			lost = ev.Kind == kernel.EventsLost
+		case <-timeout:
+			t.Fatal("no EventsLost after overflowing the socket")
+		}
+	}
+	rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
+	if err != nil || len(rs) != 1 || rs[0].Type != syscall.RTN_THROW {
+		t.Errorf("after the loss: %v, %v; want the throw route", rs, err)
 	}
 }

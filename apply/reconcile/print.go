@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
@@ -17,7 +18,11 @@ import (
 // A route that is in place, stale or unreachable is shown as the kernel
 // has it; any other as wanted, followed by the kernel's routes to its
 // destination.
-func (p Plan) WriteReport(w io.Writer) error {
+func (p Plan) WriteReport(out io.Writer) error {
+	return buffered(out, p.writeReport)
+}
+
+func (p Plan) writeReport(w io.Writer) error {
 	return p.report(func(l line) error {
 		shown, kernel := l.want, l.kernel
 		if l.asKernel() {
@@ -33,6 +38,16 @@ func (p Plan) WriteReport(w io.Writer) error {
 		}
 		return nil
 	})
+}
+
+// buffered runs print with a buffer in front of out, flushed at the end: a
+// report of 5000 routes in a few writes, not 5000.
+func buffered(out io.Writer, print func(w io.Writer) error) error {
+	w := bufio.NewWriter(out)
+	if err := print(w); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // line is one route of a report: what check says of it.
@@ -95,7 +110,11 @@ func (p Plan) report(f func(line) error) error {
 // WriteWrites prints the writes the plan makes, one a line (what
 // `podroutes apply --dry-run` shows), and the destinations it leaves to
 // another owner.
-func (p Plan) WriteWrites(w io.Writer) error {
+func (p Plan) WriteWrites(out io.Writer) error {
+	return buffered(out, p.writeWrites)
+}
+
+func (p Plan) writeWrites(w io.Writer) error {
 	var ws []Write
 	for _, e := range p.entries {
 		ws = p.writes(ws[:0], e)

@@ -16,7 +16,11 @@ import (
 //
 // want is null for a stale route; kernel is [] when the kernel has no
 // route to the destination. The README documents the schema.
-func (p Plan) WriteJSON(w io.Writer) error {
+func (p Plan) WriteJSON(out io.Writer) error {
+	return buffered(out, p.writeJSON)
+}
+
+func (p Plan) writeJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // a peer "a&b" stays as written
 	return p.report(func(l line) error {

@@ -28,7 +28,7 @@ func TestRestores(t *testing.T) {
 	start := time.Now()
 	h.ns.IP(t, "link", "set", "eth0", "up")
 	timed(t, "link down and up", h.restored(t, start, both...))
-	h.sys.wait(t, "restored 10.200.1.0/24, 10.200.2.0/24 after link eth0 up (and")
+	h.sys.wait(t, "restored 10.200.1.0/24, 10.200.2.0/24 after link eth0 up")
 	h.quiet(t)
 
 	start = time.Now()

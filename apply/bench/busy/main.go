@@ -21,10 +21,12 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,8 +41,12 @@ var (
 	runs   = envInt("RUNS", 5)
 	sizes  = []int{0, 20000, 200000}
 	prefix = fmt.Sprintf("prbusy-%d-", os.Getpid())
-	made   []string
-	work   string
+	// made are the namespaces and watchers to end on exit, also when
+	// interrupted.
+	mu       sync.Mutex
+	made     []string
+	watchers []*exec.Cmd
+	work     string
 )
 
 func main() {
@@ -54,6 +60,9 @@ func main() {
 		fail(err)
 	}
 	defer cleanup()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() { fail(fmt.Errorf("stopped by %v", <-sigs)) }()
 	cfg := writeConfig()
 	fmt.Printf("\n## A busy node\n\n`make bench` (apply/bench/busy), %s: %d podroutes routes (one gateway each) "+
 		"beside a table of another owner's `proto bird` routes, each size in a fresh namespace; median of %d runs. "+
@@ -89,6 +98,9 @@ func row(foreign int, cfg string) {
 		ip2(h, "link", "set", "eth0", "down")
 		w.wait(fmt.Sprintf("0 of %d routes in place", own))
 		flap = append(flap, w.heal(func() { ip2(h, "link", "set", "eth0", "up") }))
+		// A lone deletion, not one in the wake of the flap: the watcher
+		// still reads the 10,000 events its own writes sent back.
+		time.Sleep(time.Second)
 		one = append(one, w.heal(func() { ip2(h, "route", "del", "10.100.7.0/24") }))
 	}
 	rss := w.stop()
@@ -170,6 +182,9 @@ func startWatch(h string, in []string, cfg string) *watcher {
 	if err := w.cmd.Start(); err != nil {
 		fail(err)
 	}
+	mu.Lock()
+	watchers = append(watchers, w.cmd)
+	mu.Unlock()
 	w.wait("READY=1")
 	return w
 }
@@ -300,7 +315,9 @@ var seq int
 func newNS() string {
 	seq++
 	name := prefix + strconv.Itoa(seq)
+	mu.Lock()
 	made = append(made, name)
+	mu.Unlock()
 	run(nil, "ip", "netns", "add", name)
 	ip2(name, "link", "set", "lo", "up")
 	return name
@@ -311,9 +328,17 @@ func gone(ns string) {
 }
 
 func cleanup() {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, w := range watchers {
+		if w.ProcessState == nil {
+			_ = w.Process.Kill()
+		}
+	}
 	for _, ns := range made {
 		gone(ns)
 	}
+	made, watchers = nil, nil
 	os.RemoveAll(work)
 }
 
