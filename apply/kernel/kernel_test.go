@@ -294,12 +294,7 @@ func TestFullDumpsLogged(t *testing.T) {
 // Winners finds.
 func TestRefusingKept(t *testing.T) {
 	ns, k := host(t)
-	done := make(chan struct{})
-	defer close(done)
-	events, err := k.Events(done)
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := watching(t, k)
 	dst := netip.MustParsePrefix("10.200.9.0/24")
 	winner := func() string {
 		t.Helper()
@@ -356,12 +351,7 @@ func observe(t *testing.T, k *kernel.Kernel, events <-chan kernel.Event, dst net
 func TestEventsLost(t *testing.T) {
 	defer kernel.SmallBuffers()()
 	ns, k := host(t)
-	done := make(chan struct{})
-	defer close(done)
-	events, err := k.Events(done)
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := watching(t, k)
 	dst := netip.MustParsePrefix("10.200.9.0/24")
 	if rs, err := k.Winners(context.Background(), []netip.Prefix{dst}); err != nil || len(rs) != 0 {
 		t.Fatalf("before: %v, %v", rs, err)
@@ -392,4 +382,16 @@ func TestEventsLost(t *testing.T) {
 	if err != nil || len(rs) != 1 || rs[0].Type != syscall.RTN_THROW {
 		t.Errorf("after the loss: %v, %v; want the throw route", rs, err)
 	}
+}
+
+// watching subscribes to k's events until the test ends.
+func watching(t *testing.T, k *kernel.Kernel) <-chan kernel.Event {
+	t.Helper()
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	events, err := k.Events(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -148,11 +149,11 @@ routes:
 // its status once the routes are in; a failed apply says why.
 func TestApplyNotifiesSystemd(t *testing.T) {
 	ns, cfg, in := node0(t)
-	sd := listenNotify(t)
-	env := []string{"NOTIFY_SOCKET=" + sd.path}
+	sd := notifytest.Listen(t)
+	env := []string{"NOTIFY_SOCKET=" + sd.Path}
 	receive := func() string {
 		t.Helper()
-		return sd.wait(t, "") // the next notification
+		return sd.Wait(t, "") // the next notification
 	}
 
 	expect(t, "apply", runBin(t, env, in, "apply", "--config", cfg), 0)

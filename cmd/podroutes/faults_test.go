@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/notifytest"
 )
 
 // TestApplyWaitsForTheLock: apply and remove wait for the lock, say for
@@ -130,9 +131,9 @@ func TestApplyWaitLeavesTheLock(t *testing.T) {
 // first.
 func TestSecondWatcherRefused(t *testing.T) {
 	_, cfg, in := node0(t)
-	sd := listenNotify(t)
-	first := startBin(t, []string{"NOTIFY_SOCKET=" + sd.path}, in, "watch", "--config", cfg)
-	sd.wait(t, "READY=1")
+	sd := notifytest.Listen(t)
+	first := startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg)
+	sd.Wait(t, "READY=1")
 	other := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.29\n")
 	expect(t, "second watch", runBin(t, nil, in, "watch", "--config", other), 1,
 		fmt.Sprintf("another podroutes watch is running (pid %d (podroutes))", first.cmd.Process.Pid),

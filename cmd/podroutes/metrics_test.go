@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/promtest"
 )
 
@@ -93,9 +94,9 @@ func TestWatchMetrics(t *testing.T) {
 	ns, cfg, in := node0(t)
 	const addr = "127.0.0.1:9157" // the namespace's loopback
 	file := filepath.Join(t.TempDir(), "podroutes.prom")
-	sd := listenNotify(t)
-	startBin(t, []string{"NOTIFY_SOCKET=" + sd.path}, in, "watch", "--config", cfg, "--metrics-address", addr, "--metrics-file", file)
-	sd.wait(t, "READY=1")
+	sd := notifytest.Listen(t)
+	startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg, "--metrics-address", addr, "--metrics-file", file)
+	sd.Wait(t, "READY=1")
 	before, err := promtest.Scrape(t, ns, addr)
 	if err != nil {
 		t.Fatal(err)

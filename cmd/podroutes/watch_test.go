@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -22,25 +21,25 @@ import (
 // the routes. Each restore is timed.
 func TestWatch(t *testing.T) {
 	ns, cfg, in := node0(t)
-	sd := listenNotify(t)
-	w := startBin(t, []string{"NOTIFY_SOCKET=" + sd.path}, in, "watch", "--config", cfg)
-	sd.wait(t, "READY=1\nSTATUS=restored 10.200.1.0/24, 10.200.2.0/24 after start; 2 of 2 routes in place")
+	sd := notifytest.Listen(t)
+	w := startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg)
+	sd.Wait(t, "READY=1\nSTATUS=restored 10.200.1.0/24, 10.200.2.0/24 after start; 2 of 2 routes in place")
 
 	ns.IP(t, "route", "del", "10.200.1.0/24")
 	start := time.Now()
 	timed(t, "route deleted", waitRoute(t, ns, start, "10.200.1.0/24", "via 10.240.0.21"))
-	sd.wait(t, "STATUS=restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted")
+	sd.Wait(t, "STATUS=restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted")
 
 	config := strings.Replace(readFile(t, cfg), "10.240.0.22", "10.240.0.23", 1)
 	writeFile(t, cfg, config)
 	start = time.Now()
 	w.signal(t, syscall.SIGHUP)
 	timed(t, "gateway changed, SIGHUP", waitRoute(t, ns, start, "10.200.2.0/24", "via 10.240.0.23"))
-	sd.wait(t, "STATUS=restored 10.200.2.0/24 after config reload")
+	sd.Wait(t, "STATUS=restored 10.200.2.0/24 after config reload")
 
 	writeFile(t, cfg, "node: node-0\nroutes:\n  - destination: 10.200.9.0/24\n    gatway: 10.240.0.29\n")
 	w.signal(t, syscall.SIGHUP)
-	sd.wait(t, "STATUS=config reload failed, old config kept: "+cfg+":3: route has no gateway")
+	sd.Wait(t, "STATUS=config reload failed, old config kept: "+cfg+":3: route has no gateway")
 	before := ns.IP(t, "route", "show", "proto", "157")
 
 	w.signal(t, syscall.SIGTERM)
@@ -153,43 +152,6 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
-}
-
-// notifySocket is a NOTIFY_SOCKET for the binary to report to.
-type notifySocket struct {
-	path string
-	conn *net.UnixConn
-}
-
-func listenNotify(t *testing.T) *notifySocket {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &notifySocket{path: path, conn: conn}
-}
-
-// wait returns the first notification that starts with want, within 5 s.
-func (s *notifySocket) wait(t *testing.T, want string) string {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	var seen []string
-	buf := make([]byte, 4096)
-	for {
-		s.conn.SetReadDeadline(deadline)
-		n, err := s.conn.Read(buf)
-		if err != nil {
-			t.Fatalf("no notification starting %q (%v); got:\n%s", want, err, strings.Join(seen, "\n"))
-		}
-		if got := string(buf[:n]); strings.HasPrefix(got, want) {
-			return got
-		} else {
-			seen = append(seen, got)
-		}
-	}
 }
 
 func readFile(t *testing.T, path string) string {

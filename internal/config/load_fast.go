@@ -94,19 +94,13 @@ func (f *fastReader) line(n int, text string) bool {
 	f.seen[key] = true
 	switch key {
 	case "node":
-		var ok bool
-		f.c.Node, ok = nameValue(val)
-		f.c.Node = strings.Clone(f.c.Node)
-		return ok && valid.Hostname("node", f.c.Node) == ""
+		return keepName(&f.c.Node, val, "node", valid.Hostname)
 	case "metric":
 		m, msg := valid.Metric(val)
 		f.c.Metric = m
 		return msg == "" && m > 0
 	case "device":
-		var ok bool
-		f.c.Device, ok = nameValue(val)
-		f.c.Device = strings.Clone(f.c.Device)
-		return ok && valid.Interface("device", f.c.Device) == ""
+		return keepName(&f.c.Device, val, "device", valid.Interface)
 	case "force":
 		f.c.Force = val == "true"
 		return val == "true" || val == "false"
@@ -146,9 +140,7 @@ func (f *fastReader) routeKey(n int, text string, first bool) bool {
 		d.gwLine = n
 		d.Gateway, d.gwOK = f.p.addr(n, val)
 	case 2:
-		name, ok := nameValue(val)
-		d.Peer = strings.Clone(name)
-		return ok && valid.Hostname("peer", name) == ""
+		return keepName(&d.Peer, val, "peer", valid.Hostname)
 	case 3:
 		d.OnLink, d.onlinkLine = val == "true", n
 		return val == "true" || val == "false"
@@ -175,6 +167,15 @@ func keyValue(text string) (key, val string, ok bool) {
 		return "", "", false
 	}
 	return key, val[1:], true
+}
+
+// keepName reads the name val into *dst, a copy (not a piece of the
+// file's string), and reports whether it is one the fast path takes and
+// check (a valid function) accepts as the key's value.
+func keepName(dst *string, val, key string, check func(what, s string) string) bool {
+	name, ok := nameValue(val)
+	*dst = strings.Clone(name)
+	return ok && check(key, name) == ""
 }
 
 // nameValue reads a name as the fast path takes it: plain (plainName), or

@@ -2,43 +2,20 @@ package notify
 
 import (
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/notifytest"
 )
 
-// listen opens a notify socket in a temporary directory and points
-// NOTIFY_SOCKET at it.
-func listen(t *testing.T) *net.UnixConn {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	return conn
-}
-
-// receive returns the next datagram, or "" if none comes within wait.
-func receive(t *testing.T, conn *net.UnixConn, wait time.Duration) string {
-	t.Helper()
-	buf := make([]byte, 4096)
-	if err := conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
-		t.Fatal(err)
-	}
-	n, err := conn.Read(buf)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
+// listen opens a notify socket and points NOTIFY_SOCKET at it.
+func listen(t *testing.T) *notifytest.Socket {
+	sd := notifytest.Listen(t)
+	t.Setenv("NOTIFY_SOCKET", sd.Path)
+	return sd
 }
 
 func TestNotify(t *testing.T) {
@@ -59,7 +36,7 @@ func TestNotify(t *testing.T) {
 			if err := tt.send(); err != nil {
 				t.Fatal(err)
 			}
-			if got := receive(t, conn, 5*time.Second); got != tt.want {
+			if got := conn.Next(t, 5*time.Second); got != tt.want {
 				t.Errorf("sent %q, want %q", got, tt.want)
 			}
 		})
@@ -78,7 +55,7 @@ func TestNotifyWithoutSocket(t *testing.T) {
 			t.Errorf("got %v, want nil", err)
 		}
 	}
-	if got := receive(t, conn, 100*time.Millisecond); got != "" {
+	if got := conn.Next(t, 100*time.Millisecond); got != "" {
 		t.Errorf("sent %q without NOTIFY_SOCKET", got)
 	}
 }

@@ -12,7 +12,7 @@ func TestWatchdog(t *testing.T) {
 	if err := Watchdog(); err != nil {
 		t.Fatal(err)
 	}
-	if got := receive(t, conn, time.Second); got != "WATCHDOG=1" {
+	if got := conn.Next(t, time.Second); got != "WATCHDOG=1" {
 		t.Errorf("got %q, want WATCHDOG=1", got)
 	}
 }

@@ -1,0 +1,68 @@
+// Package notifytest is a systemd notify socket for tests: what a service
+// under test sends to NOTIFY_SOCKET, read back.
+package notifytest
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Socket is a notify socket in a test's temporary directory.
+type Socket struct {
+	// Path is what NOTIFY_SOCKET names.
+	Path string
+	conn *net.UnixConn
+}
+
+// Listen opens a Socket, closed when the test ends.
+func Listen(t testing.TB) *Socket {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &Socket{Path: path, conn: conn}
+}
+
+// Next returns the next notification, or "" if none comes within wait.
+func (s *Socket) Next(t testing.TB, wait time.Duration) string {
+	t.Helper()
+	if err := s.conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<16)
+	n, err := s.conn.Read(buf)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n])
+}
+
+// Wait returns the first notification that starts with want, within 5 s;
+// the test fails, showing the others, if none does.
+func (s *Socket) Wait(t testing.TB, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	var seen []string
+	for {
+		got := s.Next(t, time.Until(deadline))
+		switch {
+		case strings.HasPrefix(got, want):
+			return got
+		case got == "" && !time.Now().Before(deadline):
+			t.Fatalf("no notification starting %q within 5 s; got:\n%s", want, strings.Join(seen, "\n"))
+		case got != "":
+			seen = append(seen, got)
+		}
+	}
+}
