@@ -76,12 +76,12 @@ const (
 	resultRefused = "refused" // the config was refused before any write
 )
 
-// healBuckets suit a heal of tens of milliseconds to seconds: watch waits
-// its 30 ms debounce after the first event, then re-applies (34-41 ms for
-// a deleted route in TestWatchMetrics), and a link flap with 200000 routes
-// beside takes 358 ms (NOTES.md). The top buckets catch a stuck lock or a
-// huge table.
-var healBuckets = []float64{0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+// healBuckets suit a heal of milliseconds to seconds: watch starts its pass
+// once a burst's events pause for 5 ms, and a deleted route is back 7-15 ms
+// after its event (TestWatchMetrics); all 5000 routes after a link flap
+// within about 150 ms (BENCHMARKS.md, a busy node). The top buckets catch
+// a stuck lock or a huge table.
+var healBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // New returns the metrics of one podroutes process, every series present
 // from the start: counters at 0, and podroutes_last_success_timestamp_seconds

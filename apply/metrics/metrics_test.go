@@ -104,9 +104,10 @@ func TestHeals(t *testing.T) {
 	}
 	const want = `# HELP podroutes_heal_duration_seconds Time from the first kernel event of a burst to the end of the pass that healed it, debounce included.
 # TYPE podroutes_heal_duration_seconds histogram
-podroutes_heal_duration_seconds_bucket{le="0.04"} 0
+podroutes_heal_duration_seconds_bucket{le="0.005"} 0
+podroutes_heal_duration_seconds_bucket{le="0.01"} 0
+podroutes_heal_duration_seconds_bucket{le="0.025"} 0
 podroutes_heal_duration_seconds_bucket{le="0.05"} 1
-podroutes_heal_duration_seconds_bucket{le="0.075"} 1
 podroutes_heal_duration_seconds_bucket{le="0.1"} 1
 podroutes_heal_duration_seconds_bucket{le="0.25"} 1
 podroutes_heal_duration_seconds_bucket{le="0.5"} 2
