@@ -28,11 +28,7 @@ type kubeNode struct {
 // node is n as a Node. Its creationTimestamp is not read: the file is
 // refused on any conflict between Nodes, whichever is older.
 func (n *kubeNode) node() Node {
-	cidrs := n.Spec.PodCIDRs
-	if len(cidrs) == 0 && n.Spec.PodCIDR != "" {
-		cidrs = []string{n.Spec.PodCIDR}
-	}
-	return Node{Name: n.Metadata.Name, Addresses: n.Status.Addresses, PodCIDRs: cidrs}
+	return Node{Name: n.Metadata.Name, Addresses: n.Status.Addresses, PodCIDRs: n.Spec.PodCIDRs, PodCIDR: n.Spec.PodCIDR}
 }
 
 // kubeReader decodes `kubectl get nodes -o json` token by token, so that it

@@ -18,8 +18,10 @@ type Node struct {
 	Created time.Time
 	// Addresses are status.addresses, in order.
 	Addresses []NodeAddress
-	// PodCIDRs are spec.podCIDRs or, where that is empty, spec.podCIDR.
+	// PodCIDRs are spec.podCIDRs; PodCIDR, spec.podCIDR, counts where
+	// they are empty (the first of them, set by API servers before 1.16).
 	PodCIDRs []string
+	PodCIDR  string
 }
 
 // NodeAddress is one of a Node's status.addresses.
@@ -45,8 +47,12 @@ func fromNode(la, ls *diag.List, n Node, line int) (h Host, addrsOK, subnetsOK b
 			h.FQDN = a.Address
 		}
 	}
+	cidrs := n.PodCIDRs
+	if len(cidrs) == 0 && n.PodCIDR != "" {
+		cidrs = []string{n.PodCIDR}
+	}
 	var pods []field
-	for _, c := range n.PodCIDRs {
+	for _, c := range cidrs {
 		pods = append(pods, field{c, line})
 	}
 	h.Addrs, addrsOK = parseAddrs(la, addrs)

@@ -1,0 +1,217 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podroutes/podroutes/internal/k8stest"
+)
+
+// TestSlim: a kubelet's Node loses everything but what podroutes reads,
+// and says the same to it.
+func TestSlim(t *testing.T) {
+	full := k8stest.KubeletNode(k8stest.Fleet(8)[7], 7)
+	full.CreationTimestamp = metav1.NewTime(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	full.ResourceVersion, full.UID = "42", "u-7"
+	full.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}
+	s := slim(full)
+	if got := nodeOf(s); !sameNode(s, full) || got.Name != "node-7" || !got.Created.Equal(full.CreationTimestamp.Time) ||
+		len(got.PodCIDRs) != 1 || got.PodCIDRs[0] != "10.200.7.0/24" || len(got.Addresses) != 2 {
+		t.Fatalf("slim Node reads as %+v", got)
+	}
+	if s.ResourceVersion != "42" || s.UID != "u-7" {
+		t.Errorf("slim Node lost what the informer keys and orders by: %+v", s.ObjectMeta)
+	}
+	if len(s.Status.Images) > 0 || len(s.Status.Conditions) > 0 || len(s.Labels) > 0 || len(s.ManagedFields) > 0 {
+		t.Errorf("slim Node keeps images, conditions, labels or managed fields: %+v", s)
+	}
+	fullJSON, _ := json.Marshal(full)
+	slimJSON, _ := json.Marshal(s)
+	t.Logf("a kubelet's Node: %d bytes of JSON, slim: %d", len(fullJSON), len(slimJSON))
+	if len(slimJSON)*10 > len(fullJSON) {
+		t.Errorf("slim Node is %d bytes of JSON, the kubelet's %d: want a tenth at most", len(slimJSON), len(fullJSON))
+	}
+	again, _ := transform(s)
+	if againJSON, _ := json.Marshal(again); string(againJSON) != string(slimJSON) {
+		t.Errorf("slimming twice changes the Node:\n%s\n%s", slimJSON, againJSON)
+	}
+	if other, _ := transform("not a Node"); other != "not a Node" {
+		t.Errorf("transform changed what is not a Node: %v", other)
+	}
+	moved := slim(full)
+	moved.Status.Addresses[0].Address = "10.240.0.99"
+	if sameNode(s, moved) {
+		t.Error("sameNode misses a new InternalIP")
+	}
+}
+
+// TestSource follows the Nodes of a real API server: the first snapshot,
+// then one after each change, each measured; a burst is one snapshot; a
+// status change podroutes does not read is none; a Node's problem is
+// logged once; the API server killed and started again.
+func TestSource(t *testing.T) {
+	c := controlPlane(t)
+	fleet := k8stest.Fleet(4)
+	for _, n := range fleet[:3] {
+		c.CreateNode(t, n)
+	}
+	c.CreateNode(t, k8stest.Node{Name: "joining", InternalIPs: []netip.Addr{netip.MustParseAddr("10.240.1.1")}})
+	r := run(t, c, c.Tokens.Podroutes)
+
+	first := r.next(t, 30*time.Second)
+	three := "joining [10.240.1.1] []\n" +
+		"node-0 [10.240.0.20] [10.200.0.0/24]\nnode-1 [10.240.0.21] [10.200.1.0/24]\nnode-2 [10.240.0.22] [10.200.2.0/24]\n"
+	if got := hosts(first); got != three || first.Nodes != 4 || first.Resync {
+		t.Fatalf("first snapshot (%d Nodes, resync %v):\n%swant:\n%s", first.Nodes, first.Resync, got, three)
+	}
+	if r.log.count(`node "joining": no podCIDR yet (not routed)`) != 1 {
+		t.Errorf("the Node without a podCIDR is not reported once:\n%s", r.log)
+	}
+
+	start := time.Now()
+	c.CreateNode(t, fleet[3])
+	four := three + "node-3 [10.240.0.23] [10.200.3.0/24]\n"
+	t.Logf("a Node joins: a snapshot after %s", r.until(t, start, four).Round(time.Millisecond))
+
+	start = time.Now()
+	c.SetNodeAddresses(t, "node-1", netip.MustParseAddr("10.240.0.31"))
+	moved := strings.Replace(four, "node-1 [10.240.0.21]", "node-1 [10.240.0.31]", 1)
+	t.Logf("a Node re-addressed: a snapshot after %s", r.until(t, start, moved).Round(time.Millisecond))
+
+	start = time.Now()
+	c.DeleteNode(t, "node-3")
+	left := strings.Replace(moved, "node-3 [10.240.0.23] [10.200.3.0/24]\n", "", 1)
+	t.Logf("a Node leaves: a snapshot after %s", r.until(t, start, left).Round(time.Millisecond))
+
+	t.Run("a status heartbeat is no change", func(t *testing.T) {
+		patch := `{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","lastHeartbeatTime":"` +
+			time.Now().UTC().Format(time.RFC3339) + `"}]}}`
+		if _, err := c.Admin().CoreV1().Nodes().Patch(context.Background(), "node-0", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}, "status"); err != nil {
+			t.Fatal(err)
+		}
+		r.quiet(t, time.Second, "after a heartbeat")
+	})
+
+	t.Run("a burst is one snapshot", func(t *testing.T) {
+		burst := k8stest.Fleet(60)[40:] // addresses and subnets of their own
+		start := time.Now()
+		c.CreateNodes(t, burst)
+		created := time.Since(start)
+		snaps := 1
+		for snap := r.next(t, 5*time.Second); len(snap.Inventory.Hosts) < 3+1+len(burst); snap = r.next(t, 5*time.Second) {
+			snaps++
+		}
+		r.quiet(t, 500*time.Millisecond, "after the burst")
+		t.Logf("%d Nodes created in %s: %d snapshots", len(burst), created.Round(time.Millisecond), snaps)
+		if max := 1 + int(created/DefaultDebounce); snaps > max {
+			t.Errorf("%d snapshots for a burst of %s, want %d at most", snaps, created.Round(time.Millisecond), max)
+		}
+		for _, n := range burst {
+			c.DeleteNode(t, n.Name)
+		}
+		for len(r.next(t, 5*time.Second).Inventory.Hosts) > 4 {
+		}
+	})
+
+	t.Run("an overlapping Node is refused and reported once", func(t *testing.T) {
+		clash := k8stest.Node{Name: "clash", InternalIPs: []netip.Addr{netip.MustParseAddr("10.240.0.40")},
+			PodCIDRs: []netip.Prefix{netip.MustParsePrefix("10.200.1.0/24")}}
+		c.CreateNode(t, clash)
+		snap := r.next(t, 5*time.Second)
+		if want := "clash [10.240.0.40] []\n" + left; hosts(snap) != want {
+			t.Fatalf("with an overlapping Node:\n%swant:\n%s", hosts(snap), want)
+		}
+		const msg = `node "clash": duplicate subnet 10.200.1.0/24 (also Node "node-1", created first) (not routed)`
+		c.CreateNode(t, fleet[3]) // another change: clash is not reported again
+		r.next(t, 5*time.Second)
+		if n := r.log.count(msg); n != 1 {
+			t.Errorf("the overlap is logged %d times, want once:\n%s", n, r.log)
+		}
+		c.DeleteNode(t, "clash")
+		c.DeleteNode(t, "node-3")
+		r.next(t, 5*time.Second)
+	})
+
+	t.Run("the API server killed and started again", func(t *testing.T) {
+		c.StopAPI(t)
+		r.log.wait(t, "is unreachable", 30*time.Second)
+		r.quiet(t, 2*time.Second, "while the API server is down")
+		if n := r.log.count("is unreachable"); n != 1 {
+			t.Errorf("the outage is logged %d times, want once:\n%s", n, r.log)
+		}
+		c.StartAPI(t)
+		began := time.Now()
+		snap := r.next(t, 60*time.Second)
+		t.Logf("a resync snapshot %s after the API server is ready again", time.Since(began).Round(time.Millisecond))
+		if !snap.Resync || r.log.count("answers again") != 1 {
+			t.Errorf("after the restart: resync %v; the log:\n%s", snap.Resync, r.log)
+		}
+		start := time.Now()
+		c.CreateNode(t, k8stest.Node{Name: "after", InternalIPs: []netip.Addr{netip.MustParseAddr("10.240.0.90")},
+			PodCIDRs: []netip.Prefix{netip.MustParsePrefix("10.200.90.0/24")}})
+		for !strings.Contains(hosts(r.next(t, 5*time.Second)), "after [10.240.0.90] [10.200.90.0/24]") {
+		}
+		t.Logf("a Node created after the restart: in a snapshot after %s; the log:\n%s", time.Since(start).Round(time.Millisecond), r.log)
+	})
+
+	t.Run("the store holds slim Nodes", func(t *testing.T) {
+		s, err := New(c.RESTConfig(c.Tokens.Podroutes), Options{Log: &logLines{}, PageSize: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := s.List(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs := s.inf.GetStore().List()
+		if len(objs) != snap.Nodes || snap.Nodes < 4 {
+			t.Fatalf("%d objects in the store, %d Nodes listed", len(objs), snap.Nodes)
+		}
+		for _, o := range objs {
+			if n := o.(*corev1.Node); len(n.Status.Images) > 0 || len(n.Labels) > 0 || len(n.Status.Conditions) > 0 {
+				t.Fatalf("the store holds a full Node: %s", n.Name)
+			}
+		}
+	})
+}
+
+// TestList lists once: with rights, a snapshot; without, or with a token
+// the API server does not know, an error that says so at once.
+func TestList(t *testing.T) {
+	c := controlPlane(t)
+	c.CreateNode(t, k8stest.Fleet(1)[0])
+	list := func(token string) (Snapshot, time.Duration, error) {
+		s, err := New(c.RESTConfig(token), Options{Log: &logLines{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		start := time.Now()
+		snap, err := s.List(ctx)
+		return snap, time.Since(start), err
+	}
+	if snap, _, err := list(c.Tokens.Podroutes); err != nil || hosts(snap) != "node-0 [10.240.0.20] [10.200.0.0/24]\n" {
+		t.Errorf("List: %v\n%s", err, hosts(snap))
+	}
+	for token, want := range map[string]string{
+		c.Tokens.Nobody: `may not list and watch Nodes at https://10.240.0.10:6443: nodes is forbidden: User "nobody" cannot list resource "nodes"`,
+		"not-a-token":   "rejects the kubeconfig's credentials: Unauthorized",
+	} {
+		_, took, err := list(token)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("List: %v, want %q", err, want)
+		}
+		if took > 5*time.Second {
+			t.Errorf("List took %s to fail with %v", took, err)
+		}
+	}
+}
