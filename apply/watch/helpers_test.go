@@ -59,11 +59,15 @@ func twoRoutes(gw2 string) config.Config {
 }
 
 // watch runs watch.Run until the test ends, and waits for READY.
-func (h *host) watch(t *testing.T, cfg config.Config) {
+func (h *host) watch(t *testing.T, cfg config.Config) { h.watchWith(t, cfg, watch.Options{}) }
+
+// watchWith is watch with options, of which it sets Log and Notify.
+func (h *host) watchWith(t *testing.T, cfg config.Config, o watch.Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	o.Log, o.Notify = h.log, h.sys
 	go func() {
-		done <- watch.Run(ctx, h.k, cfg, watch.Options{Log: h.log, Notify: h.sys})
+		done <- watch.Run(ctx, h.k, cfg, o)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -84,17 +84,31 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer s.end()
-	src.wait, src.changes = o.wait, s.k.Subscribe
-	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
-	if err != nil {
-		return report(err)
-	}
-	src.wait = 0 // a reload finds this host at once, or says why not
+	// Before the Nodes are listed, which may take long: a second watcher
+	// says so at once.
 	one, err := o.lock.onlyWatcher(s.ctx)
 	if err != nil {
 		return report(err)
 	}
 	defer one.Release()
+	interval, err := notify.WatchdogInterval()
+	if err != nil {
+		s.log.Warnf("%v; sending no watchdog pings", err)
+	}
+	src.wait, src.changes = o.wait, s.k.Subscribe
+	updates, err := src.follow(s.ctx, s.log, interval)
+	switch {
+	case err != nil && s.ctx.Err() != nil:
+		s.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
+		return nil
+	case err != nil:
+		return report(err)
+	}
+	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
+	if err != nil {
+		return report(err)
+	}
+	src.wait = 0 // a reload finds this host at once, or says why not
 	if o.metricsAddress != "" {
 		addr, err := m.Serve(s.ctx, o.metricsAddress)
 		if err != nil {
@@ -102,13 +116,10 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		}
 		s.log.Infof("serving metrics at http://%s/metrics", addr)
 	}
-	interval, err := notify.WatchdogInterval()
-	if err != nil {
-		s.log.Warnf("%v; sending no watchdog pings", err)
-	}
 	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload:   hangups(s.ctx),
+		Updates:  updates,
 		Load:     func() (config.Config, error) { return src.load(s.ctx, s.localAddrs, s.log) },
 		Lock:     o.lock.forPass(s.log),
 		Observer: m,

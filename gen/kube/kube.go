@@ -18,7 +18,6 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
@@ -89,8 +88,7 @@ type Source struct {
 // (apiState), once per change.
 var quietKlog sync.Once
 
-// New makes a Source for the API server cfg names. It asks for Nodes as
-// protobuf (about half the bytes of JSON to read and decode).
+// New makes a Source for the API server cfg names.
 func New(cfg *rest.Config, o Options) (*Source, error) {
 	if o.Debounce <= 0 {
 		o.Debounce = DefaultDebounce
@@ -99,16 +97,13 @@ func New(cfg *rest.Config, o Options) (*Source, error) {
 		o.PageSize = DefaultPageSize
 	}
 	quietKlog.Do(func() { klog.SetLogger(logr.Discard()) })
-	cfg = rest.CopyConfig(cfg)
-	cfg.ContentType = "application/vnd.kubernetes.protobuf"
-	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	client, err := v1.NewForConfig(cfg)
+	client, err := newNodeClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("making a Kubernetes client for %s: %w", cfg.Host, err)
+		return nil, err
 	}
 	s := &Source{o: o, host: cfg.Host, changed: make(chan struct{}, 1)}
 	s.api = apiState{host: cfg.Host, log: o.Log, recovered: func() { s.resync.Store(true); s.change() }}
-	s.inf = cache.NewSharedIndexInformerWithOptions(s.listWatch(client.Nodes()), &corev1.Node{}, cache.SharedIndexInformerOptions{})
+	s.inf = cache.NewSharedIndexInformerWithOptions(s.listWatch(client), &corev1.Node{}, cache.SharedIndexInformerOptions{})
 	if err := s.inf.SetTransform(transform); err != nil {
 		return nil, fmt.Errorf("following Nodes: %w", err)
 	}
@@ -214,7 +209,7 @@ func (s *Source) snapshot() Snapshot {
 	objs := s.inf.GetStore().List()
 	nodes := make([]inventory.Node, 0, len(objs))
 	for _, o := range objs {
-		if n, ok := o.(*corev1.Node); ok {
+		if n, ok := o.(*node); ok {
 			nodes = append(nodes, nodeOf(n))
 		}
 	}

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/k8stest"
 )
 
@@ -23,31 +24,34 @@ func TestSlim(t *testing.T) {
 	full.ResourceVersion, full.UID = "42", "u-7"
 	full.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}
 	s := slim(full)
-	if got := nodeOf(s); !sameNode(s, full) || got.Name != "node-7" || !got.Created.Equal(full.CreationTimestamp.Time) ||
-		len(got.PodCIDRs) != 1 || got.PodCIDRs[0] != "10.200.7.0/24" || len(got.Addresses) != 2 {
+	if got := nodeOf(s); got.Name != "node-7" || !got.Created.Equal(full.CreationTimestamp.Time) ||
+		len(got.PodCIDRs) != 1 || got.PodCIDRs[0] != "10.200.7.0/24" || got.PodCIDR != "10.200.7.0/24" ||
+		len(got.Addresses) != 2 || got.Addresses[0] != (inventory.NodeAddress{Type: "InternalIP", Address: "10.240.0.27"}) {
 		t.Fatalf("slim Node reads as %+v", got)
 	}
-	if s.ResourceVersion != "42" || s.UID != "u-7" {
-		t.Errorf("slim Node lost what the informer keys and orders by: %+v", s.ObjectMeta)
-	}
-	if len(s.Status.Images) > 0 || len(s.Status.Conditions) > 0 || len(s.Labels) > 0 || len(s.ManagedFields) > 0 {
-		t.Errorf("slim Node keeps images, conditions, labels or managed fields: %+v", s)
+	if s.ResourceVersion != "42" || s.UID != "u-7" || len(s.Labels) > 0 || len(s.Annotations) > 0 || len(s.ManagedFields) > 0 {
+		t.Errorf("slim Node keeps %+v: want the name, UID and resourceVersion only", s.ObjectMeta)
 	}
 	fullJSON, _ := json.Marshal(full)
 	slimJSON, _ := json.Marshal(s)
-	t.Logf("a kubelet's Node: %d bytes of JSON, slim: %d", len(fullJSON), len(slimJSON))
+	t.Logf("a kubelet's Node: %d bytes of JSON, slim: %d, in memory %d+ bytes (corev1.Node: %d+)",
+		len(fullJSON), len(slimJSON), unsafe.Sizeof(*s), unsafe.Sizeof(*full))
 	if len(slimJSON)*10 > len(fullJSON) {
 		t.Errorf("slim Node is %d bytes of JSON, the kubelet's %d: want a tenth at most", len(slimJSON), len(fullJSON))
 	}
-	again, _ := transform(s)
-	if againJSON, _ := json.Marshal(again); string(againJSON) != string(slimJSON) {
-		t.Errorf("slimming twice changes the Node:\n%s\n%s", slimJSON, againJSON)
+	if again, _ := transform(full); !sameNode(again, s) {
+		t.Errorf("transform slims otherwise: %+v", again)
 	}
-	if other, _ := transform("not a Node"); other != "not a Node" {
-		t.Errorf("transform changed what is not a Node: %v", other)
+	for _, other := range []any{s, "not a Node"} {
+		if got, _ := transform(other); got != other {
+			t.Errorf("transform changed %v", other)
+		}
+	}
+	if c := s.DeepCopyObject().(*node); !sameNode(c, s) || &c.Addresses[0] == &s.Addresses[0] {
+		t.Errorf("a deep copy is %+v, or shares its addresses", c)
 	}
 	moved := slim(full)
-	moved.Status.Addresses[0].Address = "10.240.0.99"
+	moved.Addresses[0].Address = "10.240.0.99"
 	if sameNode(s, moved) {
 		t.Error("sameNode misses a new InternalIP")
 	}
@@ -122,20 +126,21 @@ func TestSource(t *testing.T) {
 	})
 
 	t.Run("an overlapping Node is refused and reported once", func(t *testing.T) {
-		clash := k8stest.Node{Name: "clash", InternalIPs: []netip.Addr{netip.MustParseAddr("10.240.0.40")},
+		// Named to sort after node-1: second to it whatever the clock.
+		clash := k8stest.Node{Name: "node-8", InternalIPs: []netip.Addr{netip.MustParseAddr("10.240.0.40")},
 			PodCIDRs: []netip.Prefix{netip.MustParsePrefix("10.200.1.0/24")}}
 		c.CreateNode(t, clash)
 		snap := r.next(t, 5*time.Second)
-		if want := "clash [10.240.0.40] []\n" + left; hosts(snap) != want {
+		if want := left + "node-8 [10.240.0.40] []\n"; hosts(snap) != want {
 			t.Fatalf("with an overlapping Node:\n%swant:\n%s", hosts(snap), want)
 		}
-		const msg = `node "clash": duplicate subnet 10.200.1.0/24 (also Node "node-1", created first) (not routed)`
+		const msg = `node "node-8": duplicate subnet 10.200.1.0/24 (also Node "node-1", created first) (not routed)`
 		c.CreateNode(t, fleet[3]) // another change: clash is not reported again
 		r.next(t, 5*time.Second)
 		if n := r.log.count(msg); n != 1 {
 			t.Errorf("the overlap is logged %d times, want once:\n%s", n, r.log)
 		}
-		c.DeleteNode(t, "clash")
+		c.DeleteNode(t, "node-8")
 		c.DeleteNode(t, "node-3")
 		r.next(t, 5*time.Second)
 	})
@@ -176,8 +181,8 @@ func TestSource(t *testing.T) {
 			t.Fatalf("%d objects in the store, %d Nodes listed", len(objs), snap.Nodes)
 		}
 		for _, o := range objs {
-			if n := o.(*corev1.Node); len(n.Status.Images) > 0 || len(n.Labels) > 0 || len(n.Status.Conditions) > 0 {
-				t.Fatalf("the store holds a full Node: %s", n.Name)
+			if n, ok := o.(*node); !ok || len(n.Labels) > 0 {
+				t.Fatalf("the store holds %T %+v, not a slim Node", o, o)
 			}
 		}
 	})

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -19,7 +17,7 @@ import (
 // JSON), and it lists with resourceVersion=0, which the API server's
 // watch cache answers in one piece whatever the limit. Both calls tell
 // apiState how the API server answers.
-func (s *Source) listWatch(nodes v1.NodeInterface) cache.ListerWatcher {
+func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			list, err := s.list(ctx, nodes, opts)
@@ -42,14 +40,14 @@ func (s *Source) listWatch(nodes v1.NodeInterface) cache.ListerWatcher {
 	}
 }
 
-// list lists every Node, o.PageSize at a time, slimmed, as one NodeList
+// list lists every Node, o.PageSize at a time, slimmed, as one list
 // without a continue token. It lists the most recent Nodes (a consistent
 // read, which pages; newer than any resourceVersion the reflector asks
 // for, as it requires), whatever opts say of versions and paging.
-func (s *Source) list(ctx context.Context, nodes v1.NodeInterface, opts metav1.ListOptions) (*corev1.NodeList, error) {
+func (s *Source) list(ctx context.Context, nodes *nodeClient, opts metav1.ListOptions) (*nodeList, error) {
 	opts.ResourceVersion, opts.ResourceVersionMatch, opts.Continue = "", "", ""
 	opts.Limit = s.o.PageSize
-	var all *corev1.NodeList
+	var all *nodeList
 	for {
 		page, err := nodes.List(ctx, opts)
 		if err != nil {
@@ -60,7 +58,7 @@ func (s *Source) list(ctx context.Context, nodes v1.NodeInterface, opts metav1.L
 			if page.RemainingItemCount != nil {
 				n += *page.RemainingItemCount
 			}
-			all = &corev1.NodeList{ListMeta: page.ListMeta, Items: make([]corev1.Node, 0, n)}
+			all = &nodeList{ListMeta: page.ListMeta, Items: make([]node, 0, n)}
 		}
 		for i := range page.Items {
 			all.Items = append(all.Items, *slim(&page.Items[i]))
