@@ -117,8 +117,7 @@ func (o *genOptions) inventory(ctx context.Context, stdin io.Reader, stderr io.W
 	if err != nil {
 		return inventory.Inventory{}, err
 	}
-	snap, err := k.list(ctx, notify.NewLogger(stderr))
-	return snap.Inventory, err
+	return k.inventory(ctx, notify.NewLogger(stderr))
 }
 
 func validateCommand() *cli.Command {

@@ -1,3 +1,5 @@
+//go:build !nokube
+
 package main
 
 import (
@@ -56,24 +58,25 @@ func openKube(path string) (*kubeSource, error) {
 	return &kubeSource{cfg: cfg}, nil
 }
 
-// list lists the Nodes once, waiting up to kubeListWait, and logs their
-// problems.
-func (k *kubeSource) list(ctx context.Context, log *notify.Logger) (kube.Snapshot, error) {
+// inventory lists the Nodes once, waiting up to kubeListWait, logs their
+// problems, and returns their inventory; this host's plan is made from
+// it next.
+func (k *kubeSource) inventory(ctx context.Context, log *notify.Logger) (inventory.Inventory, error) {
 	src, err := kube.New(k.cfg, kube.Options{Log: log})
 	if err != nil {
-		return kube.Snapshot{}, failure(err)
+		return inventory.Inventory{}, failure(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, kubeListWait)
 	defer cancel()
 	snap, err := src.List(ctx)
 	if err != nil {
-		return kube.Snapshot{}, failure(err)
+		return inventory.Inventory{}, failure(err)
 	}
 	for _, p := range snap.Problems {
 		log.Warnf("%s", p)
 	}
 	k.take(snap)
-	return snap, nil
+	return snap.Inventory, nil
 }
 
 func (k *kubeSource) take(snap kube.Snapshot) {
@@ -132,7 +135,7 @@ func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
 	if s.kube == nil {
 		return nil
 	}
-	_, err := s.kube.list(ctx, log)
+	_, err := s.kube.inventory(ctx, log)
 	return err
 }
 
