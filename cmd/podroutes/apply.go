@@ -84,7 +84,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	defer s.end()
 	if !o.dryRun {
-		src.wait, src.changes = o.wait, s.k.Subscribe
+		src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
 	}
 	if err := src.fetch(s.ctx, s.log); err != nil {
 		return report(err)

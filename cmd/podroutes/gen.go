@@ -117,7 +117,7 @@ func (o *genOptions) inventory(ctx context.Context, stdin io.Reader, stderr io.W
 	if err != nil {
 		return inventory.Inventory{}, err
 	}
-	return k.inventory(ctx, notify.NewLogger(stderr))
+	return k.inventory(ctx, notify.NewLogger(stderr), nil)
 }
 
 func validateCommand() *cli.Command {

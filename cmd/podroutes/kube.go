@@ -61,8 +61,8 @@ func openKube(path string) (*kubeSource, error) {
 // inventory lists the Nodes once, waiting up to kubeListWait, logs their
 // problems, and returns their inventory; this host's plan is made from
 // it next.
-func (k *kubeSource) inventory(ctx context.Context, log *notify.Logger) (inventory.Inventory, error) {
-	src, err := kube.New(k.cfg, kube.Options{Log: log})
+func (k *kubeSource) inventory(ctx context.Context, log *notify.Logger, m nodeMetrics) (inventory.Inventory, error) {
+	src, err := kube.New(k.cfg, kubeOptions(log, m))
 	if err != nil {
 		return inventory.Inventory{}, failure(err)
 	}
@@ -76,7 +76,25 @@ func (k *kubeSource) inventory(ctx context.Context, log *notify.Logger) (invento
 		log.Warnf("%s", p)
 	}
 	k.take(snap)
+	countNodes(m, snap)
 	return snap.Inventory, nil
+}
+
+// kubeOptions are gen/kube's options: log, and tell m, if set, whether
+// the API server answers.
+func kubeOptions(log *notify.Logger, m nodeMetrics) kube.Options {
+	o := kube.Options{Log: log}
+	if m != nil {
+		o.Answering = m.Answering
+	}
+	return o
+}
+
+// countNodes tells m, if set, how many Nodes snap routes.
+func countNodes(m nodeMetrics, snap kube.Snapshot) {
+	if m != nil {
+		m.Nodes(snap.Nodes-len(snap.Problems), len(snap.Problems))
+	}
 }
 
 func (k *kubeSource) take(snap kube.Snapshot) {
@@ -135,7 +153,7 @@ func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
 	if s.kube == nil {
 		return nil
 	}
-	_, err := s.kube.inventory(ctx, log)
+	_, err := s.kube.inventory(ctx, log, s.metrics)
 	return err
 }
 
@@ -151,7 +169,7 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval time.D
 	if s.kube == nil {
 		return nil, nil
 	}
-	src, err := kube.New(s.kube.cfg, kube.Options{Log: log})
+	src, err := kube.New(s.kube.cfg, kubeOptions(log, s.metrics))
 	if err != nil {
 		return nil, failure(err)
 	}
@@ -173,6 +191,7 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval time.D
 			_ = notify.Watchdog()
 		case snap := <-snaps:
 			s.kube.take(snap)
+			countNodes(s.metrics, snap)
 			first = true
 		}
 	}
@@ -203,6 +222,7 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval time.D
 				return
 			case snap := <-snaps:
 				s.kube.take(snap)
+				countNodes(s.metrics, snap)
 				cfg, err := next.load(ctx, local, log)
 				if err != nil {
 					log.Errorf("planning this host's routes from the Nodes of %s: %v", s.kube.cfg.Host, err)

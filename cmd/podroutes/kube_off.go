@@ -25,7 +25,7 @@ type kubeSource struct{ mu sync.Mutex }
 
 func openKube(string) (*kubeSource, error) { return nil, inputError(errNoKube) }
 
-func (*kubeSource) inventory(context.Context, *notify.Logger) (inventory.Inventory, error) {
+func (*kubeSource) inventory(context.Context, *notify.Logger, nodeMetrics) (inventory.Inventory, error) {
 	return inventory.Inventory{}, inputError(errNoKube)
 }
 

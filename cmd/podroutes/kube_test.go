@@ -38,6 +38,7 @@ type labHost struct {
 	ns   *nstest.NS
 	in   []string // ip netns exec NS
 	lock string   // the --lock of its podroutes, a directory of its own
+	prom string   // its watcher's --metrics-file
 	w    *process // its running watcher, if any
 }
 
@@ -51,8 +52,9 @@ func newKubeLab(t *testing.T) *kubeLab {
 		ns := nstest.New(t)
 		nstest.Plug(t, sw, ns, "eth0")
 		ns.IP(t, "addr", "add", addr+"/24", "dev", "eth0")
+		dir := t.TempDir()
 		l.hosts[name] = &labHost{name: name, ns: ns, in: []string{"ip", "netns", "exec", ns.Name},
-			lock: filepath.Join(t.TempDir(), "lock")}
+			lock: filepath.Join(dir, "lock"), prom: filepath.Join(dir, "podroutes.prom")}
 	}
 	l.c = k8stest.Start(t, l.hosts["server"].ns.Name, "10.240.0.10")
 	l.c.ApplyRBAC(t, k8stest.RepoPath(t, "examples/rbac.yaml"))
@@ -72,8 +74,20 @@ func (l *kubeLab) create(t *testing.T, name, ip, subnet string) {
 // lab's test ends (or stop), not the subtest that starts it.
 func (l *kubeLab) watch(host, kubeconfig string) *process {
 	h := l.hosts[host]
-	h.w = startBin(l.t, nil, h.in, "watch", "--kubeconfig", kubeconfig, "--node", host, "--lock", h.lock)
+	h.w = startBin(l.t, nil, h.in, "watch", "--kubeconfig", kubeconfig, "--node", host, "--lock", h.lock, "--metrics-file", h.prom)
 	return h.w
+}
+
+// metric waits up to 5 s for host's watcher's textfile to have line.
+func (l *kubeLab) metric(t *testing.T, host, line string) {
+	t.Helper()
+	var data []byte
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if data, _ = os.ReadFile(l.hosts[host].prom); strings.Contains(string(data), line+"\n") {
+			return
+		}
+	}
+	t.Fatalf("%s's metrics lack %q:\n%s", host, line, data)
 }
 
 // stop stops host's watcher with SIGTERM: it exits 0.
@@ -226,6 +240,7 @@ func TestKubeWatch(t *testing.T) {
 		for h := range l.hosts {
 			l.logged(t, h, refused, 5*time.Second)
 		}
+		l.metric(t, "node-1", `podroutes_kubernetes_nodes{state="not_routed"} 1`)
 		// Changes of the newcomer, each a new snapshot, move nothing.
 		for _, ip := range []string{"10.240.0.41", "10.240.0.42"} {
 			l.c.SetNodeAddresses(t, "node-8", netip.MustParseAddr(ip))
@@ -254,12 +269,15 @@ func TestKubeWatch(t *testing.T) {
 		for h := range l.hosts {
 			l.logged(t, h, "is unreachable", 30*time.Second)
 		}
+		l.metric(t, "node-1", "podroutes_kubernetes_api_up 0")
 		l.steady(t, 3*time.Second, "while the API server is down")
 		l.c.StartAPI(t)
 		start := time.Now()
 		l.create(t, "node-5", "10.240.0.25", "10.200.5.0/24")
 		t.Logf("node-5, created once the API server was ready again, routed everywhere after %s (client-go's reconnection backoff, up to 30 s)",
 			l.converge(t, start, 60*time.Second).Round(time.Millisecond))
+		l.metric(t, "node-1", "podroutes_kubernetes_api_up 1")
+		l.metric(t, "node-1", `podroutes_kubernetes_nodes{state="routed"} 4`) // node-0, 1, 2 and 5
 		for h, host := range l.hosts {
 			if out := host.w.out.String(); strings.Count(out, "is unreachable") != 1 || !strings.Contains(out, "answers again") {
 				t.Errorf("watch on %s does not log the outage once and its end:\n%s", h, out)

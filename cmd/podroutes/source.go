@@ -91,6 +91,15 @@ type source struct {
 	// of the inventory this is; changes signals address changes.
 	wait    time.Duration
 	changes func(done <-chan struct{}) (<-chan struct{}, error)
+	// metrics, if set, is told how many Nodes are routed and whether the
+	// API server answers (--kubeconfig; metrics.Metrics).
+	metrics nodeMetrics
+}
+
+// nodeMetrics is what the metrics say of the Kubernetes source.
+type nodeMetrics interface {
+	Nodes(routed, notRouted int)
+	Answering(up bool)
 }
 
 // open decides where the routes come from and reads that file: every

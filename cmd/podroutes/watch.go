@@ -95,7 +95,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err != nil {
 		s.log.Warnf("%v; sending no watchdog pings", err)
 	}
-	src.wait, src.changes = o.wait, s.k.Subscribe
+	src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
 	updates, err := src.follow(s.ctx, s.log, interval)
 	switch {
 	case err != nil && s.ctx.Err() != nil:

@@ -40,11 +40,13 @@ func classify(err error) errKind {
 type apiState struct {
 	host      string
 	log       Logger
-	recovered func() // called when the API server answers again
+	recovered func()     // called when the API server answers again
+	answering func(bool) // Options.Answering, or nil
 
 	mu   sync.Mutex
 	kind errKind
 	last error
+	told int // what answering was last told: 0 nothing, 1 false, 2 true
 }
 
 // failed records err and logs it if it is a new kind of failure; it
@@ -61,7 +63,21 @@ func (a *apiState) failed(err error) bool {
 		a.kind = kind
 		a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most 30 s apart", a.describe(err))
 	}
+	a.tell(false)
 	return true
+}
+
+// tell tells answering that the API server answers, or not, if that
+// changed. The caller holds a.mu.
+func (a *apiState) tell(up bool) {
+	v := 1
+	if up {
+		v = 2
+	}
+	if a.answering != nil && a.told != v {
+		a.told = v
+		a.answering(up)
+	}
 }
 
 // ok records that a list or watch succeeded.
@@ -69,6 +85,7 @@ func (a *apiState) ok() {
 	a.mu.Lock()
 	was := a.kind
 	a.kind, a.last = noError, nil
+	a.tell(true)
 	a.mu.Unlock()
 	if was != noError {
 		a.log.Infof("the Kubernetes API at %s answers again; checking the routes against its Nodes", a.host)

@@ -51,6 +51,10 @@ type Options struct {
 	Debounce time.Duration
 	PageSize int64
 	Log      Logger
+	// Answering, if set, is told whether the API server answers: false
+	// when a list or watch fails (not at each retry), true when one
+	// succeeds after that or at first. It must return soon.
+	Answering func(bool)
 }
 
 // Snapshot is the inventory the Nodes make at one moment.
@@ -102,7 +106,7 @@ func New(cfg *rest.Config, o Options) (*Source, error) {
 		return nil, err
 	}
 	s := &Source{o: o, host: cfg.Host, changed: make(chan struct{}, 1)}
-	s.api = apiState{host: cfg.Host, log: o.Log, recovered: func() { s.resync.Store(true); s.change() }}
+	s.api = apiState{host: cfg.Host, log: o.Log, answering: o.Answering, recovered: func() { s.resync.Store(true); s.change() }}
 	s.inf = cache.NewSharedIndexInformerWithOptions(s.listWatch(client), &corev1.Node{}, cache.SharedIndexInformerOptions{})
 	if err := s.inf.SetTransform(transform); err != nil {
 		return nil, fmt.Errorf("following Nodes: %w", err)
