@@ -21,11 +21,17 @@ import (
 // change reaching the routes, and the watcher's memory (RSS now and at
 // its peak), which must stay at 40 MB or less. It runs for `make bench`
 // (gen/kube/bench.sh), which names in PODROUTES_KUBE_BENCH the file its
-// Markdown table goes to; otherwise it skips.
+// Markdown table goes to, and in PODROUTES_KUBE_BENCH_BIN the binary to
+// measure (the packages' build: stripped, whose resident code is smaller
+// than the test's binary's); otherwise it skips.
 func TestKubeBench(t *testing.T) {
 	out := os.Getenv("PODROUTES_KUBE_BENCH")
 	if out == "" {
 		t.Skip("a benchmark: make bench runs it (PODROUTES_KUBE_BENCH=FILE)")
+	}
+	if bin := os.Getenv("PODROUTES_KUBE_BENCH_BIN"); bin != "" {
+		defer func(was string) { podroutesBin = was }(podroutesBin)
+		podroutesBin = bin
 	}
 	n := 5000
 	if s := os.Getenv("PODROUTES_KUBE_BENCH_NODES"); s != "" {

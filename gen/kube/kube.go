@@ -150,6 +150,12 @@ func (s *Source) Run(ctx context.Context, send func(Snapshot)) {
 	if !cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) {
 		return
 	}
+	// The first list's own additions are in the first snapshot; a change
+	// after this is in it too or sends another.
+	select {
+	case <-s.changed:
+	default:
+	}
 	var rep reporter
 	take := func() {
 		snap := s.snapshot()
