@@ -160,12 +160,15 @@ func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
 // follow, when the routes come from the Nodes (watch), starts following
 // them and waits for the first list, pinging the watchdog meanwhile
 // (every interval; 0 sends none) and saying on STATUS= what it waits for:
-// until then nothing is applied, so the routes stay as they were. It
-// returns this host's configs as the Nodes change, the latest first when
-// the watcher is slow, and the same config again only after an outage,
-// to check the routes. Other sources return nil: no updates. If ctx ends
-// first, follow returns ctx's error.
-func (s *source) follow(ctx context.Context, log *notify.Logger, interval time.Duration) (<-chan config.Config, error) {
+// until then nothing is applied, so the routes stay as they were. If the
+// list takes longer than ready, it sends READY=1 anyway: the watcher is
+// up, and a service ordered after it, or the boot, must not wait for an
+// API server that may be down for hours. It returns this host's configs
+// as the Nodes change, the latest first when the watcher is slow, and the
+// same config again only after an outage, to check the routes. Other
+// sources return nil: no updates. If ctx ends first, follow returns ctx's
+// error.
+func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready time.Duration) (<-chan config.Config, error) {
 	if s.kube == nil {
 		return nil, nil
 	}
@@ -183,12 +186,16 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval time.D
 		defer t.Stop()
 		pings = t.C
 	}
+	readyAt := time.NewTimer(ready)
+	defer readyAt.Stop()
 	for first := false; !first; {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-pings:
 			_ = notify.Watchdog()
+		case <-readyAt.C:
+			_ = notify.Ready(waiting)
 		case snap := <-snaps:
 			s.kube.take(snap)
 			countNodes(s.metrics, snap)

@@ -35,6 +35,6 @@ func (*kubeSource) plan(context.Context, *source, func() ([]netip.Addr, error), 
 
 func (*source) fetch(context.Context, *notify.Logger) error { return nil }
 
-func (*source) follow(context.Context, *notify.Logger, time.Duration) (<-chan config.Config, error) {
+func (*source) follow(context.Context, *notify.Logger, time.Duration, time.Duration) (<-chan config.Config, error) {
 	return nil, nil
 }

@@ -72,9 +72,12 @@ func (l *kubeLab) create(t *testing.T, name, ip, subnet string) {
 
 // watch starts `podroutes watch --kubeconfig` on host, to run until the
 // lab's test ends (or stop), not the subtest that starts it.
-func (l *kubeLab) watch(host, kubeconfig string) *process {
+func (l *kubeLab) watch(host, kubeconfig string) *process { return l.watchWith(host, kubeconfig, nil) }
+
+// watchWith is watch with more environment and arguments.
+func (l *kubeLab) watchWith(host, kubeconfig string, env []string, args ...string) *process {
 	h := l.hosts[host]
-	h.w = startBin(l.t, nil, h.in, "watch", "--kubeconfig", kubeconfig, "--node", host, "--lock", h.lock, "--metrics-file", h.prom)
+	h.w = startBin(l.t, env, h.in, append([]string{"watch", "--kubeconfig", kubeconfig, "--node", host, "--lock", h.lock, "--metrics-file", h.prom}, args...)...)
 	return h.w
 }
 
@@ -293,7 +296,11 @@ func TestKubeWatch(t *testing.T) {
 		r := runBin(t, nil, l.hosts["node-2"].in, "apply", "--kubeconfig", nobody, "--node", "node-2", "--lock", l.hosts["node-2"].lock)
 		expect(t, "apply --kubeconfig as nobody", r, 1, `the kubeconfig's user may not list and watch Nodes`, "examples/rbac.yaml")
 		l.stop(t, "node-2")
-		w := l.watch("node-2", nobody)
+		// Ready after --wait all the same: the boot does not wait for an
+		// API server that may not answer for hours.
+		sd := listenNotify(t)
+		w := l.watchWith("node-2", nobody, []string{"NOTIFY_SOCKET=" + sd.path}, "--wait", "1s")
+		sd.wait(t, "READY=1\nSTATUS=waiting for the Nodes of https://10.240.0.10:6443; the routes stay as they are")
 		l.logged(t, "node-2", `the kubeconfig's user may not list and watch Nodes at https://10.240.0.10:6443: nodes is forbidden: User "nobody" cannot list resource "nodes"`, 30*time.Second)
 		l.steady(t, 2*time.Second, "with a watcher that may not list Nodes")
 		l.stop(t, "node-2")

@@ -40,7 +40,8 @@ func watchCommand() *cli.Command {
 			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
 			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
 		Flags: append(append(o.source.flags(), o.source.dropInFlag(),
-			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway"),
+			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway "+
+				"(with --kubeconfig, and for the first list of Nodes before READY=1)"),
 			forceFlag(&o.force),
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
 				Usage: "re-apply every `DURATION` even without events"},
@@ -96,7 +97,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		s.log.Warnf("%v; sending no watchdog pings", err)
 	}
 	src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
-	updates, err := src.follow(s.ctx, s.log, interval)
+	updates, err := src.follow(s.ctx, s.log, interval, o.wait)
 	switch {
 	case err != nil && s.ctx.Err() != nil:
 		s.log.Infof("stopped before the Nodes were listed; the routes stay as they are")

@@ -24,6 +24,11 @@ func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]s
 		t.Fatal(err)
 	}
 	t.Cleanup(lab.Close)
+	return lab, newMachineIn(ctx, t, lab, f, files, units...)
+}
+
+// newMachineIn is newMachine in a lab of the caller's.
+func newMachineIn(ctx context.Context, t *testing.T, lab *Lab, f fixture, files map[string]string, units ...string) *Machine {
 	m, err := NewMachine(f.rootfs)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +65,7 @@ func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]s
 		t.Errorf("installing printed errors:\n%s", out)
 	}
 	t.Cleanup(func() { logJournal(t, m) })
-	return lab, m
+	return m
 }
 
 // absent, as the content of a file newMachine writes, leaves it out.
