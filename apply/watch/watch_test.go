@@ -68,7 +68,7 @@ func TestConflictReportedOnce(t *testing.T) {
 		h.restored(t, time.Now(), "10.200.1.0/24 via 10.240.0.21")
 	}
 	h.quiet(t)
-	if n := h.log.count("another owner (static) holds the destination"); n != 1 {
+	if n := h.log.Count("another owner (static) holds the destination"); n != 1 {
 		t.Errorf("the conflict was logged %d times, want once", n)
 	}
 	if got := h.ns.IP(t, "route", "show", "10.200.2.0/24"); got != "10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 100 \n" {
@@ -112,7 +112,7 @@ func TestLiveSourceRefusedAtStart(t *testing.T) {
 		{Destination: netip.MustParsePrefix("10.240.0.128/25"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1"},
 	}}
 	h.watchWith(t, bad, watch.Options{Updates: updates})
-	if n := h.log.count("a subnet this host is directly connected to"); n != 1 {
+	if n := h.log.Count("a subnet this host is directly connected to"); n != 1 {
 		t.Errorf("the refusal is logged %d times, want once", n)
 	}
 	start := time.Now()

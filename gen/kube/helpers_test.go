@@ -4,58 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/podroutes/podroutes/internal/k8stest"
+	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
-
-// logLines is a Logger that keeps what it is told.
-type logLines struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logLines) add(level, format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, level+" "+fmt.Sprintf(format, args...))
-}
-
-func (l *logLines) Infof(format string, args ...any)  { l.add("info", format, args...) }
-func (l *logLines) Warnf(format string, args ...any)  { l.add("warn", format, args...) }
-func (l *logLines) Errorf(format string, args ...any) { l.add("error", format, args...) }
-
-// count is how many lines contain s.
-func (l *logLines) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range l.lines {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
-}
-
-// waitLog waits up to d for a line containing s.
-func (l *logLines) wait(t *testing.T, s string, d time.Duration) {
-	t.Helper()
-	for end := time.Now().Add(d); l.count(s) == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("no log line with %q after %s; the log:\n%s", s, d, l)
-		}
-	}
-}
 
 // controlPlane starts etcd and kube-apiserver in a namespace of their own,
 // with examples/rbac.yaml applied.
@@ -71,13 +26,13 @@ func controlPlane(t *testing.T) *k8stest.Cluster {
 // running is a Source's Run with its snapshots on a channel.
 type running struct {
 	snaps chan Snapshot
-	log   *logLines
+	log   *logtest.Lines
 }
 
 // run starts a Source for token until the test ends.
 func run(t *testing.T, c *k8stest.Cluster, token string) *running {
 	t.Helper()
-	r := &running{snaps: make(chan Snapshot, 100), log: &logLines{}}
+	r := &running{snaps: make(chan Snapshot, 100), log: &logtest.Lines{}}
 	s, err := New(c.RESTConfig(token), Options{Log: r.log})
 	if err != nil {
 		t.Fatal(err)

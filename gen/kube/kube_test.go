@@ -17,6 +17,7 @@ import (
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/k8stest"
+	"github.com/podroutes/podroutes/internal/logtest"
 )
 
 // TestSlim: a kubelet's Node loses everything but what podroutes reads,
@@ -86,7 +87,7 @@ func TestSource(t *testing.T) {
 	if got := hosts(first); got != three || first.Nodes != 4 || first.Resync {
 		t.Fatalf("first snapshot (%d Nodes, resync %v):\n%swant:\n%s", first.Nodes, first.Resync, got, three)
 	}
-	if r.log.count(`node "joining": no podCIDR yet (not routed)`) != 1 {
+	if r.log.Count(`node "joining": no podCIDR yet (not routed)`) != 1 {
 		t.Errorf("the Node without a podCIDR is not reported once:\n%s", r.log)
 	}
 
@@ -147,7 +148,7 @@ func TestSource(t *testing.T) {
 		const msg = `node "node-8": duplicate subnet 10.200.1.0/24 (also Node "node-1", created first) (not routed)`
 		c.CreateNode(t, fleet[3]) // another change: clash is not reported again
 		r.next(t, 5*time.Second)
-		if n := r.log.count(msg); n != 1 {
+		if n := r.log.Count(msg); n != 1 {
 			t.Errorf("the overlap is logged %d times, want once:\n%s", n, r.log)
 		}
 		c.DeleteNode(t, "node-8")
@@ -157,16 +158,16 @@ func TestSource(t *testing.T) {
 
 	t.Run("the API server killed and started again", func(t *testing.T) {
 		c.StopAPI(t)
-		r.log.wait(t, "is unreachable", 30*time.Second)
+		r.log.Wait(t, "is unreachable", 30*time.Second)
 		r.quiet(t, 2*time.Second, "while the API server is down")
-		if n := r.log.count("is unreachable"); n != 1 {
+		if n := r.log.Count("is unreachable"); n != 1 {
 			t.Errorf("the outage is logged %d times, want once:\n%s", n, r.log)
 		}
 		c.StartAPI(t)
 		began := time.Now()
 		snap := r.next(t, 60*time.Second)
 		t.Logf("a resync snapshot %s after the API server is ready again", time.Since(began).Round(time.Millisecond))
-		if !snap.Resync || r.log.count("answers again") != 1 {
+		if !snap.Resync || r.log.Count("answers again") != 1 {
 			t.Errorf("after the restart: resync %v; the log:\n%s", snap.Resync, r.log)
 		}
 		start := time.Now()
@@ -178,7 +179,7 @@ func TestSource(t *testing.T) {
 	})
 
 	t.Run("the store holds slim Nodes", func(t *testing.T) {
-		s, err := New(c.RESTConfig(c.Tokens.Podroutes), Options{Log: &logLines{}, PageSize: 2})
+		s, err := New(c.RESTConfig(c.Tokens.Podroutes), Options{Log: &logtest.Lines{}, PageSize: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +205,7 @@ func TestList(t *testing.T) {
 	c := controlPlane(t)
 	c.CreateNode(t, k8stest.Fleet(1)[0])
 	list := func(token string) (Snapshot, time.Duration, error) {
-		s, err := New(c.RESTConfig(token), Options{Log: &logLines{}})
+		s, err := New(c.RESTConfig(token), Options{Log: &logtest.Lines{}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,22 +39,10 @@ func testKubernetes(ctx context.Context, t *testing.T, f fixture) {
 		"/etc/podroutes/routes.yaml":  absent,
 		"/var/lib/kubelet/kubeconfig": string(kubeconfig),
 	}, "podroutes-watch.service")
-	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes-watch.service.d && "+
-		"cp /usr/share/doc/podroutes/kubernetes.conf /etc/systemd/system/podroutes-watch.service.d/"); err != nil {
-		t.Fatalf("installing kubernetes.conf: %v\n%s", err, out)
-	}
-	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
-		if _, err := lab.IP(ctx, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	installDropIn(ctx, t, m, "podroutes-watch.service", "kubernetes.conf")
+	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
-	defer func() {
-		if t.Failed() {
-			journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-u", "podroutes-watch.service")
-			t.Logf("podroutes-watch's journal:\n%s", journal)
-		}
-	}()
+	defer logUnitIfFailed(t, m, "podroutes-watch.service")
 	u := unit(ctx, t, m, "podroutes-watch.service")
 	if u["ActiveState"] != "active" || !strings.HasSuffix(u["StatusText"], "after start; 1 of 1 routes in place") {
 		t.Fatalf("podroutes-watch.service %s, status %q; want active, 1 route in place", u["ActiveState"], u["StatusText"])
