@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/internal/k8stest"
+	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -298,9 +299,9 @@ func TestKubeWatch(t *testing.T) {
 		l.stop(t, "node-2")
 		// Ready after --wait all the same: the boot does not wait for an
 		// API server that may not answer for hours.
-		sd := listenNotify(t)
-		w := l.watchWith("node-2", nobody, []string{"NOTIFY_SOCKET=" + sd.path}, "--wait", "1s")
-		sd.wait(t, "READY=1\nSTATUS=waiting for the Nodes of https://10.240.0.10:6443; the routes stay as they are")
+		sd := notifytest.Listen(t)
+		w := l.watchWith("node-2", nobody, []string{"NOTIFY_SOCKET=" + sd.Path}, "--wait", "1s")
+		sd.Wait(t, "READY=1\nSTATUS=waiting for the Nodes of https://10.240.0.10:6443; the routes stay as they are")
 		l.logged(t, "node-2", `the kubeconfig's user may not list and watch Nodes at https://10.240.0.10:6443: nodes is forbidden: User "nobody" cannot list resource "nodes"`, 30*time.Second)
 		l.steady(t, 2*time.Second, "with a watcher that may not list Nodes")
 		l.stop(t, "node-2")

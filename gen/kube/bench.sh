@@ -47,7 +47,7 @@ in another, holding $NODES Nodes as kubelets register them (40 images each, abou
 12 KB of JSON). This host is not a Node: it routes to every one. Times run from
 the watcher's start, or from the API request that re-addressed a Node; RSS is
 the watcher's (VmRSS, and VmHWM for the peak) as the packages build it
-(stripped), with the runtime's 16 MiB soft memory limit.
+(stripped), with its soft memory limit of 20 MiB (GOMEMLIMIT).
 
 $(cat "$T/watch.md")
 
