@@ -112,14 +112,16 @@ fuzz:
 
 # Benchmarks: the Go benchmarks (gen, reading routes.yaml, the diff); then, as
 # root, routes programmed in throwaway namespaces against `ip -batch`
-# (apply/bench/bench.sh) and a busy node (apply/bench/busy: another owner's
-# big table, pods coming and going, watch's CPU and heal times), all written
-# to BENCHMARKS.md with the machine they ran on.
+# (apply/bench/bench.sh), a busy node (apply/bench/busy: another owner's
+# big table, pods coming and going, watch's CPU and heal times) and `watch
+# --kubeconfig` following 5000 Nodes of a real API server, with the binary's
+# size with and without client-go (gen/kube/bench.sh), all written to
+# BENCHMARKS.md with the machine they ran on.
 bench: build
 	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
-	{ apply/bench/bench.sh $(BIN) && $(GO) run ./apply/bench/busy $(BIN) && \
+	{ apply/bench/bench.sh $(BIN) && $(GO) run ./apply/bench/busy $(BIN) && gen/kube/bench.sh && \
 	  printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')"; } >BENCHMARKS.md.tmp || \
 	  { rm -f BENCHMARKS.md.tmp; echo "bench: failed; BENCHMARKS.md left as it is"; exit 1; }; \
 	mv BENCHMARKS.md.tmp BENCHMARKS.md; cat BENCHMARKS.md

@@ -3,8 +3,8 @@
 # (build.sh), then: lintian on the .deb and rpmlint on the .rpm (no errors or
 # warnings; every override or filter carries its reason), the deb and rpm file
 # lists (check-filelists.sh), the units' exposure scores (systemd-analyze
-# security, at most $MAX_EXPOSURE; with the metrics-address drop-in
-# $MAX_METRICS_EXPOSURE), and that the maintainer scripts parse.
+# security, at most $MAX_EXPOSURE; with the metrics-address or kubernetes
+# drop-in $MAX_METRICS_EXPOSURE), and that the maintainer scripts parse.
 # Installs lintian, rpm and rpmlint if missing and root. Prints PASS/FAIL lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,14 +74,20 @@ packaging/check-filelists.sh "$T"/*.deb "$T"/*.rpm || status=1
 # The units as shipped (at most $MAX_EXPOSURE), and podroutes-watch.service
 # with the metrics-address.conf drop-in (at most $MAX_METRICS_EXPOSURE: an
 # Internet socket costs 0.3), as shipped and with its example for a remote
-# Prometheus (its "#   KEY=VALUE" lines) in force.
-mkdir "$T/local" "$T/remote"
+# Prometheus (its "#   KEY=VALUE" lines) in force; and with the
+# kubernetes.conf drop-in (Internet sockets and IP traffic to the API
+# server), as shipped and with its example of an allowed address.
+mkdir "$T/local" "$T/remote" "$T/kube" "$T/kube-narrow"
 cat packaging/podroutes-watch.service packaging/metrics-address.conf >"$T/local/podroutes-watch.service"
 { cat "$T/local/podroutes-watch.service"; sed -n 's/^#   \([A-Za-z]*=\)/\1/p' packaging/metrics-address.conf; } >"$T/remote/podroutes-watch.service"
+cat packaging/podroutes-watch.service packaging/kubernetes.conf >"$T/kube/podroutes-watch.service"
+{ cat packaging/podroutes-watch.service; grep -v '^IPAddressAllow=any' packaging/kubernetes.conf; sed -n 's/^#   \(IPAddressAllow=\)/\1/p' packaging/kubernetes.conf; } >"$T/kube-narrow/podroutes-watch.service"
 for check in "podroutes.service|packaging/podroutes.service|$MAX_EXPOSURE" \
   "podroutes-watch.service|packaging/podroutes-watch.service|$MAX_EXPOSURE" \
   "podroutes-watch.service + metrics-address.conf|$T/local/podroutes-watch.service|$MAX_METRICS_EXPOSURE" \
-  "podroutes-watch.service + metrics-address.conf, remote example|$T/remote/podroutes-watch.service|$MAX_METRICS_EXPOSURE"; do
+  "podroutes-watch.service + metrics-address.conf, remote example|$T/remote/podroutes-watch.service|$MAX_METRICS_EXPOSURE" \
+  "podroutes-watch.service + kubernetes.conf|$T/kube/podroutes-watch.service|$MAX_METRICS_EXPOSURE" \
+  "podroutes-watch.service + kubernetes.conf, one address allowed|$T/kube-narrow/podroutes-watch.service|$MAX_METRICS_EXPOSURE"; do
   IFS='|' read -r what path max <<<"$check"
   score=$(systemd-analyze security --offline=yes "$path" 2>/dev/null |
     sed -n "s/.*Overall exposure level for $(basename "$path"): \([0-9.]*\).*/\1/p")

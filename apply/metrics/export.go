@@ -65,6 +65,8 @@ func (m *Metrics) export() {
 	if m.file == "" {
 		return
 	}
+	m.exporting.Lock()
+	defer m.exporting.Unlock()
 	err := prometheus.WriteToTextfile(m.file, m.reg)
 	switch {
 	case err != nil && !m.failing:

@@ -9,6 +9,7 @@ package metrics
 
 import (
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,7 +45,8 @@ type Options struct {
 
 // Metrics are one podroutes process's metrics. Its methods are safe for
 // the HTTP handler to gather concurrently; the recording methods are
-// called from one goroutine (watch's, or apply's).
+// called from one goroutine (watch's, or apply's), except those of the
+// Kubernetes source (Nodes, Answering), which may be called from any.
 type Metrics struct {
 	reg         *prometheus.Registry
 	routes      *prometheus.GaugeVec
@@ -55,7 +57,10 @@ type Metrics struct {
 	healTime    prometheus.Histogram // nil unless Options.Watch
 	file        string
 	log         Logger
-	failing     bool // writing file failed last time, and was logged
+	exporting   sync.Mutex // held while writing file, and for failing
+	failing     bool       // writing file failed last time, and was logged
+	kubeOnce    sync.Once
+	k           *kubeMetrics // nil until the Kubernetes source reports
 }
 
 // Label values: podroutes_routes' state is reconcile's State, in words a

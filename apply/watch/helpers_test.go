@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -30,7 +30,7 @@ type host struct {
 	peer *nstest.NS
 	h    *netlink.Handle // the test's own view of the namespace
 	k    *counting
-	log  *lines
+	log  *logtest.Lines
 	sys  *statuses
 }
 
@@ -47,7 +47,7 @@ func newHost(t *testing.T) *host {
 	t.Cleanup(h.Close)
 	k := nstest.Open(t, ns, kernel.Open)
 	t.Cleanup(k.Close)
-	return &host{ns: ns, peer: peer, h: h, k: &counting{Kernel: k}, log: &lines{t: t}, sys: &statuses{c: make(chan string, 1000)}}
+	return &host{ns: ns, peer: peer, h: h, k: &counting{Kernel: k}, log: &logtest.Lines{T: t}, sys: &statuses{c: make(chan string, 1000)}}
 }
 
 // twoRoutes is the config: routes to node-1's and node-2's pods.
@@ -59,11 +59,15 @@ func twoRoutes(gw2 string) config.Config {
 }
 
 // watch runs watch.Run until the test ends, and waits for READY.
-func (h *host) watch(t *testing.T, cfg config.Config) {
+func (h *host) watch(t *testing.T, cfg config.Config) { h.watchWith(t, cfg, watch.Options{}) }
+
+// watchWith is watch with options, of which it sets Log and Notify.
+func (h *host) watchWith(t *testing.T, cfg config.Config, o watch.Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	o.Log, o.Notify = h.log, h.sys
 	go func() {
-		done <- watch.Run(ctx, h.k, cfg, watch.Options{Log: h.log, Notify: h.sys})
+		done <- watch.Run(ctx, h.k, cfg, o)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -141,37 +145,6 @@ func (c *counting) Delete(r reconcile.Route) error  { c.writes.Add(1); return c.
 func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
 	c.writes.Add(int64(len(ws)))
 	return c.Kernel.WriteBatch(ws, log)
-}
-
-// lines is a watch.Logger that keeps its lines and logs them.
-type lines struct {
-	t  *testing.T
-	mu sync.Mutex
-	l  []string
-}
-
-func (l *lines) add(level, format string, args []any) {
-	s := level + fmt.Sprintf(format, args...)
-	l.mu.Lock()
-	l.l = append(l.l, s)
-	l.mu.Unlock()
-	l.t.Log(s)
-}
-func (l *lines) Infof(format string, args ...any)  { l.add("", format, args) }
-func (l *lines) Warnf(format string, args ...any)  { l.add("warning: ", format, args) }
-func (l *lines) Errorf(format string, args ...any) { l.add("error: ", format, args) }
-
-// count is how many lines contain s.
-func (l *lines) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range l.l {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
 }
 
 // statuses is a watch.Notifier that sends each notification on c.

@@ -91,7 +91,9 @@ type Options struct {
 	Reload <-chan struct{}
 	Load   func() (config.Config, error)
 	// Updates, if set, brings the configs of a live source (the Kubernetes
-	// API's Nodes): each replaces the config, as a reload does.
+	// API's Nodes): each replaces the config, as a reload does. With a
+	// live source, a config refused at start is reported and retried
+	// like a failure, not returned.
 	Updates <-chan config.Config
 	// Observer, if set, is told of each pass and each heal.
 	Observer Observer
@@ -106,8 +108,8 @@ type Options struct {
 
 // Run applies cfg and keeps it applied until ctx is done, then returns nil,
 // leaving the routes in place. It returns an error only if watching fails
-// or the first apply refuses cfg (apply.IsRefused); routes that fail or
-// conflict are reported, once per change, and retried.
+// or the first apply refuses cfg (apply.IsRefused) without Updates; routes
+// that fail or conflict are reported, once per change, and retried.
 func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 	o.defaults()
 	done := make(chan struct{})
@@ -118,7 +120,9 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 		return fmt.Errorf("watching the kernel: %w", err)
 	}
 	w := newWatcher(k, cfg, o)
-	if _, err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) {
+	// A file refused at start is for a person to fix; a live source's
+	// config, for the source: the next update may be fine.
+	if _, err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) && o.Updates == nil {
 		return err
 	}
 	if err := o.Notify.Ready(w.status); err != nil {

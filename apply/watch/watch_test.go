@@ -2,12 +2,15 @@ package watch_test
 
 import (
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/podroutes/podroutes/apply/watch"
+	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -65,7 +68,7 @@ func TestConflictReportedOnce(t *testing.T) {
 		h.restored(t, time.Now(), "10.200.1.0/24 via 10.240.0.21")
 	}
 	h.quiet(t)
-	if n := h.log.count("another owner (static) holds the destination"); n != 1 {
+	if n := h.log.Count("another owner (static) holds the destination"); n != 1 {
 		t.Errorf("the conflict was logged %d times, want once", n)
 	}
 	if got := h.ns.IP(t, "route", "show", "10.200.2.0/24"); got != "10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 100 \n" {
@@ -97,4 +100,22 @@ func TestRepointsWhenTheAddressMoves(t *testing.T) {
 		t.Errorf("after the move: %v", err)
 	}
 	h.quiet(t)
+}
+
+// TestLiveSourceRefusedAtStart: with a live source (Updates), a config
+// refused at start (a destination on the host's own subnet) is reported
+// and Run goes on; the next update is applied.
+func TestLiveSourceRefusedAtStart(t *testing.T) {
+	h := newHost(t)
+	updates := make(chan config.Config, 1)
+	bad := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: netip.MustParsePrefix("10.240.0.128/25"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1"},
+	}}
+	h.watchWith(t, bad, watch.Options{Updates: updates})
+	if n := h.log.Count("a subnet this host is directly connected to"); n != 1 {
+		t.Errorf("the refusal is logged %d times, want once", n)
+	}
+	start := time.Now()
+	updates <- twoRoutes("10.240.0.22")
+	timed(t, "an update after a refused start", h.restored(t, start, both...))
 }

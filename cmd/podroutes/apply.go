@@ -84,7 +84,10 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	defer s.end()
 	if !o.dryRun {
-		src.wait, src.changes = o.wait, s.k.Subscribe
+		src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
+	}
+	if err := src.fetch(s.ctx, s.log); err != nil {
+		return report(err)
 	}
 	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
 	if err != nil {
@@ -161,11 +164,11 @@ func checkCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Destination: &o.output,
 				Usage: "`FORMAT` of the report: text (ip route style) or json (JSON Lines: each route's state, wanted route and the kernel's)"},
 		),
-		Action: func(c *cli.Context) error { return runCheck(c.Context, c.App.Writer, o) },
+		Action: func(c *cli.Context) error { return runCheck(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
 
-func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
+func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) error {
 	write := reconcile.Plan.WriteReport
 	switch o.output {
 	case "text":
@@ -183,7 +186,11 @@ func runCheck(ctx context.Context, stdout io.Writer, o checkOptions) error {
 		return failure(err)
 	}
 	defer k.Close()
-	cfg, err := src.load(ctx, func() ([]netip.Addr, error) { return localAddrs(k) }, nil)
+	log := notify.NewLogger(stderr)
+	if err := src.fetch(ctx, log); err != nil {
+		return err
+	}
+	cfg, err := src.load(ctx, func() ([]netip.Addr, error) { return localAddrs(k) }, log)
 	if err != nil {
 		return err
 	}
@@ -220,8 +227,8 @@ func removeCommand() *cli.Command {
 				Usage: "delete every route podroutes owns, without reading a config"},
 		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error {
-			if o.all && (c.IsSet("config") || c.IsSet("inventory")) {
-				return inputError(errors.New("--all excludes --config and --inventory"))
+			if o.all && (c.IsSet("config") || c.IsSet("inventory") || c.IsSet("kubeconfig")) {
+				return inputError(errors.New("--all excludes --config, --inventory and --kubeconfig"))
 			}
 			return runRemove(c.Context, c.App.ErrWriter, o)
 		},

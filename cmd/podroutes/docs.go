@@ -66,6 +66,13 @@ check, remove and watch find this host in it (\fB--node\fR, else by address,
 else by hostname) and plan its routes, when there is no routes.yaml. Must be
 owned by root and not group- or world-writable when read as root.
 .TP
+.B /var/lib/kubelet/kubeconfig
+With \fB--kubeconfig\fR (as /usr/share/doc/podroutes/kubernetes.conf runs
+the watcher): the kubeconfig of the API server whose Nodes are the
+inventory. Its user needs get, list and watch on nodes, nothing else
+(/usr/share/doc/podroutes/examples/rbac.yaml). Must be owned by root and not
+group- or world-writable when read as root.
+.TP
 .B ROUTES_YAML
 This host's routes, written by \fBpodroutes gen\fR; when it exists it wins over
 the inventory. Must be owned by root and not group- or world-writable when

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/valid"
 )
 
@@ -34,6 +37,7 @@ func (o *inventoryOptions) load(stdin io.Reader) (inventory.Inventory, error) {
 
 type genOptions struct {
 	inventoryOptions
+	kubeconfig  string
 	out         string
 	nodes       cli.StringSlice
 	format      string
@@ -49,7 +53,7 @@ func genCommand() *cli.Command {
 			"DIR/<host>/etc/systemd/network/<file>.network.d/50-podroutes.conf, all or nothing,\n" +
 			"replacing only the trees of the hosts written. Without --out, prints the same files.\n" +
 			"--format ip prints the lab's `ip route replace` commands instead.",
-		Flags: append(o.inventoryOptions.flags(),
+		Flags: append(o.inventoryOptions.flags(), kubeconfigFlag(&o.kubeconfig),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Destination: &o.out,
 				Usage: "write the trees under `DIR` (default: print them)"},
 			&cli.StringSliceFlag{Name: "node", Aliases: []string{"n"}, Destination: &o.nodes,
@@ -59,11 +63,11 @@ func genCommand() *cli.Command {
 			&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
 				Usage: "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"},
 		),
-		Action: func(c *cli.Context) error { return runGen(c.App.Reader, c.App.Writer, o) },
+		Action: func(c *cli.Context) error { return runGen(c.Context, c.App.Reader, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
 
-func runGen(stdin io.Reader, stdout io.Writer, o genOptions) error {
+func runGen(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o genOptions) error {
 	if o.format != "tree" && o.format != "ip" {
 		return inputError(fmt.Errorf("unknown --format %q: want tree or ip", o.format))
 	}
@@ -73,7 +77,7 @@ func runGen(stdin io.Reader, stdout io.Writer, o genOptions) error {
 	if msg := valid.NetworkFile(o.networkFile); msg != "" {
 		return inputError(fmt.Errorf("--network-file: %s", msg))
 	}
-	inv, err := o.load(stdin)
+	inv, err := o.inventory(ctx, stdin, stderr)
 	if err != nil {
 		return err
 	}
@@ -89,14 +93,31 @@ func runGen(stdin io.Reader, stdout io.Writer, o genOptions) error {
 	case o.format == "ip":
 		err = gen.PrintIP(stdout, nodes)
 	case o.out == "":
-		err = gen.PrintTrees(stdout, nodes, o.path)
+		err = gen.PrintTrees(stdout, nodes, inv.Source)
 	default:
-		err = gen.WriteTrees(o.out, nodes, o.path)
+		err = gen.WriteTrees(o.out, nodes, inv.Source)
 	}
 	if err != nil {
 		return failure(fmt.Errorf("podroutes gen: %w", err))
 	}
 	return nil
+}
+
+// inventory reads the inventory file, or lists the Nodes of the API
+// server (their problems, logged on stderr, leave them out of the plan
+// rather than refuse it, as watch does).
+func (o *genOptions) inventory(ctx context.Context, stdin io.Reader, stderr io.Writer) (inventory.Inventory, error) {
+	if o.kubeconfig == "" {
+		return o.load(stdin)
+	}
+	if o.path != "" {
+		return inventory.Inventory{}, inputError(errors.New("--kubeconfig excludes --inventory"))
+	}
+	k, err := openKube(o.kubeconfig)
+	if err != nil {
+		return inventory.Inventory{}, err
+	}
+	return k.inventory(ctx, notify.NewLogger(stderr), nil)
 }
 
 func validateCommand() *cli.Command {

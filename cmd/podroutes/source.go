@@ -30,13 +30,15 @@ import (
 const defaultInventory = "/etc/podroutes/inventory"
 
 // sourceOptions say where this host's routes come from: its routes.yaml
-// (--config), or an inventory every host shares (--inventory), which this
-// host is found in (--node, else by address, else by name) and planned
-// from as `gen --node` plans it. With neither, /etc/podroutes/routes.yaml
-// when it exists wins, else /etc/podroutes/inventory.
+// (--config), or an inventory every host shares (--inventory) or the
+// Nodes of a Kubernetes API server (--kubeconfig), which this host is
+// found in (--node, else by address, else by name) and planned from as
+// `gen --node` plans it. With none, /etc/podroutes/routes.yaml when it
+// exists wins, else /etc/podroutes/inventory.
 type sourceOptions struct {
 	config      string
 	inventory   inventoryOptions
+	kubeconfig  string
 	node        string
 	networkFile string
 	// dropIns, when set (apply, watch: --networkd-dropin), is where this
@@ -53,11 +55,19 @@ func (o *sourceOptions) flags() []cli.Flag {
 			Usage: "the inventory `FILE` every host shares (machines.txt, YAML or kubectl JSON; root-owned): this host's routes are planned from it"},
 		&cli.StringFlag{Name: "inventory-format", Value: string(inventory.FormatAuto), Destination: &o.inventory.format,
 			Usage: "inventory format: auto (by content), machines, yaml or kubectl"},
+		kubeconfigFlag(&o.kubeconfig),
 		&cli.StringFlag{Name: "node", Destination: &o.node,
 			Usage: "this host's `NAME` in the inventory (default: the host with one of this host's addresses, else its hostname)"},
 		&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
 			Usage: "networkd `FILE`.network the uplink is managed by, for hosts the inventory names none for"},
 	}
+}
+
+// kubeconfigFlag is --kubeconfig, for gen, apply, check, remove and watch.
+func kubeconfigFlag(path *string) cli.Flag {
+	return &cli.StringFlag{Name: "kubeconfig", Destination: path,
+		Usage: "follow the Nodes of the Kubernetes API server this kubeconfig `FILE` names (root-owned, " +
+			"e.g. /var/lib/kubelet/kubeconfig): they are the inventory; this host is --node, else found by address or hostname"}
 }
 
 // dropInFlag is --networkd-dropin, for apply and watch.
@@ -73,6 +83,7 @@ type source struct {
 	path string               // the file, for messages
 	inv  *inventory.Inventory // from an inventory
 	cfg  *config.Config       // from routes.yaml
+	kube *kubeSource          // from the Nodes (--kubeconfig)
 	// read: inv or cfg was just read by open; the first load takes it,
 	// the next read the file again (a reload).
 	read bool
@@ -80,6 +91,15 @@ type source struct {
 	// of the inventory this is; changes signals address changes.
 	wait    time.Duration
 	changes func(done <-chan struct{}) (<-chan struct{}, error)
+	// metrics, if set, is told how many Nodes are routed and whether the
+	// API server answers (--kubeconfig; metrics.Metrics).
+	metrics nodeMetrics
+}
+
+// nodeMetrics is what the metrics say of the Kubernetes source.
+type nodeMetrics interface {
+	Nodes(routed, notRouted int)
+	Answering(up bool)
 }
 
 // open decides where the routes come from and reads that file: every
@@ -89,8 +109,15 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 	if o.config != "" && o.inventory.path != "" {
 		return nil, inputError(errors.New("--config and --inventory exclude each other"))
 	}
+	if o.kubeconfig != "" && (o.config != "" || o.inventory.path != "") {
+		return nil, inputError(errors.New("--kubeconfig excludes --config and --inventory"))
+	}
 	if msg := valid.NetworkFile(o.networkFile); msg != "" {
 		return nil, inputError(fmt.Errorf("--network-file: %s", msg))
+	}
+	if o.kubeconfig != "" {
+		k, err := openKube(o.kubeconfig)
+		return &source{o: o, path: o.kubeconfig, kube: k}, err
 	}
 	s := &source{o: o, path: o.config}
 	switch {
@@ -122,25 +149,34 @@ func exists(path string) bool {
 
 // load returns this host's config: routes.yaml, or the inventory's plan
 // for this host, found among its hosts with the host's addresses (local)
-// and name; reading the file again each time (a reload). From an
-// inventory, it installs the host's networkd drop-in too, when asked.
+// and name; reading the file again each time (a reload), or planning
+// from the Nodes listed last (fetch, follow). From an inventory or the
+// Nodes, it installs the host's networkd drop-in too, when asked.
 func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), log *notify.Logger) (config.Config, error) {
-	if s.inv == nil {
+	var n plan.Node
+	var err error
+	switch {
+	case s.kube != nil:
+		s.kube.mu.Lock()
+		defer s.kube.mu.Unlock()
+		n, err = s.kube.plan(ctx, s, local, log)
+	case s.inv == nil:
 		if s.read {
 			s.read = false
 			return *s.cfg, nil
 		}
 		return loadConfig(s.path)
-	}
-	if !s.read {
-		inv, err := s.o.inventory.read(nil, os.Geteuid() == 0)
-		if err != nil {
-			return config.Config{}, err
+	default:
+		if !s.read {
+			inv, err := s.o.inventory.read(nil, os.Geteuid() == 0)
+			if err != nil {
+				return config.Config{}, err
+			}
+			s.inv = &inv
 		}
-		s.inv = &inv
+		s.read = false
+		n, err = s.plan(ctx, *s.inv, local, log)
 	}
-	s.read = false
-	n, err := s.plan(ctx, *s.inv, local, log)
 	if err == nil && s.o.dropIns != "" {
 		s.dropIn(n, log)
 	}
@@ -175,7 +211,12 @@ func (s *source) plan(ctx context.Context, inv inventory.Inventory, local func()
 	if err != nil {
 		return plan.Node{}, err
 	}
-	nodes, err := plan.Stream(inv, plan.Options{Only: []string{self}, NetworkFile: s.o.networkFile})
+	return s.o.planSelf(inv, self)
+}
+
+// planSelf plans the routes of host self of inv, as `gen --node` does.
+func (o *sourceOptions) planSelf(inv inventory.Inventory, self string) (plan.Node, error) {
+	nodes, err := plan.Stream(inv, plan.Options{Only: []string{self}, NetworkFile: o.networkFile})
 	if err != nil {
 		return plan.Node{}, inputError(err)
 	}

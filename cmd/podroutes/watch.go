@@ -40,7 +40,8 @@ func watchCommand() *cli.Command {
 			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
 			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
 		Flags: append(append(o.source.flags(), o.source.dropInFlag(),
-			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway"),
+			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway "+
+				"(with --kubeconfig, and for the first list of Nodes before READY=1)"),
 			forceFlag(&o.force),
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
 				Usage: "re-apply every `DURATION` even without events"},
@@ -84,17 +85,31 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	defer s.end()
-	src.wait, src.changes = o.wait, s.k.Subscribe
-	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
-	if err != nil {
-		return report(err)
-	}
-	src.wait = 0 // a reload finds this host at once, or says why not
+	// Before the Nodes are listed, which may take long: a second watcher
+	// says so at once.
 	one, err := o.lock.onlyWatcher(s.ctx)
 	if err != nil {
 		return report(err)
 	}
 	defer one.Release()
+	interval, err := notify.WatchdogInterval()
+	if err != nil {
+		s.log.Warnf("%v; sending no watchdog pings", err)
+	}
+	src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
+	updates, err := src.follow(s.ctx, s.log, interval, o.wait)
+	switch {
+	case err != nil && s.ctx.Err() != nil:
+		s.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
+		return nil
+	case err != nil:
+		return report(err)
+	}
+	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
+	if err != nil {
+		return report(err)
+	}
+	src.wait = 0 // a reload finds this host at once, or says why not
 	if o.metricsAddress != "" {
 		addr, err := m.Serve(s.ctx, o.metricsAddress)
 		if err != nil {
@@ -102,13 +117,10 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		}
 		s.log.Infof("serving metrics at http://%s/metrics", addr)
 	}
-	interval, err := notify.WatchdogInterval()
-	if err != nil {
-		s.log.Warnf("%v; sending no watchdog pings", err)
-	}
 	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload:   hangups(s.ctx),
+		Updates:  updates,
 		Load:     func() (config.Config, error) { return src.load(s.ctx, s.localAddrs, s.log) },
 		Lock:     o.lock.forPass(s.log),
 		Observer: m,

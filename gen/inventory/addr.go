@@ -45,22 +45,47 @@ type hostList struct {
 // its field's line, and appends h. Like addresses, pod subnets are at most one
 // per family; extra subnets are not limited. It returns h's index.
 func (hl *hostList) add(l *diag.List, h Host, addrs, pods, extra []field) int {
-	complete := true
+	var addrsOK, subnetsOK bool
+	h.Addrs, addrsOK = parseAddrs(l, addrs)
+	h.Subnets, subnetsOK = parseSubnets(l, pods, extra)
+	return hl.push(h, !addrsOK || !subnetsOK)
+}
+
+// push appends h; partial says a malformed value was dropped from it.
+func (hl *hostList) push(h Host, partial bool) int {
+	hl.hosts = append(hl.hosts, h)
+	hl.partial = append(hl.partial, partial)
+	return len(hl.hosts) - 1
+}
+
+// parseAddrs parses a host's addresses, at most one per family, IPv4
+// first, reporting each problem at its field's line; ok is false if one
+// was dropped.
+func parseAddrs(l *diag.List, addrs []field) (out []netip.Addr, ok bool) {
+	ok = true
 	for _, f := range addrs {
 		a, msg := valid.Addr("address", f.text)
 		if msg == "" {
-			if old, ok := h.Addr(a.Is6()); ok {
-				msg = fmt.Sprintf("two %s addresses, %s and %s: want at most one per family", family(a.Is6()), old, a)
+			if i := slices.IndexFunc(out, func(o netip.Addr) bool { return o.Is6() == a.Is6() }); i >= 0 {
+				msg = fmt.Sprintf("two %s addresses, %s and %s: want at most one per family", family(a.Is6()), out[i], a)
 			}
 		}
 		if msg != "" {
 			l.Addf(f.line, "%s", msg)
-			complete = false
+			ok = false
 			continue
 		}
-		h.Addrs = append(h.Addrs, a)
+		out = append(out, a)
 	}
-	slices.SortStableFunc(h.Addrs, func(a, b netip.Addr) int { return compareBool(a.Is6(), b.Is6()) })
+	slices.SortStableFunc(out, func(a, b netip.Addr) int { return compareBool(a.Is6(), b.Is6()) })
+	return out, ok
+}
+
+// parseSubnets parses a host's pod subnets (at most one per family) and
+// extra subnets (not limited), reporting each problem at its field's line;
+// ok is false if one was dropped.
+func parseSubnets(l *diag.List, pods, extra []field) (out []netip.Prefix, ok bool) {
+	ok = true
 	var pod [2]netip.Prefix
 	for i, f := range slices.Concat(pods, extra) {
 		p, msg := valid.Prefix("subnet", f.text)
@@ -72,14 +97,12 @@ func (hl *hostList) add(l *diag.List, h Host, addrs, pods, extra []field) int {
 		}
 		if msg != "" {
 			l.Addf(f.line, "%s", msg)
-			complete = false
+			ok = false
 			continue
 		}
-		h.Subnets = append(h.Subnets, p)
+		out = append(out, p)
 	}
-	hl.hosts = append(hl.hosts, h)
-	hl.partial = append(hl.partial, !complete)
-	return len(hl.hosts) - 1
+	return out, ok
 }
 
 func compareBool(a, b bool) int {

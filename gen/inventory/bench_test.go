@@ -40,3 +40,17 @@ func benchmarkParse(b *testing.B, data []byte) {
 
 func BenchmarkParseMachines5000(b *testing.B) { benchmarkParse(b, synth.Machines(5000, true)) }
 func BenchmarkParseKubectl5000(b *testing.B)  { benchmarkParse(b, bigKubectl(5000)) }
+
+// BenchmarkAdmit5000 is what each change to a 5000-Node cluster costs
+// `watch --kubeconfig` before planning: every Node converted and checked.
+func BenchmarkAdmit5000(b *testing.B) {
+	nodes := make([]Node, 5000)
+	for i := range nodes {
+		nodes[i] = kn(fmt.Sprintf("node-%d", i), i%60, fmt.Sprintf("10.240.%d.%d", i/250, i%250+1), fmt.Sprintf("10.%d.%d.0/24", 200+i/256, i%256))
+	}
+	for b.Loop() {
+		if inv, probs := Admit("bench", nodes); len(inv.Hosts) != 5000 || len(probs) > 0 {
+			b.Fatalf("%d hosts, problems %v", len(inv.Hosts), probs)
+		}
+	}
+}

@@ -21,11 +21,14 @@ type kubeNode struct {
 		PodCIDRs []string `json:"podCIDRs"`
 	} `json:"spec"`
 	Status struct {
-		Addresses []struct {
-			Type    string `json:"type"`
-			Address string `json:"address"`
-		} `json:"addresses"`
+		Addresses []NodeAddress `json:"addresses"`
 	} `json:"status"`
+}
+
+// node is n as a Node. Its creationTimestamp is not read: the file is
+// refused on any conflict between Nodes, whichever is older.
+func (n *kubeNode) node() Node {
+	return Node{Name: n.Metadata.Name, Addresses: n.Status.Addresses, PodCIDRs: n.Spec.PodCIDRs, PodCIDR: n.Spec.PodCIDR}
 }
 
 // kubeReader decodes `kubectl get nodes -o json` token by token, so that it
@@ -144,29 +147,8 @@ func (r *kubeReader) items() error {
 
 // node adds the host that n describes.
 func (r *kubeReader) node(n kubeNode, line int) {
-	h := Host{Name: n.Metadata.Name, Line: line}
-	var addrs []field
-	for _, a := range n.Status.Addresses {
-		switch {
-		case a.Type == "InternalIP":
-			addrs = append(addrs, field{a.Address, line})
-		case a.Type == "Hostname" && h.FQDN == "" && strings.Contains(a.Address, "."):
-			h.FQDN = a.Address
-		}
-	}
-	cidrs := n.Spec.PodCIDRs
-	if len(cidrs) == 0 && n.Spec.PodCIDR != "" {
-		cidrs = []string{n.Spec.PodCIDR}
-	}
-	var subnets []field
-	for _, c := range cidrs {
-		subnets = append(subnets, field{c, line})
-	}
-	i := r.hl.add(r.l, h, addrs, subnets, nil)
-	if len(addrs) == 0 {
-		r.l.Addf(line, "node %q has no InternalIP address", h.Name)
-		r.hl.partial[i] = true
-	}
+	h, addrsOK, subnetsOK := fromNode(r.l, r.l, n.node(), line)
+	r.hl.push(h, !addrsOK || !subnetsOK)
 }
 
 // typeError reports err at line if it is a JSON value of the wrong type

@@ -31,10 +31,14 @@ func TestCheckSubnetsBruteForce(t *testing.T) {
 				hosts[i].Subnets = append(hosts[i].Subnets, p)
 			}
 		}
-		var subs []subnet
+		type entry struct {
+			p    netip.Prefix
+			host int
+		}
+		var subs []entry
 		for i, h := range hosts {
 			for _, p := range h.Subnets {
-				subs = append(subs, subnet{p: p, host: i})
+				subs = append(subs, entry{p: p, host: i})
 			}
 		}
 		wantOverlap, wantContain := 0, 0

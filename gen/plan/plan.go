@@ -55,7 +55,7 @@ func Stream(inv inventory.Inventory, opts Options) (iter.Seq[Node], error) {
 	targets := allTargets(inv.Hosts)
 	return func(yield func(Node) bool) {
 		for _, i := range selected {
-			if !yield(planHost(inv.Hosts, i, targets, opts.NetworkFile)) {
+			if !yield(planHost(inv.Hosts, inv.Hosts[i], i, targets, opts.NetworkFile)) {
 				return
 			}
 		}
@@ -112,8 +112,19 @@ func allTargets(hosts []inventory.Host) []target {
 	return ts
 }
 
-func planHost(hosts []inventory.Host, self int, targets []target, defaultFile string) Node {
-	h := hosts[self]
+// Guest plans the routes of a host named name that is not in inv: a
+// machine that is not a Kubernetes Node (the lab's server), or whose Node
+// is not registered yet or was refused. It gets a route to every subnet,
+// of either family, since the inventory says nothing of its addresses; a
+// gateway of a family it has no address of stays unreachable, which apply
+// reports.
+func Guest(inv inventory.Inventory, name string, opts Options) Node {
+	return planHost(inv.Hosts, inventory.Host{Name: name}, -1, allTargets(inv.Hosts), opts.NetworkFile)
+}
+
+// planHost plans the routes of h, which is hosts[self] or, when self is
+// -1, a guest (Guest).
+func planHost(hosts []inventory.Host, h inventory.Host, self int, targets []target, defaultFile string) Node {
 	c := config.Config{
 		Node:   h.Name,
 		Metric: cmp.Or(h.Metric, route.DefaultMetric),
@@ -125,7 +136,7 @@ func planHost(hosts []inventory.Host, self int, targets []target, defaultFile st
 			continue
 		}
 		// A host can only reach a gateway of a family it has an address of.
-		if _, ok := h.Addr(t.gw.Is6()); !ok {
+		if _, ok := h.Addr(t.gw.Is6()); !ok && self >= 0 {
 			continue
 		}
 		c.Routes = append(c.Routes, config.Route{Destination: t.dst, Gateway: t.gw, Peer: hosts[t.peer].Name})

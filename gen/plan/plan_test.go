@@ -87,6 +87,24 @@ func TestOnly(t *testing.T) {
 	}
 }
 
+// TestGuest: a host outside the inventory routes to every subnet, of
+// either family, and takes the default network file.
+func TestGuest(t *testing.T) {
+	inv := inventory.Inventory{Source: "nodes", Hosts: []inventory.Host{
+		host("b", "10.0.0.3", "10.2.0.0/24"),
+		host("a", "10.0.0.2 fd00::2", "10.1.0.0/24 fd01::/64"),
+		host("server", "10.0.0.1", ""),
+	}}
+	want := `server metric 100 file 10-x.network
+  10.1.0.0/24 via 10.0.0.2 (a)
+  10.2.0.0/24 via 10.0.0.3 (b)
+  fd01::/64 via fd00::2 (a)
+`
+	if got := show([]Node{Guest(inv, "server", Options{NetworkFile: "10-x.network"})}); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 // collect plans every selected host at once.
 func collect(inv inventory.Inventory, opts Options) ([]Node, error) {
 	nodes, err := Stream(inv, opts)

@@ -72,3 +72,21 @@ func Reach(t testing.TB, from, to *NS, addr string) error {
 	}
 	return err
 }
+
+// Switch is a namespace holding a bridge, br0, up: a lab's network
+// segment, whose ports Plug adds.
+func Switch(t testing.TB) *NS {
+	t.Helper()
+	sw := New(t)
+	sw.IP(t, "link", "add", "br0", "type", "bridge")
+	sw.IP(t, "link", "set", "br0", "up")
+	return sw
+}
+
+// Plug links host's dev to a new port of sw's br0, both up.
+func Plug(t testing.TB, sw, host *NS, dev string) {
+	t.Helper()
+	port := fmt.Sprintf("p%d", seq.Add(1))
+	Veth(t, sw, port, host, dev)
+	sw.IP(t, "link", "set", port, "master", "br0")
+}

@@ -87,6 +87,7 @@ func TestBoot(t *testing.T) {
 			t.Run("inventory", func(t *testing.T) { testInventory(ctx, t, f) })
 			t.Run("networkd-inventory", func(t *testing.T) { testNetworkdInventory(ctx, t, f) })
 			t.Run("metrics", func(t *testing.T) { testMetrics(ctx, t, f) })
+			t.Run("kubernetes", func(t *testing.T) { testKubernetes(ctx, t, f) })
 		})
 	}
 }

@@ -24,6 +24,11 @@ func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]s
 		t.Fatal(err)
 	}
 	t.Cleanup(lab.Close)
+	return lab, newMachineIn(ctx, t, lab, f, files, units...)
+}
+
+// newMachineIn is newMachine in a lab of the caller's.
+func newMachineIn(ctx context.Context, t *testing.T, lab *Lab, f fixture, files map[string]string, units ...string) *Machine {
 	m, err := NewMachine(f.rootfs)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +65,36 @@ func newMachine(ctx context.Context, t *testing.T, f fixture, files map[string]s
 		t.Errorf("installing printed errors:\n%s", out)
 	}
 	t.Cleanup(func() { logJournal(t, m) })
-	return lab, m
+	return m
+}
+
+// installDropIn copies a drop-in the package ships,
+// /usr/share/doc/podroutes/FILE, into unit's drop-in directory in m.
+func installDropIn(ctx context.Context, t *testing.T, m *Machine, unit, file string) {
+	t.Helper()
+	dir := "/etc/systemd/system/" + unit + ".d"
+	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p "+dir+" && cp /usr/share/doc/podroutes/"+file+" "+dir+"/"); err != nil {
+		t.Fatalf("installing %s: %v\n%s", file, err, out)
+	}
+}
+
+// uplinkUp gives the lab host its address and brings its eth0 up.
+func uplinkUp(ctx context.Context, t *testing.T, lab *Lab) {
+	t.Helper()
+	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
+		if _, err := lab.IP(ctx, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// logUnitIfFailed logs the unit's journal of this boot, when the test has
+// failed by the time it is called (deferred).
+func logUnitIfFailed(t *testing.T, m *Machine, unit string) {
+	if t.Failed() {
+		journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-u", unit)
+		t.Logf("%s's journal:\n%s", unit, journal)
+	}
 }
 
 // absent, as the content of a file newMachine writes, leaves it out.

@@ -23,22 +23,10 @@ func testMetrics(ctx context.Context, t *testing.T, f fixture) {
 	lab, m := newMachine(ctx, t, f, map[string]string{
 		"/var/lib/prometheus/node-exporter/README": "node_exporter's textfile directory\n",
 	}, "podroutes-watch.service")
-	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes-watch.service.d && "+
-		"cp /usr/share/doc/podroutes/metrics-address.conf /etc/systemd/system/podroutes-watch.service.d/"); err != nil {
-		t.Fatalf("installing metrics-address.conf: %v\n%s", err, out)
-	}
-	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
-		if _, err := lab.IP(ctx, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	installDropIn(ctx, t, m, "podroutes-watch.service", "metrics-address.conf")
+	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
-	defer func() {
-		if t.Failed() {
-			journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-u", "podroutes-watch.service")
-			t.Logf("podroutes-watch's journal:\n%s", journal)
-		}
-	}()
+	defer logUnitIfFailed(t, m, "podroutes-watch.service")
 	wantActive(ctx, t, m, 1)
 	if u := unit(ctx, t, m, "podroutes-watch.service"); u["ActiveState"] != "active" {
 		t.Fatalf("podroutes-watch.service %s, want active", u["ActiveState"])

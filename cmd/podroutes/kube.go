@@ -1,0 +1,286 @@
+//go:build !nokube
+
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/gen/kube"
+	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/notify"
+)
+
+// kubeListWait bounds how long apply, check and gen wait for the API
+// server to list the Nodes (it may be starting, as the host is); watch
+// waits as long as it takes, leaving the routes as they are meanwhile.
+const kubeListWait = 30 * time.Second
+
+// kubeMemoryLimit is watch --kubeconfig's soft memory limit, in place of
+// memoryLimit: besides the watcher's routes it holds the informer's Nodes
+// and, while it lists, a page of them decoded whole. With 5000 kubelet
+// Nodes (make bench), 32 MiB let its RSS peak at 46 MB; at 20 MiB it peaks
+// at 37 MB, with the first routes as soon. GOMEMLIMIT overrides it.
+const kubeMemoryLimit = 20 << 20
+
+// kubeSource is where this host's routes come from with --kubeconfig: the
+// Nodes, as gen/kube lists them, planned as an inventory file's hosts are.
+type kubeSource struct {
+	cfg *rest.Config
+
+	// mu serializes planning (and installing the drop-in): watch's
+	// reload and the Nodes' updates plan on goroutines of their own.
+	mu sync.Mutex
+	// pending are the Nodes listed last, until they are planned; then
+	// only the plan is kept (not the inventory of every Node), and a
+	// reload re-applies it.
+	pending *kube.Snapshot
+	last    plan.Node
+	// guest is the name this host was last planned under as a host
+	// outside the cluster ("" if it was found among the Nodes), to log
+	// when that changes, not at each update.
+	guest string
+}
+
+// openKube reads and checks the kubeconfig at path, as root reads
+// routes.yaml; nothing is asked of the API server yet.
+func openKube(path string) (*kubeSource, error) {
+	cfg, err := kube.LoadKubeconfig(path, os.Geteuid() == 0)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return &kubeSource{cfg: cfg}, nil
+}
+
+// inventory lists the Nodes once, waiting up to kubeListWait, logs their
+// problems, and returns their inventory; this host's plan is made from
+// it next.
+func (k *kubeSource) inventory(ctx context.Context, log *notify.Logger, m nodeMetrics) (inventory.Inventory, error) {
+	src, err := kube.New(k.cfg, kubeOptions(log, m))
+	if err != nil {
+		return inventory.Inventory{}, failure(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, kubeListWait)
+	defer cancel()
+	snap, err := src.List(ctx)
+	if err != nil {
+		return inventory.Inventory{}, failure(err)
+	}
+	for _, p := range snap.Problems {
+		log.Warnf("%s", p)
+	}
+	k.take(snap)
+	countNodes(m, snap)
+	return snap.Inventory, nil
+}
+
+// kubeOptions are gen/kube's options: log, and tell m, if set, whether
+// the API server answers.
+func kubeOptions(log *notify.Logger, m nodeMetrics) kube.Options {
+	o := kube.Options{Log: log}
+	if m != nil {
+		o.Answering = m.Answering
+	}
+	return o
+}
+
+// countNodes tells m, if set, how many Nodes snap routes.
+func countNodes(m nodeMetrics, snap kube.Snapshot) {
+	if m != nil {
+		m.Nodes(snap.Nodes-len(snap.Problems), len(snap.Problems))
+	}
+}
+
+func (k *kubeSource) take(snap kube.Snapshot) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.pending = &snap
+}
+
+// plan plans this host's routes from the Nodes listed last, or returns
+// the last plan if they are planned already. This host is found as in an
+// inventory file (plan.Self), else planned as a guest (plan.Guest) named
+// --node or the kubelet's default name, since a host may run podroutes
+// before its kubelet registers it, or never be a Node (the lab's server).
+// The caller holds k.mu.
+func (k *kubeSource) plan(ctx context.Context, s *source, local func() ([]netip.Addr, error), log *notify.Logger) (plan.Node, error) {
+	if k.pending == nil {
+		return k.last, nil
+	}
+	n, err := k.planFrom(ctx, s, k.pending.Inventory, local, log)
+	if err == nil {
+		k.pending, k.last = nil, n
+	}
+	return n, err
+}
+
+func (k *kubeSource) planFrom(ctx context.Context, s *source, inv inventory.Inventory, local func() ([]netip.Addr, error), log *notify.Logger) (plan.Node, error) {
+	self, err := s.self(ctx, inv, local, log)
+	switch {
+	case err == nil:
+		if k.guest != "" {
+			log.Infof("this host is Node %q of %s now", self, inv.Source)
+		}
+		k.guest = ""
+		return s.o.planSelf(inv, self)
+	case s.o.node == "" && !errors.Is(err, plan.ErrNotFound):
+		return plan.Node{}, err // more than one Node is this host
+	}
+	name := cmp.Or(s.o.node, kubeletName())
+	if k.guest != name {
+		log.Warnf("%v; routing to every Node as %q, a host outside the cluster", err, name)
+		k.guest = name
+	}
+	return plan.Guest(inv, name, plan.Options{NetworkFile: s.o.networkFile}), nil
+}
+
+// kubeletName is the name a kubelet registers its Node under by default:
+// the host name, lower case.
+func kubeletName() string {
+	h, _ := os.Hostname()
+	return strings.ToLower(strings.TrimSpace(h))
+}
+
+// fetch lists the Nodes once when the routes come from them (apply,
+// check); other sources need nothing.
+func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
+	if s.kube == nil {
+		return nil
+	}
+	_, err := s.kube.inventory(ctx, log, s.metrics)
+	return err
+}
+
+// follow, when the routes come from the Nodes (watch), starts following
+// them and waits for the first list, pinging the watchdog meanwhile
+// (every interval; 0 sends none) and saying on STATUS= what it waits for:
+// until then nothing is applied, so the routes stay as they were. If the
+// list takes longer than ready, it sends READY=1 anyway: the watcher is
+// up, and a service ordered after it, or the boot, must not wait for an
+// API server that may be down for hours. It returns this host's configs
+// as the Nodes change, the latest first when the watcher is slow, and the
+// same config again only after an outage, to check the routes. Other
+// sources return nil: no updates. If ctx ends first, follow returns ctx's
+// error.
+func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready time.Duration) (<-chan config.Config, error) {
+	if s.kube == nil {
+		return nil, nil
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(kubeMemoryLimit)
+	}
+	src, err := kube.New(s.kube.cfg, kubeOptions(log, s.metrics))
+	if err != nil {
+		return nil, failure(err)
+	}
+	snaps := make(chan kube.Snapshot, 1)
+	go src.Run(ctx, func(snap kube.Snapshot) { latest(snaps, snap) })
+	waiting := fmt.Sprintf("waiting for the Nodes of %s; the routes stay as they are", s.kube.cfg.Host)
+	_ = notify.Status(waiting)
+	var pings <-chan time.Time
+	if interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		pings = t.C
+	}
+	readyAt := time.NewTimer(ready)
+	defer readyAt.Stop()
+	for first := false; !first; {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-pings:
+			_ = notify.Watchdog()
+		case <-readyAt.C:
+			_ = notify.Ready(waiting)
+		case snap := <-snaps:
+			s.kube.take(snap)
+			countNodes(s.metrics, snap)
+			first = true
+		}
+	}
+	// Planning looks up this host's addresses on a handle of its own: the
+	// watcher's is not to be shared between goroutines.
+	k, err := kernel.Open()
+	if err != nil {
+		return nil, failure(err)
+	}
+	local := func() ([]netip.Addr, error) { return localAddrs(k) }
+	last, err := s.load(ctx, local, log)
+	if err != nil {
+		k.Close()
+		return nil, err
+	}
+	sent := fingerprint(last)
+	updates := make(chan config.Config, 1)
+	// Updates find this host at once, or plan it as a guest, without
+	// waiting for an address (s.wait is for the first plan); a copy, as
+	// the caller goes on with s.
+	next := *s
+	next.wait = 0
+	go func() {
+		defer k.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case snap := <-snaps:
+				s.kube.take(snap)
+				countNodes(s.metrics, snap)
+				cfg, err := next.load(ctx, local, log)
+				if err != nil {
+					log.Errorf("planning this host's routes from the Nodes of %s: %v", s.kube.cfg.Host, err)
+					continue
+				}
+				if f := fingerprint(cfg); f != sent || snap.Resync {
+					sent = f
+					latest(updates, cfg)
+				}
+			}
+		}
+	}()
+	return updates, nil
+}
+
+// latest sends v on ch (capacity 1), replacing a value not taken yet:
+// the reader only wants the newest. ch has this one sender.
+func latest[T any](ch chan T, v T) {
+	for {
+		select {
+		case ch <- v:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+	}
+}
+
+// fingerprint is a hash of what cfg wants, to tell a changed config from
+// the last sent without keeping that (5000 routes are about 1 MB).
+func fingerprint(cfg config.Config) [sha256.Size]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %d %q %v\n", cfg.Node, cfg.Metric, cfg.Device, cfg.Force)
+	for _, r := range cfg.Routes {
+		fmt.Fprintf(h, "%s %s %q %v\n", r.Destination, r.Gateway, r.Peer, r.OnLink)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}

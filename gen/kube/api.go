@@ -1,0 +1,114 @@
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// errKind sorts the errors of the API server by what they mean for a
+// person: the log says each kind once, not each retry.
+type errKind int
+
+const (
+	noError      errKind = iota
+	unreachable          // no answer, or a failure of the server
+	unauthorized         // 401: the credentials are rejected
+	forbidden            // 403: the user may not list or watch Nodes
+)
+
+// classify sorts err; the normal end of a watch, and a version too old to
+// watch from (the reflector lists again), are no error.
+func classify(err error) errKind {
+	switch {
+	case err == nil, errors.Is(err, io.EOF), apierrors.IsResourceExpired(err), apierrors.IsGone(err):
+		return noError
+	case apierrors.IsUnauthorized(err):
+		return unauthorized
+	case apierrors.IsForbidden(err):
+		return forbidden
+	}
+	return unreachable
+}
+
+// apiState is how the API server answered last, so that an outage is
+// logged when it starts (or changes kind) and when it ends, not at each
+// of client-go's retries.
+type apiState struct {
+	host      string
+	log       Logger
+	recovered func()     // called when the API server answers again
+	answering func(bool) // Options.Answering, or nil
+
+	mu   sync.Mutex
+	kind errKind
+	last error
+	told int // what answering was last told: 0 nothing, 1 false, 2 true
+}
+
+// failed records err and logs it if it is a new kind of failure; it
+// reports whether err is a failure at all.
+func (a *apiState) failed(err error) bool {
+	kind := classify(err)
+	if kind == noError {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.last = err
+	if kind != a.kind {
+		a.kind = kind
+		a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most 30 s apart", a.describe(err))
+	}
+	a.tell(false)
+	return true
+}
+
+// tell tells answering that the API server answers, or not, if that
+// changed. The caller holds a.mu.
+func (a *apiState) tell(up bool) {
+	v := 1
+	if up {
+		v = 2
+	}
+	if a.answering != nil && a.told != v {
+		a.told = v
+		a.answering(up)
+	}
+}
+
+// ok records that a list or watch succeeded.
+func (a *apiState) ok() {
+	a.mu.Lock()
+	was := a.kind
+	a.kind, a.last = noError, nil
+	a.tell(true)
+	a.mu.Unlock()
+	if was != noError {
+		a.log.Infof("the Kubernetes API at %s answers again; checking the routes against its Nodes", a.host)
+		a.recovered()
+	}
+}
+
+// lastError is the last failure, if the API server has not answered
+// since.
+func (a *apiState) lastError() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.last
+}
+
+// describe says what err means.
+func (a *apiState) describe(err error) string {
+	switch classify(err) {
+	case unauthorized:
+		return fmt.Sprintf("the Kubernetes API at %s rejects the kubeconfig's credentials: %v", a.host, err)
+	case forbidden:
+		return fmt.Sprintf("the kubeconfig's user may not list and watch Nodes at %s: %v; "+
+			"bind it to a ClusterRole that allows get, list and watch on nodes (examples/rbac.yaml)", a.host, err)
+	}
+	return fmt.Sprintf("the Kubernetes API at %s is unreachable: %v", a.host, err)
+}

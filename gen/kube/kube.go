@@ -1,0 +1,247 @@
+// Package kube makes the inventory from the Kubernetes API: the Node
+// list, followed with a client-go shared informer (list, watch, relist,
+// backoff: client-go's own), keeping of each Node only what podroutes
+// reads, and turned into an Inventory by inventory.Admit after each burst
+// of changes. It says what goes wrong with the API once per change, and
+// never makes a snapshot from a list it does not have: while the API
+// server is unreachable, or refuses podroutes, there is no new snapshot,
+// so the routes stay as they are.
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/podroutes/podroutes/gen/inventory"
+)
+
+// Logger gets what a person reads in the journal (notify.Logger).
+type Logger interface {
+	Infof(format string, args ...any)
+	Warnf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
+// Defaults of Options.
+const (
+	// DefaultDebounce is how long a snapshot waits after the first change
+	// of a burst: a rolling replacement of Nodes, or a relist after an
+	// outage, is one update rather than hundreds, and a change still
+	// reaches the routes well within a second.
+	DefaultDebounce = 100 * time.Millisecond
+	// DefaultPageSize is how many Nodes one list request returns. Each
+	// page is decoded whole (a kubelet's Node with its images is about
+	// 12 KB of JSON) and slimmed before the next is asked for, so the page
+	// bounds the memory a list takes.
+	DefaultPageSize = 250
+)
+
+// Options tune a Source. Zero values take the defaults.
+type Options struct {
+	Debounce time.Duration
+	PageSize int64
+	Log      Logger
+	// Answering, if set, is told whether the API server answers: false
+	// when a list or watch fails (not at each retry), true when one
+	// succeeds after that or at first. It must return soon.
+	Answering func(bool)
+}
+
+// Snapshot is the inventory the Nodes make at one moment.
+type Snapshot struct {
+	// Inventory holds the Nodes podroutes routes, and those it does not
+	// route to but that are hosts (see inventory.Admit), by name.
+	Inventory inventory.Inventory
+	// Problems are the Nodes not routed, and why.
+	Problems []inventory.Problem
+	// Nodes counts the Nodes listed.
+	Nodes int
+	// Resync marks a snapshot taken because the API server answers again
+	// after failing: the routes are to be checked even if it is the same
+	// as the last.
+	Resync bool
+}
+
+// Source follows the Nodes of one API server. It runs once: Run or List.
+type Source struct {
+	o       Options
+	host    string // the API server, for messages
+	inf     cache.SharedIndexInformer
+	changed chan struct{} // a change since the last snapshot; capacity 1
+	resync  atomic.Bool   // the next snapshot follows a reconnection
+	api     apiState
+	// fatal gets the first error List cannot wait out (credentials
+	// rejected, no rights); nil in Run.
+	fatal chan error
+	once  sync.Once
+}
+
+// quietKlog silences klog, once per process and before any informer
+// logs (klog.SetLogger races with logging): client-go logs each failed
+// retry in its own format, and podroutes says what is wrong itself
+// (apiState), once per change.
+var quietKlog sync.Once
+
+// New makes a Source for the API server cfg names.
+func New(cfg *rest.Config, o Options) (*Source, error) {
+	if o.Debounce <= 0 {
+		o.Debounce = DefaultDebounce
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = DefaultPageSize
+	}
+	quietKlog.Do(func() { klog.SetLogger(logr.Discard()) })
+	client, err := newNodeClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{o: o, host: cfg.Host, changed: make(chan struct{}, 1)}
+	s.api = apiState{host: cfg.Host, log: o.Log, answering: o.Answering, recovered: func() { s.resync.Store(true); s.change() }}
+	s.inf = cache.NewSharedIndexInformerWithOptions(s.listWatch(client), &corev1.Node{}, cache.SharedIndexInformerOptions{})
+	if err := s.inf.SetTransform(transform); err != nil {
+		return nil, fmt.Errorf("following Nodes: %w", err)
+	}
+	if err := s.inf.SetWatchErrorHandlerWithContext(s.watchError); err != nil {
+		return nil, fmt.Errorf("following Nodes: %w", err)
+	}
+	// Handlers only note that something changed; snapshots are made on
+	// Run's goroutine, after the debounce.
+	if _, err := s.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { s.change() },
+		DeleteFunc: func(any) { s.change() },
+		UpdateFunc: func(old, new any) {
+			// Kubelets update their Node's status every few minutes;
+			// only what podroutes reads counts.
+			if !sameNode(old, new) {
+				s.change()
+			}
+		},
+	}); err != nil {
+		return nil, fmt.Errorf("following Nodes: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Source) change() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Run lists and watches the Nodes until ctx is done: it calls send with
+// a snapshot once the Nodes are listed, then after each burst of changes
+// (o.Debounce after its first), and after the API server answers again
+// following a failure. Nothing is sent while the Nodes cannot be listed.
+// Problems with Nodes are logged once per change. send runs on Run's
+// goroutine.
+func (s *Source) Run(ctx context.Context, send func(Snapshot)) {
+	s.start(ctx)
+	if !cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) {
+		return
+	}
+	// The first list's own additions are in the first snapshot; a change
+	// after this is in it too or sends another.
+	select {
+	case <-s.changed:
+	default:
+	}
+	var rep reporter
+	take := func() {
+		snap := s.snapshot()
+		rep.report(s.o.Log, snap)
+		send(snap)
+	}
+	take()
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.changed:
+			if debounce == nil {
+				debounce = time.After(s.o.Debounce)
+			}
+		case <-debounce:
+			debounce = nil
+			take()
+		}
+	}
+}
+
+// List lists the Nodes once and returns their snapshot (Problems not
+// logged). It waits, retrying as Run does, until ctx is done, except for
+// errors waiting cannot mend: credentials rejected, no right to list.
+func (s *Source) List(ctx context.Context) (Snapshot, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.fatal = make(chan error, 1)
+	s.start(ctx)
+	synced := make(chan bool, 1)
+	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) }()
+	select {
+	case ok := <-synced:
+		if ok {
+			return s.snapshot(), nil
+		}
+	case err := <-s.fatal:
+		return Snapshot{}, err
+	}
+	err := fmt.Errorf("listing the Nodes of %s: %w", s.host, ctx.Err())
+	if last := s.api.lastError(); last != nil {
+		err = fmt.Errorf("%w; the last error: %w", err, last)
+	}
+	return Snapshot{}, err
+}
+
+// start runs the informer until ctx is done; a Source starts once.
+func (s *Source) start(ctx context.Context) {
+	started := false
+	s.once.Do(func() { started = true })
+	if !started {
+		panic("kube: a Source runs once")
+	}
+	go s.inf.RunWithContext(ctx)
+}
+
+// snapshot admits the Nodes in the informer's store.
+func (s *Source) snapshot() Snapshot {
+	objs := s.inf.GetStore().List()
+	nodes := make([]inventory.Node, 0, len(objs))
+	for _, o := range objs {
+		if n, ok := o.(*node); ok {
+			nodes = append(nodes, nodeOf(n))
+		}
+	}
+	inv, probs := inventory.Admit(s.host, nodes)
+	return Snapshot{Inventory: inv, Problems: probs, Nodes: len(nodes), Resync: s.resync.Swap(false)}
+}
+
+// watchError gets what ends a list or watch: the reflector retries with
+// its backoff (0.8 s doubling to 30 s); the routes stay as they are.
+func (s *Source) watchError(_ context.Context, _ *cache.Reflector, err error) {
+	s.failed(err)
+}
+
+// failed records err; List gives up on those waiting cannot mend.
+func (s *Source) failed(err error) {
+	if !s.api.failed(err) || s.fatal == nil {
+		return
+	}
+	if kind := classify(err); kind == unauthorized || kind == forbidden {
+		select {
+		case s.fatal <- errors.New(s.api.describe(err)):
+		default:
+		}
+	}
+}
