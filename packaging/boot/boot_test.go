@@ -356,27 +356,7 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 	wantActive(ctx, t, m, 0)
 	wantRoutesNow(ctx, t, lab, "after boot with networkd", wantRoutes)
 	wantProbeSaw(t, m, wantRoutes)
-	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
-	// reconfigure returns before networkd has dropped and re-added the
-	// routes: wait until the link is configured again, then look.
-	if out, err := m.Exec(ctx, "/lib/systemd/systemd-networkd-wait-online", "-i", "eth0", "--timeout=10"); err != nil {
-		t.Errorf("waiting for networkd to configure eth0 again: %v\n%s", err, out)
-	}
-	if !waitRoutes(ctx, lab, wantRoutes, 10*time.Second) {
-		wantRoutesNow(ctx, t, lab, "10 s after networkctl reconfigure eth0", wantRoutes)
-	}
-	// Then check must agree (within a few seconds: networkd may still be
-	// settling the link when wait-online returns).
-	var out string
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if out, err = m.Exec(ctx, "podroutes", "check"); err == nil {
-			break
-		}
-		if time.Now().After(end) {
-			t.Errorf("podroutes check 10 s after reconfigure: %v\n%s", err, out)
-			break
-		}
-	}
+	reconfigured(ctx, t, lab, m, wantRoutes)
 	shutdown(ctx, t, m)
 }
 
@@ -431,23 +411,34 @@ func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
 	if b, err := os.ReadFile(m.InRoot(dropin)); err != nil || !strings.Contains(string(b), "Destination=10.200.1.0/24\nGateway=10.240.0.21\nProtocol=157") {
 		t.Fatalf("apply wrote no drop-in for node-0 at %s: %v\n%s", dropin, err, b)
 	}
+	reconfigured(ctx, t, lab, m, wantRoutes)
+	shutdown(ctx, t, m)
+}
+
+// reconfigured has networkd reconfigure eth0, which drops the link's
+// routes and adds those it knows again, and wants podroutes' routes back
+// and check content, each within 10 s.
+func reconfigured(ctx context.Context, t *testing.T, lab *Lab, m *Machine, want []string) {
+	t.Helper()
 	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
+	// reconfigure returns before networkd has dropped and re-added the
+	// routes: wait until the link is configured again, then look.
 	if out, err := m.Exec(ctx, "/lib/systemd/systemd-networkd-wait-online", "-i", "eth0", "--timeout=10"); err != nil {
 		t.Errorf("waiting for networkd to configure eth0 again: %v\n%s", err, out)
 	}
-	if !waitRoutes(ctx, lab, wantRoutes, 10*time.Second) {
-		wantRoutesNow(ctx, t, lab, "10 s after networkctl reconfigure eth0", wantRoutes)
+	if !waitRoutes(ctx, lab, want, 10*time.Second) {
+		wantRoutesNow(ctx, t, lab, "10 s after networkctl reconfigure eth0", want)
 	}
-	var out string
-	var err error
+	// Then check must agree (within a few seconds: networkd may still be
+	// settling the link when wait-online returns).
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if out, err = m.Exec(ctx, "podroutes", "check"); err == nil {
-			break
+		out, err := m.Exec(ctx, "podroutes", "check")
+		if err == nil {
+			return
 		}
 		if time.Now().After(end) {
 			t.Errorf("podroutes check 10 s after reconfigure: %v\n%s", err, out)
-			break
+			return
 		}
 	}
-	shutdown(ctx, t, m)
 }
