@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -29,13 +28,6 @@ import (
 // server to list the Nodes (it may be starting, as the host is); watch
 // waits as long as it takes, leaving the routes as they are meanwhile.
 const kubeListWait = 30 * time.Second
-
-// kubeMemoryLimit is watch --kubeconfig's soft memory limit, in place of
-// memoryLimit: besides the watcher's routes it holds the informer's Nodes
-// and, while it lists, a page of them decoded whole. With 5000 kubelet
-// Nodes (make bench), 32 MiB let its RSS peak at 46 MB; at 20 MiB it peaks
-// at 37 MB, with the first routes as soon. GOMEMLIMIT overrides it.
-const kubeMemoryLimit = 20 << 20
 
 // kubeSource is where this host's routes come from with --kubeconfig: the
 // Nodes, as gen/kube lists them, planned as an inventory file's hosts are.
@@ -179,9 +171,6 @@ func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
 func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready time.Duration) (<-chan config.Config, error) {
 	if s.kube == nil {
 		return nil, nil
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(kubeMemoryLimit)
 	}
 	src, err := kube.New(s.kube.cfg, kubeOptions(log, s.metrics))
 	if err != nil {
