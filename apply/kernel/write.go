@@ -92,27 +92,14 @@ func (k *Kernel) confirmGone(ws []reconcile.Write, gone []int, errs []error) {
 	if len(left) == 0 {
 		return
 	}
+	protocols := make([]route.Protocol, len(left))
+	for j, i := range left {
+		protocols[j] = ws[i].Route.Protocol
+	}
 	var table []reconcile.Route
-	keep := func(r reconcile.Route) error { table = append(table, r); return nil }
 	err := dump(func() error {
 		table = table[:0]
-		if err := k.loadNexthops(); err != nil {
-			return err
-		}
-		if !k.strict() {
-			return k.scanAll(keep)
-		}
-		// The protocols of the routes left, each dumped filtered.
-		var protocols []route.Protocol
-		for _, i := range left {
-			if p := ws[i].Route.Protocol; !slices.Contains(protocols, p) {
-				protocols = append(protocols, p)
-				if err := k.dumpProtocol(p, keep); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return k.reload(protocols, func(r reconcile.Route) error { table = append(table, r); return nil })
 	})
 	for _, i := range left {
 		w := ws[i].Route
