@@ -85,29 +85,29 @@ func (k *Kernel) Winners(ctx context.Context, dsts []netip.Prefix) ([]reconcile.
 
 // lookUp is Winners by fib match.
 func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
+	var fibMatch [4]byte // rtm_flags
+	native.PutUint32(fibMatch[:], unix.RTM_F_FIB_MATCH)
 	bt := k.c.batch()
 	for _, d := range dsts {
 		bits := byte(32)
 		if d.Addr().Is6() {
 			bits = 128
 		}
-		var flags [4]byte
-		native.PutUint32(flags[:], unix.RTM_F_FIB_MATCH)
-		bt.begin(unix.RTM_GETROUTE, 0, family(d.Addr()), bits, 0, 0, 0, 0, 0, 0, flags[0], flags[1], flags[2], flags[3])
+		bt.begin(unix.RTM_GETROUTE, 0, family(d.Addr()), bits, 0, 0, 0, 0, 0, 0, fibMatch[0], fibMatch[1], fibMatch[2], fibMatch[3])
 		bt.addr(unix.RTA_DST, d.Addr())
 	}
 	var held []reconcile.Route
-	refused := map[uint8]map[netip.Prefix]bool{} // by the route type the error stands for
+	var refused map[uint8][]netip.Prefix // by the route type the error stands for
 	err := k.c.query(bt, func(i int, h header, p []byte) {
 		if h.typ != unix.RTM_NEWROUTE {
 			// The kernel answers a match of a route that drops the traffic
 			// with that route's error, not the route: look those up by
 			// type. ENETUNREACH is also no route at all, the usual answer.
 			if typ, ok := errorTypes[errnoOf(ackError(h, p))]; ok {
-				if refused[typ] == nil {
-					refused[typ] = map[netip.Prefix]bool{}
+				if refused == nil {
+					refused = map[uint8][]netip.Prefix{}
 				}
-				refused[typ][dsts[i]] = true
+				refused[typ] = append(refused[typ], dsts[i])
 			}
 			return
 		}
@@ -151,23 +151,14 @@ func (k *Kernel) winnersFromDump(ctx context.Context, dsts []netip.Prefix) ([]re
 	for _, d := range dsts {
 		wanted[d] = true
 	}
-	best := map[netip.Prefix]reconcile.Route{}
+	var found []reconcile.Route
 	err := k.reload(nil, func(r reconcile.Route) error {
-		if wanted[r.Dst] && reconcile.ForAllTraffic(r) {
-			if b, ok := best[r.Dst]; !ok || r.Metric < b.Metric {
-				best[r.Dst] = r
-			}
+		if wanted[r.Dst] {
+			found = append(found, r)
 		}
 		return ctx.Err()
 	})
-	var held []reconcile.Route
-	for _, d := range dsts {
-		if b, ok := best[d]; ok {
-			held = append(held, b)
-			delete(best, d) // a destination named twice is found once
-		}
-	}
-	return held, err
+	return reconcile.PickWinners(found, dsts), err
 }
 
 // fullDumpOnce logs, once, that this kernel makes podroutes read the

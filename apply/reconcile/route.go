@@ -175,6 +175,31 @@ func (r Route) Satisfies(w Route) bool {
 // to a destination, the kernel uses the one with the lowest metric.
 func ForAllTraffic(r Route) bool { return !r.selective() }
 
+// PickWinners is Kernel.Winners for a Kernel that has the routes rather
+// than looking them up: for each of dsts, of rs's routes to exactly it
+// that are for all its traffic (ForAllTraffic), the one with the lowest
+// metric (the first of equals). A destination named twice is found once;
+// the routes come in the order of dsts.
+func PickWinners(rs []Route, dsts []netip.Prefix) []Route {
+	best := make(map[netip.Prefix]int, len(dsts)) // the winner's index in rs; -1 for none yet
+	for _, d := range dsts {
+		best[d] = -1
+	}
+	for i, r := range rs {
+		if b, wanted := best[r.Dst]; wanted && ForAllTraffic(r) && (b < 0 || r.Metric < rs[b].Metric) {
+			best[r.Dst] = i
+		}
+	}
+	var won []Route
+	for _, d := range dsts {
+		if b := best[d]; b >= 0 {
+			won = append(won, rs[b])
+			best[d] = -1
+		}
+	}
+	return won
+}
+
 // plain reports whether r is what a wanted route is: for all traffic,
 // unicast, one nexthop.
 func (r Route) plain() bool {

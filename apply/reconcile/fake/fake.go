@@ -58,24 +58,7 @@ func (k *Kernel) Routes(context.Context) ([]reconcile.Route, error) {
 func (k *Kernel) Winners(_ context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var rs []reconcile.Route
-	seen := map[netip.Prefix]bool{}
-	for _, d := range dsts {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
-		var best *reconcile.Route
-		for i, r := range k.routes {
-			if r.Dst == d && reconcile.ForAllTraffic(r) && (best == nil || r.Metric < best.Metric) {
-				best = &k.routes[i]
-			}
-		}
-		if best != nil {
-			rs = append(rs, *best)
-		}
-	}
-	return rs, nil
+	return reconcile.PickWinners(k.routes, dsts), nil
 }
 
 // All returns a copy of the whole table.
