@@ -19,19 +19,13 @@ import (
 // beside 200,000 routes, to put back one route.
 type refusing map[uint8][]reconcile.Route
 
-// sameKey reports whether a and b are the same route to the kernel (a
-// replace of one replaces the other): destination, source, TOS and metric.
-func sameKey(a, b reconcile.Route) bool {
-	return a.Dst == b.Dst && a.Src == b.Src && a.Tos == b.Tos && a.Metric == b.Metric
-}
-
 // observe keeps the loaded types as a route event of the main table says:
 // a route added (or replacing one), or deleted.
 func (c refusing) observe(r reconcile.Route, deleted, replace bool) {
 	for typ, rs := range c {
 		if typ == r.Type || (replace && !deleted) {
 			c[typ] = slices.DeleteFunc(rs, func(old reconcile.Route) bool {
-				return sameKey(old, r) && (old.Type == r.Type || replace)
+				return reconcile.SameKey(old, r) && (old.Type == r.Type || replace)
 			})
 		}
 	}

@@ -106,18 +106,10 @@ func (k *Kernel) confirmGone(ws []reconcile.Write, gone []int, errs []error) {
 		switch {
 		case err != nil:
 			errs[i] = fmt.Errorf("no route matched the delete, and listing the routes to make sure failed: %w", err)
-		case slices.ContainsFunc(table, func(r reconcile.Route) bool { return sameRoute(r, w) }):
+		case slices.ContainsFunc(table, w.Deletes):
 			errs[i] = fmt.Errorf("no route matched the delete, but the kernel still has it")
 		}
 	}
-}
-
-// sameRoute reports whether r is the route w names: same destination,
-// source, TOS, protocol and metric, and same gateway and device when w
-// has them.
-func sameRoute(r, w reconcile.Route) bool {
-	return r.Dst == w.Dst && r.Src == w.Src && r.Tos == w.Tos && r.Protocol == w.Protocol &&
-		r.Metric == w.Metric && (!w.Gw.IsValid() || r.Gw == w.Gw) && (w.Dev == "" || r.Dev == w.Dev)
 }
 
 // deleteVia deletes again, by nexthop object, the routes of ws at gone:

@@ -113,7 +113,7 @@ func (r Route) String() string {
 		}
 	}
 	b.WriteString(r.Dst.String())
-	if r.Src.IsValid() && r.Src.Bits() > 0 {
+	if r.source().IsValid() {
 		fmt.Fprintf(&b, " from %s", r.Src)
 	}
 	if r.Tos != 0 {
@@ -203,21 +203,38 @@ func PickWinners(rs []Route, dsts []netip.Prefix) []Route {
 // plain reports whether r is what a wanted route is: for all traffic,
 // unicast, one nexthop.
 func (r Route) plain() bool {
-	return (r.Type == 0 || r.Type == typeUnicast) && r.Tos == 0 && !r.selective() && len(r.Hops) == 0
+	return (r.Type == 0 || r.Type == typeUnicast) && !r.selective() && len(r.Hops) == 0
 }
 
 // selective reports whether r is for some traffic only (a TOS or a
 // source prefix): the kernel keys such a route apart from a plain one to
 // the same destination, in adds, replaces and deletes alike.
 func (r Route) selective() bool {
-	return r.Tos != 0 || (r.Src.IsValid() && r.Src.Bits() > 0)
+	return r.Tos != 0 || r.source().IsValid()
 }
 
-// sameKey reports whether the kernel would take r and q for the same
-// route when adding or replacing: destination, source, TOS and metric.
-func sameKey(r, q Route) bool {
-	return r.Dst == q.Dst && r.Tos == q.Tos && r.Metric == q.Metric &&
-		r.selective() == q.selective() && (!r.selective() || r.Src == q.Src)
+// source is r's source prefix; the zero Prefix for none, as a source of
+// length 0 (::/0) is.
+func (r Route) source() netip.Prefix {
+	if r.Src.Bits() <= 0 {
+		return netip.Prefix{}
+	}
+	return r.Src
+}
+
+// SameKey reports whether the kernel takes r and q for one route, which
+// an add of one finds taken by the other and a replace of one replaces:
+// same destination, source, TOS and metric.
+func SameKey(r, q Route) bool {
+	return r.Dst == q.Dst && r.source() == q.source() && r.Tos == q.Tos && r.Metric == q.Metric
+}
+
+// Deletes reports whether a delete of w (Kernel.Delete) takes the route r:
+// r has w's key (SameKey) and protocol, and w's gateway and device where
+// w has them.
+func (w Route) Deletes(r Route) bool {
+	return SameKey(r, w) && r.Protocol == w.Protocol &&
+		(!w.Gw.IsValid() || r.Gw == w.Gw) && (w.Dev == "" || r.Dev == w.Dev)
 }
 
 // difference names how the kernel route r falls short of the wanted route
