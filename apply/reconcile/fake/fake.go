@@ -61,13 +61,6 @@ func (k *Kernel) Winners(_ context.Context, dsts []netip.Prefix) ([]reconcile.Ro
 	return reconcile.PickWinners(k.routes, dsts), nil
 }
 
-// All returns a copy of the whole table.
-func (k *Kernel) All() []reconcile.Route {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return slices.Clone(k.routes)
-}
-
 // Add fails with EEXIST if a route to the destination with the same metric
 // exists, as the kernel does for NLM_F_EXCL.
 func (k *Kernel) Add(r reconcile.Route) error {
