@@ -83,13 +83,30 @@ func resolve(want []reconcile.Want, links []gateway.Link, left []gateway.Target)
 			unreachable[t] = true
 		}
 	}
+	// Via is asked only about the links that have an address of the
+	// gateway's family, the others' cannot hold it: a veth per pod is
+	// hundreds of links with only an fe80::/64, which made this 40 ms of
+	// a no-op pass of 5000 IPv4 routes beside 300 pods.
+	var v4, v6 []gateway.Link
+	for _, l := range links {
+		if slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr().Is4() }) {
+			v4 = append(v4, l)
+		}
+		if slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return !p.Addr().Is4() }) {
+			v6 = append(v6, l)
+		}
+	}
 	for i := range want {
 		w := &want[i]
 		r := w.Route
 		w.Unreachable = unreachable[targetOf(r)]
 		w.Link = ""
 		if r.Dev == "" && !r.OnLink {
-			w.Link, _ = gateway.Via(links, r.Gw)
+			of := v6
+			if r.Gw.Is4() {
+				of = v4
+			}
+			w.Link, _ = gateway.Via(of, r.Gw)
 		}
 	}
 }
