@@ -147,7 +147,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		return reconcile.Plan{}, nil, nil, err
 	}
 	left := gateway.Unreachable(links, targets(want))
-	resolve(want, links)
+	resolve(want, links, left)
 	var have []reconcile.Route
 	var also []netip.Prefix
 	switch {

@@ -37,8 +37,12 @@ func refuseDefault(want []reconcile.Want) error {
 // refuseConnected refuses a route whose destination overlaps the subnet of
 // one of the host's own addresses: it would steal traffic from that link.
 func refuseConnected(want []reconcile.Want, links []gateway.Link) error {
+	subnets := subnets(links)
 	var problems []string
 	for _, w := range want {
+		if !slices.ContainsFunc(subnets, w.Route.Dst.Overlaps) {
+			continue // the usual case, found without a look at every address
+		}
 		for _, l := range links {
 			for _, p := range l.Prefixes {
 				if w.Route.Dst.Overlaps(p.Masked()) {
@@ -49,6 +53,22 @@ func refuseConnected(want []reconcile.Want, links []gateway.Link) error {
 		}
 	}
 	return refused(problems)
+}
+
+// subnets are the distinct subnets of links' addresses: a pass checks
+// every wanted route against each once, not against every address of
+// every link (a veth per pod is hundreds of fe80::/64s, which took a
+// no-op pass of 5000 routes beside 300 pods 80 ms).
+func subnets(links []gateway.Link) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, l := range links {
+		for _, p := range l.Prefixes {
+			if m := p.Masked(); !slices.Contains(ps, m) {
+				ps = append(ps, m)
+			}
+		}
+	}
+	return ps
 }
 
 // refuse refuses, whatever the table holds, the routes that the host's
@@ -66,8 +86,17 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string) 
 // another host's routes.yaml copied here (that host's routes go via this
 // one), which the message says, naming the config's node and this host.
 func refuseOwnGateway(want []reconcile.Want, links []gateway.Link, node, hostname string) error {
+	own := map[netip.Addr]bool{} // the host's addresses, so that a route's gateway is looked up once
+	for _, l := range links {
+		for _, p := range l.Prefixes {
+			own[p.Addr()] = true
+		}
+	}
 	var problems []string
 	for _, w := range want {
+		if !own[w.Route.Gw] {
+			continue
+		}
 		for _, l := range links {
 			if !slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr() == w.Route.Gw }) {
 				continue

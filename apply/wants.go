@@ -33,10 +33,7 @@ func Wants(cfg config.Config) []reconcile.Want {
 // the routes first name them. It finds the repeats by sorting indexes (a
 // config's gateways usually come sorted), not with a map of them all.
 func targets(want []reconcile.Want) []gateway.Target {
-	target := func(i int32) gateway.Target {
-		r := want[i].Route
-		return gateway.Target{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}
-	}
+	target := func(i int32) gateway.Target { return targetOf(want[i].Route) }
 	order := make([]int32, len(want))
 	for i := range order {
 		order[i] = int32(i)
@@ -67,18 +64,49 @@ func targets(want []reconcile.Want) []gateway.Target {
 	return ts
 }
 
+// targetOf is the gateway r needs.
+func targetOf(r reconcile.Route) gateway.Target {
+	return gateway.Target{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}
+}
+
 // resolve sets, for each wanted route, the link it must leave by and
-// whether any link reaches its gateway now: a route pinned to a device
-// leaves by it; one without goes where gateway.Via says, the link the
-// kernel's nexthop objects are put on.
-func resolve(want []reconcile.Want, links []gateway.Link) {
+// whether any link reaches its gateway now. The latter is left's to say
+// (the targets of want no link reaches, from gateway.Unreachable), so
+// that the links are not searched again for every route of every pass.
+// A route pinned to a device leaves by it; one without goes where
+// gateway.Via says, the link the kernel's nexthop objects are put on.
+func resolve(want []reconcile.Want, links []gateway.Link, left []gateway.Target) {
+	var unreachable map[gateway.Target]bool // nil when all are reached
+	if len(left) > 0 {
+		unreachable = make(map[gateway.Target]bool, len(left))
+		for _, t := range left {
+			unreachable[t] = true
+		}
+	}
+	// Via is asked only about the links that have an address of the
+	// gateway's family, the others' cannot hold it: a veth per pod is
+	// hundreds of links with only an fe80::/64, which made this 40 ms of
+	// a no-op pass of 5000 IPv4 routes beside 300 pods.
+	var v4, v6 []gateway.Link
+	for _, l := range links {
+		if slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr().Is4() }) {
+			v4 = append(v4, l)
+		}
+		if slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return !p.Addr().Is4() }) {
+			v6 = append(v6, l)
+		}
+	}
 	for i := range want {
 		w := &want[i]
 		r := w.Route
-		w.Unreachable = len(gateway.Unreachable(links, []gateway.Target{{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}})) > 0
+		w.Unreachable = unreachable[targetOf(r)]
 		w.Link = ""
 		if r.Dev == "" && !r.OnLink {
-			w.Link, _ = gateway.Via(links, r.Gw)
+			of := v6
+			if r.Gw.Is4() {
+				of = v4
+			}
+			w.Link, _ = gateway.Via(of, r.Gw)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -274,7 +275,7 @@ func parseEvent(h header, p []byte) (Event, bool) {
 		ev.Up = native.Uint32(p[8:])&unix.IFF_UP != 0
 		attrs(p[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) bool {
 			if typ == unix.IFLA_IFNAME {
-				ev.Name = string(trimNUL(v))
+				ev.Name = string(bytes.TrimRight(v, "\x00"))
 			}
 			return true
 		})
@@ -317,13 +318,6 @@ func parseEvent(h header, p []byte) (Event, bool) {
 		return ev, ev.ID != 0
 	}
 	return ev, false
-}
-
-func trimNUL(b []byte) []byte {
-	for len(b) > 0 && b[len(b)-1] == 0 {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // Observe keeps k's links, addresses and nexthop objects as ev says, and

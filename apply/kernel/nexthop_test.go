@@ -125,3 +125,27 @@ func TestRefusedNexthopLoggedOnce(t *testing.T) {
 		t.Errorf("logged %d times, want once:\n%s", n, strings.Join(log, "\n"))
 	}
 }
+
+// TestDeleteGoneKeepsNexthops: a delete of another owner's route that is
+// gone already, which the Kernel confirms by reading that owner's routes
+// again, leaves the users of podroutes' nexthop objects counted: Finish
+// then deletes no nexthop a route of podroutes' goes through (deleting it
+// would take the route with it).
+func TestDeleteGoneKeepsNexthops(t *testing.T) {
+	ns, k := host(t)
+	execute(t, k, wants("10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"))
+	ns.IP(t, "route", "add", "10.200.5.0/24", "via", "10.240.0.25", "proto", "static")
+	theirs := fake.MustParse("10.200.5.0/24 via 10.240.0.25 dev eth0 proto static")
+	for range 2 { // the second finds it gone
+		if err := k.Delete(theirs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log lines
+	if err := k.Finish(&log); err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); !strings.Contains(got, "10.200.1.0/24 nhid") {
+		t.Errorf("podroutes' route gone after Finish:\n%s\nlog: %q", got, log)
+	}
+}

@@ -19,19 +19,13 @@ import (
 // beside 200,000 routes, to put back one route.
 type refusing map[uint8][]reconcile.Route
 
-// sameKey reports whether a and b are the same route to the kernel (a
-// replace of one replaces the other): destination, source, TOS and metric.
-func sameKey(a, b reconcile.Route) bool {
-	return a.Dst == b.Dst && a.Src == b.Src && a.Tos == b.Tos && a.Metric == b.Metric
-}
-
 // observe keeps the loaded types as a route event of the main table says:
 // a route added (or replacing one), or deleted.
 func (c refusing) observe(r reconcile.Route, deleted, replace bool) {
 	for typ, rs := range c {
 		if typ == r.Type || (replace && !deleted) {
 			c[typ] = slices.DeleteFunc(rs, func(old reconcile.Route) bool {
-				return sameKey(old, r) && (old.Type == r.Type || replace)
+				return reconcile.SameKey(old, r) && (old.Type == r.Type || replace)
 			})
 		}
 	}
@@ -40,11 +34,11 @@ func (c refusing) observe(r reconcile.Route, deleted, replace bool) {
 	}
 }
 
-// refused finds, for each destination of at, the route of type typ to it
-// in the main table: of those for all traffic, the lowest metric. A
-// watcher's Kernel keeps them (refusing); any other dumps the table by type
-// (the kernel filters: there are few such routes).
-func (k *Kernel) refused(typ uint8, at map[netip.Prefix]bool) ([]reconcile.Route, error) {
+// refused finds, for each of dsts, the route of type typ the kernel uses
+// there (reconcile.PickWinners). A watcher's Kernel keeps them (refusing);
+// any other dumps the table by type (the kernel filters: there are few
+// such routes).
+func (k *Kernel) refused(typ uint8, dsts []netip.Prefix) ([]reconcile.Route, error) {
 	rs, loaded := k.refusing[typ]
 	if !loaded {
 		var err error
@@ -58,19 +52,7 @@ func (k *Kernel) refused(typ uint8, at map[netip.Prefix]bool) ([]reconcile.Route
 			k.refusing[typ] = rs
 		}
 	}
-	best := map[netip.Prefix]reconcile.Route{}
-	for _, r := range rs {
-		if at[r.Dst] && reconcile.ForAllTraffic(r) {
-			if b, ok := best[r.Dst]; !ok || r.Metric < b.Metric {
-				best[r.Dst] = r
-			}
-		}
-	}
-	held := make([]reconcile.Route, 0, len(best))
-	for _, r := range best {
-		held = append(held, r)
-	}
-	return held, nil
+	return reconcile.PickWinners(rs, dsts), nil
 }
 
 // dumpType lists the main table's routes of type typ, with a dump the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/podroutes/podroutes/internal/route"
 
@@ -33,24 +34,21 @@ func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 		k.links = nil
 	}
 	k.fresh = false
+	if !k.strict() {
+		k.fullDumpOnce()
+	}
 	var rs []reconcile.Route
 	err := dump(func() error {
-		if err := k.loadNexthops(); err != nil {
-			return err
-		}
-		// Most routes of a table podroutes filled use a nexthop.
-		rs = make([]reconcile.Route, 0, len(k.nh.list)+16)
-		keep := func(r reconcile.Route) error {
+		rs = nil
+		return k.reload(nil, func(r reconcile.Route) error {
 			if r.Protocol == route.Owner {
+				if rs == nil { // the nexthops are loaded: most of ours use one
+					rs = make([]reconcile.Route, 0, len(k.nh.list)+16)
+				}
 				rs = append(rs, r)
 			}
 			return ctx.Err()
-		}
-		if !k.strict() {
-			k.fullDumpOnce()
-			return k.scanAll(keep)
-		}
-		return k.dumpProtocol(route.Owner, keep)
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing routes: %w", err)
@@ -87,29 +85,29 @@ func (k *Kernel) Winners(ctx context.Context, dsts []netip.Prefix) ([]reconcile.
 
 // lookUp is Winners by fib match.
 func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
+	var fibMatch [4]byte // rtm_flags
+	native.PutUint32(fibMatch[:], unix.RTM_F_FIB_MATCH)
 	bt := k.c.batch()
 	for _, d := range dsts {
 		bits := byte(32)
 		if d.Addr().Is6() {
 			bits = 128
 		}
-		var flags [4]byte
-		native.PutUint32(flags[:], unix.RTM_F_FIB_MATCH)
-		bt.begin(unix.RTM_GETROUTE, 0, family(d.Addr()), bits, 0, 0, 0, 0, 0, 0, flags[0], flags[1], flags[2], flags[3])
+		bt.begin(unix.RTM_GETROUTE, 0, family(d.Addr()), bits, 0, 0, 0, 0, 0, 0, fibMatch[0], fibMatch[1], fibMatch[2], fibMatch[3])
 		bt.addr(unix.RTA_DST, d.Addr())
 	}
 	var held []reconcile.Route
-	refused := map[uint8]map[netip.Prefix]bool{} // by the route type the error stands for
+	var refused map[uint8][]netip.Prefix // by the route type the error stands for
 	err := k.c.query(bt, func(i int, h header, p []byte) {
 		if h.typ != unix.RTM_NEWROUTE {
 			// The kernel answers a match of a route that drops the traffic
 			// with that route's error, not the route: look those up by
 			// type. ENETUNREACH is also no route at all, the usual answer.
 			if typ, ok := errorTypes[errnoOf(ackError(h, p))]; ok {
-				if refused[typ] == nil {
-					refused[typ] = map[netip.Prefix]bool{}
+				if refused == nil {
+					refused = map[uint8][]netip.Prefix{}
 				}
-				refused[typ][dsts[i]] = true
+				refused[typ] = append(refused[typ], dsts[i])
 			}
 			return
 		}
@@ -149,30 +147,18 @@ func errnoOf(err error) unix.Errno {
 // whole main table, and for each of dsts the route the kernel uses (of the
 // routes for all its traffic, the one with the lowest metric).
 func (k *Kernel) winnersFromDump(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
-	if err := k.loadNexthops(); err != nil {
-		return nil, err
-	}
 	wanted := make(map[netip.Prefix]bool, len(dsts))
 	for _, d := range dsts {
 		wanted[d] = true
 	}
-	best := map[netip.Prefix]reconcile.Route{}
-	err := k.scanAll(func(r reconcile.Route) error {
-		if wanted[r.Dst] && reconcile.ForAllTraffic(r) {
-			if b, ok := best[r.Dst]; !ok || r.Metric < b.Metric {
-				best[r.Dst] = r
-			}
+	var found []reconcile.Route
+	err := k.reload(nil, func(r reconcile.Route) error {
+		if wanted[r.Dst] {
+			found = append(found, r)
 		}
 		return ctx.Err()
 	})
-	var held []reconcile.Route
-	for _, d := range dsts {
-		if b, ok := best[d]; ok {
-			held = append(held, b)
-			delete(best, d) // a destination named twice is found once
-		}
-	}
-	return held, err
+	return reconcile.PickWinners(found, dsts), err
 }
 
 // fullDumpOnce logs, once, that this kernel makes podroutes read the
@@ -187,15 +173,34 @@ func (k *Kernel) fullDumpOnce() {
 
 // load dumps the nexthop objects and counts podroutes' routes that use each.
 func (k *Kernel) load() error {
-	return dump(func() error {
-		if err := k.loadNexthops(); err != nil {
-			return err
+	return dump(func() error { return k.reload(nil, func(reconcile.Route) error { return nil }) })
+}
+
+// reload dumps the nexthop objects, then the main table's routes of
+// podroutes and of the protocols also, passing each to keep: a dump the
+// kernel filters for each protocol, or the whole table on a kernel
+// without strict checking. Podroutes' own routes are always read, whoever
+// asks: loading the nexthop objects counts their users from zero again,
+// and only those routes count them (Finish deletes a nexthop of podroutes'
+// no route uses, and with it any route that does).
+func (k *Kernel) reload(also []route.Protocol, keep func(reconcile.Route) error) error {
+	if err := k.loadNexthops(); err != nil {
+		return err
+	}
+	if !k.strict() {
+		return k.scanAll(keep)
+	}
+	if err := k.dumpProtocol(route.Owner, keep); err != nil {
+		return err
+	}
+	for i, p := range also {
+		if p != route.Owner && !slices.Contains(also[:i], p) {
+			if err := k.dumpProtocol(p, keep); err != nil {
+				return err
+			}
 		}
-		if !k.strict() {
-			return k.scanAll(func(reconcile.Route) error { return nil })
-		}
-		return k.dumpProtocol(route.Owner, func(reconcile.Route) error { return nil })
-	})
+	}
+	return nil
 }
 
 // dumpProtocol dumps the main table's routes of protocol p, filtered by the

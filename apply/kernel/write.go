@@ -92,45 +92,24 @@ func (k *Kernel) confirmGone(ws []reconcile.Write, gone []int, errs []error) {
 	if len(left) == 0 {
 		return
 	}
+	protocols := make([]route.Protocol, len(left))
+	for j, i := range left {
+		protocols[j] = ws[i].Route.Protocol
+	}
 	var table []reconcile.Route
-	keep := func(r reconcile.Route) error { table = append(table, r); return nil }
 	err := dump(func() error {
 		table = table[:0]
-		if err := k.loadNexthops(); err != nil {
-			return err
-		}
-		if !k.strict() {
-			return k.scanAll(keep)
-		}
-		// The protocols of the routes left, each dumped filtered.
-		var protocols []route.Protocol
-		for _, i := range left {
-			if p := ws[i].Route.Protocol; !slices.Contains(protocols, p) {
-				protocols = append(protocols, p)
-				if err := k.dumpProtocol(p, keep); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return k.reload(protocols, func(r reconcile.Route) error { table = append(table, r); return nil })
 	})
 	for _, i := range left {
 		w := ws[i].Route
 		switch {
 		case err != nil:
 			errs[i] = fmt.Errorf("no route matched the delete, and listing the routes to make sure failed: %w", err)
-		case slices.ContainsFunc(table, func(r reconcile.Route) bool { return sameRoute(r, w) }):
+		case slices.ContainsFunc(table, w.Deletes):
 			errs[i] = fmt.Errorf("no route matched the delete, but the kernel still has it")
 		}
 	}
-}
-
-// sameRoute reports whether r is the route w names: same destination,
-// source, TOS, protocol and metric, and same gateway and device when w
-// has them.
-func sameRoute(r, w reconcile.Route) bool {
-	return r.Dst == w.Dst && r.Src == w.Src && r.Tos == w.Tos && r.Protocol == w.Protocol &&
-		r.Metric == w.Metric && (!w.Gw.IsValid() || r.Gw == w.Gw) && (w.Dev == "" || r.Dev == w.Dev)
 }
 
 // deleteVia deletes again, by nexthop object, the routes of ws at gone:

@@ -84,7 +84,7 @@ func closest(w Want, rs []Route) Route {
 		}
 	}
 	for _, r := range rs {
-		if sameKey(r, w.Route) {
+		if SameKey(r, w.Route) {
 			return r
 		}
 	}
@@ -100,7 +100,7 @@ func converge(ws []Write, w Want, rs []Route) []Write {
 	keep := slices.IndexFunc(rs, w.satisfied)
 	if keep < 0 {
 		// The kernel replaces the first route with w's key.
-		keep = slices.IndexFunc(rs, func(r Route) bool { return sameKey(r, w.Route) })
+		keep = slices.IndexFunc(rs, func(r Route) bool { return SameKey(r, w.Route) })
 		op := Add
 		if keep >= 0 {
 			op = Replace
@@ -119,6 +119,6 @@ func converge(ws []Write, w Want, rs []Route) []Write {
 
 // deleteMatches reports whether deleting r would delete the route w.
 func deleteMatches(r, w Route) bool {
-	return sameKey(r, w) && r.Gw == w.Gw && r.Protocol == w.Protocol &&
+	return SameKey(r, w) && r.Gw == w.Gw && r.Protocol == w.Protocol &&
 		(w.Dev == "" || r.Dev == w.Dev)
 }

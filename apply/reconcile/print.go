@@ -165,7 +165,7 @@ func (p Plan) Conflicts() []error {
 
 // Lookups are the wanted destinations podroutes does not hold as wanted
 // (missing, or its route there differs): where another owner's route may
-// be in the way, for Kernel.Holders to look up. A destination held as
+// be in the way, for Kernel.Winners to look up. A destination held as
 // wanted needs no look: a route of another owner that took it over would
 // have its own change event, which watch looks at, as its periodic resync
 // looks everywhere.

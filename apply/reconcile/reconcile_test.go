@@ -364,3 +364,38 @@ func TestExecuteCanceled(t *testing.T) {
 		t.Errorf("the table holds %d routes, want the 2048 added and the 100 stale", got)
 	}
 }
+
+// TestPickWinners: of the routes to exactly a destination, for all its
+// traffic, the lowest metric wins (the first of equals), whatever its type
+// or owner; each destination is found once, in the order asked.
+func TestPickWinners(t *testing.T) {
+	var rs []reconcile.Route
+	for _, s := range []string{
+		"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",
+		"10.200.1.0/24 tos 0x10 via 10.240.0.99 dev eth0 proto static", // some traffic only
+		"10.200.1.0/24 via 10.240.0.98 dev eth0 proto static metric 50",
+		"10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100",
+		"10.200.2.0/24 via 10.240.0.97 dev eth0 proto bird metric 100", // equal: the first wins
+		"blackhole 10.200.3.0/24 proto static metric 10",
+		"10.200.0.0/16 via 10.240.0.1 dev eth0 proto static", // wider: not asked
+		"fd00:200:1::/64 from fd00:1::/64 via fd00:240::99 dev eth0 proto static",
+	} {
+		rs = append(rs, fake.MustParse(s))
+	}
+	var dsts []netip.Prefix
+	for _, s := range []string{"10.200.3.0/24", "10.200.1.0/24", "10.200.9.0/24", "10.200.2.0/24", "10.200.1.0/24", "fd00:200:1::/64"} {
+		dsts = append(dsts, netip.MustParsePrefix(s))
+	}
+	var got []string
+	for _, r := range reconcile.PickWinners(rs, dsts) {
+		got = append(got, r.String())
+	}
+	want := []string{
+		"blackhole 10.200.3.0/24 proto static metric 10",
+		"10.200.1.0/24 via 10.240.0.98 dev eth0 proto static metric 50",
+		"10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("winners:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

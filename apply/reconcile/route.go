@@ -113,7 +113,7 @@ func (r Route) String() string {
 		}
 	}
 	b.WriteString(r.Dst.String())
-	if r.Src.IsValid() && r.Src.Bits() > 0 {
+	if r.source().IsValid() {
 		fmt.Fprintf(&b, " from %s", r.Src)
 	}
 	if r.Tos != 0 {
@@ -175,24 +175,66 @@ func (r Route) Satisfies(w Route) bool {
 // to a destination, the kernel uses the one with the lowest metric.
 func ForAllTraffic(r Route) bool { return !r.selective() }
 
+// PickWinners is Kernel.Winners for a Kernel that has the routes rather
+// than looking them up: for each of dsts, of rs's routes to exactly it
+// that are for all its traffic (ForAllTraffic), the one with the lowest
+// metric (the first of equals). A destination named twice is found once;
+// the routes come in the order of dsts.
+func PickWinners(rs []Route, dsts []netip.Prefix) []Route {
+	best := make(map[netip.Prefix]int, len(dsts)) // the winner's index in rs; -1 for none yet
+	for _, d := range dsts {
+		best[d] = -1
+	}
+	for i, r := range rs {
+		if b, wanted := best[r.Dst]; wanted && ForAllTraffic(r) && (b < 0 || r.Metric < rs[b].Metric) {
+			best[r.Dst] = i
+		}
+	}
+	var won []Route
+	for _, d := range dsts {
+		if b := best[d]; b >= 0 {
+			won = append(won, rs[b])
+			best[d] = -1
+		}
+	}
+	return won
+}
+
 // plain reports whether r is what a wanted route is: for all traffic,
 // unicast, one nexthop.
 func (r Route) plain() bool {
-	return (r.Type == 0 || r.Type == typeUnicast) && r.Tos == 0 && !r.selective() && len(r.Hops) == 0
+	return (r.Type == 0 || r.Type == typeUnicast) && !r.selective() && len(r.Hops) == 0
 }
 
 // selective reports whether r is for some traffic only (a TOS or a
 // source prefix): the kernel keys such a route apart from a plain one to
 // the same destination, in adds, replaces and deletes alike.
 func (r Route) selective() bool {
-	return r.Tos != 0 || (r.Src.IsValid() && r.Src.Bits() > 0)
+	return r.Tos != 0 || r.source().IsValid()
 }
 
-// sameKey reports whether the kernel would take r and q for the same
-// route when adding or replacing: destination, source, TOS and metric.
-func sameKey(r, q Route) bool {
-	return r.Dst == q.Dst && r.Tos == q.Tos && r.Metric == q.Metric &&
-		r.selective() == q.selective() && (!r.selective() || r.Src == q.Src)
+// source is r's source prefix; the zero Prefix for none, as a source of
+// length 0 (::/0) is.
+func (r Route) source() netip.Prefix {
+	if r.Src.Bits() <= 0 {
+		return netip.Prefix{}
+	}
+	return r.Src
+}
+
+// SameKey reports whether the kernel takes r and q for one route, which
+// an add of one finds taken by the other and a replace of one replaces:
+// same destination, source, TOS and metric.
+func SameKey(r, q Route) bool {
+	return r.Dst == q.Dst && r.source() == q.source() && r.Tos == q.Tos && r.Metric == q.Metric
+}
+
+// Deletes reports whether a delete of w (Kernel.Delete) takes the route r:
+// r has w's key (SameKey) and protocol, and w's gateway and device where
+// w has them.
+func (w Route) Deletes(r Route) bool {
+	return SameKey(r, w) && r.Protocol == w.Protocol &&
+		(!w.Gw.IsValid() || r.Gw == w.Gw) && (w.Dev == "" || r.Dev == w.Dev)
 }
 
 // difference names how the kernel route r falls short of the wanted route

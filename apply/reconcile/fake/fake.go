@@ -58,31 +58,7 @@ func (k *Kernel) Routes(context.Context) ([]reconcile.Route, error) {
 func (k *Kernel) Winners(_ context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var rs []reconcile.Route
-	seen := map[netip.Prefix]bool{}
-	for _, d := range dsts {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
-		var best *reconcile.Route
-		for i, r := range k.routes {
-			if r.Dst == d && reconcile.ForAllTraffic(r) && (best == nil || r.Metric < best.Metric) {
-				best = &k.routes[i]
-			}
-		}
-		if best != nil {
-			rs = append(rs, *best)
-		}
-	}
-	return rs, nil
-}
-
-// All returns a copy of the whole table.
-func (k *Kernel) All() []reconcile.Route {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return slices.Clone(k.routes)
+	return reconcile.PickWinners(k.routes, dsts), nil
 }
 
 // Add fails with EEXIST if a route to the destination with the same metric
@@ -115,10 +91,7 @@ func (k *Kernel) Replace(r reconcile.Route) error {
 // the kernel does; none is not an error.
 func (k *Kernel) Delete(r reconcile.Route) error {
 	return k.do(r, func() error {
-		i := slices.IndexFunc(k.routes, func(x reconcile.Route) bool {
-			return key(x) == key(r) && x.Protocol == r.Protocol &&
-				(!r.Gw.IsValid() || x.Gw == r.Gw) && (r.Dev == "" || x.Dev == r.Dev)
-		})
+		i := slices.IndexFunc(k.routes, r.Deletes)
 		if i >= 0 {
 			k.routes = slices.Delete(k.routes, i, i+1)
 		}
@@ -172,23 +145,7 @@ func (k *Kernel) do(r reconcile.Route, f func() error) error {
 // at is the index of the route the kernel keys as r (destination, source,
 // TOS, metric), or -1.
 func (k *Kernel) at(r reconcile.Route) int {
-	return slices.IndexFunc(k.routes, func(x reconcile.Route) bool { return key(x) == key(r) })
-}
-
-// routeKey is what the kernel tells routes apart by when adding, replacing
-// and deleting: two routes with one key cannot both be in the table.
-type routeKey struct {
-	dst, src netip.Prefix
-	tos      uint8
-	metric   uint32
-}
-
-func key(r reconcile.Route) routeKey {
-	src := r.Src
-	if src.Bits() == 0 {
-		src = netip.Prefix{} // ::/0 is no source prefix
-	}
-	return routeKey{r.Dst, src, r.Tos, r.Metric}
+	return slices.IndexFunc(k.routes, func(x reconcile.Route) bool { return reconcile.SameKey(x, r) })
 }
 
 func (k *Kernel) withDev(r reconcile.Route) reconcile.Route {
