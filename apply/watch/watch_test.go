@@ -119,3 +119,33 @@ func TestLiveSourceRefusedAtStart(t *testing.T) {
 	updates <- twoRoutes("10.240.0.22")
 	timed(t, "an update after a refused start", h.restored(t, start, both...))
 }
+
+// TestResyncRepairsWhatNoEventSaid: a route deleted without an event
+// watch can act on (events lost) stays deleted until the periodic resync,
+// which puts it back.
+func TestResyncRepairsWhatNoEventSaid(t *testing.T) {
+	h := newHost(t)
+	h.run = routeDeaf{h.k}
+	const resync = time.Second
+	h.watchWith(t, twoRoutes("10.240.0.22"), watch.Options{Resync: resync})
+	h.restored(t, time.Now(), both...)
+	h.ns.IP(t, "route", "del", "10.200.1.0/24")
+	start := time.Now()
+	time.Sleep(resync / 4)
+	if got := h.ours(t); len(got) != 1 {
+		t.Fatalf("without its event, the deleted route is back within %s (%q): the test is wrong", resync/4, got)
+	}
+	h.restored(t, start, both...)
+	h.sys.wait(t, "restored 10.200.1.0/24 after periodic resync")
+}
+
+// TestRetriesAProblem: a pass left with a problem (another owner holds a
+// destination) is retried, without an event, after a second.
+func TestRetriesAProblem(t *testing.T) {
+	h := newHost(t)
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+	h.ns.IP(t, "route", "replace", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "100")
+	h.sys.wait(t, "another owner (static) holds the destination")
+	h.sys.wait(t, "1 of 2 routes in place after retry; 1 problems")
+}
