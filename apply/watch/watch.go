@@ -211,11 +211,13 @@ func (w *watcher) reload(ctx context.Context) {
 // a config the apply refuses is reported and the old one kept. It reports
 // whether cfg was taken.
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
-	old := w.cfg
+	old := w.kept
 	w.take(cfg)
 	if _, err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
-		// Refused before any write: the old config's routes are as they were.
-		w.take(old)
+		// Refused before any write: the old config's routes are as they
+		// were, and so is what the last passes learnt of them (a heal
+		// before the next full pass counts from it).
+		w.kept = old
 		w.o.Log.Warnf("the new config (%s) was refused; keeping the old one", why)
 		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
 		return false

@@ -149,3 +149,20 @@ func TestRetriesAProblem(t *testing.T) {
 	h.sys.wait(t, "another owner (static) holds the destination")
 	h.sys.wait(t, "1 of 2 routes in place after retry; 1 problems")
 }
+
+// TestRefusedConfigKeepsTheCount: a new config refused (here by a reload)
+// leaves watch knowing the old config's routes as before: the heal that
+// follows counts every route in place, not only the one it healed.
+func TestRefusedConfigKeepsTheCount(t *testing.T) {
+	h := newHost(t)
+	reload := make(chan struct{})
+	bad := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: netip.MustParsePrefix("10.240.0.128/25"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1"},
+	}}
+	h.watchWith(t, twoRoutes("10.240.0.22"), watch.Options{Reload: reload, Load: func() (config.Config, error) { return bad, nil }})
+	h.restored(t, time.Now(), both...)
+	reload <- struct{}{}
+	h.sys.wait(t, "new config refused, old config kept")
+	h.ns.IP(t, "route", "del", "10.200.1.0/24")
+	h.sys.wait(t, "restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted; 2 of 2 routes in place")
+}
