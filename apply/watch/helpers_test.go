@@ -30,8 +30,10 @@ type host struct {
 	peer *nstest.NS
 	h    *netlink.Handle // the test's own view of the namespace
 	k    *counting
-	log  *logtest.Lines
-	sys  *statuses
+	// run is the Kernel watch.Run gets: k, unless a test wraps it.
+	run watch.Kernel
+	log *logtest.Lines
+	sys *statuses
 }
 
 // newHost sets up the namespaces; watch starts it.
@@ -47,7 +49,8 @@ func newHost(t *testing.T) *host {
 	t.Cleanup(h.Close)
 	k := nstest.Open(t, ns, kernel.Open)
 	t.Cleanup(k.Close)
-	return &host{ns: ns, peer: peer, h: h, k: &counting{Kernel: k}, log: &logtest.Lines{T: t}, sys: &statuses{c: make(chan string, 1000)}}
+	c := &counting{Kernel: k}
+	return &host{ns: ns, peer: peer, h: h, k: c, run: c, log: &logtest.Lines{T: t}, sys: &statuses{c: make(chan string, 1000)}}
 }
 
 // twoRoutes is the config: routes to node-1's and node-2's pods.
@@ -67,7 +70,7 @@ func (h *host) watchWith(t *testing.T, cfg config.Config, o watch.Options) {
 	done := make(chan error, 1)
 	o.Log, o.Notify = h.log, h.sys
 	go func() {
-		done <- watch.Run(ctx, h.k, cfg, o)
+		done <- watch.Run(ctx, h.run, cfg, o)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -145,6 +148,18 @@ func (c *counting) Delete(r reconcile.Route) error  { c.writes.Add(1); return c.
 func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
 	c.writes.Add(int64(len(ws)))
 	return c.Kernel.WriteBatch(ws, log)
+}
+
+// routeDeaf is a watch.Kernel whose route events watch cannot act on, as
+// if they had been lost: the kernel observes them, then they become a
+// nexthop event, which no route depends on.
+type routeDeaf struct{ *counting }
+
+func (d routeDeaf) Observe(ev *kernel.Event) {
+	d.counting.Observe(ev)
+	if ev.Kind == kernel.RouteChanged {
+		*ev = kernel.Event{Kind: kernel.NexthopChanged}
+	}
 }
 
 // statuses is a watch.Notifier that sends each notification on c.

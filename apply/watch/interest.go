@@ -17,6 +17,10 @@ import (
 // reading of the event, nothing more.
 type interest struct {
 	wanted map[netip.Prefix]bool
+	// dsts are the wanted destinations, each once: what a change of a
+	// link that reaches the gateways can have broken. Made with the
+	// config, not at each such event; shared, never modified.
+	dsts []netip.Prefix
 	// gws are the wanted gateways, sorted, each once, and byGw the
 	// destinations each is the gateway of.
 	gws  []netip.Addr
@@ -32,7 +36,10 @@ type interest struct {
 func newInterest(cfg config.Config) *interest {
 	in := &interest{wanted: make(map[netip.Prefix]bool, len(cfg.Routes)), byGw: map[netip.Addr][]netip.Prefix{}, device: cfg.Device}
 	for _, r := range cfg.Routes {
-		in.wanted[r.Destination] = true
+		if !in.wanted[r.Destination] {
+			in.wanted[r.Destination] = true
+			in.dsts = append(in.dsts, r.Destination)
+		}
 		if _, ok := in.byGw[r.Gateway]; !ok {
 			in.gws = append(in.gws, r.Gateway)
 		}
@@ -56,7 +63,7 @@ func (in *interest) dirty(ev kernel.Event) (dsts []netip.Prefix, full bool) {
 		}
 	case kernel.LinkChanged:
 		if in.links[ev.Name] || in.device != "" && ev.Name == in.device {
-			return in.all(), false
+			return in.dsts, false
 		}
 	case kernel.EventsLost:
 		return nil, true
@@ -67,20 +74,23 @@ func (in *interest) dirty(ev kernel.Event) (dsts []netip.Prefix, full bool) {
 // within returns the destinations whose gateway p holds.
 func (in *interest) within(p netip.Prefix) []netip.Prefix {
 	var dsts []netip.Prefix
-	i, _ := slices.BinarySearchFunc(in.gws, p.Addr(), netip.Addr.Compare)
-	for ; i < len(in.gws) && p.Contains(in.gws[i]); i++ {
+	for i := in.first(p); i < len(in.gws) && p.Contains(in.gws[i]); i++ {
 		dsts = append(dsts, in.byGw[in.gws[i]]...)
 	}
 	return dsts
 }
 
-// all returns every wanted destination.
-func (in *interest) all() []netip.Prefix {
-	dsts := make([]netip.Prefix, 0, len(in.wanted))
-	for d := range in.wanted {
-		dsts = append(dsts, d)
-	}
-	return dsts
+// holds reports whether p holds a wanted gateway, without listing the
+// destinations: the uplink's prefix holds them all.
+func (in *interest) holds(p netip.Prefix) bool {
+	i := in.first(p)
+	return i < len(in.gws) && p.Contains(in.gws[i])
+}
+
+// first is the index of the first gateway p (masked) can hold.
+func (in *interest) first(p netip.Prefix) int {
+	i, _ := slices.BinarySearchFunc(in.gws, p.Addr(), netip.Addr.Compare)
+	return i
 }
 
 // watchLinks notes, after a pass, the links whose state matters: those
@@ -89,7 +99,7 @@ func (in *interest) watchLinks(links []gateway.Link) {
 	in.links = map[string]bool{}
 	for _, l := range links {
 		for _, p := range l.Prefixes {
-			if len(in.within(p.Masked())) > 0 {
+			if in.holds(p.Masked()) {
 				in.links[l.Name] = true
 				break
 			}

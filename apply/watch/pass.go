@@ -14,20 +14,13 @@ import (
 
 // watcher is Run's state between passes.
 type watcher struct {
-	k   Kernel
-	cfg config.Config
-	o   Options
-	in  *interest
+	k Kernel
+	o Options
+	kept
 	// dirty are the destinations events changed since the last pass, and
 	// full says a full pass is due instead (events were lost).
 	dirty map[netip.Prefix]bool
 	full  bool
-	// state is the state each wanted destination was left in, by the
-	// last pass that looked at it, and counts how many are in each; stale
-	// is the stale routes the last full pass left.
-	state  map[netip.Prefix]reconcile.State
-	counts [reconcile.NumStates]int
-	stale  int
 	// echoes are the events of podroutes' own writes, to be told apart.
 	echoes *echoes
 	// reported are the problems of the last full pass and the heals since,
@@ -45,10 +38,22 @@ func newWatcher(k Kernel, cfg config.Config, o Options) *watcher {
 	return w
 }
 
-// take makes cfg the config, forgetting what was known of the last one.
+// kept is what the watcher knows of the config it keeps; one value, so
+// that a new config refused gives the old one back as it was.
+type kept struct {
+	cfg config.Config
+	in  *interest
+	// state is the state each wanted destination was left in, by the
+	// last pass that looked at it, and counts how many are in each; stale
+	// is the stale routes the last full pass left.
+	state  map[netip.Prefix]reconcile.State
+	counts [reconcile.NumStates]int
+	stale  int
+}
+
+// take makes cfg the config, knowing nothing of its routes yet.
 func (w *watcher) take(cfg config.Config) {
-	w.cfg, w.in = cfg, newInterest(cfg)
-	w.state, w.counts = make(map[netip.Prefix]reconcile.State, len(cfg.Routes)), [reconcile.NumStates]int{}
+	w.kept = kept{cfg: cfg, in: newInterest(cfg), state: make(map[netip.Prefix]reconcile.State, len(cfg.Routes))}
 }
 
 // pass applies the whole config once, after why ("config reload"),

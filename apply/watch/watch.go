@@ -151,7 +151,7 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			}
 			k.Observe(&ev)
 			if w.note(ev) {
-				burst.add(ev.String(), o.Debounce)
+				burst.add(ev, o.Debounce)
 			}
 		case <-burst.fire():
 			first := burst.first
@@ -211,11 +211,13 @@ func (w *watcher) reload(ctx context.Context) {
 // a config the apply refuses is reported and the old one kept. It reports
 // whether cfg was taken.
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
-	old := w.cfg
+	old := w.kept
 	w.take(cfg)
 	if _, err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
-		// Refused before any write: the old config's routes are as they were.
-		w.take(old)
+		// Refused before any write: the old config's routes are as they
+		// were, and so is what the last passes learnt of them (a heal
+		// before the next full pass counts from it).
+		w.kept = old
 		w.o.Log.Warnf("the new config (%s) was refused; keeping the old one", why)
 		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
 		return false
@@ -238,10 +240,12 @@ func (w *watcher) note(ev kernel.Event) bool {
 }
 
 // burst coalesces the events that arrive while a pass waits to start.
+// It keeps the event it will name, not its description: add runs for
+// every event of a burst (thousands in a flap), take once for the pass.
 type burst struct {
 	timer *time.Timer
-	first time.Time // of the burst's first event
-	named string    // the event the pass is said to follow
+	first time.Time    // of the burst's first event
+	named kernel.Event // the event the pass is said to follow
 	more  int
 }
 
@@ -253,7 +257,7 @@ const settle = 5 * time.Millisecond
 
 // add records ev: the pass starts once events pause for settle, and at
 // the latest debounce after the burst's first event.
-func (b *burst) add(ev string, debounce time.Duration) {
+func (b *burst) add(ev kernel.Event, debounce time.Duration) {
 	now := time.Now()
 	if b.timer == nil {
 		b.timer = time.NewTimer(min(settle, debounce))
@@ -261,20 +265,20 @@ func (b *burst) add(ev string, debounce time.Duration) {
 		return
 	}
 	b.more++
-	if rank(ev) >= rank(b.named) {
+	if rank(ev.Kind) >= rank(b.named.Kind) {
 		b.named = ev
 	}
 	b.timer.Reset(max(0, min(settle, b.first.Add(debounce).Sub(now))))
 }
 
 // rank orders events by how well they explain a burst: a link flap
-// (kernel.Events' "link eth0 up") deletes routes and adds addresses, not
-// the other way round.
-func rank(ev string) int {
-	switch {
-	case strings.HasPrefix(ev, "link "):
+// ("link eth0 up") deletes routes and adds addresses, not the other way
+// round.
+func rank(k kernel.EventKind) int {
+	switch k {
+	case kernel.LinkChanged:
 		return 2
-	case strings.HasPrefix(ev, "address "):
+	case kernel.AddrChanged:
 		return 1
 	}
 	return 0
@@ -291,13 +295,14 @@ func (b *burst) fire() <-chan time.Time {
 // naming the last of its most telling events.
 func (b *burst) take() string {
 	b.timer = nil
+	named := b.named.String()
 	switch b.more {
 	case 0:
-		return b.named
+		return named
 	case 1:
-		return b.named + " (and 1 more event)"
+		return named + " (and 1 more event)"
 	}
-	return fmt.Sprintf("%s (and %d more events)", b.named, b.more)
+	return fmt.Sprintf("%s (and %d more events)", named, b.more)
 }
 
 // firstLine is the first line of err's message (a config error has one

@@ -52,6 +52,10 @@ func TestRestores(t *testing.T) {
 	start = time.Now()
 	h.ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
 	timed(t, "address removed and added", h.restored(t, start, both...))
+	// Where the kernel kept the routes, restored proves nothing of watch:
+	// the address event must have started the pass that finds them in
+	// place again (their gateways unreachable until then).
+	h.sys.wait(t, "2 of 2 routes in place after address 10.240.0.10/24 added")
 	h.quiet(t)
 }
 
@@ -118,4 +122,51 @@ func TestLiveSourceRefusedAtStart(t *testing.T) {
 	start := time.Now()
 	updates <- twoRoutes("10.240.0.22")
 	timed(t, "an update after a refused start", h.restored(t, start, both...))
+}
+
+// TestResyncRepairsWhatNoEventSaid: a route deleted without an event
+// watch can act on (events lost) stays deleted until the periodic resync,
+// which puts it back.
+func TestResyncRepairsWhatNoEventSaid(t *testing.T) {
+	h := newHost(t)
+	h.run = routeDeaf{h.k}
+	const resync = time.Second
+	h.watchWith(t, twoRoutes("10.240.0.22"), watch.Options{Resync: resync})
+	h.restored(t, time.Now(), both...)
+	h.ns.IP(t, "route", "del", "10.200.1.0/24")
+	start := time.Now()
+	time.Sleep(resync / 4)
+	if got := h.ours(t); len(got) != 1 {
+		t.Fatalf("without its event, the deleted route is back within %s (%q): the test is wrong", resync/4, got)
+	}
+	h.restored(t, start, both...)
+	h.sys.wait(t, "restored 10.200.1.0/24 after periodic resync")
+}
+
+// TestRetriesAProblem: a pass left with a problem (another owner holds a
+// destination) is retried, without an event, after a second.
+func TestRetriesAProblem(t *testing.T) {
+	h := newHost(t)
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+	h.ns.IP(t, "route", "replace", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "100")
+	h.sys.wait(t, "another owner (static) holds the destination")
+	h.sys.wait(t, "1 of 2 routes in place after retry; 1 problems")
+}
+
+// TestRefusedConfigKeepsTheCount: a new config refused (here by a reload)
+// leaves watch knowing the old config's routes as before: the heal that
+// follows counts every route in place, not only the one it healed.
+func TestRefusedConfigKeepsTheCount(t *testing.T) {
+	h := newHost(t)
+	reload := make(chan struct{})
+	bad := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: netip.MustParsePrefix("10.240.0.128/25"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1"},
+	}}
+	h.watchWith(t, twoRoutes("10.240.0.22"), watch.Options{Reload: reload, Load: func() (config.Config, error) { return bad, nil }})
+	h.restored(t, time.Now(), both...)
+	reload <- struct{}{}
+	h.sys.wait(t, "new config refused, old config kept")
+	h.ns.IP(t, "route", "del", "10.200.1.0/24")
+	h.sys.wait(t, "restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted; 2 of 2 routes in place")
 }

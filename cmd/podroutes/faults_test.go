@@ -144,6 +144,33 @@ func TestSecondWatcherRefused(t *testing.T) {
 	}
 }
 
+// TestWatchPassWaitsForTheLock: each pass of watch takes the lock apply
+// and remove take: while another process holds it, watch writes nothing
+// and says whom it waits for; once it is released, the routes go in.
+func TestWatchPassWaitsForTheLock(t *testing.T) {
+	ns, cfg, in := node0(t)
+	path := filepath.Join(t.TempDir(), "lock")
+	l, err := lock.Acquire(context.Background(), path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { l.Release() }) }
+	defer release()
+	p := startBin(t, nil, in, "watch", "--config", cfg, "--lock", path, "--lock-wait", "1m")
+	waiting := fmt.Sprintf("waiting for pid %d (", os.Getpid())
+	for start := time.Now(); !strings.Contains(p.out.String(), waiting); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("watch does not say it waits for the lock:\n%s", p.out.String())
+		}
+	}
+	if n := count(t, ns); n != 0 {
+		t.Errorf("%d routes written by a watch that has not got the lock", n)
+	}
+	release()
+	waitRoute(t, ns, time.Now(), "10.200.1.0/24", "via 10.240.0.21")
+}
+
 // TestDeadNotifySocket: a NOTIFY_SOCKET nobody listens on is a warning;
 // apply exits by its routes.
 func TestDeadNotifySocket(t *testing.T) {

@@ -1,0 +1,63 @@
+package watch
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/podroutes/podroutes/apply/gateway"
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
+)
+
+// TestInterest: a route event matters for a wanted destination, an
+// address event for the destinations whose gateway its prefix holds, a
+// link event for every destination when the link has such an address;
+// a pod's veth and another owner's route elsewhere matter not at all.
+func TestInterest(t *testing.T) {
+	route := func(dst, gw string) config.Route {
+		return config.Route{Destination: netip.MustParsePrefix(dst), Gateway: netip.MustParseAddr(gw)}
+	}
+	in := newInterest(config.Config{Routes: []config.Route{
+		route("10.200.1.0/24", "10.240.0.21"),
+		route("10.200.2.0/24", "10.240.0.22"),
+		route("10.200.3.0/24", "10.240.0.22"),
+		route("10.200.4.0/24", "10.241.0.24"),
+	}})
+	in.watchLinks([]gateway.Link{
+		{Name: "lo", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}},
+		{Name: "eth0", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.240.0.10/24"), netip.MustParsePrefix("fe80::1/64")}},
+		{Name: "veth7", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("fe80::7/64")}},
+	})
+	for _, c := range []struct {
+		ev   kernel.Event
+		want string
+	}{
+		{kernel.Event{Kind: kernel.RouteChanged, Deleted: true, Route: rroute("10.200.2.0/24")}, "[10.200.2.0/24]"},
+		{kernel.Event{Kind: kernel.RouteChanged, Route: rroute("11.0.0.1/32")}, "[]"},
+		{kernel.Event{Kind: kernel.AddrChanged, Name: "eth0", Prefix: netip.MustParsePrefix("10.240.0.10/24")}, "[10.200.1.0/24 10.200.2.0/24 10.200.3.0/24]"},
+		{kernel.Event{Kind: kernel.AddrChanged, Name: "eth1", Prefix: netip.MustParsePrefix("10.241.0.10/30")}, "[]"},
+		{kernel.Event{Kind: kernel.AddrChanged, Name: "eth1", Prefix: netip.MustParsePrefix("10.241.0.10/24")}, "[10.200.4.0/24]"},
+		{kernel.Event{Kind: kernel.LinkChanged, Name: "eth0"}, "[10.200.1.0/24 10.200.2.0/24 10.200.3.0/24 10.200.4.0/24]"},
+		{kernel.Event{Kind: kernel.LinkChanged, Name: "veth7"}, "[]"},
+		{kernel.Event{Kind: kernel.LinkChanged, Name: "lo"}, "[]"},
+	} {
+		dsts, full := in.dirty(c.ev)
+		dsts = slices.Clone(dsts) // a link's are the interest's own
+		slices.SortFunc(dsts, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+		if got := fmt.Sprint(dsts); got != c.want || full {
+			t.Errorf("%s: %s (full %v), want %s", c.ev, got, full, c.want)
+		}
+	}
+	if _, full := in.dirty(kernel.Event{Kind: kernel.EventsLost}); !full {
+		t.Error("lost events: no full pass")
+	}
+	// The link event of a flap costs a look-up, not a list of the config.
+	if n := testing.AllocsPerRun(100, func() { in.dirty(kernel.Event{Kind: kernel.LinkChanged, Name: "eth0"}) }); n != 0 {
+		t.Errorf("a link event allocates %v times, want 0", n)
+	}
+}
+
+func rroute(dst string) reconcile.Route { return reconcile.Route{Dst: netip.MustParsePrefix(dst)} }
