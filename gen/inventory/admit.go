@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/podroutes/podroutes/internal/diag"
-	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // Problem is a Node that Admit routes no one to, and why.
@@ -88,7 +87,7 @@ func (a *admission) check(n Node) (h Host, ok bool) {
 	var la, ls diag.List
 	h, addrsOK, subnetsOK := fromNode(&la, &ls, n, 0)
 	checkHost(&ls, h, !addrsOK || !subnetsOK)
-	if gw, has6 := h.Addr(true); has6 && valid.NeedsDevice(gw) && slices.ContainsFunc(h.Subnets, func(p netip.Prefix) bool { return p.Addr().Is6() }) {
+	if gw, ok := linkLocalGateway(h); ok {
 		ls.Addf(0, "address %s is link-local: the routes to its IPv6 subnets would need a device, and Nodes name none", gw)
 	}
 	if len(h.Subnets) == 0 && len(ls.Problems) == 0 && addrsOK {

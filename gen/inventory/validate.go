@@ -52,8 +52,8 @@ func validate(l *diag.List, hosts []Host, partial []bool) {
 // follows too), so every host that routes there needs an uplink.
 func checkLinkLocal(l *diag.List, hosts []Host) {
 	for i, h := range hosts {
-		gw, ok := h.Addr(true)
-		if !ok || !valid.NeedsDevice(gw) || !slices.ContainsFunc(h.Subnets, func(p netip.Prefix) bool { return p.Addr().Is6() }) {
+		gw, ok := linkLocalGateway(h)
+		if !ok {
 			continue
 		}
 		var without []string
@@ -67,6 +67,15 @@ func checkLinkLocal(l *diag.List, hosts []Host) {
 				"give %q a global IPv6 address, or set uplink (YAML inventory)", gw, h.Name, strings.Join(without, ", "), hasHave(len(without)), h.Name)
 		}
 	}
+}
+
+// linkLocalGateway returns h's IPv6 address if routes to h's IPv6 subnets
+// would go via it and it needs a device to (valid.NeedsDevice): the rule
+// both the strict check (checkLinkLocal) and the admission of live Nodes
+// (Admit) apply.
+func linkLocalGateway(h Host) (netip.Addr, bool) {
+	gw, ok := h.Addr(true)
+	return gw, ok && valid.NeedsDevice(gw) && slices.ContainsFunc(h.Subnets, func(p netip.Prefix) bool { return p.Addr().Is6() })
 }
 
 func hasHave(n int) string {

@@ -231,3 +231,15 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeOf: a snapshot reads each slim Node as it is kept, allocating
+// nothing per Node.
+func TestNodeOf(t *testing.T) {
+	s := slim(k8stest.KubeletNode(k8stest.Fleet(2)[1], 1))
+	if n := testing.AllocsPerRun(100, func() { _ = nodeOf(s) }); n != 0 {
+		t.Errorf("nodeOf allocates %v times a Node", n)
+	}
+	if got := nodeOf(s); len(got.Addresses) != 2 || got.Addresses[1] != (inventory.NodeAddress{Type: "Hostname", Address: "node-1"}) {
+		t.Errorf("nodeOf reads the addresses as %+v", got.Addresses)
+	}
+}

@@ -22,7 +22,10 @@ type node struct {
 	created               metav1.Time
 	podCIDRs              []string
 	podCIDR               string
-	addresses             []corev1.NodeAddress
+	// addresses are inventory's type, not corev1's (the same two
+	// strings): a snapshot hands them to inventory.Admit as they are,
+	// where converting allocated again for every Node at each change.
+	addresses []inventory.NodeAddress
 }
 
 // slim is what the informer keeps of n. Nothing of n is shared, so n
@@ -37,9 +40,9 @@ func slim(n *corev1.Node) *node {
 		// 10000 copies of "InternalIP" and "Hostname".
 		switch a.Type {
 		case corev1.NodeInternalIP:
-			s.addresses = append(s.addresses, corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: a.Address})
+			s.addresses = append(s.addresses, inventory.NodeAddress{Type: string(corev1.NodeInternalIP), Address: a.Address})
 		case corev1.NodeHostName:
-			s.addresses = append(s.addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: a.Address})
+			s.addresses = append(s.addresses, inventory.NodeAddress{Type: string(corev1.NodeHostName), Address: a.Address})
 		}
 	}
 	return s
@@ -93,19 +96,10 @@ func (l *nodeList) DeepCopyObject() runtime.Object {
 	return &c
 }
 
-// nodeOf is what inventory.Admit reads of n.
+// nodeOf is what inventory.Admit reads of n. It shares n's slices, which
+// neither the informer nor Admit changes.
 func nodeOf(n *node) inventory.Node {
-	out := inventory.Node{
-		Name:      n.name,
-		Created:   n.created.Time,
-		PodCIDRs:  n.podCIDRs,
-		PodCIDR:   n.podCIDR,
-		Addresses: make([]inventory.NodeAddress, len(n.addresses)),
-	}
-	for i, a := range n.addresses {
-		out.Addresses[i] = inventory.NodeAddress{Type: string(a.Type), Address: a.Address}
-	}
-	return out
+	return inventory.Node{Name: n.name, Created: n.created.Time, PodCIDRs: n.podCIDRs, PodCIDR: n.podCIDR, Addresses: n.addresses}
 }
 
 // sameNode reports whether two versions of a Node, as the informer keeps

@@ -164,19 +164,17 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 		}
 		return "", fmt.Errorf("%s: no host named %q (--node); the hosts: %s", inv.Source, node, names(inv.Hosts))
 	}
-	var byAddr []string
+	var byAddr []string // the hosts found, as the error names them
+	self := ""
 	for _, h := range inv.Hosts {
-		for _, a := range h.Addrs {
-			if slices.Contains(local, a) {
-				byAddr = append(byAddr, fmt.Sprintf("%s (line %d, %s)", h.Name, h.Line, a))
-				break
-			}
+		if i := slices.IndexFunc(h.Addrs, func(a netip.Addr) bool { return slices.Contains(local, a) }); i >= 0 {
+			self = h.Name
+			byAddr = append(byAddr, fmt.Sprintf("%s (line %d, %s)", h.Name, h.Line, h.Addrs[i]))
 		}
 	}
 	switch len(byAddr) {
 	case 1:
-		name, _, _ := strings.Cut(byAddr[0], " ")
-		return name, nil
+		return self, nil
 	case 0:
 	default:
 		return "", fmt.Errorf("%s: more than one host has an address of this host's: %s; say which this host is with --node",

@@ -4,8 +4,8 @@
 // atomically, and concurrent builders (several `go test` packages at once)
 // wait for one another on a lock file.
 //
-// It imports nothing but the standard library, so `make k8s-bins` compiles
-// in seconds; the scratch modules it builds in live in temporary
+// It imports nothing but the standard library and internal/lock (itself
+// only the standard library), so `make k8s-bins` compiles in seconds; the scratch modules it builds in live in temporary
 // directories and never touch the project's go.mod.
 package bins
 
@@ -16,8 +16,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"time"
+
+	podlock "github.com/podroutes/podroutes/internal/lock"
 )
 
 // The versions built. The API server's minor matches client-go's in
@@ -105,33 +106,20 @@ func publish(ctx context.Context, path string, build func(ctx context.Context, o
 	return nil
 }
 
-// lock takes an exclusive flock on path, waiting for another builder
-// (which may take minutes) until ctx is done. The kernel drops the lock if
-// the holder dies, so a killed build never wedges the next one.
+// lock takes the build lock at path (internal/lock's flock, which the
+// kernel drops if the holder dies, so a killed build never wedges the
+// next one), waiting for another builder (which may take minutes) until
+// ctx is done.
 func lock(ctx context.Context, path string, log io.Writer) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	// No bound of its own: ctx's (go test's timeout, k8s-bins' signals).
+	const forever = time.Duration(1<<63 - 1)
+	l, err := podlock.Acquire(ctx, path, forever, func(holder string) {
+		fmt.Fprintf(log, "waiting for %s, building into %s\n", holder, filepath.Dir(path))
+	})
 	if err != nil {
-		return nil, fmt.Errorf("opening the build lock: %w", err)
+		return nil, fmt.Errorf("taking the build lock: %w", err)
 	}
-	for told := false; ; told = true {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if err != syscall.EWOULDBLOCK {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		if !told {
-			fmt.Fprintf(log, "waiting for another process building into %s\n", filepath.Dir(path))
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("waiting for the build lock %s: %w", path, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	return func() { l.Release() }, nil
 }
 
 func executable(path string) bool {

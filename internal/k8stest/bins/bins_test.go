@@ -2,9 +2,13 @@ package bins
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,4 +58,26 @@ func TestLockWaits(t *testing.T) {
 		t.Fatalf("locking after the first let go: %v", err)
 	}
 	unlock2()
+}
+
+// TestLockWaitsUntilCtx: a waiting builder gives up only when ctx does
+// (a build takes minutes), and says whom it waits for.
+func TestLockWaitsUntilCtx(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock")
+	unlock, err := lock(context.Background(), path, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var log strings.Builder
+	start := time.Now()
+	_, err = lock(ctx, path, &log)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) < 300*time.Millisecond {
+		t.Errorf("after %s: %v, want ctx's deadline", time.Since(start).Round(time.Millisecond), err)
+	}
+	if want := fmt.Sprintf("waiting for pid %d", os.Getpid()); !strings.Contains(log.String(), want) {
+		t.Errorf("the waiter says %q, want %q", log.String(), want)
+	}
 }
