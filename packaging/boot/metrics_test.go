@@ -26,7 +26,6 @@ func testMetrics(ctx context.Context, t *testing.T, f fixture) {
 	installDropIn(ctx, t, m, "podroutes-watch.service", "metrics-address.conf")
 	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
-	defer logUnitIfFailed(t, m, "podroutes-watch.service")
 	wantActive(ctx, t, m, 1)
 	if u := unit(ctx, t, m, "podroutes-watch.service"); u["ActiveState"] != "active" {
 		t.Fatalf("podroutes-watch.service %s, want active", u["ActiveState"])
