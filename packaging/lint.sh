@@ -17,7 +17,9 @@ done
 if [ "${#need[@]}" -gt 0 ]; then
   # As a normal user make test skips what it cannot install (see README); CI runs as root.
   [ "$(id -u)" = 0 ] || { echo "SKIP lint: needs ${need[*]}; run as root (make test installs them) or apt-get install ${need[*]}"; exit 0; }
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  # update first: a fresh machine has no package lists yet (make test's
+  # test-deps does the same).
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
