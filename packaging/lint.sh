@@ -17,7 +17,9 @@ done
 if [ "${#need[@]}" -gt 0 ]; then
   # As a normal user make test skips what it cannot install (see README); CI runs as root.
   [ "$(id -u)" = 0 ] || { echo "SKIP lint: needs ${need[*]}; run as root (make test installs them) or apt-get install ${need[*]}"; exit 0; }
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  # update first: a fresh machine has no package lists yet (make test's
+  # test-deps does the same).
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -71,18 +73,21 @@ if [ "${#bad[@]}" = 0 ]; then echo "PASS scripts: maintainer scripts parse (sh -
 
 packaging/check-filelists.sh "$T"/*.deb "$T"/*.rpm || status=1
 
-# The units as shipped (at most $MAX_EXPOSURE), and podroutes-watch.service
-# with the metrics-address.conf drop-in (at most $MAX_METRICS_EXPOSURE: an
-# Internet socket costs 0.3), as shipped and with its example for a remote
-# Prometheus (its "#   KEY=VALUE" lines) in force; and with the
-# kubernetes.conf drop-in (Internet sockets and IP traffic to the API
-# server), as shipped and with its example of an allowed address.
-mkdir "$T/local" "$T/remote" "$T/kube" "$T/kube-narrow"
+# The units as shipped, and podroutes.service with the networkd.conf drop-in
+# (it opens /run/systemd/network for writing), at most $MAX_EXPOSURE; and
+# podroutes-watch.service with the metrics-address.conf drop-in (at most
+# $MAX_METRICS_EXPOSURE: an Internet socket costs 0.3), as shipped and with
+# its example for a remote Prometheus (its "#   KEY=VALUE" lines) in force;
+# and with the kubernetes.conf drop-in (Internet sockets and IP traffic to
+# the API server), as shipped and with its example of an allowed address.
+mkdir "$T/networkd" "$T/local" "$T/remote" "$T/kube" "$T/kube-narrow"
+cat packaging/podroutes.service packaging/networkd.conf >"$T/networkd/podroutes.service"
 cat packaging/podroutes-watch.service packaging/metrics-address.conf >"$T/local/podroutes-watch.service"
 { cat "$T/local/podroutes-watch.service"; sed -n 's/^#   \([A-Za-z]*=\)/\1/p' packaging/metrics-address.conf; } >"$T/remote/podroutes-watch.service"
 cat packaging/podroutes-watch.service packaging/kubernetes.conf >"$T/kube/podroutes-watch.service"
 { cat packaging/podroutes-watch.service; grep -v '^IPAddressAllow=any' packaging/kubernetes.conf; sed -n 's/^#   \(IPAddressAllow=\)/\1/p' packaging/kubernetes.conf; } >"$T/kube-narrow/podroutes-watch.service"
 for check in "podroutes.service|packaging/podroutes.service|$MAX_EXPOSURE" \
+  "podroutes.service + networkd.conf|$T/networkd/podroutes.service|$MAX_EXPOSURE" \
   "podroutes-watch.service|packaging/podroutes-watch.service|$MAX_EXPOSURE" \
   "podroutes-watch.service + metrics-address.conf|$T/local/podroutes-watch.service|$MAX_METRICS_EXPOSURE" \
   "podroutes-watch.service + metrics-address.conf, remote example|$T/remote/podroutes-watch.service|$MAX_METRICS_EXPOSURE" \

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/route"
 	"github.com/podroutes/podroutes/internal/valid"
 	"github.com/podroutes/podroutes/internal/yamlnode"
-
-	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // parseFast reads routes.yaml in the plain shape `podroutes gen` writes (and

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // seed adds the test configs and the inputs of parseErrorTests to f's corpus.

@@ -23,15 +23,30 @@ type NS struct {
 
 var seq atomic.Int64
 
-// RequireRoot skips the test unless it runs as root with `ip` installed.
+// RequireRoot skips the test unless it runs as root; as root, it needs
+// `ip` (Tool).
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: needs root to create network namespaces")
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("skipping: needs the ip command (iproute2) to set up namespaces")
+	Tool(t, "ip", "iproute2")
+}
+
+// Tool returns the path of a Debian package's tool. Without it, the test
+// fails when root (make test installs the package: as root nothing may
+// skip) and skips otherwise.
+func Tool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
 	}
+	if os.Geteuid() == 0 {
+		t.Fatalf("%s is not installed (make test installs %s)", name, pkg)
+	}
+	t.Skipf("%s is not installed: apt-get install %s", name, pkg)
+	return ""
 }
 
 // New creates a namespace with its loopback up and IPv6 duplicate address

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -19,26 +18,11 @@ import (
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
-// Tool returns the path of a Debian package's tool. Without it, the test
-// fails when root (make test installs the package) and skips otherwise.
-func Tool(t testing.TB, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Geteuid() == 0 {
-		t.Fatalf("%s is not installed (make test installs %s)", name, pkg)
-	}
-	t.Skipf("%s is not installed: apt-get install %s", name, pkg)
-	return ""
-}
-
 // Promtool runs `promtool ARGS...` with stdin and fails the test unless it
 // exits 0; it returns the output.
 func Promtool(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(Tool(t, "promtool", "prometheus"), args...)
+	cmd := exec.Command(nstest.Tool(t, "promtool", "prometheus"), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -101,7 +85,7 @@ func Scrape(t testing.TB, ns *nstest.NS, addr string) (string, error) {
 func NodeExporter(t testing.TB, ns *nstest.NS, dir string) string {
 	t.Helper()
 	const addr = "127.0.0.1:9100" // the namespace's own: nothing else listens there
-	bin := Tool(t, "prometheus-node-exporter", "prometheus-node-exporter")
+	bin := nstest.Tool(t, "prometheus-node-exporter", "prometheus-node-exporter")
 	// `ip netns exec` execs the exporter: the PID is the exporter's.
 	cmd := exec.Command("ip", "netns", "exec", ns.Name, bin, "--web.listen-address="+addr,
 		"--collector.disable-defaults", "--collector.textfile", "--collector.textfile.directory="+dir)

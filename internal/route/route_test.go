@@ -1,6 +1,7 @@
 package route
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"testing"
@@ -28,18 +29,7 @@ func TestComparePrefix(t *testing.T) {
 	}
 	slices.SortFunc(ps, ComparePrefix)
 	want := "[10.200.0.0/16 10.200.0.0/24 10.200.1.0/24 fd00::/64]"
-	if got := fmtPrefixes(ps); got != want {
+	if got := fmt.Sprint(ps); got != want {
 		t.Errorf("sorted %s, want %s", got, want)
 	}
-}
-
-func fmtPrefixes(ps []netip.Prefix) string {
-	s := "["
-	for i, p := range ps {
-		if i > 0 {
-			s += " "
-		}
-		s += p.String()
-	}
-	return s + "]"
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // Machines returns a machines.txt of a server and n-1 nodes, node-1 to
-// node-(n-1), node i at Addr(i) with pod subnet Subnet(i). Aligned, it is
+// node-(n-1), node i at addr(i) with pod subnet subnet(i). Aligned, it is
 // laid out and commented like a hand-kept file; else one space apart.
 func Machines(n int, aligned bool) []byte {
 	var b strings.Builder
@@ -26,13 +26,13 @@ func Machines(n int, aligned bool) []byte {
 	}
 	line(0, "10.240.0.10", "server", "")
 	for i := 1; i < n; i++ {
-		line(i, Addr(i), fmt.Sprintf("node-%d", i), Subnet(i))
+		line(i, addr(i), fmt.Sprintf("node-%d", i), subnet(i))
 	}
 	return []byte(b.String())
 }
 
-// Addr is node i's address: 10.240.x.y, never the server's 10.240.0.10.
-func Addr(i int) string { return fmt.Sprintf("10.240.%d.%d", i/200, i%200+20) }
+// addr is node i's address: 10.240.x.y, never the server's 10.240.0.10.
+func addr(i int) string { return fmt.Sprintf("10.240.%d.%d", i/200, i%200+20) }
 
-// Subnet is node i's pod subnet.
-func Subnet(i int) string { return fmt.Sprintf("10.%d.%d.0/24", 200+i/256, i%256) }
+// subnet is node i's pod subnet.
+func subnet(i int) string { return fmt.Sprintf("10.%d.%d.0/24", 200+i/256, i%256) }

@@ -23,6 +23,10 @@ const (
 
 var wantRoutes = []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100"}
 
+// networkFile is netFile in the networkd cases: networkd gives eth0 the
+// lab host's address, and nothing else (no link-local address, no RA).
+const networkFile = "[Match]\nName=eth0\n\n[Network]\nAddress=" + hostAddr + "\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n"
+
 // probeUnit records the routes it finds when it starts: ordered after
 // podroutes.service, it must see them all.
 const probeUnit = `[Unit]
@@ -157,11 +161,7 @@ func readInputs(t *testing.T, root string) {
 // brings them back; dpkg upgrade reloads, remove stops, purge cleans /etc.
 func testBoot(ctx context.Context, t *testing.T, f fixture) {
 	lab, m := newMachine(ctx, t, f, nil)
-	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
-		if _, err := lab.IP(ctx, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
 	wantActive(ctx, t, m, 1)
 	wantRoutesNow(ctx, t, lab, "after boot", wantRoutes)
@@ -306,11 +306,7 @@ func bootLateUplink(ctx context.Context, t *testing.T, lab *Lab, m *Machine, del
 	} else if !holdsBack && p["ActiveState"] != "active" {
 		t.Errorf("probe.service %s after apply's first failure, want active (released)", p["ActiveState"])
 	}
-	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
-		if _, err := lab.IP(ctx, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	uplinkUp(ctx, t, lab)
 	waitStarted(ctx, t, m)
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if unit(ctx, t, m, "podroutes.service")["ActiveState"] != "activating" {
@@ -342,14 +338,11 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"/etc/systemd/network/" + netFile:                          "[Match]\nName=eth0\n\n[Network]\nAddress=" + hostAddr + "\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		"/etc/systemd/network/" + netFile:                          networkFile,
 		"/etc/systemd/network/" + netFile + ".d/50-podroutes.conf": string(dropin),
 	}
 	lab, m := newMachine(ctx, t, f, files, "systemd-networkd.service")
-	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes.service.d && "+
-		"cp /usr/share/doc/podroutes/networkd.conf /etc/systemd/system/podroutes.service.d/"); err != nil {
-		t.Fatalf("installing the networkd drop-in: %v\n%s", err, out)
-	}
+	installDropIn(ctx, t, m, "podroutes.service", "networkd.conf")
 	boot(ctx, t, lab, m)
 	// networkd installed the drop-in's route before apply ran (networkd.conf
 	// orders it after wait-online): apply finds it identical, adds nothing.
@@ -369,11 +362,7 @@ func testInventory(ctx context.Context, t *testing.T, f fixture) {
 		"/etc/podroutes/routes.yaml": absent,
 		"/etc/podroutes/inventory":   machines,
 	})
-	for _, args := range [][]string{{"addr", "add", hostAddr, "dev", "eth0"}, {"link", "set", "eth0", "up"}} {
-		if _, err := lab.IP(ctx, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
 	wantActive(ctx, t, m, 1)
 	wantRoutesNow(ctx, t, lab, "after boot from the inventory", wantRoutes)
@@ -396,12 +385,9 @@ func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
 	lab, m := newMachine(ctx, t, f, map[string]string{
 		"/etc/podroutes/routes.yaml":      absent,
 		"/etc/podroutes/inventory":        machines,
-		"/etc/systemd/network/" + netFile: "[Match]\nName=eth0\n\n[Network]\nAddress=" + hostAddr + "\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+		"/etc/systemd/network/" + netFile: networkFile,
 	}, "systemd-networkd.service")
-	if out, err := m.Run(ctx, nil, "sh", "-ec", "mkdir -p /etc/systemd/system/podroutes.service.d && "+
-		"cp /usr/share/doc/podroutes/networkd.conf /etc/systemd/system/podroutes.service.d/"); err != nil {
-		t.Fatalf("installing the networkd drop-in: %v\n%s", err, out)
-	}
+	installDropIn(ctx, t, m, "podroutes.service", "networkd.conf")
 	boot(ctx, t, lab, m)
 	// apply writes the drop-in and has networkd reload before it writes
 	// routes: either may add the route first.

@@ -88,20 +88,12 @@ func uplinkUp(ctx context.Context, t *testing.T, lab *Lab) {
 	}
 }
 
-// logUnitIfFailed logs the unit's journal of this boot, when the test has
-// failed by the time it is called (deferred).
-func logUnitIfFailed(t *testing.T, m *Machine, unit string) {
-	if t.Failed() {
-		journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-u", unit)
-		t.Logf("%s's journal:\n%s", unit, journal)
-	}
-}
-
 // absent, as the content of a file newMachine writes, leaves it out.
 const absent = "\x00absent"
 
 // logJournal logs the journal of this boot's units under test, if the test
-// has failed and m is booted.
+// has failed and m is booted. shutdown calls it and newMachineIn registers
+// it as a cleanup, so a case that fails, by t.Fatal too, needs nothing more.
 func logJournal(t *testing.T, m *Machine) {
 	if t.Failed() && m.leader != 0 {
 		journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-o", "short-monotonic",

@@ -42,7 +42,6 @@ func testKubernetes(ctx context.Context, t *testing.T, f fixture) {
 	installDropIn(ctx, t, m, "podroutes-watch.service", "kubernetes.conf")
 	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
-	defer logUnitIfFailed(t, m, "podroutes-watch.service")
 	u := unit(ctx, t, m, "podroutes-watch.service")
 	if u["ActiveState"] != "active" || !strings.HasSuffix(u["StatusText"], "after start; 1 of 1 routes in place") {
 		t.Fatalf("podroutes-watch.service %s, status %q; want active, 1 route in place", u["ActiveState"], u["StatusText"])

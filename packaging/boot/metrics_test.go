@@ -14,7 +14,8 @@ const textfile = "/var/lib/prometheus/node-exporter/podroutes.prom"
 
 // testMetrics: where node_exporter's textfile directory exists, the boot
 // apply and then the watcher write podroutes.prom under their hardening
-// (ProtectSystem=strict opened by ReadWritePaths=); with
+// (ProtectSystem=strict opened by ReadWritePaths=): the watcher's file is
+// checked, then apply's, rewritten by a reload with the watcher stopped; with
 // metrics-address.conf the watcher serves /metrics on 127.0.0.1:9157 (the
 // drop-in's RestrictAddressFamilies=). Its IPAddressAllow= goes untested
 // here: systemd enforces IP access lists with BPF on the unified cgroup
@@ -26,7 +27,6 @@ func testMetrics(ctx context.Context, t *testing.T, f fixture) {
 	installDropIn(ctx, t, m, "podroutes-watch.service", "metrics-address.conf")
 	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
-	defer logUnitIfFailed(t, m, "podroutes-watch.service")
 	wantActive(ctx, t, m, 1)
 	if u := unit(ctx, t, m, "podroutes-watch.service"); u["ActiveState"] != "active" {
 		t.Fatalf("podroutes-watch.service %s, want active", u["ActiveState"])
@@ -51,6 +51,14 @@ func testMetrics(ctx context.Context, t *testing.T, f fixture) {
 	if err != nil || !strings.Contains(scrape, "200 OK") ||
 		!strings.Contains(scrape, `podroutes_routes{state="in_place"} 1`) || !strings.Contains(scrape, "process_resident_memory_bytes") {
 		t.Errorf("scraping the watcher at 127.0.0.1:9157: %v\n%s", err, scrape)
+	}
+	// podroutes.service writes the same file: with the watcher stopped, its
+	// reload rewrites it, without the heal counter only the watcher has.
+	mustExec(ctx, t, m, "systemctl", "stop", "podroutes-watch.service")
+	mustExec(ctx, t, m, "systemctl", "reload", "podroutes.service")
+	data, err := os.ReadFile(m.InRoot(textfile))
+	if text := string(data); err != nil || !strings.Contains(text, `podroutes_routes{state="in_place"} 1`) || strings.Contains(text, "podroutes_heals_total") {
+		t.Errorf("%s after podroutes.service's reload: %v\n%s", textfile, err, text)
 	}
 	shutdown(ctx, t, m)
 }

@@ -14,14 +14,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	flock "github.com/podroutes/podroutes/internal/lock"
 )
 
 // Release is a Debian release the boot test runs on.
@@ -98,29 +98,16 @@ func hasSystemd(dir string) bool {
 	return exists(filepath.Join(dir, "usr/lib/systemd/systemd"))
 }
 
-// lock takes an exclusive flock on path, waiting (until ctx is done) while
-// another run holds it, and returns its release.
+// lock takes the flock on path the way podroutes takes its own (package
+// lock: one file, polled, the holder's PID written in it), waiting while
+// another run holds it until ctx, the test's deadline, ends the wait, and
+// returns its release.
 func lock(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	l, err := flock.Acquire(ctx, path, 24*time.Hour, nil)
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+		return nil, err
 	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("locking %s: another run holds it: %w", path, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return func() { l.Release() }, nil
 }
 
 // SystemdVersion returns the version of the systemd package installed in
