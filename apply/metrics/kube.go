@@ -13,14 +13,8 @@ type kubeMetrics struct {
 func (m *Metrics) kube() *kubeMetrics {
 	m.kubeOnce.Do(func() {
 		m.k = &kubeMetrics{
-			nodes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-				Name: "podroutes_kubernetes_nodes",
-				Help: "The Nodes of the last list: routed, or not_routed (a problem each, logged: overlapping podCIDR, malformed or missing InternalIP, no podCIDR yet).",
-			}, []string{"state"}),
-			up: prometheus.NewGauge(prometheus.GaugeOpts{
-				Name: "podroutes_kubernetes_api_up",
-				Help: "1 while the Kubernetes API server answers podroutes' list and watch of Nodes, 0 while it fails (unreachable, credentials rejected, no rights): the routes then stay as they are.",
-			}),
+			nodes: gaugeVec("podroutes_kubernetes_nodes", "state", "The Nodes of the last list: routed, or not_routed (a problem each, logged: overlapping podCIDR, malformed or missing InternalIP, no podCIDR yet)."),
+			up:    gauge("podroutes_kubernetes_api_up", "1 while the Kubernetes API server answers podroutes' list and watch of Nodes, 0 while it fails (unreachable, credentials rejected, no rights): the routes then stay as they are."),
 		}
 		m.reg.MustRegister(m.k.nodes, m.k.up)
 	})

@@ -94,25 +94,13 @@ var healBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 // reads the table.
 func New(o Options) *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		routes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "podroutes_routes",
-			Help: "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway).",
-		}, []string{"state"}),
-		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "podroutes_route_changes_total",
-			Help: "Destinations fixed by a route add, a replace (or takeover), or a delete of a stale route.",
-		}, []string{"operation"}),
-		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "podroutes_passes_total",
-			Help: "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway), refused (bad config, nothing written).",
-		}, []string{"result"}),
-		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "podroutes_last_success_timestamp_seconds",
-			Help: "When a pass of this process last ended with every route in place (Unix time); 0 if none has.",
-		}),
-		file: o.File,
-		log:  o.Log,
+		reg:         prometheus.NewRegistry(),
+		routes:      gaugeVec("podroutes_routes", "state", "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway)."),
+		changes:     counterVec("podroutes_route_changes_total", "operation", "Destinations fixed by a route add, a replace (or takeover), or a delete of a stale route."),
+		passes:      counterVec("podroutes_passes_total", "result", "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway), refused (bad config, nothing written)."),
+		lastSuccess: gauge("podroutes_last_success_timestamp_seconds", "When a pass of this process last ended with every route in place (Unix time); 0 if none has."),
+		file:        o.File,
+		log:         o.Log,
 	}
 	if m.log == nil {
 		m.log = nopLogger{}
@@ -131,10 +119,8 @@ func New(o Options) *Metrics {
 		m.passes.WithLabelValues(r)
 	}
 	if o.Watch {
-		m.heals = prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "podroutes_heals_total",
-			Help: "Passes that kernel events started and that wrote: routes restored after a link flap, a deleted route...",
-		})
+		m.heals = prometheus.NewCounter(prometheus.CounterOpts{Name: "podroutes_heals_total",
+			Help: "Passes that kernel events started and that wrote: routes restored after a link flap, a deleted route..."})
 		m.healTime = prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "podroutes_heal_duration_seconds",
 			Help:    "Time from the first kernel event of a burst to the end of the pass that healed it, debounce included.",
@@ -143,6 +129,20 @@ func New(o Options) *Metrics {
 		m.reg.MustRegister(m.heals, m.healTime)
 	}
 	return m
+}
+
+// gauge, gaugeVec and counterVec declare a series by its name, its label
+// if it has one, and its help: every declaration in one shape, one line.
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+}
+
+func gaugeVec(name, label, help string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{label})
+}
+
+func counterVec(name, label, help string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{label})
 }
 
 // Applied records a pass of apply (the one-shot command, or one of
