@@ -23,6 +23,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // Kernel is what apply needs, plus the kernel's change events
@@ -36,13 +37,6 @@ type Kernel interface {
 	// Observe keeps the Kernel's links as each event says, and completes
 	// the event; every event goes through it, in order.
 	Observe(ev *kernel.Event)
-}
-
-// Logger gets what a person reads in the journal (notify.Logger).
-type Logger interface {
-	Infof(format string, args ...any)
-	Warnf(format string, args ...any)
-	Errorf(format string, args ...any)
 }
 
 // Observer is told what watch does, for metrics. Its methods run on
@@ -102,7 +96,7 @@ type Options struct {
 	Lock func(ctx context.Context) (func(), error)
 	// Hostname is this host's name (apply.Options.Hostname).
 	Hostname string
-	Log      Logger
+	Log      notify.Log
 	Notify   Notifier
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/podroutes/podroutes/internal/notify"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -39,7 +40,7 @@ func classify(err error) errKind {
 // of client-go's retries.
 type apiState struct {
 	host      string
-	log       Logger
+	log       notify.Log
 	recovered func()     // called when the API server answers again
 	answering func(bool) // Options.Answering, or nil
 

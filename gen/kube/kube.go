@@ -23,14 +23,8 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/internal/notify"
 )
-
-// Logger gets what a person reads in the journal (notify.Logger).
-type Logger interface {
-	Infof(format string, args ...any)
-	Warnf(format string, args ...any)
-	Errorf(format string, args ...any)
-}
 
 // Defaults of Options.
 const (
@@ -50,7 +44,7 @@ const (
 type Options struct {
 	Debounce time.Duration
 	PageSize int64
-	Log      Logger
+	Log      notify.Log
 	// Answering, if set, is told whether the API server answers: false
 	// when a list or watch fails (not at each retry), true when one
 	// succeeds after that or at first. It must return soon.

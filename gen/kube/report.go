@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // reporter logs the problems of each snapshot that the last did not
@@ -14,7 +15,7 @@ type reporter struct {
 	last map[string]string // Node name: its problem
 }
 
-func (r *reporter) report(log Logger, snap Snapshot) {
+func (r *reporter) report(log notify.Log, snap Snapshot) {
 	now := make(map[string]string, len(snap.Problems))
 	for _, p := range snap.Problems {
 		now[p.Node] = p.Msg

@@ -21,6 +21,14 @@ type Logger struct {
 	journal bool
 }
 
+// Log is what the packages that log ask of a Logger (watch, kube): the
+// levels a person reads, so that their tests can pass a recorder.
+type Log interface {
+	Infof(format string, args ...any)
+	Warnf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
 // NewLogger returns a Logger writing to w. w counts as the journal only if
 // it is os.Stderr and stderr is the journal's stream
 // (journal.StderrIsJournalStream): a child whose stderr was redirected
