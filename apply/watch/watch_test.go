@@ -59,20 +59,30 @@ func TestRestores(t *testing.T) {
 	h.quiet(t)
 }
 
+// heldByStatic is what watch logs of the destination conflicted gives
+// another owner.
+const heldByStatic = "another owner (static) holds the destination"
+
+// conflicted starts watch on both routes, then lets another owner
+// (static) take 10.200.2.0/24, and waits for watch to say so.
+func (h *host) conflicted(t *testing.T) {
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+	h.ns.IP(t, "route", "replace", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "100")
+	h.sys.wait(t, heldByStatic)
+}
+
 // TestConflictReportedOnce: a destination another owner takes is reported
 // once, however many events follow, and left alone.
 func TestConflictReportedOnce(t *testing.T) {
 	h := newHost(t)
-	h.watch(t, twoRoutes("10.240.0.22"))
-	h.restored(t, time.Now(), both...)
-	h.ns.IP(t, "route", "replace", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "100")
-	h.sys.wait(t, "another owner (static) holds the destination")
+	h.conflicted(t)
 	for range 5 {
 		h.ns.IP(t, "route", "del", "10.200.1.0/24")
 		h.restored(t, time.Now(), "10.200.1.0/24 via 10.240.0.21")
 	}
 	h.quiet(t)
-	if n := h.log.Count("another owner (static) holds the destination"); n != 1 {
+	if n := h.log.Count(heldByStatic); n != 1 {
 		t.Errorf("the conflict was logged %d times, want once", n)
 	}
 	if got := h.ns.IP(t, "route", "show", "10.200.2.0/24"); got != "10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 100 \n" {
@@ -147,10 +157,7 @@ func TestResyncRepairsWhatNoEventSaid(t *testing.T) {
 // destination) is retried, without an event, after a second.
 func TestRetriesAProblem(t *testing.T) {
 	h := newHost(t)
-	h.watch(t, twoRoutes("10.240.0.22"))
-	h.restored(t, time.Now(), both...)
-	h.ns.IP(t, "route", "replace", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "100")
-	h.sys.wait(t, "another owner (static) holds the destination")
+	h.conflicted(t)
 	h.sys.wait(t, "1 of 2 routes in place after retry; 1 problems")
 }
 
