@@ -41,7 +41,6 @@ func parse(s string) (reconcile.Route, error) {
 	if r.Dst, err = netip.ParsePrefix(f[0]); err != nil {
 		return reconcile.Route{}, fmt.Errorf("parsing route %q: %w", s, err)
 	}
-	hop := -1 // reading r.Hops[hop] after "nexthop"
 	for i := 1; i < len(f); i++ {
 		switch f[i] {
 		case "onlink":
@@ -49,70 +48,61 @@ func parse(s string) (reconcile.Route, error) {
 			continue
 		case "nexthop":
 			r.Hops = append(r.Hops, reconcile.Hop{Weight: 1})
-			hop = len(r.Hops) - 1
 			continue
 		}
 		if i+1 == len(f) {
 			return reconcile.Route{}, fmt.Errorf("parsing route %q: %s needs a value", s, f[i])
 		}
-		key, val := f[i], f[i+1]
 		i++
-		if hop >= 0 {
-			err = parseHop(&r.Hops[hop], key, val)
-		} else {
-			err = parseKey(&r, key, val)
-		}
-		if err != nil {
+		if err := parseKey(&r, f[i-1], f[i]); err != nil {
 			return reconcile.Route{}, fmt.Errorf("parsing route %q: %w", s, err)
 		}
 	}
 	return r, nil
 }
 
+// parseKey reads one keyword and its value into r; after "nexthop", as
+// in `ip route`, via, dev and weight are the last hop's.
 func parseKey(r *reconcile.Route, key, val string) error {
+	gw, dev := &r.Gw, &r.Dev
+	var hop *reconcile.Hop
+	if n := len(r.Hops); n > 0 {
+		hop = &r.Hops[n-1]
+		gw, dev = &hop.Gw, &hop.Dev
+	}
 	var err error
-	switch key {
-	case "from":
+	var ok bool
+	switch {
+	case key == "via":
+		*gw, err = netip.ParseAddr(val)
+	case key == "dev":
+		*dev = val
+	case hop != nil && key == "weight":
+		hop.Weight, err = strconv.Atoi(val)
+	case hop != nil:
+		err = fmt.Errorf("unknown nexthop keyword %q", key)
+	case key == "from":
 		r.Src, err = netip.ParsePrefix(val)
-	case "tos":
-		var n uint64
-		n, err = strconv.ParseUint(val, 0, 8)
-		r.Tos = uint8(n)
-	case "via":
-		r.Gw, err = netip.ParseAddr(val)
-	case "dev":
-		r.Dev = val
-	case "proto":
-		var ok bool
+	case key == "tos":
+		r.Tos, err = parseUint[uint8](val, 8)
+	case key == "metric":
+		r.Metric, err = parseUint[uint32](val, 32)
+	case key == "proto":
 		if r.Protocol, ok = route.ParseProtocol(val); !ok {
 			err = fmt.Errorf("unknown protocol %q", val)
 		}
-	case "scope":
-		var ok bool
+	case key == "scope":
 		if r.Scope, ok = scopes[val]; !ok {
 			err = fmt.Errorf("unknown scope %q", val)
 		}
-	case "metric":
-		var n uint64
-		n, err = strconv.ParseUint(val, 10, 32)
-		r.Metric = uint32(n)
 	default:
 		err = fmt.Errorf("unknown keyword %q", key)
 	}
 	return err
 }
 
-func parseHop(h *reconcile.Hop, key, val string) error {
-	var err error
-	switch key {
-	case "via":
-		h.Gw, err = netip.ParseAddr(val)
-	case "dev":
-		h.Dev = val
-	case "weight":
-		h.Weight, err = strconv.Atoi(val)
-	default:
-		err = fmt.Errorf("unknown nexthop keyword %q", key)
-	}
-	return err
+// parseUint reads a number of at most bits bits, as ip does (0x for hex).
+func parseUint[T uint8 | uint32](val string, bits int) (T, error) {
+	n, err := strconv.ParseUint(val, 0, bits)
+	return T(n), err
 }
