@@ -32,6 +32,16 @@ func host(t *testing.T) (*nstest.NS, *kernel.Kernel) {
 	return ns, k
 }
 
+// add adds routes, written as `ip route` prints them, through k.
+func add(t *testing.T, k *kernel.Kernel, routes ...string) {
+	t.Helper()
+	for _, s := range routes {
+		if err := k.Add(fake.MustParse(s)); err != nil {
+			t.Fatalf("adding %s: %v", s, err)
+		}
+	}
+}
+
 // table prints the routes of protocols other than kernel, sorted.
 func table(t *testing.T, k *kernel.Kernel) string {
 	t.Helper()
@@ -53,16 +63,11 @@ func TestRoutes(t *testing.T) {
 	ns, k := host(t)
 	ns.IP(t, "route", "add", "10.0.0.0/8", "via", "10.240.0.1", "proto", "static")
 	ns.IP(t, "route", "add", "default", "via", "fd00:240::1", "proto", "dhcp")
-	for _, s := range []string{
+	add(t, k,
 		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
 		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
 		"10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink",
-		"fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink",
-	} {
-		if err := k.Add(fake.MustParse(s)); err != nil {
-			t.Fatalf("adding %s: %v", s, err)
-		}
-	}
+		"fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink")
 	if err := k.Add(fake.MustParse("10.200.1.0/24 via 10.240.0.22 proto podroutes metric 100")); !errors.Is(err, syscall.EEXIST) {
 		t.Errorf("adding at a taken destination and metric: %v, want EEXIST", err)
 	}
@@ -191,16 +196,11 @@ func TestPathsAgree(t *testing.T) {
 	ns, k := host(t)
 	full := nstest.Open(t, ns, func() (*kernel.Kernel, error) { return kernel.OpenWith(kernel.Options{FullDumps: true}) })
 	t.Cleanup(full.Close)
-	for _, s := range []string{
+	add(t, k,
 		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
 		"10.200.2.0/24 via 10.240.0.22 proto podroutes metric 100",
 		"10.200.3.0/24 via 10.240.0.23 proto podroutes metric 100",
-		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
-	} {
-		if err := k.Add(fake.MustParse(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
+		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100")
 	for _, r := range [][]string{
 		{"10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "50"},  // wins over ours
 		{"10.200.3.0/24", "via", "10.240.0.98", "proto", "static", "metric", "200"}, // loses to ours
