@@ -24,7 +24,7 @@ func seed(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	for _, tt := range parseErrorTests {
+	for _, tt := range parseErrorTests(f) {
 		f.Add([]byte(tt.in))
 	}
 }
