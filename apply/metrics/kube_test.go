@@ -27,7 +27,7 @@ func TestKubernetes(t *testing.T) {
 			wg.Add(2)
 			go func() { defer wg.Done(); m.Nodes(i, 1) }()
 			go func() { defer wg.Done(); m.Answering(i%2 == 0) }()
-			m.Passed("update", reconcile.Result{}, nil)
+			m.Passed("update", reconcile.Result{}, nil, 0)
 		}
 		wg.Wait()
 	}

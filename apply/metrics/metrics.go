@@ -36,7 +36,7 @@ type Options struct {
 	// Watch adds the heal metrics: only watch heals, and their presence
 	// in a textfile says watch wrote it (the "watch down" alert uses that).
 	Watch bool
-	// File, if set, is rewritten after each pass and each heal, for
+	// File, if set, is rewritten after each pass (heals are passes), for
 	// node_exporter's textfile collector (see Path).
 	File string
 	// Log is told when writing File fails, and when it works again.
@@ -151,6 +151,24 @@ func counterVec(name, label, help string) *prometheus.CounterVec {
 // says nothing of the routes: the gauges keep what the last pass said.
 // Then it writes the textfile, if there is one.
 func (m *Metrics) Applied(res reconcile.Result, err error) {
+	m.record(res, err)
+	m.export()
+}
+
+// Passed records a pass of watch (watch.Observer), and the heal it was
+// if healed is not 0, then writes the textfile once; why, free text, is
+// not a label.
+func (m *Metrics) Passed(_ string, res reconcile.Result, err error, healed time.Duration) {
+	m.record(res, err)
+	if healed > 0 && m.heals != nil {
+		m.heals.Inc()
+		m.healTime.Observe(healed.Seconds())
+	}
+	m.export()
+}
+
+// record is Applied without the export.
+func (m *Metrics) record(res reconcile.Result, err error) {
 	switch {
 	case err == nil:
 		m.passes.WithLabelValues(resultSuccess).Inc()
@@ -168,7 +186,6 @@ func (m *Metrics) Applied(res reconcile.Result, err error) {
 			m.routes.WithLabelValues(stateLabels[s]).Set(float64(n))
 		}
 	}
-	m.export()
 }
 
 // Refused records a command that refused its config before any pass (it
@@ -189,17 +206,3 @@ func counted(res reconcile.Result) bool {
 	return n > 0
 }
 
-// Passed records a pass of watch (watch.Observer); why, free text, is not
-// a label.
-func (m *Metrics) Passed(_ string, res reconcile.Result, err error) { m.Applied(res, err) }
-
-// Healed records a heal (watch.Observer) and writes the textfile again:
-// watch calls it after the Passed of the same pass.
-func (m *Metrics) Healed(_ int, took time.Duration) {
-	if m.heals == nil {
-		return
-	}
-	m.heals.Inc()
-	m.healTime.Observe(took.Seconds())
-	m.export()
-}

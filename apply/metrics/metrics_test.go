@@ -69,15 +69,15 @@ func TestPasses(t *testing.T) {
 		{"passes", "failure"}: 1, {"passes", "success"}: 0, {"last", ""}: 0,
 	})
 
-	m.Passed("config reload", reconcile.Result{}, &apply.RefusedError{})
-	m.Passed("link eth0 up", reconcile.Result{}, errors.New("listing links and addresses: interrupted"))
+	m.Passed("config reload", reconcile.Result{}, &apply.RefusedError{}, 0)
+	m.Passed("link eth0 up", reconcile.Result{}, errors.New("listing links and addresses: interrupted"), 0)
 	m.Refused() // a config that cannot be loaded
 	expect("passes that read no destination", map[[2]string]float64{
 		{"routes", "in_place"}: 2, {"routes", "conflict"}: 1, {"passes", "refused"}: 2, {"passes", "failure"}: 2,
 	})
 
 	before := float64(time.Now().UnixNano()) / 1e9
-	m.Passed("periodic resync", reconcile.Result{InPlace: 3, Added: 1, Left: left(map[reconcile.State]int{reconcile.InPlace: 3})}, nil)
+	m.Passed("periodic resync", reconcile.Result{InPlace: 3, Added: 1, Left: left(map[reconcile.State]int{reconcile.InPlace: 3})}, nil, 0)
 	after := float64(time.Now().UnixNano()) / 1e9
 	expect("a success", map[[2]string]float64{
 		{"routes", "in_place"}: 3, {"routes", "conflict"}: 0, {"routes", "missing"}: 0,
@@ -95,13 +95,14 @@ func TestPasses(t *testing.T) {
 // TestHeals: only watch's metrics count heals, in the histogram's buckets.
 func TestHeals(t *testing.T) {
 	a := New(Options{Version: "v1"})
-	a.Healed(1, time.Second) // apply never heals: nothing to count, no panic
+	a.Passed("route deleted", reconcile.Result{}, nil, time.Second) // apply never heals: nothing to count, no panic
 	if n, err := testutil.GatherAndCount(a.reg, "podroutes_heals_total", "podroutes_heal_duration_seconds"); err != nil || n != 0 {
 		t.Errorf("apply's metrics have %d heal series (%v), want none", n, err)
 	}
 	w := New(Options{Version: "v1", Watch: true})
-	w.Healed(1, 45*time.Millisecond)
-	w.Healed(3, 300*time.Millisecond)
+	w.Passed("route deleted", reconcile.Result{}, nil, 45*time.Millisecond)
+	w.Passed("periodic resync", reconcile.Result{}, nil, 0) // not a heal
+	w.Passed("link eth0 up", reconcile.Result{}, nil, 300*time.Millisecond)
 	if got := testutil.ToFloat64(w.heals); got != 2 {
 		t.Errorf("heals %v, want 2", got)
 	}
@@ -131,9 +132,8 @@ func TestTextfile(t *testing.T) {
 	file := filepath.Join(dir, "podroutes.prom")
 	var log logged
 	m := New(Options{Version: "v1.2.3", Watch: true, File: file, Log: &log})
-	m.Passed("start", reconcile.Result{InPlace: 1, Added: 1,
-		Left: left(map[reconcile.State]int{reconcile.InPlace: 1, reconcile.Held: 1})}, errors.New("conflict"))
-	m.Healed(1, 60*time.Millisecond)
+	m.Passed("route deleted", reconcile.Result{InPlace: 1, Added: 1,
+		Left: left(map[reconcile.State]int{reconcile.InPlace: 1, reconcile.Held: 1})}, errors.New("conflict"), 60*time.Millisecond)
 
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -159,12 +159,12 @@ func TestTextfile(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	m.Passed("retry", reconcile.Result{}, errors.New("x"))
-	m.Passed("retry", reconcile.Result{}, errors.New("x"))
+	m.Passed("retry", reconcile.Result{}, errors.New("x"), 0)
+	m.Passed("retry", reconcile.Result{}, errors.New("x"), 0)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	m.Passed("retry", reconcile.Result{}, errors.New("x"))
+	m.Passed("retry", reconcile.Result{}, errors.New("x"), 0)
 	want := []string{
 		"warn: writing metrics to " + file + ": open " + dir + "/",
 		"info: writing metrics to " + file + " works again",

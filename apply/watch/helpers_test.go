@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // host is a namespace like a lab node (eth0 10.240.0.10/24, towards a peer

@@ -59,35 +59,43 @@ func (w *watcher) take(cfg config.Config) {
 // pass applies the whole config once, after why ("config reload"),
 // waiting up to wait for gateways. It logs each change and each new
 // problem, sets STATUS= and arms a retry if something failed. It returns
-// Apply's error and how many writes it made.
-func (w *watcher) pass(ctx context.Context, why string, wait time.Duration, lookAll bool) (int, error) {
+// Apply's error.
+func (w *watcher) pass(ctx context.Context, why string, wait time.Duration, lookAll bool) error {
 	w.full = false
 	clear(w.dirty)
-	return w.run(ctx, why, apply.Options{Wait: wait, LookAll: lookAll})
+	return w.run(ctx, why, apply.Options{Wait: wait, LookAll: lookAll}, time.Time{})
 }
 
 // heal repairs the destinations events changed (w.dirty), after why, or
-// runs a full pass when events were lost.
-func (w *watcher) heal(ctx context.Context, why string) (int, error) {
-	if w.full {
-		return w.pass(ctx, why, 0, false)
-	}
-	only := make([]netip.Prefix, 0, len(w.dirty))
-	for d := range w.dirty {
-		only = append(only, d)
+// runs a full pass when events were lost; first is when the burst's first
+// event came. A pass since the events (a resync, a retry) may have left
+// nothing to repair: then it does nothing.
+func (w *watcher) heal(ctx context.Context, why string, first time.Time) {
+	o := apply.Options{}
+	switch {
+	case w.full:
+		w.full = false
+	case len(w.dirty) == 0:
+		return
+	default:
+		o.Only = make([]netip.Prefix, 0, len(w.dirty))
+		for d := range w.dirty {
+			o.Only = append(o.Only, d)
+		}
 	}
 	clear(w.dirty)
-	return w.run(ctx, why, apply.Options{Only: only})
+	w.run(ctx, why, o, first)
 }
 
-// run is one pass of apply with o, and what follows it.
-func (w *watcher) run(ctx context.Context, why string, o apply.Options) (int, error) {
+// run is one pass of apply with o, and what follows it; first, unless
+// zero, is when the events that started it came (a heal).
+func (w *watcher) run(ctx context.Context, why string, o apply.Options, first time.Time) error {
 	w.retry.stop()
 	rec := recorder{echoes: w.echoes}
 	o.Force, o.Log, o.Wrote, o.Lock, o.Hostname = w.o.Force, w.o.Log, rec.wrote, w.o.Lock, w.o.Hostname
 	res, err := apply.Apply(ctx, w.k, w.cfg, o)
 	if ctx.Err() != nil {
-		return rec.writes, err // shutting down: the next run reports what is left
+		return err // shutting down: the next run reports what is left
 	}
 	if links, lerr := w.k.Links(); lerr == nil {
 		w.in.watchLinks(links)
@@ -95,7 +103,11 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options) (int, er
 	w.tally(res, o.Only == nil)
 	res.InPlace, res.Left = w.counts[reconcile.InPlace], w.counts
 	res.Left[reconcile.Stale] = w.stale
-	w.o.Observer.Passed(why, res, err)
+	var healed time.Duration
+	if !first.IsZero() && rec.writes > 0 {
+		healed = time.Since(first)
+	}
+	w.o.Observer.Passed(why, res, err, healed)
 	probs := flatten(err)
 	w.problems(probs, o.Only == nil)
 	switch {
@@ -105,7 +117,7 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options) (int, er
 		w.retry.reset()
 	}
 	w.notifyStatus(summary(why, &rec, res, len(w.cfg.Routes), probs))
-	return rec.writes, err
+	return err
 }
 
 // tally keeps the state of each wanted destination from what a pass

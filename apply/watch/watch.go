@@ -44,11 +44,11 @@ type Kernel interface {
 type Observer interface {
 	// Passed is called after every pass, with what started it ("start",
 	// "link eth0 up", "periodic resync"), what it reached and its error.
-	Passed(why string, res reconcile.Result, err error)
-	// Healed is called after a pass that kernel events started and that
-	// wrote: writes is how many, took the time from the first event of the
-	// burst to the end of the pass.
-	Healed(writes int, took time.Duration)
+	// healed is, for a pass that kernel events started and that wrote (a
+	// heal), the time from the first event of the burst to the end of the
+	// pass; 0 for every other pass. One call a pass, so that an observer
+	// exporting a file writes it once.
+	Passed(why string, res reconcile.Result, err error, healed time.Duration)
 }
 
 // Notifier tells systemd how the service is (notify package functions).
@@ -89,7 +89,7 @@ type Options struct {
 	// live source, a config refused at start is reported and retried
 	// like a failure, not returned.
 	Updates <-chan config.Config
-	// Observer, if set, is told of each pass and each heal.
+	// Observer, if set, is told of each pass, heals included.
 	Observer Observer
 	// Lock serializes each pass with other podroutes processes; it returns
 	// the release. nil takes no lock.
@@ -116,7 +116,7 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 	w := newWatcher(k, cfg, o)
 	// A file refused at start is for a person to fix; a live source's
 	// config, for the source: the next update may be fine.
-	if _, err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) && o.Updates == nil {
+	if err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) && o.Updates == nil {
 		return err
 	}
 	if err := o.Notify.Ready(w.status); err != nil {
@@ -149,9 +149,7 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			}
 		case <-burst.fire():
 			first := burst.first
-			if writes, _ := w.heal(ctx, burst.take()); writes > 0 {
-				o.Observer.Healed(writes, time.Since(first))
-			}
+			w.heal(ctx, burst.take(), first)
 		case <-w.retry.fire():
 			w.pass(ctx, "retry", 0, false)
 		case <-resync.C:
@@ -185,8 +183,7 @@ func (o *Options) defaults() {
 
 type nopObserver struct{}
 
-func (nopObserver) Passed(string, reconcile.Result, error) {}
-func (nopObserver) Healed(int, time.Duration)              {}
+func (nopObserver) Passed(string, reconcile.Result, error, time.Duration) {}
 
 // reload loads the config again; a bad one is reported and the old one kept.
 func (w *watcher) reload(ctx context.Context) {
@@ -207,7 +204,7 @@ func (w *watcher) reload(ctx context.Context) {
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
 	old := w.kept
 	w.take(cfg)
-	if _, err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
+	if err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they
 		// were, and so is what the last passes learnt of them (a heal
 		// before the next full pass counts from it).

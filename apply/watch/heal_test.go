@@ -1,0 +1,72 @@
+package watch
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/logtest"
+	"github.com/podroutes/podroutes/internal/nstest"
+)
+
+// passes records what the Observer is told, a pass each.
+type passes []time.Duration
+
+func (p *passes) Passed(_ string, _ reconcile.Result, _ error, healed time.Duration) {
+	*p = append(*p, healed)
+}
+
+type quiet struct{}
+
+func (quiet) Ready(string) error  { return nil }
+func (quiet) Status(string) error { return nil }
+func (quiet) Watchdog() error     { return nil }
+
+// TestHealPasses: a heal is one pass, told to the Observer with its time
+// when it wrote and with 0 when it found nothing to repair; a heal whose
+// destinations a full pass (a resync, a retry) already looked at since
+// their events makes no pass at all. Called step by step, without Run's
+// timers.
+func TestHealPasses(t *testing.T) {
+	ns, peer := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
+	k := nstest.Open(t, ns, kernel.Open)
+	t.Cleanup(k.Close)
+	var seen passes
+	o := Options{Log: &logtest.Lines{T: t}, Notify: quiet{}, Observer: &seen}
+	o.defaults()
+	dst := netip.MustParsePrefix("10.200.1.0/24")
+	w := newWatcher(k, config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: dst, Gateway: netip.MustParseAddr("10.240.0.21")},
+	}}, o)
+	ctx := context.Background()
+
+	if err := w.pass(ctx, "start", 0, false); err != nil {
+		t.Fatal(err)
+	}
+	w.dirty[dst] = true // an event came, then a resync ran before the burst's heal
+	if err := w.pass(ctx, "periodic resync", 0, true); err != nil {
+		t.Fatal(err)
+	}
+	w.heal(ctx, "route 10.200.1.0/24 changed", time.Now())
+	if len(seen) != 2 {
+		t.Fatalf("after start, resync and a heal with nothing left: %d passes %v, want 2", len(seen), seen)
+	}
+
+	w.dirty[dst] = true // an event of a route that is as wanted
+	w.heal(ctx, "route 10.200.1.0/24 changed", time.Now())
+	ns.IP(t, "route", "del", dst.String())
+	w.dirty[dst] = true
+	w.heal(ctx, "route 10.200.1.0/24 deleted", time.Now().Add(-time.Second))
+	if len(seen) != 4 || seen[2] != 0 || seen[3] < time.Second {
+		t.Errorf("heal times told %v; want [0 0 0 >=1s]: a heal that wrote nothing is 0, one that wrote counts from its first event", seen)
+	}
+	if got := ns.IP(t, "route", "show", dst.String()); got == "" {
+		t.Error("the heal did not restore the route")
+	}
+}
