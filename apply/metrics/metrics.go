@@ -205,4 +205,3 @@ func counted(res reconcile.Result) bool {
 	}
 	return n > 0
 }
-
