@@ -26,36 +26,49 @@ func (quiet) Ready(string) error  { return nil }
 func (quiet) Status(string) error { return nil }
 func (quiet) Watchdog() error     { return nil }
 
+// dst is the destination of oneRoute.
+var dst = netip.MustParsePrefix("10.200.1.0/24")
+
+// oneRoute is a config with a route to dst, via eth0's peer.
+func oneRoute(dst netip.Prefix) config.Config {
+	return config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: dst, Gateway: netip.MustParseAddr("10.240.0.21")},
+	}}
+}
+
+// started is a watcher of oneRoute(dst) in a namespace with eth0
+// 10.240.0.10/24, after its first pass, and what its Observer is told.
+func started(t *testing.T) (*nstest.NS, *watcher, *passes) {
+	ns, peer := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, ns, "eth0", peer, "eth0")
+	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
+	k := nstest.Open(t, ns, kernel.Open)
+	t.Cleanup(k.Close)
+	seen := &passes{}
+	o := Options{Log: &logtest.Lines{T: t}, Notify: quiet{}, Observer: seen}
+	o.defaults()
+	w := newWatcher(k, oneRoute(dst), o)
+	if err := w.pass(context.Background(), "start", 0, false); err != nil {
+		t.Fatal(err)
+	}
+	return ns, w, seen
+}
+
 // TestHealPasses: a heal is one pass, told to the Observer with its time
 // when it wrote and with 0 when it found nothing to repair; a heal whose
 // destinations a full pass (a resync, a retry) already looked at since
 // their events makes no pass at all. Called step by step, without Run's
 // timers.
 func TestHealPasses(t *testing.T) {
-	ns, peer := nstest.New(t), nstest.New(t)
-	nstest.Veth(t, ns, "eth0", peer, "eth0")
-	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
-	k := nstest.Open(t, ns, kernel.Open)
-	t.Cleanup(k.Close)
-	var seen passes
-	o := Options{Log: &logtest.Lines{T: t}, Notify: quiet{}, Observer: &seen}
-	o.defaults()
-	dst := netip.MustParsePrefix("10.200.1.0/24")
-	w := newWatcher(k, config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
-		{Destination: dst, Gateway: netip.MustParseAddr("10.240.0.21")},
-	}}, o)
+	ns, w, seen := started(t)
 	ctx := context.Background()
-
-	if err := w.pass(ctx, "start", 0, false); err != nil {
-		t.Fatal(err)
-	}
 	w.dirty[dst] = true // an event came, then a resync ran before the burst's heal
 	if err := w.pass(ctx, "periodic resync", 0, true); err != nil {
 		t.Fatal(err)
 	}
 	w.heal(ctx, "route 10.200.1.0/24 changed", time.Now())
-	if len(seen) != 2 {
-		t.Fatalf("after start, resync and a heal with nothing left: %d passes %v, want 2", len(seen), seen)
+	if len(*seen) != 2 {
+		t.Fatalf("after start, resync and a heal with nothing left: %d passes %v, want 2", len(*seen), *seen)
 	}
 
 	w.dirty[dst] = true // an event of a route that is as wanted
@@ -63,10 +76,30 @@ func TestHealPasses(t *testing.T) {
 	ns.IP(t, "route", "del", dst.String())
 	w.dirty[dst] = true
 	w.heal(ctx, "route 10.200.1.0/24 deleted", time.Now().Add(-time.Second))
-	if len(seen) != 4 || seen[2] != 0 || seen[3] < time.Second {
-		t.Errorf("heal times told %v; want [0 0 0 >=1s]: a heal that wrote nothing is 0, one that wrote counts from its first event", seen)
+	if len(*seen) != 4 || (*seen)[2] != 0 || (*seen)[3] < time.Second {
+		t.Errorf("heal times told %v; want [0 0 0 >=1s]: a heal that wrote nothing is 0, one that wrote counts from its first event", *seen)
 	}
 	if got := ns.IP(t, "route", "show", dst.String()); got == "" {
 		t.Error("the heal did not restore the route")
+	}
+}
+
+// TestRefusedKeepsPending: a new config refused gives back the old one
+// with the repairs its events asked for still pending, for the burst's
+// heal to make.
+func TestRefusedKeepsPending(t *testing.T) {
+	ns, w, _ := started(t)
+	ctx := context.Background()
+	ns.IP(t, "route", "del", dst.String())
+	w.dirty[dst] = true
+	if w.replace(ctx, oneRoute(netip.MustParsePrefix("10.240.0.0/25")), "config reload") {
+		t.Fatal("a config routing the connected subnet was taken")
+	}
+	if !w.dirty[dst] || len(w.cfg.Routes) != 1 || w.cfg.Routes[0].Destination != dst {
+		t.Fatalf("after the refusal: config %v, pending %v; want the old config and %s pending", w.cfg.Routes, w.dirty, dst)
+	}
+	w.heal(ctx, "route 10.200.1.0/24 deleted", time.Now())
+	if got := ns.IP(t, "route", "show", dst.String()); got == "" {
+		t.Error("the heal after the refusal did not restore the route")
 	}
 }

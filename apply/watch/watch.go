@@ -12,6 +12,7 @@ package watch
 
 import (
 	"context"
+	"maps"
 
 	"github.com/podroutes/podroutes/apply/kernel"
 
@@ -202,13 +203,16 @@ func (w *watcher) reload(ctx context.Context) {
 // a config the apply refuses is reported and the old one kept. It reports
 // whether cfg was taken.
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
-	old := w.kept
+	old, dirty, full := w.kept, maps.Clone(w.dirty), w.full
 	w.take(cfg)
 	if err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they
 		// were, and so is what the last passes learnt of them (a heal
-		// before the next full pass counts from it).
-		w.kept = old
+		// before the next full pass counts from it), and what events
+		// changed since (the pending burst repairs it). The retry the
+		// refused pass armed stays: it is the old config's, if it had
+		// one due, and a full pass of it otherwise, which costs a pass.
+		w.kept, w.dirty, w.full = old, dirty, full
 		w.o.Log.Warnf("the new config (%s) was refused; keeping the old one", why)
 		w.notifyStatus("new config refused, old config kept: " + firstLine(err))
 		return false
