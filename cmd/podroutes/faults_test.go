@@ -45,18 +45,8 @@ func TestApplyWaitsForTheLock(t *testing.T) {
 // the others go in; check reports exactly that.
 func TestApplySomeFail(t *testing.T) {
 	_, _, in := node0(t)
-	cfg := writeConfig(t, `node: node-0
-routes:
-  - destination: 10.200.1.0/24
-    gateway: 10.240.0.21
-    peer: node-1
-  - destination: 10.200.2.0/24
-    gateway: 10.241.0.22
-    peer: node-2
-  - destination: 10.200.3.0/24
-    gateway: 10.240.0.23
-    peer: node-3
-`)
+	cfg := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21 peer node-1",
+		"10.200.2.0/24 via 10.241.0.22 peer node-2", "10.200.3.0/24 via 10.240.0.23 peer node-3")
 	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg, "--wait", "0"), 1,
 		"added 10.200.1.0/24", "added 10.200.3.0/24", "gateway 10.241.0.22 unreachable (no up link has an address on their subnet)",
 		"adding route 10.200.2.0/24 via 10.241.0.22 (node-2): network is unreachable",
@@ -109,8 +99,7 @@ func count(t *testing.T, ns interface {
 // at once. SIGTERM then ends the wait, saying what was in place.
 func TestApplyWaitLeavesTheLock(t *testing.T) {
 	ns, _, in := node0(t)
-	cfg := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n"+
-		"  - destination: 10.200.2.0/24\n    gateway: 10.241.0.22\n")
+	cfg := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.241.0.22")
 	p := startBin(t, nil, in, "apply", "--config", cfg, "--wait", "1m")
 	waitRoute(t, ns, time.Now(), "10.200.1.0/24", "via 10.240.0.21")
 	start := time.Now()
@@ -134,7 +123,7 @@ func TestSecondWatcherRefused(t *testing.T) {
 	sd := notifytest.Listen(t)
 	first := startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg)
 	sd.Wait(t, "READY=1")
-	other := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.29\n")
+	other := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.29")
 	expect(t, "second watch", runBin(t, nil, in, "watch", "--config", other), 1,
 		fmt.Sprintf("another podroutes watch is running (pid %d (podroutes))", first.cmd.Process.Pid),
 		"two watchers would undo each other's routes")
@@ -188,8 +177,7 @@ func TestDeadNotifySocket(t *testing.T) {
 // route, the address and the node the file is for; nothing goes in.
 func TestOwnGatewayRefused(t *testing.T) {
 	ns, _, in := node0(t)
-	cfg := writeConfig(t, "node: node-1\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n"+
-		"  - destination: 10.200.0.0/24\n    gateway: 10.240.0.10\n    peer: node-0\n")
+	cfg := writeRoutes(t, "node-1", "10.200.1.0/24 via 10.240.0.21", "10.200.0.0/24 via 10.240.0.10 peer node-0")
 	for _, cmd := range []string{"apply", "check"} {
 		expect(t, cmd, runBin(t, nil, in, cmd, "--config", cfg), 2,
 			"route 10.200.0.0/24 via 10.240.0.10 (node-0): the gateway is this host's own address (on eth0); the config is for node \"node-1\" but this host is")
