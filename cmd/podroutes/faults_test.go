@@ -19,15 +19,7 @@ import (
 // whom, and give up after --lock-wait; check takes no lock.
 func TestApplyWaitsForTheLock(t *testing.T) {
 	_, cfg, in := node0(t)
-	path := filepath.Join(t.TempDir(), "lock")
-	l, err := lock.Acquire(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { l.Release() }) }
-	defer release()
-	waiting := fmt.Sprintf("waiting for pid %d (", os.Getpid())
+	path, release, waiting := holdLock(t)
 	for _, cmd := range []string{"apply", "remove"} {
 		expect(t, cmd+" while locked", runBin(t, nil, in, cmd, "--config", cfg, "--lock", path, "--lock-wait", "200ms"), 1,
 			waiting, ") holding "+path, "is held by pid", "after waiting 200ms: timed out waiting for the lock")
@@ -39,6 +31,22 @@ func TestApplyWaitsForTheLock(t *testing.T) {
 	if d := time.Since(start); d < 300*time.Millisecond {
 		t.Errorf("apply finished after %s, before the lock was released", d)
 	}
+}
+
+// holdLock takes a lock in a temporary directory, as another podroutes
+// would. release frees it (again is a no-op; the test's end calls it), and
+// waiting begins the message of a podroutes that waits for it.
+func holdLock(t *testing.T) (path string, release func(), waiting string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "lock")
+	l, err := lock.Acquire(context.Background(), path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { l.Release() }) }
+	t.Cleanup(release)
+	return path, release, fmt.Sprintf("waiting for pid %d (", os.Getpid())
 }
 
 // TestApplySomeFail: a gateway no link reaches fails its route, named;
@@ -66,16 +74,9 @@ func TestApplySomeFail(t *testing.T) {
 // in package apply: deterministic there, where a signal's timing is not.)
 func TestApplyInterruptedWhileLocked(t *testing.T) {
 	ns, cfg, in := node0(t)
-	path := filepath.Join(t.TempDir(), "lock")
-	l, err := lock.Acquire(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Release()
+	path, _, waiting := holdLock(t)
 	p := startBin(t, nil, in, "apply", "--config", cfg, "--lock", path, "--lock-wait", "1m")
-	for !strings.Contains(p.out.String(), "waiting for pid") {
-		time.Sleep(time.Millisecond)
-	}
+	p.waitOutput(t, waiting)
 	p.signal(t, syscall.SIGTERM)
 	code, out := p.wait(t)
 	if code != 1 || !strings.Contains(out, "taking the lock: waiting for "+path+": context canceled") {
@@ -138,21 +139,9 @@ func TestSecondWatcherRefused(t *testing.T) {
 // and says whom it waits for; once it is released, the routes go in.
 func TestWatchPassWaitsForTheLock(t *testing.T) {
 	ns, cfg, in := node0(t)
-	path := filepath.Join(t.TempDir(), "lock")
-	l, err := lock.Acquire(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { l.Release() }) }
-	defer release()
+	path, release, waiting := holdLock(t)
 	p := startBin(t, nil, in, "watch", "--config", cfg, "--lock", path, "--lock-wait", "1m")
-	waiting := fmt.Sprintf("waiting for pid %d (", os.Getpid())
-	for start := time.Now(); !strings.Contains(p.out.String(), waiting); time.Sleep(time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("watch does not say it waits for the lock:\n%s", p.out.String())
-		}
-	}
+	p.waitOutput(t, waiting)
 	if n := count(t, ns); n != 0 {
 		t.Errorf("%d routes written by a watch that has not got the lock", n)
 	}

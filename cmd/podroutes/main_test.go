@@ -104,6 +104,16 @@ func (p *process) signal(t *testing.T, sig os.Signal) {
 	}
 }
 
+// waitOutput waits until the output contains s, failing the test after 5 s.
+func (p *process) waitOutput(t *testing.T, s string) {
+	t.Helper()
+	for start := time.Now(); !strings.Contains(p.out.String(), s); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("podroutes did not say %q in 5s:\n%s", s, p.out.String())
+		}
+	}
+}
+
 // wait returns the exit code and output, failing the test after 5 s.
 func (p *process) wait(t *testing.T) (int, string) {
 	t.Helper()
