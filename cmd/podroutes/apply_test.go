@@ -39,6 +39,24 @@ func writeConfig(t *testing.T, yaml string) string {
 	return path
 }
 
+// writeRoutes writes a routes.yaml for node with routes, in order, each
+// written "DST via GATEWAY" or "DST via GATEWAY peer PEER".
+func writeRoutes(t *testing.T, node string, routes ...string) string {
+	t.Helper()
+	yaml := "node: " + node + "\nroutes:\n"
+	for _, r := range routes {
+		f := strings.Fields(r)
+		if len(f) != 3 && len(f) != 5 || f[1] != "via" || len(f) == 5 && f[3] != "peer" {
+			t.Fatalf("route %q: want DST via GATEWAY [peer PEER]", r)
+		}
+		yaml += "  - destination: " + f[0] + "\n    gateway: " + f[2] + "\n"
+		if len(f) == 5 {
+			yaml += "    peer: " + f[4] + "\n"
+		}
+	}
+	return writeConfig(t, yaml)
+}
+
 // expect fails the test unless r exited with code and each of wants is in
 // stdout+stderr.
 func expect(t *testing.T, what string, r result, code int, wants ...string) {
@@ -103,11 +121,11 @@ func TestApplyBadInput(t *testing.T) {
 	if err := os.Chmod(writable, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	connected := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.240.0.128/25\n    gateway: 10.240.0.1\n")
+	connected := writeRoutes(t, "node-0", "10.240.0.128/25 via 10.240.0.1")
 	for _, args := range [][]string{
 		{"apply", "--config", writable},
 		{"apply", "--config", filepath.Join(t.TempDir(), "none.yaml")},
-		{"apply", "--config", writeConfig(t, "node: node-0\nroutes:\n  - destination: 0.0.0.0/0\n    gateway: 10.240.0.1\n")},
+		{"apply", "--config", writeRoutes(t, "node-0", "0.0.0.0/0 via 10.240.0.1")},
 		{"apply", "--config", connected},
 		{"apply", "--config", cfg, "--wait", "-1s"},
 		{"apply", "--config", cfg, "--wait", "soon"},
@@ -128,13 +146,7 @@ func TestApplyBadInput(t *testing.T) {
 // named, while the other route goes in.
 func TestApplyWaitFails(t *testing.T) {
 	_, _, in := node0(t)
-	cfg := writeConfig(t, `node: node-0
-routes:
-  - destination: 10.200.1.0/24
-    gateway: 10.240.0.21
-  - destination: 10.200.2.0/24
-    gateway: 10.241.0.22
-`)
+	cfg := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.241.0.22")
 	start := time.Now()
 	r := runBin(t, nil, in, "apply", "--config", cfg, "--wait", "500ms")
 	expect(t, "apply", r, 1, "added 10.200.1.0/24",

@@ -19,15 +19,7 @@ import (
 // whom, and give up after --lock-wait; check takes no lock.
 func TestApplyWaitsForTheLock(t *testing.T) {
 	_, cfg, in := node0(t)
-	path := filepath.Join(t.TempDir(), "lock")
-	l, err := lock.Acquire(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { l.Release() }) }
-	defer release()
-	waiting := fmt.Sprintf("waiting for pid %d (", os.Getpid())
+	path, release, waiting := holdLock(t)
 	for _, cmd := range []string{"apply", "remove"} {
 		expect(t, cmd+" while locked", runBin(t, nil, in, cmd, "--config", cfg, "--lock", path, "--lock-wait", "200ms"), 1,
 			waiting, ") holding "+path, "is held by pid", "after waiting 200ms: timed out waiting for the lock")
@@ -41,22 +33,28 @@ func TestApplyWaitsForTheLock(t *testing.T) {
 	}
 }
 
+// holdLock takes a lock in a temporary directory, as another podroutes
+// would. release frees it (again is a no-op; the test's end calls it), and
+// waiting begins the message of a podroutes that waits for it.
+func holdLock(t *testing.T) (path string, release func(), waiting string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "lock")
+	l, err := lock.Acquire(context.Background(), path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { l.Release() }) }
+	t.Cleanup(release)
+	return path, release, fmt.Sprintf("waiting for pid %d (", os.Getpid())
+}
+
 // TestApplySomeFail: a gateway no link reaches fails its route, named;
 // the others go in; check reports exactly that.
 func TestApplySomeFail(t *testing.T) {
 	_, _, in := node0(t)
-	cfg := writeConfig(t, `node: node-0
-routes:
-  - destination: 10.200.1.0/24
-    gateway: 10.240.0.21
-    peer: node-1
-  - destination: 10.200.2.0/24
-    gateway: 10.241.0.22
-    peer: node-2
-  - destination: 10.200.3.0/24
-    gateway: 10.240.0.23
-    peer: node-3
-`)
+	cfg := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21 peer node-1",
+		"10.200.2.0/24 via 10.241.0.22 peer node-2", "10.200.3.0/24 via 10.240.0.23 peer node-3")
 	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg, "--wait", "0"), 1,
 		"added 10.200.1.0/24", "added 10.200.3.0/24", "gateway 10.241.0.22 unreachable (no up link has an address on their subnet)",
 		"adding route 10.200.2.0/24 via 10.241.0.22 (node-2): network is unreachable",
@@ -76,16 +74,9 @@ routes:
 // in package apply: deterministic there, where a signal's timing is not.)
 func TestApplyInterruptedWhileLocked(t *testing.T) {
 	ns, cfg, in := node0(t)
-	path := filepath.Join(t.TempDir(), "lock")
-	l, err := lock.Acquire(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Release()
+	path, _, waiting := holdLock(t)
 	p := startBin(t, nil, in, "apply", "--config", cfg, "--lock", path, "--lock-wait", "1m")
-	for !strings.Contains(p.out.String(), "waiting for pid") {
-		time.Sleep(time.Millisecond)
-	}
+	p.waitOutput(t, waiting)
 	p.signal(t, syscall.SIGTERM)
 	code, out := p.wait(t)
 	if code != 1 || !strings.Contains(out, "taking the lock: waiting for "+path+": context canceled") {
@@ -109,8 +100,7 @@ func count(t *testing.T, ns interface {
 // at once. SIGTERM then ends the wait, saying what was in place.
 func TestApplyWaitLeavesTheLock(t *testing.T) {
 	ns, _, in := node0(t)
-	cfg := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n"+
-		"  - destination: 10.200.2.0/24\n    gateway: 10.241.0.22\n")
+	cfg := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21", "10.200.2.0/24 via 10.241.0.22")
 	p := startBin(t, nil, in, "apply", "--config", cfg, "--wait", "1m")
 	waitRoute(t, ns, time.Now(), "10.200.1.0/24", "via 10.240.0.21")
 	start := time.Now()
@@ -134,7 +124,7 @@ func TestSecondWatcherRefused(t *testing.T) {
 	sd := notifytest.Listen(t)
 	first := startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg)
 	sd.Wait(t, "READY=1")
-	other := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.29\n")
+	other := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.29")
 	expect(t, "second watch", runBin(t, nil, in, "watch", "--config", other), 1,
 		fmt.Sprintf("another podroutes watch is running (pid %d (podroutes))", first.cmd.Process.Pid),
 		"two watchers would undo each other's routes")
@@ -149,21 +139,9 @@ func TestSecondWatcherRefused(t *testing.T) {
 // and says whom it waits for; once it is released, the routes go in.
 func TestWatchPassWaitsForTheLock(t *testing.T) {
 	ns, cfg, in := node0(t)
-	path := filepath.Join(t.TempDir(), "lock")
-	l, err := lock.Acquire(context.Background(), path, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release := func() { once.Do(func() { l.Release() }) }
-	defer release()
+	path, release, waiting := holdLock(t)
 	p := startBin(t, nil, in, "watch", "--config", cfg, "--lock", path, "--lock-wait", "1m")
-	waiting := fmt.Sprintf("waiting for pid %d (", os.Getpid())
-	for start := time.Now(); !strings.Contains(p.out.String(), waiting); time.Sleep(time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("watch does not say it waits for the lock:\n%s", p.out.String())
-		}
-	}
+	p.waitOutput(t, waiting)
 	if n := count(t, ns); n != 0 {
 		t.Errorf("%d routes written by a watch that has not got the lock", n)
 	}
@@ -188,8 +166,7 @@ func TestDeadNotifySocket(t *testing.T) {
 // route, the address and the node the file is for; nothing goes in.
 func TestOwnGatewayRefused(t *testing.T) {
 	ns, _, in := node0(t)
-	cfg := writeConfig(t, "node: node-1\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n"+
-		"  - destination: 10.200.0.0/24\n    gateway: 10.240.0.10\n    peer: node-0\n")
+	cfg := writeRoutes(t, "node-1", "10.200.1.0/24 via 10.240.0.21", "10.200.0.0/24 via 10.240.0.10 peer node-0")
 	for _, cmd := range []string{"apply", "check"} {
 		expect(t, cmd, runBin(t, nil, in, cmd, "--config", cfg), 2,
 			"route 10.200.0.0/24 via 10.240.0.10 (node-0): the gateway is this host's own address (on eth0); the config is for node \"node-1\" but this host is")

@@ -12,7 +12,7 @@ func TestRemoveAfterConfigChange(t *testing.T) {
 	ns, a, in := node0(t)
 	ns.IP(t, "route", "add", "10.100.0.0/16", "via", "10.240.0.1", "proto", "static")
 	expect(t, "apply A", runBin(t, nil, in, "apply", "--config", a), 0, "2 added")
-	b := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n")
+	b := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21")
 	expect(t, "check B", runBin(t, nil, in, "check", "--config", b), 1, "stale  10.200.2.0/24 via 10.240.0.22")
 	expect(t, "remove B", runBin(t, nil, in, "remove", "--config", b), 0, "deleted 10.200.1.0/24", "deleted 10.200.2.0/24")
 	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
@@ -28,15 +28,7 @@ func TestRemoveAfterConfigChange(t *testing.T) {
 func TestApplyWithoutIPv6(t *testing.T) {
 	ns, _, in := node0(t)
 	ns.Sysctl(t, "ipv6/conf/all/disable_ipv6", "1")
-	cfg := writeConfig(t, `node: node-0
-routes:
-  - destination: 10.200.1.0/24
-    gateway: 10.240.0.21
-  - destination: fd00:200:1::/64
-    gateway: fd00:240::21
-  - destination: fd00:200:2::/64
-    gateway: fd00:240::22
-`)
+	cfg := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.21", "fd00:200:1::/64 via fd00:240::21", "fd00:200:2::/64 via fd00:240::22")
 	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg, "--wait", "0"), 1,
 		"added 10.200.1.0/24 via 10.240.0.21",
 		"IPv6 looks disabled on this host", "adding route fd00:200:1::/64 via fd00:240::21: ", "adding route fd00:200:2::/64 via fd00:240::22: ")

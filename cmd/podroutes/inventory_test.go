@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -145,9 +144,7 @@ func TestInventoryWaitsForTheAddress(t *testing.T) {
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	in := []string{"ip", "netns", "exec", ns.Name}
 	p := startBin(t, nil, in, "apply", "--inventory", inv, "--wait", "20s")
-	for !strings.Contains(p.out.String(), "waiting up to 20s for an address that says which host of "+inv+" this is") {
-		time.Sleep(time.Millisecond)
-	}
+	p.waitOutput(t, "waiting up to 20s for an address that says which host of "+inv+" this is")
 	ns.IP(t, "addr", "add", "10.240.0.20/24", "dev", "eth0")
 	if code, out := p.wait(t); code != 0 || !strings.Contains(out, "1 route in place: 1 added") {
 		t.Errorf("apply: exit %d:\n%s", code, out)

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // podroutesBin is the real binary, built once by TestMain; CLI tests run it.
@@ -44,10 +48,7 @@ type result struct {
 // `ip netns exec NS`) and returns its output and exit code.
 func runBin(t *testing.T, env []string, prefix []string, args ...string) result {
 	t.Helper()
-	argv := append(append([]string{}, prefix...), podroutesBin)
-	argv = append(argv, args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd := binCommand(env, prefix, args)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -55,9 +56,97 @@ func runBin(t *testing.T, env []string, prefix []string, args ...string) result 
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("running %v: %v", argv, err)
+		t.Fatalf("running %v: %v", cmd.Args, err)
 	}
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// binCommand is the built binary with args, wrapped in prefix (if any),
+// its environment this process's and env.
+func binCommand(env, prefix, args []string) *exec.Cmd {
+	argv := append(append(append([]string{}, prefix...), podroutesBin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+// process is a running podroutes.
+type process struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{}
+	err  error
+}
+
+// startBin starts the binary like runBin, killed when the test ends.
+func startBin(t *testing.T, env, prefix []string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: binCommand(env, prefix, args), out: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting %v: %v", p.cmd.Args, err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("podroutes %s output:\n%s", strings.Join(args, " "), p.out.String())
+		}
+	})
+	return p
+}
+
+func (p *process) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitOutput waits until the output contains s, failing the test after 5 s.
+func (p *process) waitOutput(t *testing.T, s string) {
+	t.Helper()
+	for start := time.Now(); !strings.Contains(p.out.String(), s); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("podroutes did not say %q in 5s:\n%s", s, p.out.String())
+		}
+	}
+}
+
+// wait returns the exit code and output, failing the test after 5 s.
+func (p *process) wait(t *testing.T) (int, string) {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("podroutes still running after 5s:\n%s", p.out.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode(), p.out.String()
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return 0, p.out.String()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // podroutes runs the binary with args and no wrapper.

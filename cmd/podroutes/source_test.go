@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/podroutes/podroutes/gen"
@@ -12,8 +11,7 @@ import (
 // the first load takes what open read), and every later load, a reload,
 // reads the file again.
 func TestSourceReadsOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "routes.yaml")
-	writeFile(t, path, "node: a\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n")
+	path := writeRoutes(t, "a", "10.200.1.0/24 via 10.240.0.21")
 	o := sourceOptions{config: path, networkFile: gen.DefaultNetworkFile}
 	src, err := o.open(nil)
 	if err != nil {

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -81,77 +77,6 @@ func timed(t *testing.T, what string, d time.Duration) {
 	if d > time.Second {
 		t.Errorf("%s: restored in %s, want under 1s", what, d)
 	}
-}
-
-// process is a running podroutes.
-type process struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan struct{}
-	err  error
-}
-
-// startBin starts the binary like runBin, killed when the test ends.
-func startBin(t *testing.T, env, prefix []string, args ...string) *process {
-	t.Helper()
-	argv := append(append(append([]string{}, prefix...), podroutesBin), args...)
-	p := &process{cmd: exec.Command(argv[0], argv[1:]...), out: &lockedBuffer{}, done: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting %v: %v", argv, err)
-	}
-	go func() { p.err = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("podroutes %s output:\n%s", strings.Join(args, " "), p.out.String())
-		}
-	})
-	return p
-}
-
-func (p *process) signal(t *testing.T, sig os.Signal) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wait returns the exit code and output, failing the test after 5 s.
-func (p *process) wait(t *testing.T) (int, string) {
-	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("podroutes still running after 5s:\n%s", p.out.String())
-	}
-	var ee *exec.ExitError
-	if errors.As(p.err, &ee) {
-		return ee.ExitCode(), p.out.String()
-	}
-	if p.err != nil {
-		t.Fatal(p.err)
-	}
-	return 0, p.out.String()
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func readFile(t *testing.T, path string) string {
