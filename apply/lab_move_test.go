@@ -6,11 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // moveLab is node-1 (eth0 10.240.0.11/24) and node-2 (10.240.0.12/24),

@@ -6,13 +6,12 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // node is one host of the lab: its namespace, its Kernel (counting

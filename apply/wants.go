@@ -6,11 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Wants are the routes cfg asks for, as podroutes installs them.

@@ -10,9 +10,10 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // Link is a network interface and its addresses.
@@ -114,15 +115,7 @@ func (e *UnreachableError) Error() string {
 // Names names the gateways, the first ten: "gateways 10.240.0.21,
 // 10.240.0.22", "gateways 10.240.0.2, ... and 4990 more".
 func (e *UnreachableError) Names() string {
-	const most = 10
-	var names []string
-	for _, t := range e.Targets[:min(len(e.Targets), most)] {
-		names = append(names, t.String())
-	}
-	s := strings.Join(names, ", ")
-	if len(e.Targets) > most {
-		s += fmt.Sprintf(" and %d more", len(e.Targets)-most)
-	}
+	s := diag.Some(e.Targets, 10, Target.String)
 	if len(e.Targets) == 1 {
 		return "gateway " + s
 	}

@@ -7,12 +7,11 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // A route of podroutes goes through a nexthop object (RTM_NEWNEXTHOP, one per

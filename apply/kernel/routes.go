@@ -7,11 +7,10 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 var (

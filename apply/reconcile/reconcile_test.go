@@ -10,10 +10,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 type discard struct{}

@@ -10,6 +10,7 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // watcher is Run's state between passes.
@@ -190,18 +191,7 @@ func summary(why string, rec *recorder, res reconcile.Result, wanted int, probs 
 }
 
 // list names up to three destinations: "10.200.1.0/24 and 4 more".
-func list(ps []netip.Prefix) string {
-	const most = 3
-	names := make([]string, 0, most)
-	for _, p := range ps[:min(len(ps), most)] {
-		names = append(names, p.String())
-	}
-	s := strings.Join(names, ", ")
-	if len(ps) > most {
-		s += fmt.Sprintf(" and %d more", len(ps)-most)
-	}
-	return s
-}
+func list(ps []netip.Prefix) string { return diag.Some(ps, 3, netip.Prefix.String) }
 
 // flatten splits a joined error into its messages, one problem each.
 func flatten(err error) []string {

@@ -12,17 +12,14 @@ package watch
 
 import (
 	"context"
-	"maps"
-
-	"github.com/podroutes/podroutes/apply/kernel"
-
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
-	"github.com/podroutes/podroutes/apply/reconcile"
-
 	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )

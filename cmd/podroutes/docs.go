@@ -8,11 +8,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/route"
-	"github.com/urfave/cli/v2"
 )
 
 // manSection is the man page section: podroutes changes the system's routes.

@@ -8,10 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/synth"
-	"gopkg.in/yaml.v3"
 )
 
 // hostLike is a namespace with a host's addresses on its uplink (the

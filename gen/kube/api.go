@@ -6,8 +6,9 @@ import (
 	"io"
 	"sync"
 
-	"github.com/podroutes/podroutes/internal/notify"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // errKind sorts the errors of the API server by what they mean for a

@@ -13,10 +13,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Node is one host's share of the plan: the config `podroutes apply` reads on
@@ -209,16 +209,7 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 
 // names lists hosts' names, the first ten.
 func names(hosts []inventory.Host) string {
-	const most = 10
-	var ns []string
-	for _, h := range hosts[:min(len(hosts), most)] {
-		ns = append(ns, h.Name)
-	}
-	s := strings.Join(ns, ", ")
-	if len(hosts) > most {
-		s += fmt.Sprintf(" and %d more", len(hosts)-most)
-	}
-	return s
+	return diag.Some(hosts, 10, func(h inventory.Host) string { return h.Name })
 }
 
 // notFound is an error that is ErrNotFound too.

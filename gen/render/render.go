@@ -10,10 +10,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/route"
-
-	"github.com/podroutes/podroutes/gen/plan"
 )
 
 // DropInName is the drop-in's file name in the .network file's .d/.

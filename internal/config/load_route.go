@@ -5,11 +5,11 @@ import (
 	"net/netip"
 	"slices"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/podroutes/podroutes/internal/route"
 	"github.com/podroutes/podroutes/internal/valid"
 	"github.com/podroutes/podroutes/internal/yamlnode"
-
-	"gopkg.in/yaml.v3"
 )
 
 // draft is a route as written, in the routes the Config gets, and what the

@@ -59,3 +59,18 @@ func (e *Error) Error() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Some names the first most of items, and how many it leaves out: "a, b,
+// c and 4 more". A message names a few of many hosts, gateways or
+// destinations, never all of thousands.
+func Some[T any](items []T, most int, name func(T) string) string {
+	names := make([]string, 0, min(len(items), most))
+	for _, it := range items[:min(len(items), most)] {
+		names = append(names, name(it))
+	}
+	s := strings.Join(names, ", ")
+	if len(items) > most {
+		s += fmt.Sprintf(" and %d more", len(items)-most)
+	}
+	return s
+}

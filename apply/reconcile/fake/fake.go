@@ -11,9 +11,8 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Kernel is a fake main table. The zero value is empty and ready to use.

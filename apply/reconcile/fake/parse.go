@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/podroutes/podroutes/internal/route"
-
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // MustParse is the inverse of reconcile.Route.String: it reads
