@@ -111,15 +111,6 @@ func (h *host) restored(t *testing.T, start time.Time, want ...string) time.Dura
 	}
 }
 
-// timed logs how long a restore took and fails the test above one second.
-func timed(t *testing.T, what string, d time.Duration) {
-	t.Helper()
-	t.Logf("%s: restored in %s", what, d.Round(100*time.Microsecond))
-	if d > time.Second {
-		t.Errorf("%s: restored in %s, want under 1s", what, d)
-	}
-}
-
 // quiet fails the test if podroutes writes anything for a while: its own
 // writes' events must not start a loop.
 func (h *host) quiet(t *testing.T) {

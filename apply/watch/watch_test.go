@@ -30,7 +30,7 @@ func TestRestores(t *testing.T) {
 	}
 	start := time.Now()
 	h.ns.IP(t, "link", "set", "eth0", "up")
-	timed(t, "link down and up", h.restored(t, start, both...))
+	nstest.Timed(t, "link down and up", h.restored(t, start, both...))
 	h.sys.wait(t, "restored 10.200.1.0/24, 10.200.2.0/24 after link eth0 up")
 	h.quiet(t)
 
@@ -40,7 +40,7 @@ func TestRestores(t *testing.T) {
 	if err := h.h.RouteDel(&netlink.Route{Dst: dst, Protocol: 157, Priority: 100}); err != nil {
 		t.Fatal(err)
 	}
-	timed(t, "route deleted", h.restored(t, start, both...))
+	nstest.Timed(t, "route deleted", h.restored(t, start, both...))
 	h.sys.wait(t, "restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted")
 	h.quiet(t)
 
@@ -51,7 +51,7 @@ func TestRestores(t *testing.T) {
 	}
 	start = time.Now()
 	h.ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
-	timed(t, "address removed and added", h.restored(t, start, both...))
+	nstest.Timed(t, "address removed and added", h.restored(t, start, both...))
 	// Where the kernel kept the routes, restored proves nothing of watch:
 	// the address event must have started the pass that finds them in
 	// place again (their gateways unreachable until then).
@@ -109,7 +109,7 @@ func TestRepointsWhenTheAddressMoves(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	timed(t, "address moved onto a bridge", time.Since(start))
+	nstest.Timed(t, "address moved onto a bridge", time.Since(start))
 	if err := nstest.Reach(t, h.ns, pod, "10.200.1.2"); err != nil {
 		t.Errorf("after the move: %v", err)
 	}
@@ -131,7 +131,7 @@ func TestLiveSourceRefusedAtStart(t *testing.T) {
 	}
 	start := time.Now()
 	updates <- twoRoutes("10.240.0.22")
-	timed(t, "an update after a refused start", h.restored(t, start, both...))
+	nstest.Timed(t, "an update after a refused start", h.restored(t, start, both...))
 }
 
 // TestResyncRepairsWhatNoEventSaid: a route deleted without an event

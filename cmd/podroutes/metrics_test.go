@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/internal/notifytest"
+	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/promtest"
 )
 
@@ -109,7 +110,7 @@ func TestWatchMetrics(t *testing.T) {
 
 	ns.IP(t, "route", "del", "10.200.1.0/24")
 	start := time.Now()
-	timed(t, "route deleted", waitRoute(t, ns, start, "10.200.1.0/24", "via 10.240.0.21"))
+	nstest.Timed(t, "route deleted", waitRoute(t, ns, start, "10.200.1.0/24", "via 10.240.0.21"))
 	var after string
 	for {
 		if after, err = promtest.Scrape(t, ns, addr); err != nil {
