@@ -14,7 +14,6 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
-	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -181,20 +180,19 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if err != nil {
 		return err
 	}
-	k, err := kernel.Open()
-	if err != nil {
-		return failure(err)
-	}
-	defer k.Close()
-	log := notify.NewLogger(stderr)
-	if err := src.fetch(ctx, log); err != nil {
-		return err
-	}
-	cfg, err := src.load(ctx, func() ([]netip.Addr, error) { return localAddrs(k) }, log)
+	s, err := begin(ctx, stderr, nil) // check writes nothing: no lock
 	if err != nil {
 		return err
 	}
-	inSync, err := apply.Check(ctx, k, cfg, hostname(), func(p reconcile.Plan) error { return write(p, stdout) })
+	defer s.end()
+	if err := src.fetch(s.ctx, s.log); err != nil {
+		return err
+	}
+	cfg, err := src.load(s.ctx, func() ([]netip.Addr, error) { return localAddrs(s.k) }, s.log)
+	if err != nil {
+		return err
+	}
+	inSync, err := apply.Check(s.ctx, s.k, cfg, hostname(), func(p reconcile.Plan) error { return write(p, stdout) })
 	switch {
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.path, err))
