@@ -77,6 +77,7 @@ func main() {
 }
 
 func row(foreign int, cfg string) {
+	defer goneSince(len(made)) // the row's namespaces: host, peers, pods' peer
 	h := fresh(foreign)
 	in := []string{"nsenter", "--net=/run/netns/" + h}
 	var ip, noop, check, remove, add []time.Duration
@@ -108,7 +109,6 @@ func row(foreign int, cfg string) {
 	fmt.Printf("| %d | %s | %s (%.1f) | %s | %s | %s | %s | %s | %s | %s | %.1f MB |\n", foreign, ms(m), ms(median(noop)),
 		float64(median(noop))/float64(m), ms(median(check)), ms(median(remove)), ms(median(add)),
 		ms(pods), ms(churn), ms(median(flap)), ms(median(one)), float64(rss)/1024)
-	gone(h)
 }
 
 // fresh makes namespace h (eth0 10.240.0.1/16, a veth to a peer, a bridge
@@ -325,6 +325,17 @@ func newNS() string {
 
 func gone(ns string) {
 	_ = exec.Command("ip", "netns", "del", ns).Run()
+}
+
+// goneSince deletes the namespaces made since the first n, so that a row
+// leaves none to the next.
+func goneSince(n int) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, ns := range made[n:] {
+		gone(ns)
+	}
+	made = made[:n]
 }
 
 func cleanup() {
