@@ -117,8 +117,21 @@ func converge(ws []Write, w Want, rs []Route) []Write {
 	return ws
 }
 
-// deleteMatches reports whether deleting r would delete the route w.
+// deleteMatches reports whether the kernel, asked to delete r, could
+// delete w instead: it deletes the first route at r's key whose protocol
+// and type are r's and whose gateway and device are those the delete
+// names (a multipath delete is matched on its first hop). A route
+// without a gateway names none, so it matches w whatever w's gateway; w
+// without a device (left to the kernel) may have any. Where w is held in
+// a nexthop object the kernel would tell them apart; this errs the safe
+// way, keeping r.
 func deleteMatches(r, w Route) bool {
-	return SameKey(r, w) && r.Gw == w.Gw && r.Protocol == w.Protocol &&
-		(w.Dev == "" || r.Dev == w.Dev)
+	if !SameKey(r, w) || r.Protocol != w.Protocol || r.Type != w.Type {
+		return false
+	}
+	gw, dev := r.Gw, r.Dev
+	if len(r.Hops) > 0 {
+		gw, dev = r.Hops[0].Gw, r.Hops[0].Dev
+	}
+	return (!gw.IsValid() || gw == w.Gw) && (dev == "" || w.Dev == "" || dev == w.Dev)
 }
