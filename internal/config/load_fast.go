@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	"github.com/podroutes/podroutes/internal/diag"
@@ -178,13 +179,18 @@ func keepName(dst *string, val, key string, check func(what, s string) string) b
 }
 
 // nameValue reads a name as the fast path takes it: plain (plainName), or
-// in double quotes without a quote or backslash inside, which YAML reads
-// as what is between them (the fast path reads printable ASCII only);
-// ok is false for anything else.
+// double-quoted as Write quotes it (strconv.Quote); ok is false for
+// anything else. The fast path reads printable ASCII only, which
+// strconv.Quote escapes as YAML does: a backslash or a quote, and nothing
+// else, so a name quoted exactly so reads the same in both.
 func nameValue(val string) (string, bool) {
 	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
 		inner := val[1 : len(val)-1]
-		return inner, inner != "" && !strings.ContainsAny(inner, `"\`)
+		if !strings.ContainsAny(inner, `"\`) {
+			return inner, inner != ""
+		}
+		s, err := strconv.Unquote(val)
+		return s, err == nil && s != "" && strconv.Quote(s) == val
 	}
 	return val, plainName(val)
 }
