@@ -196,6 +196,47 @@ var modelScenarios = []scenario{
 		want:  []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
 		force: true,
 	},
+	{
+		name: "v4 stale dev route prepended before networkd's inline",
+		setup: []string{
+			"route add 10.200.1.0/24 via 10.240.0.21 proto 157 metric 100",
+			"route prepend 10.200.1.0/24 dev eth0 proto 157 metric 100",
+		},
+		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
+	},
+	{
+		name: "v4 stale route of ours at metric 0, same gateway",
+		setup: []string{
+			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
+			"route add 10.200.1.0/24 dev eth0 proto 157 metric 0",
+		},
+		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
+	},
+	{
+		name: "v6 another owner's route at another metric, ours missing",
+		setup: []string{
+			"-6 route add fd00:200:1::/64 via fd00:240::99 proto static metric 200",
+		},
+		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
+		held: true,
+		keep: []string{"fd00:240::99"},
+	},
+	{
+		name: "v6 onlink wanted, networkd's inline onlink in place",
+		setup: []string{
+			"-6 route add fd00:200:9::/64 via fd00:999::1 dev eth0 proto 157 metric 100 onlink",
+		},
+		want: []string{"fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink"},
+	},
+	{
+		name: "v6 stale multipath of ours alone",
+		setup: []string{
+			"-6 route add fd00:200:2::/64 via fd00:240::21 proto 157 metric 100",
+			"-6 route append fd00:200:2::/64 via fd00:240::22 proto 157 metric 100",
+		},
+		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
+		keep: []string{"fd00:200:2::/64"},
+	},
 }
 
 func (sc scenario) run(t *testing.T) {
