@@ -158,6 +158,16 @@ func (k *Kernel) encodeRoute(bt *batch, w reconcile.Write, nh uint32) error {
 	case reconcile.Delete:
 		typ, flags, nh = unix.RTM_DELROUTE, 0, r.NH
 		scope, kind = unix.RT_SCOPE_NOWHERE, unix.RTN_UNSPEC // any
+		if r.Dst.Addr().Is4() {
+			// IPv4 (fib_table_delete) deletes the first route at the key
+			// that the delete does not rule out: without the type, a
+			// delete of a blackhole route (no device, no gateway) takes
+			// the unicast route ahead of it. IPv6 ignores the type.
+			kind = r.Type
+			if kind == 0 {
+				kind = unix.RTN_UNICAST
+			}
+		}
 	}
 	if w.Op != reconcile.Delete && nh == 0 && !r.Gw.IsValid() {
 		scope = unix.RT_SCOPE_LINK
@@ -193,5 +203,45 @@ func (k *Kernel) encodeRoute(bt *batch, w reconcile.Write, nh uint32) error {
 	if nh == 0 && oif != 0 {
 		bt.u32(unix.RTA_OIF, uint32(oif))
 	}
+	if w.Op == reconcile.Delete && len(r.Hops) > 0 && r.Dst.Addr().Is4() {
+		// An IPv4 delete without its hops names no gateway or device:
+		// fib_nh_match lets it take any route at the key of its protocol,
+		// the one ahead of it too. With them, only a route with those
+		// hops. (An IPv6 delete without a gateway takes a multipath route
+		// whole, all its siblings; with RTA_MULTIPATH, hop by hop.)
+		mp, err := k.multipath(r.Hops)
+		if err != nil {
+			return err
+		}
+		bt.attr(unix.RTA_MULTIPATH, mp)
+	}
 	return nil
+}
+
+// multipath encodes hops as RTA_MULTIPATH: struct rtnexthop (length,
+// flags, hops: the weight less one, ifindex), then the hop's gateway.
+func (k *Kernel) multipath(hops []reconcile.Hop) ([]byte, error) {
+	var b []byte
+	for _, h := range hops {
+		oif, err := k.linkIndex(h.Dev)
+		if err != nil {
+			return nil, err
+		}
+		n := unix.SizeofRtNexthop
+		if h.Gw.IsValid() {
+			n += unix.SizeofRtAttr + len(h.Gw.AsSlice())
+		}
+		hop := make([]byte, unix.SizeofRtNexthop, n)
+		native.PutUint16(hop[0:], uint16(n))
+		hop[3] = byte(max(h.Weight-1, 0))
+		native.PutUint32(hop[4:], uint32(oif))
+		if h.Gw.IsValid() {
+			var a [unix.SizeofRtAttr]byte
+			native.PutUint16(a[0:], uint16(unix.SizeofRtAttr+len(h.Gw.AsSlice())))
+			native.PutUint16(a[2:], unix.RTA_GATEWAY)
+			hop = append(append(hop, a[:]...), h.Gw.AsSlice()...)
+		}
+		b = append(b, hop...)
+	}
+	return b, nil
 }

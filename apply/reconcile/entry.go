@@ -1,10 +1,6 @@
 package reconcile
 
-import (
-	"slices"
-
-	"github.com/podroutes/podroutes/internal/route"
-)
+import "slices"
 
 // What the plan knows of each entry, worked out from its routes when asked.
 
@@ -34,7 +30,7 @@ func (p *Plan) writes(ws []Write, e entry) []Write {
 		}
 	case Stale:
 		for _, r := range rs {
-			if r.Protocol == route.Owner {
+			if ours(r) {
 				ws = append(ws, Write{Delete, r})
 			}
 		}
@@ -95,43 +91,142 @@ func closest(w Want, rs []Route) Route {
 // destination, given the routes rs there now: keep w if it is there, else
 // replace the route the kernel keys as w (destination, metric, no TOS or
 // source: it swaps it in one step, so traffic never lacks a route), else
-// add w; then delete the rest.
+// add w; then delete the rest, but those a delete would confuse with w
+// (blocked).
 func converge(ws []Write, w Want, rs []Route) []Write {
-	keep := slices.IndexFunc(rs, w.satisfied)
-	if keep < 0 {
-		// The kernel replaces the first route with w's key.
-		keep = slices.IndexFunc(rs, func(r Route) bool { return SameKey(r, w.Route) })
-		op := Add
-		if keep >= 0 {
-			op = Replace
-		}
+	keep, op := target(w, rs)
+	if op >= 0 {
 		ws = append(ws, Write{op, w.Route})
 	}
 	for i, r := range rs {
-		// A route that a delete would confuse with w stays: the kernel
-		// would delete w instead.
-		if i != keep && !deleteMatches(r, w.Route) {
+		if i != keep && !blocked(w, rs, keep, i) {
 			ws = append(ws, Write{Delete, r})
 		}
 	}
 	return ws
 }
 
-// deleteMatches reports whether the kernel, asked to delete r, could
-// delete w instead: it deletes the first route at r's key whose protocol
-// and type are r's and whose gateway and device are those the delete
-// names (a multipath delete is matched on its first hop). A route
-// without a gateway names none, so it matches w whatever w's gateway; w
-// without a device (left to the kernel) may have any. Where w is held in
-// a nexthop object the kernel would tell them apart; this errs the safe
-// way, keeping r.
-func deleteMatches(r, w Route) bool {
-	if !SameKey(r, w) || r.Protocol != w.Protocol || r.Type != w.Type {
+// target is the route of rs that w is, or that w's write takes the place
+// of (-1 for none), and that write (-1 for none: w is there).
+func target(w Want, rs []Route) (int, Op) {
+	if keep := slices.IndexFunc(rs, w.satisfied); keep >= 0 {
+		return keep, -1
+	}
+	// IPv4 (fib_table_insert) replaces the first route with w's key.
+	// IPv6 (fib6_add_rt2) replaces the first whose multipath-ness is w's
+	// (a route through a nexthop object, as podroutes writes w, is never
+	// part of a multipath route; one with an inline gateway can be), and
+	// only if there is none, the first.
+	same := func(r Route) bool { return SameKey(r, w.Route) }
+	keep := -1
+	if w.Route.Dst.Addr().Is6() {
+		keep = slices.IndexFunc(rs, func(r Route) bool { return same(r) && !ecmp(r) })
+	}
+	if keep < 0 {
+		keep = slices.IndexFunc(rs, same)
+	}
+	if keep < 0 {
+		return -1, Add
+	}
+	return keep, Replace
+}
+
+// ecmp reports whether IPv6 makes r a sibling of a multipath route
+// (rt6_qualify_for_ecmp): a unicast route with an inline gateway.
+func ecmp(r Route) bool {
+	return r.NH == 0 && (r.Gw.IsValid() || len(r.Hops) > 0) && (r.Type == 0 || r.Type == typeUnicast)
+}
+
+// blocked reports whether deleting rs[i] could delete w instead: the
+// kernel deletes the first route at the key that the delete does not rule
+// out (deleteTakes), and w is ahead of rs[i], kept at keep or written
+// there (or, when added, placed by its metric). Then rs[i] stays, and
+// Conflicts says why.
+func blocked(w Want, rs []Route, keep, i int) bool {
+	if keep >= 0 && !w.satisfied(rs[keep]) {
+		// Replaced by w, which may be inline or through a nexthop object.
+		return keep < i && (deleteTakes(rs[i], asInline(w.Route, rs[keep])) || deleteTakes(rs[i], viaNexthop(w.Route)))
+	}
+	if keep >= 0 {
+		return keep < i && deleteTakes(rs[i], rs[keep])
+	}
+	// Added: the kernel keeps the routes to a prefix sorted by metric.
+	ahead := !slices.ContainsFunc(rs[:i+1], func(r Route) bool { return r.Metric > w.Route.Metric })
+	return ahead && (deleteTakes(rs[i], asInline(w.Route, Route{})) || deleteTakes(rs[i], viaNexthop(w.Route)))
+}
+
+// asInline is w as the kernel would hold it with its gateway inline,
+// on the device of the route it replaces when w leaves it to the kernel.
+func asInline(w, replaced Route) Route {
+	if w.Dev == "" {
+		w.Dev = replaced.Dev
+	}
+	return w
+}
+
+// viaNexthop is w as the kernel holds it through a nexthop object.
+func viaNexthop(w Route) Route {
+	w.NH = ^uint32(0)
+	return w
+}
+
+// deleteTakes reports whether a delete of d, as kernel.Kernel sends it,
+// takes the route x when the kernel meets x first among the routes to
+// d's destination (and source, and TOS): x has d's protocol, and d's
+// metric unless that is 0 (a delete without a metric takes any); then
+//   - IPv4 (fib_table_delete, fib_nh_match): x has d's type; a delete
+//     naming a nexthop object takes a route through that one only; a
+//     route through a nexthop object is taken by a delete naming no
+//     device, gateway or hops; else x's hops must be d's, or x's (first)
+//     gateway and device must be those d names.
+//   - IPv6 (ip6_route_del): the type is not looked at; a delete naming a
+//     nexthop object takes a route through that one only; a route
+//     through a nexthop object is taken by any other delete, whatever
+//     gateway or device it names; else x's (first sibling's) device and
+//     gateway must be those d names.
+func deleteTakes(d, x Route) bool {
+	if d.Dst != x.Dst || d.source() != x.source() || d.Tos != x.Tos || d.Protocol != x.Protocol ||
+		(d.Metric != 0 && d.Metric != x.Metric) {
 		return false
 	}
-	gw, dev := r.Gw, r.Dev
-	if len(r.Hops) > 0 {
-		gw, dev = r.Hops[0].Gw, r.Hops[0].Dev
+	v4 := d.Dst.Addr().Is4()
+	if v4 && kind(d) != kind(x) {
+		return false
 	}
-	return (!gw.IsValid() || gw == w.Gw) && (dev == "" || w.Dev == "" || dev == w.Dev)
+	if d.NH != 0 || x.NH != 0 {
+		return d.NH == x.NH || (d.NH == 0 && (!v4 || (d.Dev == "" && !d.Gw.IsValid() && len(d.Hops) == 0)))
+	}
+	if v4 && len(d.Hops) > 0 {
+		return slices.EqualFunc(d.Hops, x.Hops, func(a, b Hop) bool { return a.Gw == b.Gw && (a.Dev == "" || a.Dev == b.Dev) })
+	}
+	gw, dev := x.Gw, x.Dev
+	if len(x.Hops) > 0 {
+		gw, dev = x.Hops[0].Gw, x.Hops[0].Dev
+	}
+	return (!d.Gw.IsValid() || d.Gw == gw) && (d.Dev == "" || dev == "" || d.Dev == dev)
+}
+
+// kind is r's type, unicast for 0.
+func kind(r Route) uint8 {
+	if r.Type == 0 {
+		return typeUnicast
+	}
+	return r.Type
+}
+
+// left lists the routes to e's destination that converge leaves in place
+// beside the wanted one (blocked).
+func (p *Plan) left(e entry) []Route {
+	if e.state != Different && !(e.state == Held && p.force) {
+		return nil
+	}
+	w, rs := p.wanted(e), p.routes(e)
+	keep, _ := target(w, rs)
+	var left []Route
+	for i, r := range rs {
+		if i != keep && blocked(w, rs, keep, i) {
+			left = append(left, r)
+		}
+	}
+	return left
 }

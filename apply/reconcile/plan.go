@@ -162,7 +162,7 @@ func Removal(have []Route) Plan {
 // destination's first route.
 func (p *Plan) stale(h int) int {
 	end := p.group(h, p.have[h].Dst)
-	if slices.ContainsFunc(p.have[h:end], func(r Route) bool { return r.Protocol == route.Owner }) {
+	if slices.ContainsFunc(p.have[h:end], ours) {
 		p.entries = append(p.entries, entry{state: Stale, want: -1, from: int32(h), to: int32(end)})
 	}
 	return end
@@ -179,7 +179,7 @@ func (p *Plan) group(h int, dst netip.Prefix) int {
 // state is how the kernel's routes rs to w's destination compare with w.
 func state(w Want, rs []Route) State {
 	switch {
-	case slices.ContainsFunc(rs, func(r Route) bool { return r.Protocol != route.Owner }):
+	case slices.ContainsFunc(rs, func(r Route) bool { return !ours(r) }):
 		return Held
 	case len(rs) == 0:
 		return Missing
@@ -189,6 +189,15 @@ func state(w Want, rs []Route) State {
 		return InPlace
 	}
 	return Different
+}
+
+// ours reports whether r is podroutes' own route. An IPv6 multipath
+// route is never wholly known to be: the kernel makes routes with inline
+// gateways appended at one key siblings of one multipath route, whatever
+// their protocols, and dumps it with the first one's protocol; a replace
+// or delete of it takes every sibling. podroutes never makes one.
+func ours(r Route) bool {
+	return r.Protocol == route.Owner && !(len(r.Hops) > 0 && r.Dst.Addr().Is6())
 }
 
 // sortedByDst returns have if it is sorted by destination (a dump usually

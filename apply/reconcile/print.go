@@ -149,12 +149,19 @@ func (p Plan) InSync() bool {
 func (p Plan) Conflicts() []error {
 	var errs []error
 	for _, e := range p.entries {
+		want := p.wanted(e)
+		for _, r := range p.left(e) {
+			errs = append(errs, fmt.Errorf("route %s%s: podroutes' route %s is left: the kernel, asked to delete it, would delete the wanted route, ahead of it at the same key, instead",
+				want.Route.Short(), peer(want.Peer), r))
+		}
 		if e.state != Held || p.fixes(e) {
 			continue
 		}
-		want := p.wanted(e)
 		for _, r := range p.routes(e) {
-			if r.Protocol != route.Owner {
+			if r.Protocol == route.Owner && !ours(r) {
+				errs = append(errs, fmt.Errorf("route %s%s: the destination has an IPv6 multipath route, whose hops may be other owners' (the kernel merges their routes into podroutes'): %s; left alone, --force takes it over",
+					want.Route.Short(), peer(want.Peer), r))
+			} else if !ours(r) {
 				errs = append(errs, fmt.Errorf("route %s%s: another owner (%s) holds the destination: %s; left alone, --force takes it over",
 					want.Route.Short(), peer(want.Peer), r.Protocol, r))
 			}
