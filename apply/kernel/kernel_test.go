@@ -42,21 +42,33 @@ func add(t *testing.T, k *kernel.Kernel, routes ...string) {
 	}
 }
 
-// table prints the routes of protocols other than kernel, sorted.
-func table(t *testing.T, k *kernel.Kernel) string {
+// shown lists the routes of k that keep takes, as `ip route` prints
+// them, sorted.
+func shown(t *testing.T, k *kernel.Kernel, keep func(reconcile.Route) bool) []string {
 	t.Helper()
 	rs, err := k.All(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []string
+	var out []string
 	for _, r := range rs {
-		if r.Protocol != 2 {
-			lines = append(lines, r.String()+"\n")
+		if keep(r) {
+			out = append(out, r.String())
 		}
 	}
-	slices.Sort(lines)
-	return strings.Join(lines, "")
+	slices.Sort(out)
+	return out
+}
+
+// table prints the routes of protocols other than kernel, sorted, a line
+// each.
+func table(t *testing.T, k *kernel.Kernel) string {
+	t.Helper()
+	var b strings.Builder
+	for _, s := range shown(t, k, func(r reconcile.Route) bool { return r.Protocol != 2 }) {
+		b.WriteString(s + "\n")
+	}
+	return b.String()
 }
 
 func TestRoutes(t *testing.T) {

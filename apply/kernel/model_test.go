@@ -6,247 +6,79 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/tools/txtar"
+
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
 // scenario is a main table built with ip (and podroutes' own writes),
-// and what a pass of podroutes must leave of it.
+// and what a pass of podroutes must leave of it: a file of
+// testdata/model.txtar, whose comment says how it reads.
 type scenario struct {
-	name string
-	// setup are the steps that build the table: `ip` arguments, or
-	// "podroutes ROUTE" for a route podroutes adds itself (through its
-	// nexthop object).
-	setup []string
+	name  string
+	setup [][]string // ip's arguments, or "podroutes" and a route
 	want  []string
 	force bool
-	// held: another owner keeps a wanted destination (no force): the
-	// pass reports the conflict, and the wanted route need not be in.
-	held bool
-	// keep are texts `ip route show` (both families) must still show
-	// after the pass: another owner's route that a dump cannot name
-	// apart (a hop of a multipath route).
-	keep []string
+	held  bool
+	keep  []string
 }
 
-// TestKernelModel runs a pass, then a second one, over tables where
-// reconcile's model of the kernel (which route an add finds taken, a
-// replace swaps, a delete takes) may differ from what the kernel does:
-// afterwards the wanted routes are in, no route of another owner changed
-// (but where force takes a destination over), the pass says so only if
-// the table is as wanted, and the second pass writes nothing.
+// TestKernelModel runs a pass, then a second one, over each table of
+// testdata/model.txtar: afterwards the wanted routes are in, no route of
+// another owner changed (but where force takes a destination over), the
+// pass says so only if the table is as wanted, and the second pass writes
+// nothing.
 func TestKernelModel(t *testing.T) {
-	for _, sc := range modelScenarios {
+	for _, sc := range modelScenarios(t) {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t) })
 	}
 }
 
-var modelScenarios = []scenario{
-	{
-		name: "v4 blackhole appended after ours",
-		setup: []string{
-			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
-			"route append blackhole 10.200.1.0/24 proto 157 metric 100",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v6 blackhole appended after ours",
-		setup: []string{
-			"podroutes fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
-			"-6 route append blackhole fd00:200:1::/64 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-	},
-	{
-		name: "v4 inline appended after ours",
-		setup: []string{
-			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
-			"route append 10.200.1.0/24 via 10.240.0.22 proto 157 metric 100",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v6 inline appended after ours",
-		setup: []string{
-			"podroutes fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
-			"-6 route append fd00:200:1::/64 via fd00:240::22 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-	},
-	{
-		name: "v4 dev route appended after ours",
-		setup: []string{
-			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
-			"route append 10.200.1.0/24 dev eth0 proto 157 metric 100",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v6 dev route appended after ours",
-		setup: []string{
-			"podroutes fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
-			"-6 route append fd00:200:1::/64 dev eth0 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-	},
-	{
-		name: "v4 multipath appended after networkd's inline",
-		setup: []string{
-			"route add 10.200.1.0/24 via 10.240.0.21 proto 157 metric 100",
-			"route append 10.200.1.0/24 proto 157 metric 100 nexthop via 10.240.0.22 nexthop via 10.240.0.23",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v4 multipath appended after ours",
-		setup: []string{
-			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
-			"route append 10.200.1.0/24 proto 157 metric 100 nexthop via 10.240.0.22 nexthop via 10.240.0.23",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		// Both siblings are podroutes', but a dump cannot tell that from
-		// the next scenario's: the multipath route is left, as another
-		// owner's, and said to be.
-		name: "v6 inline appended to networkd's inline: one multipath",
-		setup: []string{
-			"-6 route add fd00:200:1::/64 via fd00:240::21 proto 157 metric 100",
-			"-6 route append fd00:200:1::/64 via fd00:240::22 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		held: true,
-		keep: []string{"fd00:240::22"},
-	},
-	{
-		name: "v6 another owner's inline appended to networkd's: one multipath",
-		setup: []string{
-			"-6 route add fd00:200:1::/64 via fd00:240::21 proto 157 metric 100",
-			"-6 route append fd00:200:1::/64 via fd00:240::99 proto static metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		held: true,
-		keep: []string{"fd00:240::99"},
-	},
-	{
-		name: "v6 another owner's inline, ours appended: one multipath",
-		setup: []string{
-			"-6 route add fd00:200:1::/64 via fd00:240::99 proto static metric 100",
-			"-6 route append fd00:200:1::/64 via fd00:240::21 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		held: true,
-		keep: []string{"fd00:240::99"},
-	},
-	{
-		name: "v6 stale inline before a dev route: replace takes the dev route",
-		setup: []string{
-			"-6 route add fd00:200:1::/64 via fd00:240::22 proto 157 metric 100",
-			"-6 route append fd00:200:1::/64 dev eth0 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-	},
-	{
-		name: "v4 stale TOS route beside ours",
-		setup: []string{
-			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
-			"route add 10.200.1.0/24 tos 0x10 via 10.240.0.21 proto 157 metric 100",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v6 stale source route beside ours",
-		setup: []string{
-			"podroutes fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
-			"-6 route add fd00:200:1::/64 from fd00:1::/64 via fd00:240::21 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-	},
-	{
-		name: "v6 another owner's unreachable at the key",
-		setup: []string{
-			"-6 route add unreachable fd00:200:1::/64 proto static metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		held: true,
-	},
-	{
-		name: "v6 another owner's throw at the key",
-		setup: []string{
-			"-6 route add throw fd00:200:1::/64 proto static metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		held: true,
-	},
-	{
-		name: "v6 another owner's prohibit at the key, force",
-		setup: []string{
-			"-6 route add prohibit fd00:200:1::/64 proto static metric 100",
-		},
-		want:  []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		force: true,
-	},
-	{
-		name: "v6 another owner's unreachable at the key, force",
-		setup: []string{
-			"-6 route add unreachable fd00:200:1::/64 proto static metric 100",
-		},
-		want:  []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		force: true,
-	},
-	{
-		name: "v4 stale dev route prepended before networkd's inline",
-		setup: []string{
-			"route add 10.200.1.0/24 via 10.240.0.21 proto 157 metric 100",
-			"route prepend 10.200.1.0/24 dev eth0 proto 157 metric 100",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v4 stale route of ours at metric 0, same gateway",
-		setup: []string{
-			"podroutes 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
-			"route add 10.200.1.0/24 dev eth0 proto 157 metric 0",
-		},
-		want: []string{"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"},
-	},
-	{
-		name: "v6 another owner's route at another metric, ours missing",
-		setup: []string{
-			"-6 route add fd00:200:1::/64 via fd00:240::99 proto static metric 200",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		held: true,
-		keep: []string{"fd00:240::99"},
-	},
-	{
-		name: "v6 onlink wanted, networkd's inline onlink in place",
-		setup: []string{
-			"-6 route add fd00:200:9::/64 via fd00:999::1 dev eth0 proto 157 metric 100 onlink",
-		},
-		want: []string{"fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink"},
-	},
-	{
-		name: "v6 stale multipath of ours alone",
-		setup: []string{
-			"-6 route add fd00:200:2::/64 via fd00:240::21 proto 157 metric 100",
-			"-6 route append fd00:200:2::/64 via fd00:240::22 proto 157 metric 100",
-		},
-		want: []string{"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100"},
-		keep: []string{"fd00:200:2::/64"},
-	},
+// modelScenarios reads testdata/model.txtar.
+func modelScenarios(t *testing.T) []scenario {
+	const path = "testdata/model.txtar"
+	a, err := txtar.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scs []scenario
+	for _, f := range a.Files {
+		sc := scenario{name: f.Name}
+		for i, line := range strings.Split(strings.TrimSpace(string(f.Data)), "\n") {
+			word, rest, _ := strings.Cut(line, " ")
+			switch word {
+			case "ip":
+				sc.setup = append(sc.setup, strings.Fields(rest))
+			case "podroutes":
+				sc.setup = append(sc.setup, []string{word, rest})
+			case "want":
+				sc.want = append(sc.want, rest)
+			case "keep":
+				sc.keep = append(sc.keep, rest)
+			case "force":
+				sc.force = true
+			case "held":
+				sc.held = true
+			case "#":
+			default:
+				t.Fatalf("%s: %s, line %d: unknown step %q", path, f.Name, i+1, line)
+			}
+		}
+		scs = append(scs, sc)
+	}
+	return scs
 }
 
 func (sc scenario) run(t *testing.T) {
 	ns, k := host(t)
 	for _, step := range sc.setup {
-		if r, ok := strings.CutPrefix(step, "podroutes "); ok {
-			add(t, k, r)
+		if step[0] == "podroutes" {
+			add(t, k, step[1])
 			continue
 		}
-		ns.IP(t, strings.Fields(step)...)
+		ns.IP(t, step...)
 	}
 	show := func() string {
 		return ns.IP(t, "-4", "route", "show", "table", "main") + ns.IP(t, "-6", "route", "show", "table", "main")
@@ -318,21 +150,9 @@ func pass(t *testing.T, k *kernel.Kernel, want []reconcile.Want, force bool) (re
 // othersRoutes lists the routes of owners other than podroutes and the
 // kernel, but, under force, those to a wanted destination.
 func othersRoutes(t *testing.T, k *kernel.Kernel, sc scenario) []string {
-	t.Helper()
-	rs, err := k.All(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, r := range rs {
-		if r.Protocol == route.Owner || r.Protocol == 2 {
-			continue
-		}
-		if sc.force && slices.ContainsFunc(wants(sc.want...), func(w reconcile.Want) bool { return w.Route.Dst == r.Dst }) {
-			continue
-		}
-		out = append(out, r.String())
-	}
-	slices.Sort(out)
-	return out
+	wanted := wants(sc.want...)
+	return shown(t, k, func(r reconcile.Route) bool {
+		return r.Protocol != route.Owner && r.Protocol != 2 &&
+			!(sc.force && slices.ContainsFunc(wanted, func(w reconcile.Want) bool { return w.Route.Dst == r.Dst }))
+	})
 }
