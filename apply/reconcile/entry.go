@@ -121,6 +121,11 @@ func target(w Want, rs []Route) (int, Op) {
 	keep := -1
 	if w.Route.Dst.Addr().Is6() {
 		keep = slices.IndexFunc(rs, func(r Route) bool { return same(r) && !ecmp(r) })
+	} else {
+		// Another owner's route in rs is the one the lookup found
+		// (Winners): IPv4 uses the first route at a key, so at w's key it
+		// is ahead of any of podroutes' there, whatever rs's order.
+		keep = slices.IndexFunc(rs, func(r Route) bool { return same(r) && !ours(r) })
 	}
 	if keep < 0 {
 		keep = slices.IndexFunc(rs, same)
@@ -143,16 +148,20 @@ func ecmp(r Route) bool {
 // there (or, when added, placed by its metric). Then rs[i] stays, and
 // Conflicts says why.
 func blocked(w Want, rs []Route, keep, i int) bool {
+	// w is ahead of rs[i] if its place is: an IPv4 route of another
+	// owner that w replaces was the lookup's winner, first at its key
+	// (target).
+	ahead := keep >= 0 && (keep < i || !ours(rs[keep]) && rs[keep].Dst.Addr().Is4())
 	if keep >= 0 && !w.satisfied(rs[keep]) {
 		// Replaced by w, which may be inline or through a nexthop object.
-		return keep < i && (deleteTakes(rs[i], asInline(w.Route, rs[keep])) || deleteTakes(rs[i], viaNexthop(w.Route)))
+		return ahead && (deleteTakes(rs[i], asInline(w.Route, rs[keep])) || deleteTakes(rs[i], viaNexthop(w.Route)))
 	}
 	if keep >= 0 {
-		return keep < i && deleteTakes(rs[i], rs[keep])
+		return ahead && deleteTakes(rs[i], rs[keep])
 	}
 	// Added: the kernel keeps the routes to a prefix sorted by metric.
-	ahead := !slices.ContainsFunc(rs[:i+1], func(r Route) bool { return r.Metric > w.Route.Metric })
-	return ahead && (deleteTakes(rs[i], asInline(w.Route, Route{})) || deleteTakes(rs[i], viaNexthop(w.Route)))
+	before := !slices.ContainsFunc(rs[:i+1], func(r Route) bool { return r.Metric > w.Route.Metric })
+	return before && (deleteTakes(rs[i], asInline(w.Route, Route{})) || deleteTakes(rs[i], viaNexthop(w.Route)))
 }
 
 // asInline is w as the kernel would hold it with its gateway inline,
