@@ -56,6 +56,10 @@ type Options struct {
 	// whose filtering misbehaves, and for tests that hold the two paths to
 	// the same verdicts.
 	FullDumps bool
+	// Inline writes every route with its gateway, as on a kernel without
+	// nexthop objects (before Linux 5.3): for tests that hold that path
+	// to the same verdicts.
+	Inline bool
 }
 
 // Open returns the Kernel of the calling thread's network namespace with

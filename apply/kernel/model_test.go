@@ -10,6 +10,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -23,16 +24,31 @@ type scenario struct {
 	force bool
 	held  bool
 	keep  []string
+	// heldInline: held only where routes carry their gateway (inline);
+	// nexthopOnly: not run inline, for the reason it gives.
+	heldInline  bool
+	nexthopOnly string
 }
 
 // TestKernelModel runs a pass, then a second one, over each table of
-// testdata/model.txtar: afterwards the wanted routes are in, no route of
+// testdata/model.txtar, with podroutes' routes through nexthop objects,
+// then as on a kernel without them (inline): afterwards the wanted routes are in, no route of
 // another owner changed (but where force takes a destination over), the
 // pass says so only if the table is as wanted, and the second pass writes
 // nothing.
 func TestKernelModel(t *testing.T) {
-	for _, sc := range modelScenarios(t) {
-		t.Run(sc.name, func(t *testing.T) { sc.run(t) })
+	for _, inline := range []bool{false, true} {
+		for _, sc := range modelScenarios(t) {
+			name := sc.name
+			if inline {
+				if sc.nexthopOnly != "" {
+					continue
+				}
+				name = "inline/" + name
+				sc.held = sc.held || sc.heldInline
+			}
+			t.Run(name, func(t *testing.T) { sc.run(t, inline) })
+		}
 	}
 }
 
@@ -61,6 +77,17 @@ func modelScenarios(t *testing.T) []scenario {
 				sc.force = true
 			case "held":
 				sc.held = true
+			case "inline":
+				if rest != "held" {
+					t.Fatalf("%s: %s, line %d: want \"inline held\", got %q", path, f.Name, i+1, line)
+				}
+				sc.heldInline = true
+			case "nexthop":
+				reason, ok := strings.CutPrefix(rest, "only: ")
+				if !ok || reason == "" {
+					t.Fatalf("%s: %s, line %d: want \"nexthop only: REASON\", got %q", path, f.Name, i+1, line)
+				}
+				sc.nexthopOnly = reason
 			case "#":
 			default:
 				t.Fatalf("%s: %s, line %d: unknown step %q", path, f.Name, i+1, line)
@@ -71,8 +98,13 @@ func modelScenarios(t *testing.T) []scenario {
 	return scs
 }
 
-func (sc scenario) run(t *testing.T) {
+// run runs sc; inline, as on a kernel without nexthop objects.
+func (sc scenario) run(t *testing.T, inline bool) {
 	ns, k := host(t)
+	if inline {
+		k = nstest.Open(t, ns, func() (*kernel.Kernel, error) { return kernel.OpenWith(kernel.Options{Inline: true}) })
+		t.Cleanup(k.Close)
+	}
 	for _, step := range sc.setup {
 		if step[0] == "podroutes" {
 			add(t, k, step[1])
@@ -94,6 +126,9 @@ func (sc scenario) run(t *testing.T) {
 		t.Helper()
 		t.Errorf(format, args...)
 		t.Logf("before:\n%s\nlog:\n%s\nerrors: %v\nafter:\n%s", before, strings.Join(log, "\n"), res.Err(), after)
+	}
+	if inline && strings.Contains(after, "nhid") {
+		report("without nexthop objects, a route went through one")
 	}
 	all, err := k.All(context.Background())
 	if err != nil {

@@ -20,10 +20,17 @@ import (
 // own gateway cost more the more there are. podroutes owns the nexthop
 // objects of its protocol and deletes those no route uses any more.
 
+// errInline is why a Kernel with Options.Inline has no nexthop objects.
+var errInline = errors.New("off by Options.Inline")
+
 // loadNexthops dumps the nexthop objects; a kernel without them (before
 // Linux 5.3) leaves the table empty and off.
 func (k *Kernel) loadNexthops() error {
 	k.nh.reset()
+	if k.o.Inline {
+		k.nh.off = errInline
+		return nil
+	}
 	err := k.c.dump(unix.RTM_GETNEXTHOP, make([]byte, sizeofNhmsg), k.parseNexthop)
 	k.nh.countGroups()
 	if errIs(err, unix.EOPNOTSUPP, unix.EINVAL) {
