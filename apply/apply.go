@@ -162,8 +162,17 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if err != nil {
 		return reconcile.Plan{}, nil, nil, err
 	}
-	return reconcile.Diff(want, have, force), links, left, nil
+	p := reconcile.Diff(want, have, force)
+	if in, ok := k.(inliner); ok && in.Inline() {
+		p = p.Inline()
+	}
+	return p, links, left, nil
 }
+
+// inliner is a Kernel that can say it writes every route with its gateway
+// (kernel.Kernel); one that cannot is taken to use nexthop objects where
+// it may.
+type inliner interface{ Inline() bool }
 
 // dryRun prints what one pass would write.
 func dryRun(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Result, error) {

@@ -109,6 +109,11 @@ func (k *Kernel) here() netns.NsHandle {
 // strict reports whether the kernel filters dumps for podroutes.
 func (k *Kernel) strict() bool { return k.c.strict && !k.o.FullDumps }
 
+// Inline reports whether k writes routes with their gateways, having no
+// nexthop objects (the kernel's, or Options.Inline), as of the last read
+// of the table: the plan made from that read needs it (Plan.Inline).
+func (k *Kernel) Inline() bool { return k.nh.off != nil }
+
 // Close releases the netlink sockets and the namespace handle.
 func (k *Kernel) Close() {
 	k.c.close()

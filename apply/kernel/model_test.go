@@ -24,10 +24,8 @@ type scenario struct {
 	force bool
 	held  bool
 	keep  []string
-	// heldInline: held only where routes carry their gateway (inline);
-	// nexthopOnly: not run inline, for the reason it gives.
-	heldInline  bool
-	nexthopOnly string
+	// heldInline: held only where routes carry their gateway (inline).
+	heldInline bool
 }
 
 // TestKernelModel runs a pass, then a second one, over each table of
@@ -41,9 +39,6 @@ func TestKernelModel(t *testing.T) {
 		for _, sc := range modelScenarios(t) {
 			name := sc.name
 			if inline {
-				if sc.nexthopOnly != "" {
-					continue
-				}
 				name = "inline/" + name
 				sc.held = sc.held || sc.heldInline
 			}
@@ -82,12 +77,6 @@ func modelScenarios(t *testing.T) []scenario {
 					t.Fatalf("%s: %s, line %d: want \"inline held\", got %q", path, f.Name, i+1, line)
 				}
 				sc.heldInline = true
-			case "nexthop":
-				reason, ok := strings.CutPrefix(rest, "only: ")
-				if !ok || reason == "" {
-					t.Fatalf("%s: %s, line %d: want \"nexthop only: REASON\", got %q", path, f.Name, i+1, line)
-				}
-				sc.nexthopOnly = reason
 			case "#":
 			default:
 				t.Fatalf("%s: %s, line %d: unknown step %q", path, f.Name, i+1, line)
@@ -177,8 +166,12 @@ func pass(t *testing.T, k *kernel.Kernel, want []reconcile.Want, force bool) (re
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := reconcile.Diff(want, have, force)
+	if k.Inline() {
+		p = p.Inline()
+	}
 	var log lines
-	res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, force), &log, nil)
+	res := reconcile.Execute(context.Background(), k, p, &log, nil)
 	return res, log
 }
 

@@ -23,10 +23,10 @@ func (p *Plan) writes(ws []Write, e entry) []Write {
 	case Missing:
 		return append(ws, Write{Add, w.Route})
 	case Different:
-		return converge(ws, w, rs)
+		return converge(ws, w, rs, p.inline)
 	case Held:
 		if p.force {
-			return converge(ws, w, rs)
+			return converge(ws, w, rs, p.inline)
 		}
 	case Stale:
 		for _, r := range rs {
@@ -92,14 +92,14 @@ func closest(w Want, rs []Route) Route {
 // replace the route the kernel keys as w (destination, metric, no TOS or
 // source: it swaps it in one step, so traffic never lacks a route), else
 // add w; then delete the rest, but those a delete would confuse with w
-// (blocked).
-func converge(ws []Write, w Want, rs []Route) []Write {
-	keep, op := target(w, rs)
+// (blocked). inline says w will carry its gateway (Plan.Inline).
+func converge(ws []Write, w Want, rs []Route, inline bool) []Write {
+	keep, op := target(w, rs, inline)
 	if op >= 0 {
 		ws = append(ws, Write{op, w.Route})
 	}
 	for i, r := range rs {
-		if i != keep && !blocked(w, rs, keep, i) {
+		if i != keep && !blocked(w, rs, keep, i, inline) {
 			ws = append(ws, Write{Delete, r})
 		}
 	}
@@ -108,19 +108,20 @@ func converge(ws []Write, w Want, rs []Route) []Write {
 
 // target is the route of rs that w is, or that w's write takes the place
 // of (-1 for none), and that write (-1 for none: w is there).
-func target(w Want, rs []Route) (int, Op) {
+func target(w Want, rs []Route, inline bool) (int, Op) {
 	if keep := slices.IndexFunc(rs, w.satisfied); keep >= 0 {
 		return keep, -1
 	}
 	// IPv4 (fib_table_insert) replaces the first route with w's key.
 	// IPv6 (fib6_add_rt2) replaces the first whose multipath-ness is w's
-	// (a route through a nexthop object, as podroutes writes w, is never
-	// part of a multipath route; one with an inline gateway can be), and
-	// only if there is none, the first.
+	// (a route through a nexthop object, as podroutes writes w unless
+	// inline, is never part of a multipath route; one with an inline
+	// gateway can be), and only if there is none, the first.
 	same := func(r Route) bool { return SameKey(r, w.Route) }
 	keep := -1
 	if w.Route.Dst.Addr().Is6() {
-		keep = slices.IndexFunc(rs, func(r Route) bool { return same(r) && !ecmp(r) })
+		multi := inline && ecmp(w.Route)
+		keep = slices.IndexFunc(rs, func(r Route) bool { return same(r) && ecmp(r) == multi })
 	} else {
 		// Another owner's route in rs is the one the lookup found
 		// (Winners): IPv4 uses the first route at a key, so at w's key it
@@ -146,22 +147,26 @@ func ecmp(r Route) bool {
 // kernel deletes the first route at the key that the delete does not rule
 // out (deleteTakes), and w is ahead of rs[i], kept at keep or written
 // there (or, when added, placed by its metric). Then rs[i] stays, and
-// Conflicts says why.
-func blocked(w Want, rs []Route, keep, i int) bool {
+// Conflicts says why. Unless inline, w may be written either way (the
+// kernel may refuse its nexthop object): both must be safe.
+func blocked(w Want, rs []Route, keep, i int, inline bool) bool {
+	takes := func(d, replaced Route) bool {
+		return deleteTakes(d, asInline(w.Route, replaced)) || !inline && deleteTakes(d, viaNexthop(w.Route))
+	}
 	// w is ahead of rs[i] if its place is: an IPv4 route of another
 	// owner that w replaces was the lookup's winner, first at its key
 	// (target).
 	ahead := keep >= 0 && (keep < i || !ours(rs[keep]) && rs[keep].Dst.Addr().Is4())
 	if keep >= 0 && !w.satisfied(rs[keep]) {
 		// Replaced by w, which may be inline or through a nexthop object.
-		return ahead && (deleteTakes(rs[i], asInline(w.Route, rs[keep])) || deleteTakes(rs[i], viaNexthop(w.Route)))
+		return ahead && takes(rs[i], rs[keep])
 	}
 	if keep >= 0 {
 		return ahead && deleteTakes(rs[i], rs[keep])
 	}
 	// Added: the kernel keeps the routes to a prefix sorted by metric.
 	before := !slices.ContainsFunc(rs[:i+1], func(r Route) bool { return r.Metric > w.Route.Metric })
-	return before && (deleteTakes(rs[i], asInline(w.Route, Route{})) || deleteTakes(rs[i], viaNexthop(w.Route)))
+	return before && takes(rs[i], Route{})
 }
 
 // asInline is w as the kernel would hold it with its gateway inline,
@@ -230,10 +235,10 @@ func (p *Plan) left(e entry) []Route {
 		return nil
 	}
 	w, rs := p.wanted(e), p.routes(e)
-	keep, _ := target(w, rs)
+	keep, _ := target(w, rs, p.inline)
 	var left []Route
 	for i, r := range rs {
-		if i != keep && blocked(w, rs, keep, i) {
+		if i != keep && blocked(w, rs, keep, i, p.inline) {
 			left = append(left, r)
 		}
 	}

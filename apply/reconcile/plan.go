@@ -84,6 +84,8 @@ type Plan struct {
 	entries []entry
 	// force takes over the destinations other owners hold.
 	force bool
+	// inline: the writes will carry their gateways (Inline).
+	inline bool
 	// reason says why a stale route goes ("no longer in the config").
 	reason string
 }
@@ -146,6 +148,14 @@ func Have(ctx context.Context, k Kernel, want []Want, also []netip.Prefix) ([]Ro
 		}
 	}
 	return ours, nil
+}
+
+// Inline returns p for a kernel that writes every route with its gateway
+// (no nexthop objects): where the kernel replaces, and what a delete
+// takes, depend on it.
+func (p Plan) Inline() Plan {
+	p.inline = true
+	return p
 }
 
 // Removal plans deleting every route of podroutes' among have.
