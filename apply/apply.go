@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
+	"syscall"
 	"time"
 
 	"github.com/podroutes/podroutes/apply/gateway"
@@ -132,7 +134,33 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		return reconcile.Result{}, nil, err
 	}
 	res := reconcile.Execute(ctx, k, plan, o.Log, o.Wrote)
+	if o.Wait > 0 {
+		left = append(left, lost(res, left)...)
+	}
 	return res, left, errors.Join(noIPv6(want, links), res.Err())
+}
+
+// lost lists the gateways of the writes the kernel refused as unreachable
+// (ENETUNREACH) though the links read before said they were reachable:
+// an address went away meanwhile, as when systemd-networkd reconfigures
+// the uplink (which podroutes' own reload of a drop-in starts). Apply
+// waits for them as for any unreachable gateway; those of left, known
+// unreachable already, are not listed again.
+func lost(res reconcile.Result, left []gateway.Target) []gateway.Target {
+	var ts []gateway.Target
+	known := func(t gateway.Target) bool {
+		same := func(u gateway.Target) bool { return u.Gw == t.Gw }
+		return slices.ContainsFunc(left, same) || slices.ContainsFunc(ts, same)
+	}
+	for _, err := range res.Errs {
+		var we *reconcile.WriteError
+		if errors.As(err, &we) && we.Write.Op != reconcile.Delete && errors.Is(we.Err, syscall.ENETUNREACH) {
+			if t := targetOf(we.Write.Route); !known(t) {
+				ts = append(ts, t)
+			}
+		}
+	}
+	return ts
 }
 
 // diff reads the links and the table and plans the writes. It returns the

@@ -261,3 +261,49 @@ func TestApplyWaitEnds(t *testing.T) {
 		t.Errorf("%s, want 1 route in place", res.Status())
 	}
 }
+
+// vanishing is a host whose address goes away as the first write starts,
+// after the pass read the links (as when systemd-networkd reconfigures
+// the uplink): that write finds its gateway unreachable.
+type vanishing struct {
+	*host
+	once sync.Once
+	gone chan struct{} // closed once the address is gone
+}
+
+func (v *vanishing) Add(r reconcile.Route) error {
+	v.once.Do(func() {
+		v.mu.Lock()
+		v.links = []gateway.Link{{Name: "eth0", Up: true}}
+		v.mu.Unlock()
+		close(v.gone)
+	})
+	return v.host.Add(r)
+}
+
+// TestApplyWaitsForALostAddress: a write the kernel refuses as unreachable
+// though the links said reachable is waited for, as an unreachable
+// gateway is, and goes in once the address is back.
+func TestApplyWaitsForALostAddress(t *testing.T) {
+	v := &vanishing{host: newHost(), gone: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := apply.Apply(context.Background(), v, cfg("10.200.1.0/24 via 10.240.0.21"), apply.Options{Log: discard{}, Wait: time.Hour})
+		done <- err
+	}()
+	<-v.gone
+	v.mu.Lock()
+	v.links = []gateway.Link{eth0} // the address is back
+	v.mu.Unlock()
+	select {
+	case err := <-done:
+		t.Fatalf("apply ended (%v) instead of waiting for the address", err)
+	case v.changes <- struct{}{}: // apply waits, and hears of the change
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := v.String(); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n" {
+		t.Errorf("table:\n%s", got)
+	}
+}

@@ -39,6 +39,19 @@ type Final struct {
 	State State
 }
 
+// WriteError is a write the kernel refused, and why.
+type WriteError struct {
+	Write Write
+	Peer  string // the node the route leads to, if known
+	Err   error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("%s route %s%s: %v", verbs[e.Write.Op].doing, e.Write.Route.Short(), peer(e.Peer), e.Err)
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
+
 // Err joins the result's errors; nil when everything is in place.
 func (r Result) Err() error { return errors.Join(r.Errs...) }
 
@@ -89,7 +102,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 		for j, err := range writeAll(k, ws, log) {
 			w, e := ws[j], p.entries[of[j]]
 			if err != nil {
-				res.Errs = append(res.Errs, fmt.Errorf("%s route %s%s: %w", verbs[w.Op].doing, w.Route.Short(), peer(p.wanted(e).Peer), err))
+				res.Errs = append(res.Errs, &WriteError{Write: w, Peer: p.wanted(e).Peer, Err: err})
 				failed[of[j]] = true
 				continue
 			}
