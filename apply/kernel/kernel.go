@@ -57,7 +57,9 @@ type Options struct {
 	// the same verdicts.
 	FullDumps bool
 	// Inline writes every route with its gateway, as on a kernel without
-	// nexthop objects (before Linux 5.3): for tests that hold that path
+	// nexthop objects (before Linux 5.3): where systemd-networkd installs
+	// the same routes (podroutes' drop-in), which it adopts only when
+	// they are the same to the kernel, and for tests that hold that path
 	// to the same verdicts.
 	Inline bool
 }

@@ -104,7 +104,7 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 	}
 	k.nh.drop(refused)
 	if len(refused) == 0 {
-		if k.nh.off != nil && slices.ContainsFunc(ws, func(w reconcile.Write) bool { return w.Op != reconcile.Delete }) {
+		if k.nh.off != nil && k.nh.off != errInline && slices.ContainsFunc(ws, func(w reconcile.Write) bool { return w.Op != reconcile.Delete }) {
 			k.logOnce(log, "the kernel has no nexthop objects (%v): routes carry their gateway", k.nh.off)
 		}
 		return ids

@@ -14,6 +14,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
+	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -77,7 +78,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		}
 		return report(err)
 	}
-	s, err := begin(ctx, stderr, nil) // each pass takes the lock; a dry run none
+	s, err := begin(ctx, stderr, nil, o.source.kernelOptions()) // each pass takes the lock; a dry run none
 	if err != nil {
 		return report(err)
 	}
@@ -180,7 +181,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if err != nil {
 		return err
 	}
-	s, err := begin(ctx, stderr, nil) // check writes nothing: no lock
+	s, err := begin(ctx, stderr, nil, kernel.Options{}) // check writes nothing: no lock
 	if err != nil {
 		return err
 	}
@@ -245,7 +246,7 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 			return err
 		}
 	}
-	s, err := begin(ctx, stderr, &o.lock)
+	s, err := begin(ctx, stderr, &o.lock, kernel.Options{})
 	if err != nil {
 		return err
 	}

@@ -183,3 +183,28 @@ func TestCloudInitExample(t *testing.T) {
 		t.Errorf("runcmd %s does not enable the units", got)
 	}
 }
+
+// TestNetworkdDropInInline: with --networkd-dropin, apply writes this
+// host's drop-in and routes that carry their gateway, as networkd's do
+// (networkd adopts those; one through a nexthop object is another route
+// to it); without, through nexthop objects. networkctl fails here (no
+// networkd): a warning, the routes go in.
+func TestNetworkdDropInInline(t *testing.T) {
+	ns, _, in := node0(t)
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	writeFile(t, inv, "10.240.0.10 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n")
+	dropIns := t.TempDir()
+	expect(t, "apply --networkd-dropin", runBin(t, nil, in, "apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"), 0,
+		"1 route in place")
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100 \n" {
+		t.Errorf("with --networkd-dropin, apply installed %q, want the gateway in the route", got)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dropIns, "*.network.d", "50-podroutes.conf")); len(files) != 1 {
+		t.Errorf("drop-ins written: %q, want one", files)
+	}
+	expect(t, "remove --all", runBin(t, nil, in, "remove", "--all"), 0)
+	expect(t, "apply", runBin(t, nil, in, "apply", "--inventory", inv, "--wait", "0"), 0, "1 route in place")
+	if got := ns.IP(t, "route", "show", "proto", "157"); !strings.Contains(got, " nhid ") {
+		t.Errorf("without --networkd-dropin, apply installed %q, want a route through a nexthop object", got)
+	}
+}

@@ -22,9 +22,10 @@ type session struct {
 	stop context.CancelFunc
 }
 
-// begin starts a session, taking the lock lo names unless lo is nil. The
-// errors are exit errors; end releases what begin took.
-func begin(ctx context.Context, stderr io.Writer, lo *lockOptions) (*session, error) {
+// begin starts a session, taking the lock lo names unless lo is nil, on
+// a kernel opened with ko (and the session's log). The errors are exit
+// errors; end releases what begin took.
+func begin(ctx context.Context, stderr io.Writer, lo *lockOptions, ko kernel.Options) (*session, error) {
 	s := &session{log: notify.NewLogger(stderr)}
 	s.ctx, s.stop = signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	if lo != nil {
@@ -35,7 +36,8 @@ func begin(ctx context.Context, stderr io.Writer, lo *lockOptions) (*session, er
 		}
 		s.l = l
 	}
-	k, err := kernel.OpenWith(kernel.Options{Log: s.log})
+	ko.Log = s.log
+	k, err := kernel.OpenWith(ko)
 	if err != nil {
 		s.end()
 		return nil, failure(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
@@ -74,7 +75,8 @@ func kubeconfigFlag(path *string) cli.Flag {
 func (o *sourceOptions) dropInFlag() cli.Flag {
 	return &cli.StringFlag{Name: "networkd-dropin", Destination: &o.dropIns,
 		Usage: "with --inventory, write this host's systemd-networkd route drop-in into `DIR` " +
-			"(/run/systemd/network: the units' choice) and have networkd reload, so that it re-adds the routes after a reconfigure"}
+			"(/run/systemd/network: the units' choice) and have networkd reload, so that it re-adds the routes after a reconfigure; " +
+			"the routes then carry their gateway, as networkd's do, so that it adopts them"}
 }
 
 // source is where this host's routes come from, read and checked.
@@ -181,6 +183,15 @@ func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), l
 		s.dropIn(n, log)
 	}
 	return n.Config, err
+}
+
+// kernelOptions are the Kernel's for apply and watch from this source:
+// where podroutes writes the networkd drop-in, networkd installs the same
+// routes, and the two must be the same route to the kernel, or networkd
+// adds its own beside podroutes' (a route through a nexthop object is
+// another than one that carries its gateway, as networkd's do).
+func (o *sourceOptions) kernelOptions() kernel.Options {
+	return kernel.Options{Inline: o.dropIns != ""}
 }
 
 // dropIn installs n's networkd drop-in and, when it changed, has networkd

@@ -80,7 +80,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		m.Refused()
 		return report(err)
 	}
-	s, err := begin(ctx, stderr, nil) // each pass takes the lock
+	s, err := begin(ctx, stderr, nil, o.source.kernelOptions()) // each pass takes the lock
 	if err != nil {
 		return report(err)
 	}
