@@ -111,10 +111,12 @@ func (k *Kernel) here() netns.NsHandle {
 // strict reports whether the kernel filters dumps for podroutes.
 func (k *Kernel) strict() bool { return k.c.strict && !k.o.FullDumps }
 
-// Inline reports whether k writes routes with their gateways, having no
-// nexthop objects (the kernel's, or Options.Inline), as of the last read
-// of the table: the plan made from that read needs it (Plan.Inline).
-func (k *Kernel) Inline() bool { return k.nh.off != nil }
+// Inline reports whether k writes routes with their gateways: by
+// Options.Inline, or having no nexthop objects (as of the last read of
+// the table). The plan made from that read needs it (Plan.Inline).
+// Options.Inline still reads and prunes podroutes' nexthop objects: those
+// an earlier run made go once no route uses them.
+func (k *Kernel) Inline() bool { return k.o.Inline || k.nh.off != nil }
 
 // Close releases the netlink sockets and the namespace handle.
 func (k *Kernel) Close() {

@@ -20,17 +20,10 @@ import (
 // own gateway cost more the more there are. podroutes owns the nexthop
 // objects of its protocol and deletes those no route uses any more.
 
-// errInline is why a Kernel with Options.Inline has no nexthop objects.
-var errInline = errors.New("off by Options.Inline")
-
 // loadNexthops dumps the nexthop objects; a kernel without them (before
 // Linux 5.3) leaves the table empty and off.
 func (k *Kernel) loadNexthops() error {
 	k.nh.reset()
-	if k.o.Inline {
-		k.nh.off = errInline
-		return nil
-	}
 	err := k.c.dump(unix.RTM_GETNEXTHOP, make([]byte, sizeofNhmsg), k.parseNexthop)
 	k.nh.countGroups()
 	if errIs(err, unix.EOPNOTSUPP, unix.EINVAL) {
@@ -79,7 +72,7 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 	bt := k.c.batch()
 	var created []nhKey
 	for i, w := range ws {
-		if w.Op == reconcile.Delete || !w.Route.Gw.IsValid() || k.nh.off != nil {
+		if w.Op == reconcile.Delete || !w.Route.Gw.IsValid() || k.nh.off != nil || k.o.Inline {
 			continue
 		}
 		key, ok := k.keyOf(w.Route)
@@ -104,7 +97,7 @@ func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint3
 	}
 	k.nh.drop(refused)
 	if len(refused) == 0 {
-		if k.nh.off != nil && k.nh.off != errInline && slices.ContainsFunc(ws, func(w reconcile.Write) bool { return w.Op != reconcile.Delete }) {
+		if k.nh.off != nil && slices.ContainsFunc(ws, func(w reconcile.Write) bool { return w.Op != reconcile.Delete }) {
 			k.logOnce(log, "the kernel has no nexthop objects (%v): routes carry their gateway", k.nh.off)
 		}
 		return ids

@@ -187,8 +187,8 @@ func TestCloudInitExample(t *testing.T) {
 // TestNetworkdDropInInline: with --networkd-dropin, apply writes this
 // host's drop-in and routes that carry their gateway, as networkd's do
 // (networkd adopts those; one through a nexthop object is another route
-// to it); without, through nexthop objects. networkctl fails here (no
-// networkd): a warning, the routes go in.
+// to it), and no nexthop object; without, through nexthop objects.
+// networkctl fails here (no networkd): a warning, the routes go in.
 func TestNetworkdDropInInline(t *testing.T) {
 	ns, _, in := node0(t)
 	inv := filepath.Join(t.TempDir(), "machines.txt")
@@ -198,6 +198,9 @@ func TestNetworkdDropInInline(t *testing.T) {
 		"1 route in place")
 	if got := ns.IP(t, "route", "show", "proto", "157"); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100 \n" {
 		t.Errorf("with --networkd-dropin, apply installed %q, want the gateway in the route", got)
+	}
+	if got := ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
+		t.Errorf("with --networkd-dropin, apply made nexthop objects: %q", got)
 	}
 	if files, _ := filepath.Glob(filepath.Join(dropIns, "*.network.d", "50-podroutes.conf")); len(files) != 1 {
 		t.Errorf("drop-ins written: %q, want one", files)
