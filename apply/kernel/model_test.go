@@ -109,7 +109,7 @@ func (sc scenario) run(t *testing.T, inline bool) {
 	theirs := others()
 	want := wants(sc.want...)
 
-	res, log := pass(t, k, want, sc.force)
+	_, res, log := pass(t, k, want, sc.force)
 	after := show()
 	report := func(format string, args ...any) {
 		t.Helper()
@@ -150,7 +150,7 @@ func (sc scenario) run(t *testing.T, inline bool) {
 		p.WriteReport(&b)
 		report("the pass reported success, but the table is not as wanted:\n%s", b.String())
 	}
-	res2, log2 := pass(t, k, want, sc.force)
+	_, res2, log2 := pass(t, k, want, sc.force)
 	if len(log2) > 0 {
 		report("the second pass wrote:\n%s", strings.Join(log2, "\n"))
 	}
@@ -160,7 +160,7 @@ func (sc scenario) run(t *testing.T, inline bool) {
 }
 
 // pass reads the table, diffs and executes, as apply does.
-func pass(t *testing.T, k *kernel.Kernel, want []reconcile.Want, force bool) (reconcile.Result, lines) {
+func pass(t *testing.T, k *kernel.Kernel, want []reconcile.Want, force bool) (reconcile.Plan, reconcile.Result, lines) {
 	t.Helper()
 	have, err := reconcile.Have(context.Background(), k, want, nil)
 	if err != nil {
@@ -172,7 +172,7 @@ func pass(t *testing.T, k *kernel.Kernel, want []reconcile.Want, force bool) (re
 	}
 	var log lines
 	res := reconcile.Execute(context.Background(), k, p, &log, nil)
-	return res, log
+	return p, res, log
 }
 
 // othersRoutes lists the routes of owners other than podroutes and the

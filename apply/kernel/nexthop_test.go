@@ -24,17 +24,11 @@ func wants(routes ...string) []reconcile.Want {
 	return ws
 }
 
-// execute diffs want with the table, executes the plan and returns the
-// plan and the log.
+// execute is a pass that must succeed: it returns the plan and the log.
 func execute(t *testing.T, k *kernel.Kernel, want []reconcile.Want) (reconcile.Plan, lines) {
 	t.Helper()
-	have, err := reconcile.Have(context.Background(), k, want, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := reconcile.Diff(want, have, false)
-	var log lines
-	if err := reconcile.Execute(context.Background(), k, p, &log, nil).Err(); err != nil {
+	p, res, log := pass(t, k, want, false)
+	if err := res.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return p, log
@@ -147,27 +141,5 @@ func TestDeleteGoneKeepsNexthops(t *testing.T) {
 	}
 	if got := ns.IP(t, "route", "show", "proto", "157"); !strings.Contains(got, "10.200.1.0/24 nhid") {
 		t.Errorf("podroutes' route gone after Finish:\n%s\nlog: %q", got, log)
-	}
-}
-
-// TestPruneBesideInline: where podroutes' route has its gateway inline
-// (as networkd adds it), a second route of its protocol appended at the
-// same key without a gateway is one a delete cannot tell from it: the
-// kernel would delete the first match, the wanted route. It stays, and
-// the wanted route with it.
-func TestPruneBesideInline(t *testing.T) {
-	ns, k := host(t)
-	ns.IP(t, "route", "add", "10.200.1.0/24", "via", "10.240.0.21", "proto", "157", "metric", "100")
-	ns.IP(t, "route", "append", "10.200.1.0/24", "dev", "eth0", "proto", "157", "metric", "100")
-	want := wants("10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100")
-	have, err := reconcile.Have(context.Background(), k, want, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := reconcile.Diff(want, have, false)
-	var log lines
-	err = reconcile.Execute(context.Background(), k, p, &log, nil).Err()
-	if got := ns.IP(t, "route", "show", "10.200.1.0/24", "via", "10.240.0.21"); got == "" {
-		t.Errorf("the wanted route is gone (apply: %v; log %q); the table:\n%s", err, log, ns.IP(t, "route", "show", "10.200.1.0/24"))
 	}
 }

@@ -163,10 +163,7 @@ func (k *Kernel) encodeRoute(bt *batch, w reconcile.Write, nh uint32) error {
 			// that the delete does not rule out: without the type, a
 			// delete of a blackhole route (no device, no gateway) takes
 			// the unicast route ahead of it. IPv6 ignores the type.
-			kind = r.Type
-			if kind == 0 {
-				kind = unix.RTN_UNICAST
-			}
+			kind = r.Kind()
 		}
 	}
 	if w.Op != reconcile.Delete && nh == 0 && !r.Gw.IsValid() {

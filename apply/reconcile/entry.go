@@ -44,10 +44,15 @@ func (p *Plan) fixes(e entry) bool {
 	return len(p.writes(buf[:0], e)) > 0
 }
 
-// detail says how a Different entry's route differs ("different gateway").
+// detail says how a Different entry's route differs ("different gateway")
+// from the route w is, or takes the place of (target), else the first.
 func (p *Plan) detail(e entry) string {
-	w := p.wanted(e)
-	return difference(closest(w, p.routes(e)), w.Route, w.Link)
+	w, rs := p.wanted(e), p.routes(e)
+	closest := rs[0]
+	if keep, _ := target(w, rs, p.inline); keep >= 0 {
+		closest = rs[keep]
+	}
+	return difference(closest, w.Route, w.Link)
 }
 
 // why explains a change in the log.
@@ -70,21 +75,6 @@ func join(a, b string) string {
 		return a + b
 	}
 	return a + ", " + b
-}
-
-// closest is the route of rs that the wanted route w would replace.
-func closest(w Want, rs []Route) Route {
-	for _, r := range rs {
-		if w.satisfied(r) {
-			return r
-		}
-	}
-	for _, r := range rs {
-		if SameKey(r, w.Route) {
-			return r
-		}
-	}
-	return rs[0]
 }
 
 // converge appends to ws the writes that leave w as the only route to its
@@ -140,7 +130,7 @@ func target(w Want, rs []Route, inline bool) (int, Op) {
 // ecmp reports whether IPv6 makes r a sibling of a multipath route
 // (rt6_qualify_for_ecmp): a unicast route with an inline gateway.
 func ecmp(r Route) bool {
-	return r.NH == 0 && (r.Gw.IsValid() || len(r.Hops) > 0) && (r.Type == 0 || r.Type == typeUnicast)
+	return r.NH == 0 && (r.Gw.IsValid() || len(r.Hops) > 0) && r.Kind() == typeUnicast
 }
 
 // blocked reports whether deleting rs[i] could delete w instead: the
@@ -204,7 +194,7 @@ func deleteTakes(d, x Route) bool {
 		return false
 	}
 	v4 := d.Dst.Addr().Is4()
-	if v4 && kind(d) != kind(x) {
+	if v4 && d.Kind() != x.Kind() {
 		return false
 	}
 	if d.NH != 0 || x.NH != 0 {
@@ -218,14 +208,6 @@ func deleteTakes(d, x Route) bool {
 		gw, dev = x.Hops[0].Gw, x.Hops[0].Dev
 	}
 	return (!d.Gw.IsValid() || d.Gw == gw) && (d.Dev == "" || dev == "" || d.Dev == dev)
-}
-
-// kind is r's type, unicast for 0.
-func kind(r Route) uint8 {
-	if r.Type == 0 {
-		return typeUnicast
-	}
-	return r.Type
 }
 
 // left lists the routes to e's destination that converge leaves in place

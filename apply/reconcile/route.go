@@ -105,7 +105,7 @@ type Batcher interface {
 // of a multipath route.
 func (r Route) String() string {
 	var b strings.Builder
-	if r.Type != 0 && r.Type != typeUnicast {
+	if r.Kind() != typeUnicast {
 		if n, ok := typeNames[r.Type]; ok {
 			b.WriteString(n + " ")
 		} else {
@@ -203,7 +203,16 @@ func PickWinners(rs []Route, dsts []netip.Prefix) []Route {
 // plain reports whether r is what a wanted route is: for all traffic,
 // unicast, one nexthop.
 func (r Route) plain() bool {
-	return (r.Type == 0 || r.Type == typeUnicast) && !r.selective() && len(r.Hops) == 0
+	return r.Kind() == typeUnicast && !r.selective() && len(r.Hops) == 0
+}
+
+// Kind is r's rtm_type as the kernel has it: RTN_UNICAST for the zero
+// Type, which wanted routes and those read from the kernel share.
+func (r Route) Kind() uint8 {
+	if r.Type == 0 {
+		return typeUnicast
+	}
+	return r.Type
 }
 
 // selective reports whether r is for some traffic only (a TOS or a
