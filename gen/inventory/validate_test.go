@@ -8,8 +8,9 @@ import (
 	"github.com/podroutes/podroutes/internal/diag"
 )
 
-// TestValidateHosts checks the invariants validate enforces on hosts built
-// by code rather than parsed.
+// TestValidateHosts checks the rules checkHost adds to the parsers' own
+// (every value valid, one address per family, IPv4 first), on hosts built
+// by code.
 func TestValidateHosts(t *testing.T) {
 	a4, a6 := netip.MustParseAddr("10.240.0.20"), netip.MustParseAddr("fd00::20")
 	for _, c := range []struct {
@@ -17,11 +18,10 @@ func TestValidateHosts(t *testing.T) {
 		msg  string
 	}{
 		{Host{Name: "a", Line: 1}, `host "a" has no address`},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a6, a4}}, "want IPv4 before IPv6"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4, a4.Next()}}, "2 IPv4 addresses"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{{}}}, "address is not a valid address"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Subnets: []netip.Prefix{{}}}, "subnet is not a valid prefix"},
-		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Subnets: []netip.Prefix{netip.MustParsePrefix("10.1.0.1/16")}}, "host bits set"},
+		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Subnets: []netip.Prefix{netip.MustParsePrefix("fd00:200::/64")}}, "IPv6 subnet fd00:200::/64 on a host without an IPv6 address"},
+		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a6}, Subnets: []netip.Prefix{netip.MustParsePrefix("10.200.0.0/24")}}, "IPv4 subnet 10.200.0.0/24 on a host without an IPv4 address"},
+		{Host{Name: "a_b", Line: 1, Addrs: []netip.Addr{a4}}, `hostname "a_b"`},
+		{Host{Name: "a", FQDN: "a..b", Line: 1, Addrs: []netip.Addr{a4}}, `fqdn "a..b"`},
 		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, Uplink: "eth0/1"}, `uplink "eth0/1" is not an interface name`},
 		{Host{Name: "a", Line: 1, Addrs: []netip.Addr{a4}, NetworkFile: "x"}, "must end in .network"},
 	} {

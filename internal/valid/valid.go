@@ -26,23 +26,14 @@ func Addr(what, s string) (netip.Addr, string) {
 		return netip.Addr{}, fmt.Sprintf("%s %q is a prefix; want one address", what, s)
 	case err != nil:
 		return netip.Addr{}, fmt.Sprintf("%s %q is not an IP address", what, s)
-	}
-	return a, AddrProblem(what, a)
-}
-
-// AddrProblem is Addr's rule for an address already parsed.
-func AddrProblem(what string, a netip.Addr) string {
-	switch {
-	case !a.IsValid():
-		return what + " is not a valid address"
 	case a.Zone() != "":
-		return fmt.Sprintf("%s %s has a zone; name the interface with device (routes.yaml) or uplink (inventory) instead", what, a)
+		return a, fmt.Sprintf("%s %s has a zone; name the interface with device (routes.yaml) or uplink (inventory) instead", what, a)
 	case a.Is4In6():
-		return fmt.Sprintf("%s %s is an IPv4-mapped IPv6 address; write %s", what, a, a.Unmap())
+		return a, fmt.Sprintf("%s %s is an IPv4-mapped IPv6 address; write %s", what, a, a.Unmap())
 	case !a.IsGlobalUnicast() && !a.IsLinkLocalUnicast():
-		return fmt.Sprintf("%s %s is not a unicast address", what, a)
+		return a, fmt.Sprintf("%s %s is not a unicast address", what, a)
 	}
-	return ""
+	return a, ""
 }
 
 // NeedsDevice reports whether a route via gateway a must name its device:
@@ -60,32 +51,24 @@ func Prefix(what, s string) (netip.Prefix, string) {
 		return netip.Prefix{}, fmt.Sprintf("%s %q has a zone; a routed subnet never has one", what, s)
 	}
 	p, err := netip.ParsePrefix(s)
-	if err != nil {
+	switch {
+	case err != nil:
 		if a, err := netip.ParseAddr(s); err == nil {
 			return netip.Prefix{}, fmt.Sprintf("%s %q has no prefix length; did you mean %s/%d?", what, s, s, a.BitLen())
 		}
 		return netip.Prefix{}, fmt.Sprintf("%s %q is not a prefix like 10.200.1.0/24", what, s)
-	}
-	return p, PrefixProblem(what, p)
-}
-
-// PrefixProblem is Prefix's rule for a prefix already parsed.
-func PrefixProblem(what string, p netip.Prefix) string {
-	switch {
-	case !p.IsValid():
-		return what + " is not a valid prefix"
 	case p.Addr().Is4In6():
 		hint := ""
 		if p.Bits() >= 96 {
 			hint = fmt.Sprintf("; write %s", netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked())
 		}
-		return fmt.Sprintf("%s %s is an IPv4-mapped IPv6 prefix%s", what, p, hint)
+		return p, fmt.Sprintf("%s %s is an IPv4-mapped IPv6 prefix%s", what, p, hint)
 	case p.Bits() == 0:
-		return fmt.Sprintf("%s %s is a default route; a default route is never podroutes'", what, p)
+		return p, fmt.Sprintf("%s %s is a default route; a default route is never podroutes'", what, p)
 	case p.Masked() != p:
-		return fmt.Sprintf("%s %s has host bits set; did you mean %s?", what, p, p.Masked())
+		return p, fmt.Sprintf("%s %s has host bits set; did you mean %s?", what, p, p.Masked())
 	}
-	return ""
+	return p, ""
 }
 
 // MetricRange describes a metric as Metric accepts it.
