@@ -2,7 +2,6 @@ package gen
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,9 +11,8 @@ import (
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // loadPlan parses testdata/name and plans every host.
 func loadPlan(t testing.TB, name string, only ...string) []plan.Node {
@@ -37,28 +35,6 @@ func loadPlan(t testing.TB, name string, only ...string) []plan.Node {
 	return slices.Collect(nodes)
 }
 
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./gen -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./gen -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 // inputs are the inventories under testdata with golden outputs.
 var inputs = []string{
 	"lab-machines.txt", // the lab's three machines: aligned columns, comments, CRLF, BOM
@@ -78,8 +54,8 @@ func TestGolden(t *testing.T) {
 			if err := PrintIP(&ip, slices.Values(nodes)); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, in+".tree", tree.Bytes())
-			golden(t, in+".ip", ip.Bytes())
+			golden.Check(t, filepath.Join("testdata", "golden", in+".tree"), tree.Bytes())
+			golden.Check(t, filepath.Join("testdata", "golden", in+".ip"), ip.Bytes())
 			// Byte-identical across runs.
 			var again bytes.Buffer
 			if err := PrintTrees(&again, slices.Values(loadPlan(t, in)), in); err != nil {

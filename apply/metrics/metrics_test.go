@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -19,9 +18,8 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/watch"
+	"github.com/podroutes/podroutes/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.prom")
 
 // Metrics is what watch tells of each pass and heal.
 var _ watch.Observer = (*Metrics)(nil)
@@ -140,15 +138,7 @@ func TestTextfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.ReplaceAll(string(data), runtime.Version(), "GOVERSION")
-	golden := filepath.Join("testdata", "watch.prom")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want, err := os.ReadFile(golden); err != nil || got != string(want) {
-		t.Errorf("%s:\n%s\nwant (%s, %v):\n%s", file, got, golden, err, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "watch.prom"), []byte(got))
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("%s: %v, %v; want mode 0644", file, fi.Mode(), err)
 	}

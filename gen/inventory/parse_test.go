@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,10 +8,9 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/golden"
 	"github.com/podroutes/podroutes/internal/infile"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // dump prints an inventory one host a line, for golden files.
 func dump(inv Inventory) string {
@@ -41,20 +39,7 @@ func TestGolden(t *testing.T) {
 			if inv.Source != name {
 				t.Errorf("Source = %q, want %q", inv.Source, name)
 			}
-			got := dump(inv)
-			golden := path + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("hosts differ from %s:\ngot:\n%swant:\n%s", golden, got, want)
-			}
+			golden.Check(t, path+".golden", []byte(dump(inv)))
 		})
 	}
 }
