@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
@@ -80,7 +79,7 @@ func TestRoutes(t *testing.T) {
 		"fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100",
 		"10.200.9.0/24 via 192.168.9.1 dev eth0 proto podroutes metric 100 onlink",
 		"fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink")
-	if err := k.Add(fake.MustParse("10.200.1.0/24 via 10.240.0.22 proto podroutes metric 100")); !errors.Is(err, syscall.EEXIST) {
+	if err := k.Add(fake.MustParse("10.200.1.0/24 via 10.240.0.22 proto podroutes metric 100")); !errors.Is(err, unix.EEXIST) {
 		t.Errorf("adding at a taken destination and metric: %v, want EEXIST", err)
 	}
 	if err := k.Replace(fake.MustParse("fd00:200:1::/64 via fd00:240::22 proto podroutes metric 100")); err != nil {
@@ -375,11 +374,7 @@ func TestEventsLost(t *testing.T) {
 		fmt.Fprintf(&batch, "route add 10.201.%d.%d/32 via 10.240.0.1 proto bird\n", i/256, i%256)
 	}
 	batch.WriteString("route add throw 10.200.9.0/24\n")
-	file := filepath.Join(t.TempDir(), "batch")
-	if err := os.WriteFile(file, []byte(batch.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ns.IP(t, "-batch", file)
+	ns.Batch(t, batch.String())
 	lost := false
 	for timeout := time.After(5 * time.Second); !lost; {
 		select {
@@ -391,7 +386,7 @@ func TestEventsLost(t *testing.T) {
 		}
 	}
 	rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
-	if err != nil || len(rs) != 1 || rs[0].Type != syscall.RTN_THROW {
+	if err != nil || len(rs) != 1 || rs[0].Type != unix.RTN_THROW {
 		t.Errorf("after the loss: %v, %v; want the throw route", rs, err)
 	}
 }

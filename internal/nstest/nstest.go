@@ -93,6 +93,17 @@ func (ns *NS) IP(t testing.TB, args ...string) string {
 	return IP(t, append([]string{"-n", ns.Name}, args...)...)
 }
 
+// Batch runs script, ip commands one a line, with `ip -n NS -batch -`:
+// one process for many routes.
+func (ns *NS) Batch(t testing.TB, script string) {
+	t.Helper()
+	cmd := exec.Command("ip", "-n", ns.Name, "-batch", "-")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ip -n %s -batch: %v: %s", ns.Name, err, out)
+	}
+}
+
 // Sysctl sets a net.* sysctl inside the namespace (they are per
 // namespace), key written as a path under /proc/sys/net.
 func (ns *NS) Sysctl(t testing.TB, key, value string) {
