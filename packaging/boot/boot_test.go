@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,9 +112,9 @@ func build(ctx context.Context, t *testing.T) fixture {
 	}
 	readInputs(t, root)
 	dir := t.TempDir()
-	out, err := exec.CommandContext(ctx, filepath.Join(root, "packaging/build.sh"), dir).CombinedOutput()
+	out, err := run(ctx, filepath.Join(root, "packaging/build.sh"), dir)
 	if err != nil {
-		t.Fatalf("packaging/build.sh: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	debs, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
 	if len(debs) != 1 {
@@ -126,9 +125,7 @@ func build(ctx context.Context, t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	inv := filepath.Join(dir, "machines.txt")
-	if err := os.WriteFile(inv, []byte(machines), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, inv, machines)
 	if _, err := run(ctx, filepath.Join(dir, "x/usr/bin/podroutes"), "gen", "--inventory", inv,
 		"--out", f.tree, "--node", "node-0"); err != nil {
 		t.Fatal(err)
