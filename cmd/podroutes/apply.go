@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,26 +19,12 @@ import (
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
-// waitFlag is --wait, for apply and watch.
-func waitFlag(wait *time.Duration, usage string) cli.Flag {
-	return &cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Destination: wait, Usage: usage}
-}
-
-// forceFlag is --force, for apply and watch.
-func forceFlag(force *bool) cli.Flag {
-	return &cli.BoolFlag{Name: "force", Destination: force,
-		Usage: "take over destinations another owner's route holds (delete theirs, add ours); as force: true in the config"}
-}
-
 type applyOptions struct {
-	source      sourceOptions
-	dryRun      bool
-	wait        time.Duration
-	force       bool
-	metricsFile string
-	lock        lockOptions
+	passOptions
+	dryRun bool
 }
 
+// applyCommand is `podroutes apply`, what podroutes.service runs at boot.
 func applyCommand() *cli.Command {
 	var o applyOptions
 	return &cli.Command{
@@ -49,75 +34,50 @@ func applyCommand() *cli.Command {
 			"routes the config no longer wants; leaves routes of other owners alone, and a\n" +
 			"destination another owner holds is an error unless --force. Exit status: 0 routes\n" +
 			"in place, 1 some route failed or conflicts, 2 bad or unsafe config.",
-		Flags: append(append(o.source.flags(), o.source.dropInFlag(),
+		Flags: o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
+			"after the pass (not with --dry-run)",
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
-				Usage: "print what apply would change, change nothing (and do not wait)"},
-			waitFlag(&o.wait, "wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait"),
-			forceFlag(&o.force),
-			metricsFileFlag(&o.metricsFile, "after the pass (not with --dry-run)"),
-		), lockFlags(&o.lock)...),
+				Usage: "print what apply would change, change nothing (and do not wait)"}),
 		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
 
 func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) error {
-	if o.wait < 0 {
-		return inputError(fmt.Errorf("--wait %s: want a duration of 0 or more", o.wait))
-	}
-	if err := o.lock.validate(); err != nil {
-		return err
-	}
-	m, err := newMetrics(o.metricsFile, false, stderr)
+	p, err := o.start(ctx, stderr, false, o.dryRun)
 	if err != nil {
 		return err
 	}
-	src, err := o.source.open(nil)
-	if err != nil {
-		if !o.dryRun {
-			m.Refused()
-		}
-		return report(err)
-	}
-	s, err := begin(ctx, stderr, nil, o.source.kernelOptions()) // each pass takes the lock; a dry run none
-	if err != nil {
-		return report(err)
-	}
-	defer s.end()
+	defer p.end()
 	if !o.dryRun {
-		src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
+		p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
 	}
-	if err := src.fetch(s.ctx, s.log); err != nil {
+	if err := p.src.fetch(p.ctx, p.log); err != nil {
 		return report(err)
 	}
-	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
+	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
 	if err != nil {
 		return report(err)
 	}
 	var lock func(context.Context) (func(), error)
 	if !o.dryRun {
-		lock = o.lock.forPass(s.log)
+		lock = o.lock.forPass(p.log)
 	}
-	res, err := apply.Apply(s.ctx, s.k, cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: s.log, Lock: lock, Hostname: hostname(),
+	res, err := apply.Apply(p.ctx, p.k, cfg, apply.Options{
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.log, Lock: lock, Hostname: hostname(),
 	})
-	if !o.dryRun {
-		m.Applied(res, err) // before the exit status: a failed boot apply is reported too
+	if o.dryRun {
+		return p.exit("apply", err)
 	}
-	switch {
-	case apply.IsRefused(err):
-		return report(inputError(fmt.Errorf("%s: %w", src.path, err)))
-	case o.dryRun && err != nil:
-		return failure(fmt.Errorf("podroutes apply: %w", err))
-	case o.dryRun:
-		return nil
+	p.m.Applied(res, err) // before the exit status: a failed boot apply is reported too
+	if !apply.IsRefused(err) {
+		p.log.Infof("%s", res.Status())
 	}
-	s.log.Infof("%s", res.Status())
 	if err != nil {
-		return report(failure(fmt.Errorf("podroutes apply: %w", err)))
+		return p.exit("apply", err)
 	}
 	if err := notify.Ready(res.Status()); err != nil {
 		// The routes are in; a systemd that does not listen changes nothing.
-		s.log.Warnf("%v", err)
+		p.log.Warnf("%v", err)
 	}
 	return nil
 }
@@ -151,6 +111,7 @@ type checkOptions struct {
 	output string
 }
 
+// checkCommand is `podroutes check`, the read-only report of each route.
 func checkCommand() *cli.Command {
 	var o checkOptions
 	return &cli.Command{
@@ -212,6 +173,7 @@ type removeOptions struct {
 	lock   lockOptions
 }
 
+// removeCommand is `podroutes remove`, what stopping podroutes.service runs.
 func removeCommand() *cli.Command {
 	var o removeOptions
 	return &cli.Command{

@@ -44,6 +44,7 @@ type genOptions struct {
 	networkFile string
 }
 
+// genCommand is `podroutes gen`, from one inventory to every host's files.
 func genCommand() *cli.Command {
 	var o genOptions
 	return &cli.Command{
@@ -120,6 +121,7 @@ func (o *genOptions) inventory(ctx context.Context, stdin io.Reader, stderr io.W
 	return k.inventory(ctx, notify.NewLogger(stderr), nil)
 }
 
+// validateCommand is `podroutes validate`, gen's checks without its output.
 func validateCommand() *cli.Command {
 	var o inventoryOptions
 	return &cli.Command{

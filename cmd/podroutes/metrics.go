@@ -6,18 +6,9 @@ import (
 	"net"
 	"strconv"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/internal/notify"
 )
-
-// metricsFileFlag is --metrics-file, for apply and watch.
-func metricsFileFlag(file *string, when string) cli.Flag {
-	return &cli.StringFlag{Name: "metrics-file", Destination: file,
-		Usage: "write Prometheus metrics to `FILE` " + when + ", atomically, for node_exporter's textfile collector; " +
-			`"` + metrics.Auto + `": ` + metrics.AutoPath + " if its directory exists, else none"}
-}
 
 // newMetrics resolves --metrics-file and returns the metrics of apply or
 // (watching) watch, logging to stderr. A bad flag is bad usage.

@@ -11,23 +11,19 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
 type watchOptions struct {
-	source         sourceOptions
-	wait           time.Duration
-	force          bool
+	passOptions
 	debounce       time.Duration
 	resync         time.Duration
-	metricsFile    string
 	metricsAddress string
-	lock           lockOptions
 }
 
+// watchCommand is `podroutes watch`, the daemon of podroutes-watch.service.
 func watchCommand() *cli.Command {
 	var o watchOptions
 	return &cli.Command{
@@ -39,18 +35,15 @@ func watchCommand() *cli.Command {
 			"and retried. SIGHUP reloads the config (a bad one is reported, the old one kept);\n" +
 			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
 			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
-		Flags: append(append(o.source.flags(), o.source.dropInFlag(),
-			waitFlag(&o.wait, "at start, wait up to `DURATION` for a link and address that reach each gateway "+
-				"(with --kubeconfig, and for the first list of Nodes before READY=1)"),
-			forceFlag(&o.force),
+		Flags: o.flags("at start, wait up to `DURATION` for a link and address that reach each gateway "+
+			"(with --kubeconfig, and for the first list of Nodes before READY=1)",
+			"after each pass and heal",
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
 				Usage: "re-apply at most `DURATION` after the first event of a burst (sooner when the events pause for 5ms)"},
-			metricsFileFlag(&o.metricsFile, "after each pass and heal"),
 			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{"PODROUTES_METRICS_ADDRESS"}, Destination: &o.metricsAddress,
-				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"},
-		), lockFlags(&o.lock)...),
+				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"}),
 		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
 	}
 }
@@ -60,79 +53,64 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		flag string
 		v    time.Duration
 		min  time.Duration
-	}{{"wait", o.wait, 0}, {"resync", o.resync, time.Second}, {"debounce", o.debounce, time.Millisecond}} {
+	}{{"resync", o.resync, time.Second}, {"debounce", o.debounce, time.Millisecond}} {
 		if d.v < d.min {
 			return inputError(fmt.Errorf("--%s %s: want a duration of %s or more", d.flag, d.v, d.min))
 		}
 	}
-	if err := o.lock.validate(); err != nil {
-		return err
-	}
 	if err := checkAddress(o.metricsAddress); err != nil {
 		return err
 	}
-	m, err := newMetrics(o.metricsFile, true, stderr)
+	p, err := o.start(ctx, stderr, true, false)
 	if err != nil {
 		return err
 	}
-	src, err := o.source.open(nil)
-	if err != nil {
-		m.Refused()
-		return report(err)
-	}
-	s, err := begin(ctx, stderr, nil, o.source.kernelOptions()) // each pass takes the lock
-	if err != nil {
-		return report(err)
-	}
-	defer s.end()
+	defer p.end()
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
-	one, err := o.lock.onlyWatcher(s.ctx)
+	one, err := o.lock.onlyWatcher(p.ctx)
 	if err != nil {
 		return report(err)
 	}
 	defer one.Release()
 	interval, err := notify.WatchdogInterval()
 	if err != nil {
-		s.log.Warnf("%v; sending no watchdog pings", err)
+		p.log.Warnf("%v; sending no watchdog pings", err)
 	}
-	src.wait, src.changes, src.metrics = o.wait, s.k.Subscribe, m
-	updates, err := src.follow(s.ctx, s.log, interval, o.wait)
+	p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
+	updates, err := p.src.follow(p.ctx, p.log, interval, o.wait)
 	switch {
-	case err != nil && s.ctx.Err() != nil:
-		s.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
+	case err != nil && p.ctx.Err() != nil:
+		p.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
 		return nil
 	case err != nil:
 		return report(err)
 	}
-	cfg, err := src.load(s.ctx, s.localAddrs, s.log)
+	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
 	if err != nil {
 		return report(err)
 	}
-	src.wait = 0 // a reload finds this host at once, or says why not
+	p.src.wait = 0 // a reload finds this host at once, or says why not
 	if o.metricsAddress != "" {
-		addr, err := m.Serve(s.ctx, o.metricsAddress)
+		addr, err := p.m.Serve(p.ctx, o.metricsAddress)
 		if err != nil {
-			return report(failure(fmt.Errorf("podroutes watch: %w", err)))
+			return p.exit("watch", err)
 		}
-		s.log.Infof("serving metrics at http://%s/metrics", addr)
+		p.log.Infof("serving metrics at http://%s/metrics", addr)
 	}
-	err = watch.Run(s.ctx, s.k, cfg, watch.Options{
+	err = watch.Run(p.ctx, p.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
-		Reload:   hangups(s.ctx),
+		Reload:   hangups(p.ctx),
 		Updates:  updates,
-		Load:     func() (config.Config, error) { return src.load(s.ctx, s.localAddrs, s.log) },
-		Lock:     o.lock.forPass(s.log),
-		Observer: m,
-		Log:      s.log, Notify: systemd{}, Hostname: hostname(),
+		Load:     func() (config.Config, error) { return p.src.load(p.ctx, p.localAddrs, p.log) },
+		Lock:     o.lock.forPass(p.log),
+		Observer: p.m,
+		Log:      p.log, Notify: systemd{}, Hostname: hostname(),
 	})
-	switch {
-	case apply.IsRefused(err):
-		return report(inputError(fmt.Errorf("%s: %w", src.path, err)))
-	case err != nil:
-		return report(failure(fmt.Errorf("podroutes watch: %w", err)))
+	if err != nil {
+		return p.exit("watch", err)
 	}
-	s.log.Infof("stopped watching; the routes stay in place")
+	p.log.Infof("stopped watching; the routes stay in place")
 	return nil
 }
 

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/metrics"
+)
+
+// passOptions are the flags of the commands that make the routes match the
+// config, in passes: apply (one) and watch (one per change).
+type passOptions struct {
+	source      sourceOptions
+	wait        time.Duration
+	force       bool
+	metricsFile string
+	lock        lockOptions
+}
+
+// flags are the config source's flags, --networkd-dropin, --wait,
+// --force, --metrics-file, then extra (the command's own), then the lock's.
+// waitUsage says what --wait waits for; metricsWhen when the textfile is
+// written.
+func (o *passOptions) flags(waitUsage, metricsWhen string, extra ...cli.Flag) []cli.Flag {
+	fs := append(o.source.flags(), o.source.dropInFlag(),
+		&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Destination: &o.wait, Usage: waitUsage},
+		&cli.BoolFlag{Name: "force", Destination: &o.force,
+			Usage: "take over destinations another owner's route holds (delete theirs, add ours); as force: true in the config"},
+		&cli.StringFlag{Name: "metrics-file", Destination: &o.metricsFile,
+			Usage: "write Prometheus metrics to `FILE` " + metricsWhen + ", atomically, for node_exporter's textfile collector; " +
+				`"` + metrics.Auto + `": ` + metrics.AutoPath + " if its directory exists, else none"},
+	)
+	return append(append(fs, extra...), lockFlags(&o.lock)...)
+}
+
+// pass is a started apply or watch: its session, metrics and config
+// source.
+type pass struct {
+	*session
+	m   *metrics.Metrics
+	src *source
+}
+
+// start checks the flags, then opens the metrics (watch's if watching),
+// the config source and the session, as apply and watch do first. A
+// config source refused is counted in the metrics unless dryRun. The
+// errors are exit errors; end releases what start took.
+func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dryRun bool) (*pass, error) {
+	if o.wait < 0 {
+		return nil, inputError(fmt.Errorf("--wait %s: want a duration of 0 or more", o.wait))
+	}
+	if err := o.lock.validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(o.metricsFile, watching, stderr)
+	if err != nil {
+		return nil, err
+	}
+	src, err := o.source.open(nil)
+	if err != nil {
+		if !dryRun {
+			m.Refused()
+		}
+		return nil, report(err)
+	}
+	// Each pass takes the lock; a dry run takes none.
+	s, err := begin(ctx, stderr, nil, o.source.kernelOptions())
+	if err != nil {
+		return nil, report(err)
+	}
+	return &pass{session: s, m: m, src: src}, nil
+}
+
+// exit is the exit error of podroutes cmd for err, reported to systemd: a
+// config refused is bad input, named by its source; any other error a
+// failure.
+func (p *pass) exit(cmd string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case apply.IsRefused(err):
+		return report(inputError(fmt.Errorf("%s: %w", p.src.path, err)))
+	}
+	return report(failure(fmt.Errorf("podroutes %s: %w", cmd, err)))
+}
