@@ -11,16 +11,14 @@ import (
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/golden"
 )
 
 // loadPlan parses testdata/name and plans every host.
 func loadPlan(t testing.TB, name string, only ...string) []plan.Node {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, filepath.Join("testdata", name))
 	inv, err := inventory.Parse(name, data, inventory.FormatAuto)
 	if err != nil {
 		t.Fatalf("parsing %s: %v", name, err)
@@ -118,10 +116,7 @@ func TestWriteTreesMatchesPrint(t *testing.T) {
 				if i+j > 0 {
 					written.WriteString("\n")
 				}
-				data, err := os.ReadFile(filepath.Join(dir, n.Config.Node, f.rel))
-				if err != nil {
-					t.Fatal(err)
-				}
+				data := filetest.Read(t, filepath.Join(dir, n.Config.Node, f.rel))
 				written.WriteString("==> " + n.Config.Node + "/" + f.rel + " <==\n")
 				written.Write(data)
 				files++

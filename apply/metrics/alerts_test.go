@@ -1,12 +1,12 @@
 package metrics
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/promtest"
 )
 
@@ -20,10 +20,7 @@ func TestAlertRules(t *testing.T) {
 	promtest.Promtool(t, "", "check", "rules", alertsFile)
 	promtest.Promtool(t, "", "test", "rules", "testdata/alerts_test.yaml")
 
-	data, err := os.ReadFile(alertsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, alertsFile)
 	rules := string(data)
 	m := New(Options{Watch: true})
 	m.Applied(reconcile.Result{}, nil) // the route gauges appear with a pass
@@ -45,10 +42,7 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := filetest.Read(t, "../../README.md")
 	if !strings.Contains(string(readme), "```yaml\n"+rules+"```\n") {
 		t.Errorf("README.md does not show %s as it is, in a yaml block", alertsFile)
 	}

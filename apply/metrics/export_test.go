@@ -4,13 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // TestPath: --metrics-file auto is node_exporter's directory only if it
@@ -18,9 +18,7 @@ import (
 func TestPath(t *testing.T) {
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
-	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	filetest.Write(t, notDir, "", 0o644)
 	for _, c := range []struct{ flag, autoDir, want, err string }{
 		{"", dir, "", ""},
 		{"auto", dir, filepath.Join(dir, "podroutes.prom"), ""},

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // TestKubernetes: the Kubernetes series appear with the first report,
@@ -47,10 +48,7 @@ func TestKubernetes(t *testing.T) {
 		testutil.ToFloat64(m.k.up); routed != 4999 || not != 1 || up != 0 {
 		t.Errorf("routed %v, not routed %v, up %v; want 4999, 1, 0", routed, not, up)
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, file)
 	for _, want := range []string{`podroutes_kubernetes_nodes{state="not_routed"} 1`, "podroutes_kubernetes_api_up 0"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the textfile lacks %q:\n%s", want, data)

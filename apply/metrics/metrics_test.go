@@ -18,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/watch"
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/golden"
 )
 
@@ -133,10 +134,7 @@ func TestTextfile(t *testing.T) {
 	m.Passed("route deleted", reconcile.Result{InPlace: 1, Added: 1,
 		Left: left(map[reconcile.State]int{reconcile.InPlace: 1, reconcile.Held: 1})}, errors.New("conflict"), 60*time.Millisecond)
 
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, file)
 	got := strings.ReplaceAll(string(data), runtime.Version(), "GOVERSION")
 	golden.Check(t, filepath.Join("testdata", "watch.prom"), []byte(got))
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {

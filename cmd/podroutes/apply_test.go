@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
@@ -32,11 +33,7 @@ routes:
 
 func writeConfig(t *testing.T, yaml string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "routes.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return filetest.Write(t, filepath.Join(t.TempDir(), "routes.yaml"), yaml, 0o644)
 }
 
 // writeRoutes writes a routes.yaml for node with routes, in order, each

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 const lab = "../../examples/machines.txt"
@@ -124,10 +126,7 @@ func TestGenRefusesNonFiles(t *testing.T) {
 			}
 		}
 	}
-	data, err := os.ReadFile(lab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, lab)
 	cmd := exec.Command(podroutesBin, "validate", "--inventory", "-")
 	cmd.Stdin = strings.NewReader(string(data))
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -142,13 +141,13 @@ func TestGenRefusesNonFiles(t *testing.T) {
 func TestGenLinkLocalNeedsUplink(t *testing.T) {
 	dir := t.TempDir()
 	machines := filepath.Join(dir, "machines.txt")
-	writeFile(t, machines, "10.240.0.20,fe80::20 node-0.local node-0 10.200.0.0/24,fd00:200::/64\n10.240.0.21,fe80::21 node-1.local node-1 10.200.1.0/24,fd00:200:1::/64\n")
+	filetest.Write(t, machines, "10.240.0.20,fe80::20 node-0.local node-0 10.200.0.0/24,fd00:200::/64\n10.240.0.21,fe80::21 node-1.local node-1 10.200.1.0/24,fd00:200:1::/64\n", 0o644)
 	expect(t, "gen machines.txt", podroutes(t, "gen", "--inventory", machines), 2,
 		machines+`:1: address fe80::20 is link-local: the routes to "node-0"'s IPv6 subnets need a device, and "node-1" (line 2) has no uplink`)
 	inv := filepath.Join(dir, "inventory.yaml")
-	writeFile(t, inv, "defaults: {uplink: eth0}\nhosts:\n"+
+	filetest.Write(t, inv, "defaults: {uplink: eth0}\nhosts:\n"+
 		"  - {name: node-0, addresses: [10.240.0.20, \"fe80::20\"], podSubnets: [10.200.0.0/24, \"fd00:200::/64\"]}\n"+
-		"  - {name: node-1, addresses: [10.240.0.21, \"fe80::21\"], podSubnets: [10.200.1.0/24, \"fd00:200:1::/64\"]}\n")
+		"  - {name: node-1, addresses: [10.240.0.21, \"fe80::21\"], podSubnets: [10.200.1.0/24, \"fd00:200:1::/64\"]}\n", 0o644)
 	expect(t, "gen --format ip", podroutes(t, "gen", "--inventory", inv, "--format", "ip", "--node", "node-0"), 0,
 		"ip route replace fd00:200:1::/64 via fe80::21 dev eth0 proto 157 metric 100")
 	out := filepath.Join(dir, "out")

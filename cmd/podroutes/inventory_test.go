@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/synth"
 )
@@ -56,16 +56,13 @@ func routes(t *testing.T, ns *nstest.NS) string {
 func TestInventoryMatchesGen(t *testing.T) {
 	dir := t.TempDir()
 	twelve := filepath.Join(dir, "twelve.txt")
-	writeFile(t, twelve, string(synth.Machines(12, true)))
+	filetest.Write(t, twelve, string(synth.Machines(12, true)), 0o644)
 	invs := []string{twelve}
 	for _, f := range []string{"lab-machines.txt", "dualstack-machines.txt", "cluster.yaml", "kubectl-nodes.json"} {
 		invs = append(invs, filepath.Join("../../gen/testdata", f))
 	}
 	for _, path := range invs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := filetest.Read(t, path)
 		inv, err := inventory.Parse(path, data, inventory.FormatAuto)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +92,7 @@ func TestInventoryMatchesGen(t *testing.T) {
 // are told what was tried, exit 2, nothing written; --node settles it.
 func TestInventoryWhichHost(t *testing.T) {
 	inv := filepath.Join(t.TempDir(), "machines.txt")
-	writeFile(t, inv, "10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.30 node-9.k.local node-9 10.200.9.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n")
+	filetest.Write(t, inv, "10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.30 node-9.k.local node-9 10.200.9.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n", 0o644)
 	ns, peer := nstest.New(t), nstest.New(t)
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	ns.IP(t, "addr", "add", "10.240.0.99/24", "dev", "eth0")
@@ -122,10 +119,10 @@ func TestBadInventoryKeepsRoutes(t *testing.T) {
 	ns, _, in := node0(t)
 	inv := filepath.Join(t.TempDir(), "machines.txt")
 	good := "10.240.0.10 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n10.240.0.22 node-2.k.local node-2 10.200.2.0/24\n"
-	writeFile(t, inv, good)
+	filetest.Write(t, inv, good, 0o644)
 	expect(t, "apply", runBin(t, nil, in, "apply", "--inventory", inv), 0, "2 routes in place")
 	before := routes(t, ns)
-	writeFile(t, inv, good+"10.240.0.23 node-3.k.local node-3 10.200.2.0/24\n")
+	filetest.Write(t, inv, good+"10.240.0.23 node-3.k.local node-3 10.200.2.0/24\n", 0o644)
 	for _, cmd := range []string{"apply", "watch", "remove", "check"} {
 		expect(t, cmd, runBin(t, nil, in, cmd, "--inventory", inv), 2,
 			fmt.Sprintf("%s:4: duplicate subnet 10.200.2.0/24 (also \"node-2\" on line 3)", inv))
@@ -140,7 +137,7 @@ func TestBadInventoryKeepsRoutes(t *testing.T) {
 // finds the host and installs its routes.
 func TestInventoryWaitsForTheAddress(t *testing.T) {
 	inv := filepath.Join(t.TempDir(), "machines.txt")
-	writeFile(t, inv, "10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n")
+	filetest.Write(t, inv, "10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n", 0o644)
 	ns, peer := nstest.New(t), nstest.New(t)
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	in := []string{"ip", "netns", "exec", ns.Name}
@@ -159,10 +156,7 @@ func TestInventoryWaitsForTheAddress(t *testing.T) {
 // writes a valid inventory, root-owned, to /etc/podroutes/inventory, and
 // enables the units.
 func TestCloudInitExample(t *testing.T) {
-	data, err := os.ReadFile("../../examples/cloud-init.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, "../../examples/cloud-init.yaml")
 	if !strings.HasPrefix(string(data), "#cloud-config\n") {
 		t.Error("the first line is not #cloud-config: cloud-init would ignore it")
 	}
@@ -192,7 +186,7 @@ func TestCloudInitExample(t *testing.T) {
 func TestNetworkdDropInInline(t *testing.T) {
 	ns, _, in := node0(t)
 	inv := filepath.Join(t.TempDir(), "machines.txt")
-	writeFile(t, inv, "10.240.0.10 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n")
+	filetest.Write(t, inv, "10.240.0.10 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n", 0o644)
 	dropIns := t.TempDir()
 	expect(t, "apply --networkd-dropin", runBin(t, nil, in, "apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"), 0,
 		"1 route in place")

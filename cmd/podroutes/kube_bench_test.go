@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/k8stest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
@@ -73,9 +74,7 @@ func TestKubeBench(t *testing.T) {
 		n, n, created.Round(time.Second), first.Round(10*time.Millisecond), readdressed.Round(time.Millisecond),
 		settled["VmRSS"]/1024, after["VmRSS"]/1024, after["VmHWM"]/1024)
 	t.Logf("\n%s", md)
-	if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	filetest.Write(t, out, md, 0o644)
 	if peak := after["VmHWM"] / 1024; peak > 40 {
 		t.Errorf("watch --kubeconfig peaked at %.1f MB RSS with %d Nodes, want 40 MB at most", peak, n)
 	}
@@ -99,10 +98,7 @@ func countRoutes(t *testing.T, ns *nstest.NS, n int, start time.Time, limit time
 // status reads the kB fields of /proc/PID/status.
 func status(t *testing.T, pid int) map[string]float64 {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := filetest.Read(t, fmt.Sprintf("/proc/%d/status", pid))
 	m := map[string]float64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")

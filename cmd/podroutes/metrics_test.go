@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/promtest"
@@ -48,7 +49,7 @@ func TestApplyMetricsTextfile(t *testing.T) {
 	}
 
 	apply(0, "--config", cfg)
-	promtest.CheckMetrics(t, file, readFile(t, file))
+	promtest.CheckMetrics(t, file, string(filetest.Read(t, file)))
 	expectSeries(t, "node_exporter after apply", scrape(), map[string]float64{
 		"node_textfile_scrape_error":         0,
 		`podroutes_routes{state="in_place"}`: 2, `podroutes_routes{state="missing"}`: 0,
@@ -58,7 +59,7 @@ func TestApplyMetricsTextfile(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("%s: %v, %v; want 0644, readable by node_exporter's user", file, fi.Mode(), err)
 	}
-	if v, _ := promtest.Value(readFile(t, file), "podroutes_last_success_timestamp_seconds"); time.Since(time.Unix(int64(v), 0)) > time.Minute {
+	if v, _ := promtest.Value(string(filetest.Read(t, file)), "podroutes_last_success_timestamp_seconds"); time.Since(time.Unix(int64(v), 0)) > time.Minute {
 		t.Errorf("last success at %v, want now", v)
 	}
 
@@ -132,7 +133,7 @@ func TestWatchMetrics(t *testing.T) {
 		t.Errorf("heal took %vs, want between 0 and 1 s", took)
 	}
 	promtest.CheckMetrics(t, "watch's /metrics after a heal", after)
-	text := readFile(t, file)
+	text := string(filetest.Read(t, file))
 	promtest.CheckMetrics(t, file, text)
 	expectSeries(t, file, text, map[string]float64{"podroutes_heals_total": 1})
 	if strings.Contains(text, "go_goroutines") {
@@ -162,7 +163,7 @@ func TestWatchMetricsAddress(t *testing.T) {
 // series, HELP and TYPE lines as a real one (the values differ).
 func checkREADMESample(t *testing.T, scrape string) {
 	t.Helper()
-	readme := readFile(t, "../../README.md")
+	readme := string(filetest.Read(t, "../../README.md"))
 	const start = "```\n# HELP podroutes_build_info"
 	i := strings.Index(readme, start)
 	if i < 0 {

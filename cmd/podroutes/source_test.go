@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // TestSourceReadsOnce: apply reads routes.yaml once (open checks it and
@@ -17,7 +18,7 @@ func TestSourceReadsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, path, "node: b\nroutes: []\n")
+	filetest.Write(t, path, "node: b\nroutes: []\n", 0o644)
 	for _, want := range []string{"a", "b"} {
 		cfg, err := src.load(context.Background(), nil, nil)
 		if err != nil {

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
@@ -26,14 +26,14 @@ func TestWatch(t *testing.T) {
 	nstest.Timed(t, "route deleted", waitRoute(t, ns, start, "10.200.1.0/24", "via 10.240.0.21"))
 	sd.Wait(t, "STATUS=restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted")
 
-	config := strings.Replace(readFile(t, cfg), "10.240.0.22", "10.240.0.23", 1)
-	writeFile(t, cfg, config)
+	config := strings.Replace(string(filetest.Read(t, cfg)), "10.240.0.22", "10.240.0.23", 1)
+	filetest.Write(t, cfg, config, 0o644)
 	start = time.Now()
 	w.signal(t, syscall.SIGHUP)
 	nstest.Timed(t, "gateway changed, SIGHUP", waitRoute(t, ns, start, "10.200.2.0/24", "via 10.240.0.23"))
 	sd.Wait(t, "STATUS=restored 10.200.2.0/24 after config reload")
 
-	writeFile(t, cfg, "node: node-0\nroutes:\n  - destination: 10.200.9.0/24\n    gatway: 10.240.0.29\n")
+	filetest.Write(t, cfg, "node: node-0\nroutes:\n  - destination: 10.200.9.0/24\n    gatway: 10.240.0.29\n", 0o644)
 	w.signal(t, syscall.SIGHUP)
 	sd.Wait(t, "STATUS=config reload failed, old config kept: "+cfg+":3: route has no gateway")
 	before := ns.IP(t, "route", "show", "proto", "157")
@@ -67,21 +67,5 @@ func waitRoute(t *testing.T, ns *nstest.NS, start time.Time, dst, want string) t
 			t.Fatalf("after %s the route to %s is %q, want %q", time.Since(start), dst, got, want)
 		}
 		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
-func writeFile(t *testing.T, path, data string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

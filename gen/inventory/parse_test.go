@@ -2,12 +2,12 @@ package inventory
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/golden"
 	"github.com/podroutes/podroutes/internal/infile"
 )
@@ -28,10 +28,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range []string{"machines.txt", "machines-dual.txt", "inventory.yaml", "nodes.json", "node.json"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", name)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := filetest.Read(t, path)
 			inv, err := Parse(name, data, FormatAuto)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 const kubeconfigYAML = `apiVersion: v1
@@ -35,13 +37,9 @@ func writeKubeconfig(t *testing.T, text string, mode os.FileMode) string {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"pki/ca.crt", "pki/kubelet-client-current.pem"} {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte("PEM"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		filetest.Write(t, filepath.Join(dir, f), "PEM", 0o600)
 	}
-	if err := os.WriteFile(path, []byte(text), mode); err != nil {
-		t.Fatal(err)
-	}
+	filetest.Write(t, path, text, mode)
 	if err := os.Chmod(path, mode); err != nil { // past the umask
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -98,13 +99,8 @@ func withoutLines(c Config) Config {
 func writeConfig(t *testing.T, perm os.FileMode) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "routes.yaml")
-	data, err := os.ReadFile("testdata/node-0.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, "testdata/node-0.yaml")
+	filetest.Write(t, path, string(data), 0o600)
 	if err := os.Chmod(path, perm); err != nil { // not subject to umask
 		t.Fatal(err)
 	}
@@ -131,9 +127,7 @@ func TestLoadMissing(t *testing.T) {
 
 func TestLoadParses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "routes.yaml")
-	if err := os.WriteFile(path, []byte("node: a\nmetric: x\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	filetest.Write(t, path, "node: a\nmetric: x\n", 0o644)
 	_, err := Load(path)
 	if want := path + ":2: metric \"x\": want"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v; want %s...", err, want)
@@ -232,10 +226,7 @@ func TestGenOutputTakesTheFastPath(t *testing.T) {
 	}
 	n := 0
 	for _, tree := range trees {
-		data, err := os.ReadFile(tree)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := filetest.Read(t, tree)
 		for _, part := range strings.Split(string(data), "==> ")[1:] {
 			head, body, _ := strings.Cut(part, " <==\n")
 			if !strings.HasSuffix(head, "/etc/podroutes/routes.yaml") {

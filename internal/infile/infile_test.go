@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 var config = Options{What: "config", Max: 1 << 20}
@@ -19,9 +20,7 @@ var config = Options{What: "config", Max: 1 << 20}
 func write(t *testing.T, content string, perm os.FileMode) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "routes.yaml")
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	filetest.Write(t, path, content, 0o600)
 	if err := os.Chmod(path, perm); err != nil { // not subject to umask
 		t.Fatal(err)
 	}

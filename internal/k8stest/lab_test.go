@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -83,10 +84,7 @@ func fmtProc(pid int, name string) string { return fmt.Sprintf("/proc/%d/%s", pi
 // rss is a process's resident set size, from /proc/PID/status.
 func rss(t *testing.T, pid int) string {
 	t.Helper()
-	b, err := os.ReadFile(fmtProc(pid, "status"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := filetest.Read(t, fmtProc(pid, "status"))
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			return strings.TrimSpace(v)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // The lab: this host (node-0) reaches node-1's pod subnet via node-1.
@@ -125,7 +127,7 @@ func build(ctx context.Context, t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	inv := filepath.Join(dir, "machines.txt")
-	writeFile(t, inv, machines)
+	filetest.Write(t, inv, machines, 0o644)
 	if _, err := run(ctx, filepath.Join(dir, "x/usr/bin/podroutes"), "gen", "--inventory", inv,
 		"--out", f.tree, "--node", "node-0"); err != nil {
 		t.Fatal(err)
@@ -330,10 +332,7 @@ func elapsed(u map[string]string) string {
 // `networkctl reconfigure` (which drops foreign routes) the routes are back,
 // once (adopted, not duplicated), and podroutes check is in sync.
 func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
-	dropin, err := os.ReadFile(filepath.Join(f.tree, "node-0/etc/systemd/network", netFile+".d/50-podroutes.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dropin := filetest.Read(t, filepath.Join(f.tree, "node-0/etc/systemd/network", netFile+".d/50-podroutes.conf"))
 	files := map[string]string{
 		"/etc/systemd/network/" + netFile:                          networkFile,
 		"/etc/systemd/network/" + netFile + ".d/50-podroutes.conf": string(dropin),

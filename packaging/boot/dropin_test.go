@@ -1,9 +1,10 @@
 package boot
 
 import (
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // TestDropInsKeepUnitFlags: a shipped drop-in that replaces a unit's
@@ -33,10 +34,7 @@ func TestDropInsKeepUnitFlags(t *testing.T) {
 // systemd runs (an empty one only resets the list).
 func execLine(t *testing.T, path, key string) string {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := filetest.Read(t, path)
 	cmd := ""
 	for _, l := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(l, key+"="); ok && v != "" {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // maxExposure is packaging/lint.sh's MAX_EXPOSURE.
@@ -34,10 +36,7 @@ func newMachineIn(ctx context.Context, t *testing.T, lab *Lab, f fixture, files 
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
-	deb, err := os.ReadFile(f.deb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	deb := filetest.Read(t, f.deb)
 	routes, err := os.ReadFile(filepath.Join(f.tree, "node-0/etc/podroutes/routes.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +51,7 @@ func newMachineIn(ctx context.Context, t *testing.T, lab *Lab, f fixture, files 
 	}
 	for p, c := range all {
 		if c != absent {
-			writeFile(t, filepath.Join(m.Root, p), c)
+			filetest.Write(t, filepath.Join(m.Root, p), c, 0o644)
 		}
 	}
 	script := fmt.Sprintf("dpkg -i %s && systemctl enable podroutes.service probe.service %s",
@@ -99,16 +98,6 @@ func logJournal(t *testing.T, m *Machine) {
 		journal, _ := m.Exec(context.Background(), "journalctl", "-b", "--no-pager", "-o", "short-monotonic",
 			"-u", "podroutes.service", "-u", "podroutes-watch.service", "-u", "probe.service", "-u", "systemd-networkd.service")
 		t.Logf("journal:\n%s", journal)
-	}
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 

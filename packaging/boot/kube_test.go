@@ -3,12 +3,12 @@ package boot
 import (
 	"context"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/k8stest"
 )
 
@@ -31,10 +31,7 @@ func testKubernetes(ctx context.Context, t *testing.T, f fixture) {
 	for _, n := range k8stest.Fleet(2) {
 		c.CreateNode(t, n)
 	}
-	kubeconfig, err := os.ReadFile(c.Kubeconfig(t, c.Tokens.Podroutes))
-	if err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := filetest.Read(t, c.Kubeconfig(t, c.Tokens.Podroutes))
 	m := newMachineIn(ctx, t, lab, f, map[string]string{
 		"/etc/podroutes/routes.yaml":  absent,
 		"/var/lib/kubelet/kubeconfig": string(kubeconfig),

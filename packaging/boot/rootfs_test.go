@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 // Two runs that want the same root fs take turns: the second waits for the
@@ -37,9 +39,7 @@ func TestSystemdVersion(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "var/lib/dpkg"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "var/lib/dpkg/status"), []byte(status), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	filetest.Write(t, filepath.Join(dir, "var/lib/dpkg/status"), status, 0o644)
 	if v, err := SystemdVersion(dir); err != nil || v != "257.13-1~deb13u1" {
 		t.Errorf("SystemdVersion = %q, %v; want 257.13-1~deb13u1", v, err)
 	}
