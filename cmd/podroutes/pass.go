@@ -69,9 +69,13 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 		return nil, report(err)
 	}
 	// Each pass takes the lock; a dry run takes none.
-	s, err := begin(ctx, stderr, nil, o.source.kernelOptions())
+	ko, why := o.source.kernelOptions()
+	s, err := begin(ctx, stderr, nil, ko)
 	if err != nil {
 		return nil, report(err)
+	}
+	if why != "" {
+		s.log.Infof("%s", why)
 	}
 	return &pass{session: s, m: m, src: src}, nil
 }

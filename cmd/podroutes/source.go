@@ -185,13 +185,36 @@ func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), l
 	return n.Config, err
 }
 
-// kernelOptions are the Kernel's for apply and watch from this source:
-// where podroutes writes the networkd drop-in, networkd installs the same
-// routes, and the two must be the same route to the kernel, or networkd
-// adds its own beside podroutes' (a route through a nexthop object is
-// another than one that carries its gateway, as networkd's do).
-func (o *sourceOptions) kernelOptions() kernel.Options {
-	return kernel.Options{Inline: o.dropIns != ""}
+// kernelOptions are the Kernel's for apply and watch from this source,
+// and, when they differ from the default, why. Where systemd-networkd
+// installs the same routes (a podroutes drop-in in one of its
+// directories, or --networkd-dropin), the two must be the same route to
+// the kernel, or networkd adds its own beside podroutes': a route through
+// a nexthop object is another than one that carries its gateway, as
+// networkd's do. So podroutes writes them inline too.
+func (o *sourceOptions) kernelOptions() (kernel.Options, string) {
+	if o.dropIns != "" {
+		return kernel.Options{Inline: true}, "--networkd-dropin: routes carry their gateway, as systemd-networkd's do"
+	}
+	if path, ok := networkdDropIn(); ok {
+		return kernel.Options{Inline: true}, fmt.Sprintf("systemd-networkd installs these routes too (%s): they carry their gateway, as networkd's do", path)
+	}
+	return kernel.Options{}, ""
+}
+
+// networkdDirs are systemd-networkd's configuration directories
+// (systemd.network(5)); a variable for tests.
+var networkdDirs = []string{"/etc/systemd/network", "/run/systemd/network", "/usr/local/lib/systemd/network", "/usr/lib/systemd/network"}
+
+// networkdDropIn returns the first podroutes drop-in (gen's, or apply's
+// with --networkd-dropin) in networkd's directories, if there is one.
+func networkdDropIn() (string, bool) {
+	for _, dir := range networkdDirs {
+		if found, _ := filepath.Glob(filepath.Join(dir, "*.network.d", render.DropInName)); len(found) > 0 {
+			return found[0], true
+		}
+	}
+	return "", false
 }
 
 // dropIn installs n's networkd drop-in and, when it changed, has networkd

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/filetest"
 )
 
@@ -27,5 +30,31 @@ func TestSourceReadsOnce(t *testing.T) {
 		if cfg.Node != want {
 			t.Errorf("load: node %q, want %q", cfg.Node, want)
 		}
+	}
+}
+
+// TestKernelOptionsFollowNetworkd: routes are written inline (as networkd
+// writes them) with --networkd-dropin, or when a podroutes drop-in is in
+// one of networkd's directories; otherwise through nexthop objects. Other
+// drop-ins of the .network file change nothing.
+func TestKernelOptionsFollowNetworkd(t *testing.T) {
+	etc, run := t.TempDir(), t.TempDir()
+	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
+	networkdDirs = []string{etc, run}
+	inline := func(o sourceOptions) (bool, string) {
+		ko, why := o.kernelOptions()
+		return ko.Inline, why
+	}
+
+	filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", "10-mtu.conf"), "[Link]\nMTUBytes=9000\n", 0o644)
+	if on, why := inline(sourceOptions{}); on || why != "" {
+		t.Errorf("no podroutes drop-in: inline %v (%q), want nexthop objects", on, why)
+	}
+	if on, why := inline(sourceOptions{dropIns: "/run/systemd/network"}); !on || !strings.Contains(why, "--networkd-dropin") {
+		t.Errorf("--networkd-dropin: inline %v (%q), want inline, naming the flag", on, why)
+	}
+	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", render.DropInName), "[Route]\n", 0o644)
+	if on, why := inline(sourceOptions{}); !on || !strings.Contains(why, dropIn) {
+		t.Errorf("with %s: inline %v (%q), want inline, naming the drop-in", dropIn, on, why)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -330,7 +331,8 @@ func elapsed(u map[string]string) string {
 
 // testNetworkd: systemd-networkd manages the uplink with gen's drop-in; after
 // `networkctl reconfigure` (which drops foreign routes) the routes are back,
-// once (adopted, not duplicated), and podroutes check is in sync.
+// once (adopted, not duplicated), and podroutes check is in sync; the same
+// with podroutes-watch.service running, which heals inline.
 func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 	dropin := filetest.Read(t, filepath.Join(f.tree, "node-0/etc/systemd/network", netFile+".d/50-podroutes.conf"))
 	files := map[string]string{
@@ -346,6 +348,25 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 	wantRoutesNow(ctx, t, lab, "after boot with networkd", wantRoutes)
 	wantProbeSaw(t, m, wantRoutes)
 	reconfigured(ctx, t, lab, m, wantRoutes)
+
+	// podroutes-watch.service has no --networkd-dropin: it finds gen's
+	// drop-in in /etc/systemd/network and heals as networkd writes, the
+	// gateway inline (no nhid), so networkd adopts the route.
+	mustExec(ctx, t, m, "systemctl", "start", "podroutes-watch.service")
+	if !waitJournal(ctx, m, "podroutes-watch.service", "systemd-networkd installs these routes too", 10*time.Second) {
+		t.Error("podroutes-watch.service did not log that networkd installs its routes")
+	}
+	if _, err := lab.IP(ctx, "route", "del", "10.200.1.0/24"); err != nil {
+		t.Fatal(err)
+	}
+	if !waitRoutes(ctx, lab, wantRoutes, 10*time.Second) {
+		wantRoutesNow(ctx, t, lab, "10 s after ip route del, podroutes-watch healing", wantRoutes)
+	}
+	if out, err := lab.IP(ctx, "-4", "route", "show", "proto", strconv.Itoa(protocol)); err != nil || strings.Contains(out, "nhid") {
+		t.Errorf("podroutes-watch healed through a nexthop object, not inline as networkd writes: %v\n%s", err, out)
+	}
+	reconfigured(ctx, t, lab, m, wantRoutes)
+	mustExec(ctx, t, m, "systemctl", "stop", "podroutes-watch.service")
 	shutdown(ctx, t, m)
 }
 
