@@ -161,7 +161,20 @@ func (c *conn) execChunk(bt *batch, i, j int, errs []error) error {
 		}
 		native.PutUint16(h[6:], flags)
 	}
-	if err := c.send(bt.msgs(i, j)); err != nil {
+	return c.exchange(bt.msgs(i, j), func(h header, p []byte) bool {
+		if h.typ != unix.NLMSG_ERROR || h.seq < first || h.seq > c.seq {
+			return false
+		}
+		errs[i+int(h.seq-first)] = ackError(h, p)
+		return h.seq == c.seq
+	})
+}
+
+// exchange sends msgs and passes every answer to f until f has had the
+// one it was waiting for (f returns true for it): the rest of that read
+// too, so that no answer is left for the next exchange.
+func (c *conn) exchange(msgs []byte, f func(h header, p []byte) (last bool)) error {
+	if err := c.send(msgs); err != nil {
 		return fmt.Errorf("sending to rtnetlink: %w", err)
 	}
 	for done := false; !done; {
@@ -170,11 +183,9 @@ func (c *conn) execChunk(bt *batch, i, j int, errs []error) error {
 			return fmt.Errorf("reading rtnetlink's answers: %w", err)
 		}
 		each(b, func(h header, p []byte) {
-			if h.typ != unix.NLMSG_ERROR || h.seq < first || h.seq > c.seq {
-				return
+			if f(h, p) {
+				done = true
 			}
-			errs[i+int(h.seq-first)] = ackError(h, p)
-			done = done || h.seq == c.seq
 		})
 	}
 	return nil
@@ -192,21 +203,17 @@ func (c *conn) query(bt *batch, f func(i int, h header, p []byte)) error {
 			c.seq++
 			native.PutUint32(bt.b[bt.offs[k]+8:], c.seq)
 		}
-		if err := c.send(bt.msgs(i, j)); err != nil {
-			return fmt.Errorf("sending to rtnetlink: %w", err)
-		}
-		for left := j - i; left > 0; {
-			b, err := c.recv()
-			if err != nil {
-				return fmt.Errorf("reading rtnetlink's answers: %w", err)
+		left := j - i
+		err := c.exchange(bt.msgs(i, j), func(h header, p []byte) bool {
+			if h.seq < first || h.seq > c.seq {
+				return false
 			}
-			each(b, func(h header, p []byte) {
-				if h.seq < first || h.seq > c.seq {
-					return
-				}
-				f(i+int(h.seq-first), h, p)
-				left--
-			})
+			f(i+int(h.seq-first), h, p)
+			left--
+			return left == 0
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -221,28 +228,22 @@ func (c *conn) dump(typ uint16, hdr []byte, f func(p []byte) error) error {
 	bt.begin(typ, unix.NLM_F_DUMP, hdr...)
 	c.seq++
 	native.PutUint32(bt.b[8:], c.seq)
-	if err := c.send(bt.b); err != nil {
-		return fmt.Errorf("sending to rtnetlink: %w", err)
-	}
 	var ferr, end error
 	intr := false
-	for done := false; !done; {
-		b, err := c.recv()
-		if err != nil {
-			return fmt.Errorf("reading rtnetlink's answers: %w", err)
+	err := c.exchange(bt.b, func(h header, p []byte) (last bool) {
+		intr = intr || h.flags&unix.NLM_F_DUMP_INTR != 0
+		switch {
+		case h.seq != c.seq:
+		case h.typ == unix.NLMSG_DONE || h.typ == unix.NLMSG_ERROR:
+			end, last = ackError(h, p), true
+		case ferr == nil:
+			ferr = f(p)
 		}
-		each(b, func(h header, p []byte) {
-			switch {
-			case h.seq != c.seq:
-			case h.typ == unix.NLMSG_DONE || h.typ == unix.NLMSG_ERROR:
-				done, end = true, ackError(h, p)
-			case ferr == nil:
-				ferr = f(p)
-			}
-			intr = intr || h.flags&unix.NLM_F_DUMP_INTR != 0
-		})
-	}
+		return last
+	})
 	switch {
+	case err != nil:
+		return err
 	case end != nil:
 		return end
 	case ferr != nil:
