@@ -119,8 +119,7 @@ func New(o Options) *Metrics {
 		m.passes.WithLabelValues(r)
 	}
 	if o.Watch {
-		m.heals = prometheus.NewCounter(prometheus.CounterOpts{Name: "podroutes_heals_total",
-			Help: "Passes that kernel events started and that wrote: routes restored after a link flap, a deleted route..."})
+		m.heals = counter("podroutes_heals_total", "Passes that kernel events started and that wrote: routes restored after a link flap, a deleted route...")
 		m.healTime = prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "podroutes_heal_duration_seconds",
 			Help:    "Time from the first kernel event of a burst to the end of the pass that healed it, debounce included.",
@@ -131,10 +130,16 @@ func New(o Options) *Metrics {
 	return m
 }
 
-// gauge, gaugeVec and counterVec declare a series by its name, its label
-// if it has one, and its help: every declaration in one shape, one line.
+// gauge, counter, gaugeVec and counterVec declare a series by its name,
+// its label if it has one, and its help: every declaration in one shape,
+// one line (the build info, with its constant labels, and the heal
+// histogram, with its buckets, apart).
 func gauge(name, help string) prometheus.Gauge {
 	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
 }
 
 func gaugeVec(name, label, help string) *prometheus.GaugeVec {

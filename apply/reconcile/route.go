@@ -238,9 +238,13 @@ func SameKey(r, q Route) bool {
 	return r.Dst == q.Dst && r.source() == q.source() && r.Tos == q.Tos && r.Metric == q.Metric
 }
 
-// Deletes reports whether a delete of w (Kernel.Delete) takes the route r:
-// r has w's key (SameKey) and protocol, and w's gateway and device where
-// w has them.
+// Deletes reports whether r is the route a delete of w names: r has w's
+// key (SameKey) and protocol, and w's gateway and device where w has
+// them. It is the fake kernel's delete, and how kernel.Kernel confirms a
+// route still there after the kernel answered its delete ESRCH. What the
+// kernel itself takes for a delete, which a plan must predict, also
+// depends on the route's type, hops, nexthop object and place at its key
+// (deleteTakes).
 func (w Route) Deletes(r Route) bool {
 	return SameKey(r, w) && r.Protocol == w.Protocol &&
 		(!w.Gw.IsValid() || r.Gw == w.Gw) && (w.Dev == "" || r.Dev == w.Dev)

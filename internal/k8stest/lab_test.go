@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/internal/filetest"
+	"github.com/prometheus/procfs"
+
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -84,11 +85,13 @@ func fmtProc(pid int, name string) string { return fmt.Sprintf("/proc/%d/%s", pi
 // rss is a process's resident set size, from /proc/PID/status.
 func rss(t *testing.T, pid int) string {
 	t.Helper()
-	b := filetest.Read(t, fmtProc(pid, "status"))
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strings.TrimSpace(v)
-		}
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return "unknown"
 	}
-	return "unknown"
+	st, err := p.NewStatus()
+	if err != nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.1f MB", float64(st.VmRSS)/(1<<20))
 }
