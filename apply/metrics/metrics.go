@@ -82,10 +82,10 @@ const (
 )
 
 // healBuckets suit a heal of milliseconds to seconds: watch starts its pass
-// once a burst's events pause for 5 ms, and a deleted route is back 7-8 ms
-// after its event (TestWatchMetrics, idle); all 5000 routes after a link flap
-// within 84-126 ms (BENCHMARKS.md, a busy node). The top buckets catch
-// a stuck lock or a huge table.
+// once a burst's events pause for 5 ms, and a deleted route is back in
+// under 10 ms after its event (TestWatchMetrics, idle); all 5000 routes
+// after a link flap in about 100 ms (BENCHMARKS.md, a busy node). The top
+// buckets catch a stuck lock or a huge table.
 var healBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // New returns the metrics of one podroutes process, every series present

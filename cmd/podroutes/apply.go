@@ -142,7 +142,11 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if err != nil {
 		return err
 	}
-	s, err := begin(ctx, stderr, nil, kernel.Options{}) // check writes nothing: no lock
+	// Check writes nothing (no lock), but plans as apply would: with the
+	// routes written as apply would write them (inline where networkd
+	// installs them too), so that it reports what apply would leave.
+	ko, _ := o.source.kernelOptions()
+	s, err := begin(ctx, stderr, nil, ko)
 	if err != nil {
 		return err
 	}
