@@ -144,14 +144,17 @@ func (s *Source) Run(ctx context.Context, send func(Snapshot)) {
 	if !cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) {
 		return
 	}
-	// The first list's own additions are in the first snapshot; a change
-	// after this is in it too or sends another.
-	select {
-	case <-s.changed:
-	default:
-	}
 	var rep reporter
 	take := func() {
+		// A change noted before the snapshot is in it (the store has it
+		// before the handler notes it): forgotten here, it sends no
+		// second, identical snapshot, as the first list's own additions
+		// or a burst's last events did. A change after this is in the
+		// snapshot too or sends another.
+		select {
+		case <-s.changed:
+		default:
+		}
 		snap := s.snapshot()
 		rep.report(s.o.Log, snap)
 		send(snap)
