@@ -90,9 +90,18 @@ staticcheck:
 	$(STATICCHECK) ./...
 
 # Includes the boot test (packaging/boot): the .deb under a real systemd in
-# systemd-nspawn, as root; it skips with a reason otherwise.
+# systemd-nspawn, as root; it skips with a reason otherwise. gotestsum
+# (gotest.tools) runs go test, prints a line a package and the output of
+# each failed test; its JSON record then shows whether a test skipped. As
+# root (CI) every test must run: a skip there fails the run, naming it.
+GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@json=$$(mktemp); trap 'rm -f "$$json"' EXIT; \
+	$(GOTESTSUM) --format pkgname --jsonfile "$$json" -- -race -count=1 -timeout 20m ./...; \
+	if [ "$$(id -u)" = 0 ]; then \
+		skipped=$$(sed -n 's/.*"Action":"skip","Package":"\([^"]*\)","Test":"\([^"]*\)".*/\1 \2/p' "$$json"); \
+		if [ -n "$$skipped" ]; then echo "unit: tests skipped as root, where every test must run:"; echo "$$skipped"; exit 1; fi; \
+	fi
 
 # lintian on the .deb, rpmlint on the .rpm, the rpm's file list against the
 # deb's, the unit's offline security exposure (at most 1.5).

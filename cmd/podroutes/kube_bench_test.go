@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,72 +19,97 @@ import (
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
-// TestKubeBench measures `podroutes watch --kubeconfig` following 5000
-// Nodes as kubelets register them (k8stest.KubeletNode: 40 images each,
-// about 12 KB of JSON): the time to the first 5000 routes, a Node's
-// change reaching the routes, and the watcher's memory (RSS now and at
-// its peak), which must stay at 40 MB or less. It runs for `make bench`
-// (gen/kube/bench.sh), which names in PODROUTES_KUBE_BENCH the file its
-// Markdown table goes to, and in PODROUTES_KUBE_BENCH_BIN the binary to
-// measure (the packages' build: stripped, whose resident code is smaller
-// than the test's binary's); otherwise it skips.
-func TestKubeBench(t *testing.T) {
-	out := os.Getenv("PODROUTES_KUBE_BENCH")
-	if out == "" {
-		t.Skip("a benchmark: make bench runs it (PODROUTES_KUBE_BENCH=FILE)")
-	}
+// BenchmarkKube measures `podroutes watch --kubeconfig` following 5000
+// Nodes (PODROUTES_KUBE_BENCH_NODES) as kubelets register them
+// (k8stest.KubeletNode: 40 images each, about 12 KB of JSON). Each
+// iteration starts a watcher on a host without routes and measures the
+// time to the first routes, a Node's change reaching the routes, and the
+// watcher's memory (RSS now and at its peak), which must stay at 40 MB or
+// less; the metrics are the iterations' mean (the peak, their highest).
+// make bench runs it once (gen/kube/bench.sh), naming in
+// PODROUTES_KUBE_BENCH the file its Markdown table goes to, and in
+// PODROUTES_KUBE_BENCH_BIN the binary to measure (the packages' build:
+// stripped, whose resident code is smaller than the test's binary's).
+// A benchmark, not a test: `go test` without -bench does not run it.
+func BenchmarkKube(b *testing.B) {
 	if bin := os.Getenv("PODROUTES_KUBE_BENCH_BIN"); bin != "" {
 		defer func(was string) { podroutesBin = was }(podroutesBin)
 		podroutesBin = bin
 	}
 	n := 5000
 	if s := os.Getenv("PODROUTES_KUBE_BENCH_NODES"); s != "" {
-		n, _ = strconv.Atoi(s)
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1235 {
+			b.Fatalf("PODROUTES_KUBE_BENCH_NODES=%q: want a number of Nodes, 1235 or more (node-1234 is re-addressed)", s)
+		}
 	}
 	// The server and the host on one /16, which holds every Node's
 	// InternalIP (k8stest.Fleet: 10.240.0.20 on).
-	server, host := nstest.New(t), nstest.New(t)
-	nstest.Veth(t, server, "eth0", host, "eth0")
-	server.IP(t, "addr", "add", "10.240.0.10/16", "dev", "eth0")
-	host.IP(t, "addr", "add", "10.240.255.1/16", "dev", "eth0")
-	c := k8stest.Start(t, server.Name, "10.240.0.10")
-	c.ApplyRBAC(t, k8stest.RepoPath(t, "examples/rbac.yaml"))
+	server, host := nstest.New(b), nstest.New(b)
+	nstest.Veth(b, server, "eth0", host, "eth0")
+	server.IP(b, "addr", "add", "10.240.0.10/16", "dev", "eth0")
+	host.IP(b, "addr", "add", "10.240.255.1/16", "dev", "eth0")
+	c := k8stest.Start(b, server.Name, "10.240.0.10")
+	c.ApplyRBAC(b, k8stest.RepoPath(b, "examples/rbac.yaml"))
 	began := time.Now()
-	c.CreateNodes(t, k8stest.Fleet(n))
+	c.CreateNodes(b, k8stest.Fleet(n))
 	created := time.Since(began)
+	kubeconfig, lock := c.Kubeconfig(b, c.Tokens.Podroutes), b.TempDir()+"/lock"
 
-	start := time.Now()
-	w := startBin(t, nil, []string{"ip", "netns", "exec", host.Name}, "watch", "--kubeconfig", c.Kubeconfig(t, c.Tokens.Podroutes),
-		"--node", "bench", "--lock", t.TempDir()+"/lock")
-	countRoutes(t, host, n, start, 2*time.Minute)
-	first := time.Since(start)
-	time.Sleep(2 * time.Second) // let the collector catch up
-	settled, _ := status(t, w.cmd.Process.Pid)
-
-	start = time.Now()
-	c.SetNodeAddresses(t, "node-1234", netip.MustParseAddr("10.240.254.1"))
-	for !strings.Contains(host.IP(t, "route", "show", "10.204.210.0/24"), "via 10.240.254.1") { // node-1234's subnet
-		if time.Since(start) > 10*time.Second {
-			t.Fatalf("node-1234 re-addressed: its route is %q after 10 s", host.IP(t, "route", "show", "10.204.210.0/24"))
+	in := []string{"ip", "netns", "exec", host.Name}
+	var first, readdressed time.Duration
+	var settled, after, peak float64
+	runs := 0
+	for ; b.Loop(); runs++ {
+		if r := runBin(b, nil, in, "remove", "--all", "--lock", lock); r.code != exitOK {
+			b.Fatalf("remove --all: exit %d: %s", r.code, r.stderr)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	readdressed := time.Since(start)
-	after, peak := status(t, w.cmd.Process.Pid)
+		start := time.Now()
+		w := startBin(b, nil, in, "watch", "--kubeconfig", kubeconfig, "--node", "bench", "--lock", lock)
+		countRoutes(b, host, n, start, 2*time.Minute)
+		first += time.Since(start)
+		time.Sleep(2 * time.Second) // let the collector catch up
+		rss, _ := status(b, w.cmd.Process.Pid)
+		settled += rss
 
-	md := fmt.Sprintf("| Nodes | created in | first %d routes | a Node re-addressed, routed in | RSS settled | RSS after a change | peak RSS |\n"+
-		"|---|---|---|---|---|---|---|\n| %d | %s | %s | %s | %.1f MB | %.1f MB | %.1f MB |\n",
-		n, n, created.Round(time.Second), first.Round(10*time.Millisecond), readdressed.Round(time.Millisecond),
-		settled, after, peak)
-	t.Logf("\n%s", md)
-	filetest.Write(t, out, md, 0o644)
+		// node-1234's subnet, to another address each iteration.
+		gw := netip.AddrFrom4([4]byte{10, 240, 254, byte(1 + runs%250)})
+		start = time.Now()
+		c.SetNodeAddresses(b, "node-1234", gw)
+		for want := "via " + gw.String(); !strings.Contains(host.IP(b, "route", "show", "10.204.210.0/24"), want); time.Sleep(5 * time.Millisecond) {
+			if time.Since(start) > 10*time.Second {
+				b.Fatalf("node-1234 re-addressed to %s: its route is %q after 10 s", gw, host.IP(b, "route", "show", "10.204.210.0/24"))
+			}
+		}
+		readdressed += time.Since(start)
+		rss, hwm := status(b, w.cmd.Process.Pid)
+		after += rss
+		peak = max(peak, hwm)
+		w.signal(b, syscall.SIGTERM)
+		if code, out := w.wait(b); code != exitOK {
+			b.Fatalf("watch exited %d:\n%s", code, out)
+		}
+	}
+	first, readdressed = first/time.Duration(runs), readdressed/time.Duration(runs)
+	settled, after = settled/float64(runs), after/float64(runs)
+	b.ReportMetric(first.Seconds(), "s-first-routes")
+	b.ReportMetric(float64(readdressed.Microseconds())/1000, "ms-readdressed")
+	b.ReportMetric(settled, "MB-settled")
+	b.ReportMetric(peak, "MB-peak")
+	if out := os.Getenv("PODROUTES_KUBE_BENCH"); out != "" {
+		md := fmt.Sprintf("| Nodes | created in | first %d routes | a Node re-addressed, routed in | RSS settled | RSS after a change | peak RSS |\n"+
+			"|---|---|---|---|---|---|---|\n| %d | %s | %s | %s | %.1f MB | %.1f MB | %.1f MB |\n",
+			n, n, created.Round(time.Second), first.Round(10*time.Millisecond), readdressed.Round(time.Millisecond), settled, after, peak)
+		b.Logf("\n%s", md)
+		filetest.Write(b, out, md, 0o644)
+	}
 	if peak > 40 {
-		t.Errorf("watch --kubeconfig peaked at %.1f MB RSS with %d Nodes, want 40 MB at most", peak, n)
+		b.Errorf("watch --kubeconfig peaked at %.1f MB RSS with %d Nodes, want 40 MB at most", peak, n)
 	}
 }
 
 // countRoutes waits until ns holds n routes of podroutes.
-func countRoutes(t *testing.T, ns *nstest.NS, n int, start time.Time, limit time.Duration) {
+func countRoutes(t testing.TB, ns *nstest.NS, n int, start time.Time, limit time.Duration) {
 	t.Helper()
 	for {
 		got := strings.Count(ns.IP(t, "route", "show", "proto", "157"), "\n")
@@ -98,7 +124,7 @@ func countRoutes(t *testing.T, ns *nstest.NS, n int, start time.Time, limit time
 }
 
 // status is the memory /proc/PID/status reports, in MB (MiB).
-func status(t *testing.T, pid int) (rss, peak float64) {
+func status(t testing.TB, pid int) (rss, peak float64) {
 	t.Helper()
 	p, err := procfs.NewProc(pid)
 	if err != nil {

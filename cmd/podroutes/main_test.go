@@ -46,7 +46,7 @@ type result struct {
 
 // runBin runs the built binary with args (prefix, if any, wraps it: e.g.
 // `ip netns exec NS`) and returns its output and exit code.
-func runBin(t *testing.T, env []string, prefix []string, args ...string) result {
+func runBin(t testing.TB, env []string, prefix []string, args ...string) result {
 	t.Helper()
 	cmd := binCommand(env, prefix, args)
 	var out, errb bytes.Buffer
@@ -79,7 +79,7 @@ type process struct {
 }
 
 // startBin starts the binary like runBin, killed when the test ends.
-func startBin(t *testing.T, env, prefix []string, args ...string) *process {
+func startBin(t testing.TB, env, prefix []string, args ...string) *process {
 	t.Helper()
 	p := &process{cmd: binCommand(env, prefix, args), out: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -97,7 +97,7 @@ func startBin(t *testing.T, env, prefix []string, args ...string) *process {
 	return p
 }
 
-func (p *process) signal(t *testing.T, sig os.Signal) {
+func (p *process) signal(t testing.TB, sig os.Signal) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func (p *process) waitOutput(t *testing.T, s string) {
 }
 
 // wait returns the exit code and output, failing the test after 5 s.
-func (p *process) wait(t *testing.T) (int, string) {
+func (p *process) wait(t testing.TB) (int, string) {
 	t.Helper()
 	select {
 	case <-p.done:
