@@ -390,6 +390,19 @@ func testInventory(ctx context.Context, t *testing.T, f fixture) {
 	if out, err := m.Exec(ctx, "podroutes", "check"); err != nil || !strings.Contains(out, "in place  10.200.1.0/24 via 10.240.0.21") {
 		t.Errorf("podroutes check (the inventory by default): %v\n%s", err, out)
 	}
+	// A node re-addressed, as the README says to roll it out: the new file,
+	// then `systemctl reload podroutes` and nothing else. The watcher must
+	// reload too (ReloadPropagatedFrom=): one that kept the old inventory
+	// would heal node-1's route back to its old gateway at once.
+	mustExec(ctx, t, m, "systemctl", "start", "podroutes-watch.service")
+	filetest.Write(t, m.InRoot("/etc/podroutes/inventory"), strings.Replace(machines, "10.240.0.21 ", "10.240.0.31 ", 1), 0o644)
+	mustExec(ctx, t, m, "systemctl", "reload", "podroutes.service")
+	if !waitJournal(ctx, m, "podroutes-watch.service", "config reloaded", 10*time.Second) {
+		t.Error("podroutes-watch.service: no \"config reloaded\" in its journal 10 s after systemctl reload podroutes")
+	}
+	moved := []string{"10.200.1.0/24 via 10.240.0.31 dev eth0 metric 100"}
+	time.Sleep(time.Second) // what a watcher with the old inventory would undo, it undoes in milliseconds
+	wantRoutesNow(ctx, t, lab, "1 s after the inventory changed and systemctl reload podroutes", moved)
 	shutdown(ctx, t, m)
 }
 
