@@ -158,7 +158,8 @@ func readInputs(t *testing.T, root string) {
 
 // testBoot: the routes are in place at boot before units ordered after the
 // unit start; reload re-applies; stop and shutdown remove them; a reboot
-// brings them back; dpkg upgrade reloads, remove stops, purge cleans /etc.
+// brings them back; dpkg upgrade reloads (and restarts the watcher), remove
+// stops, purge cleans /etc.
 func testBoot(ctx context.Context, t *testing.T, f fixture) {
 	lab, m := newMachine(ctx, t, f, nil)
 	uplinkUp(ctx, t, lab)
@@ -221,9 +222,16 @@ func testBoot(ctx context.Context, t *testing.T, f fixture) {
 	wantProbeSaw(t, m, wantRoutes)
 
 	// Upgrade (a reinstall runs postinst configure with the old version):
-	// a reload, so apply finds nothing to add and the routes never go away.
+	// podroutes.service reloads, so apply finds nothing to add and the
+	// routes never go away; the watcher restarts, so that the new binary
+	// watches (a reload would keep the old one running until a reboot).
+	mustExec(ctx, t, m, "systemctl", "start", "podroutes-watch.service")
+	old := unit(ctx, t, m, "podroutes-watch.service")["MainPID"]
 	mustExec(ctx, t, m, "dpkg", "-i", debInRoot)
 	wantActive(ctx, t, m, 0)
+	if u := unit(ctx, t, m, "podroutes-watch.service"); u["ActiveState"] != "active" || u["MainPID"] == old {
+		t.Errorf("after upgrade: podroutes-watch.service %s with PID %s (%s before); want active, restarted", u["ActiveState"], u["MainPID"], old)
+	}
 	wantRoutesNow(ctx, t, lab, "after upgrade", wantRoutes)
 	mustExec(ctx, t, m, "dpkg", "--remove", "podroutes")
 	if u := unit(ctx, t, m, "podroutes.service"); u["ActiveState"] != "inactive" || u["UnitFileState"] != "masked" {

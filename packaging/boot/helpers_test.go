@@ -137,7 +137,7 @@ func shutdown(ctx context.Context, t *testing.T, m *Machine) {
 func unit(ctx context.Context, t *testing.T, m *Machine, name string) map[string]string {
 	t.Helper()
 	out, err := m.Exec(ctx, "systemctl", "show", name, "-p", "ActiveState,SubState,Result,StatusText,NRestarts,"+
-		"ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,UnitFileState")
+		"ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,UnitFileState,MainPID")
 	if err != nil {
 		t.Fatal(err)
 	}
