@@ -15,7 +15,6 @@ import (
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
-	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -221,15 +220,6 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 		return failure(fmt.Errorf("podroutes remove: %w", err))
 	}
 	return nil
-}
-
-// loadConfig loads the config; every problem with it is bad input.
-func loadConfig(path string) (config.Config, error) {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return config.Config{}, inputError(err)
-	}
-	return cfg, nil
 }
 
 // localAddrs are this host's addresses, on any link, for finding it in an

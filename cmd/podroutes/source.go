@@ -320,7 +320,33 @@ func (o *inventoryOptions) read(stdin io.Reader, trusted bool) (inventory.Invent
 	}
 	inv, err := inventory.Parse(o.path, data, format)
 	if err != nil {
+		// A routes.yaml given as the inventory fails on every line;
+		// saying what the file is helps more than those lines.
+		if cfg, cerr := config.Parse(o.path, data); cerr == nil {
+			err = fmt.Errorf("%s: a routes.yaml (the routes of %s, as podroutes gen writes them), not an inventory: "+
+				"apply, check, remove and watch read it with --config", o.path, cfg.Node)
+		}
 		return inventory.Inventory{}, inputError(err)
 	}
 	return inv, nil
+}
+
+// loadConfig loads the config; every problem with it is bad input.
+func loadConfig(path string) (config.Config, error) {
+	cfg, err := config.Load(path)
+	if err == nil {
+		return cfg, nil
+	}
+	// An inventory given as routes.yaml (or installed as it) fails as a
+	// whole; saying what the file is helps more. Read as an inventory is
+	// read, so that a file refused (not root's) stays refused.
+	inv := inventoryOptions{path: path}
+	if other, ierr := inv.read(nil, os.Geteuid() == 0); ierr == nil {
+		hint := "give it with --inventory"
+		if path == config.DefaultPath {
+			hint = "install it as " + defaultInventory + " instead"
+		}
+		err = fmt.Errorf("%s: an inventory (%d hosts), not a routes.yaml: %s", path, len(other.Hosts), hint)
+	}
+	return config.Config{}, inputError(err)
 }

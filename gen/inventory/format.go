@@ -14,8 +14,9 @@ type Format string
 // The inventory formats. The zero Format means FormatAuto.
 const (
 	// FormatAuto detects the format from the content: `{` starts kubectl
-	// JSON; a first significant line `hosts:`, `defaults:` or `---` starts
-	// YAML; anything else is machines.txt.
+	// JSON; a first significant line that is a YAML key (`hosts:`,
+	// `defaults:`, or any other `word:`), `---` or `%YAML` starts YAML;
+	// anything else is machines.txt, whose lines start with an address.
 	FormatAuto Format = "auto"
 	// FormatMachines is the lab's machines.txt: `IP FQDN HOSTNAME [POD_SUBNET]`.
 	FormatMachines Format = "machines"
@@ -84,12 +85,31 @@ func detect(text string) Format {
 		if t == "" || t[0] == '#' {
 			continue
 		}
-		for _, p := range []string{"hosts:", "defaults:", "---", "%YAML"} {
-			if strings.HasPrefix(t, p) {
-				return FormatYAML
-			}
+		if yamlKey(t) || strings.HasPrefix(t, "---") || strings.HasPrefix(t, "%YAML") {
+			return FormatYAML
 		}
 		break
 	}
 	return FormatMachines
+}
+
+// yamlKey reports whether line starts with a YAML mapping key: a word
+// (letters, digits, '_' or '-', from a letter) and a colon at its end or
+// before a blank. A routes.yaml (`node:`) or a YAML inventory with an
+// unknown first key is then read as YAML, and its keys named, rather
+// than each line taken for a machines.txt line. No address is such a
+// word: an IPv6 address's colons are followed by hex digits or another
+// colon.
+func yamlKey(line string) bool {
+	word, rest, ok := strings.Cut(line, ":")
+	if !ok || word == "" || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+		return false
+	}
+	for i, c := range word {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_' || c == '-')) {
+			return false
+		}
+	}
+	return true
 }

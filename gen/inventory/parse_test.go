@@ -78,6 +78,12 @@ func TestDetect(t *testing.T) {
 		"defaults: {metric: 5}\n":              FormatYAML,
 		"---\nhosts: []\n":                     FormatYAML,
 		"  hosts:\n":                           FormatYAML,
+		"node: node-0\nroutes:\n":              FormatYAML, // a routes.yaml: its keys are named
+		"hostz:\n  - name: a\n":                FormatYAML,
+		"fd00::10 a a\n":                       FormatMachines,
+		"fd00:0:0::10 a a\n":                   FormatMachines,
+		"dead:beef::1 a a\n":                   FormatMachines,
+		"node-0 10.240.0.20\n":                 FormatMachines,
 	} {
 		text, _ := infile.Text(&diag.List{}, []byte(in))
 		if got := detect(text); got != want {

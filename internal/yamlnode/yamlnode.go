@@ -261,7 +261,9 @@ func (w *Walker) Bool(n *yaml.Node, key string) (value, ok bool) {
 }
 
 // Describe names a node for a message: `string "x"`, `integer "12"`,
-// `a list`, `nothing`.
+// `a list`, `nothing`. A long value is cut at describeMax characters
+// ("…" marks the cut): a file of the wrong kind, say machines.txt given as
+// routes.yaml, is one plain scalar as long as the file.
 func Describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -282,5 +284,12 @@ func Describe(n *yaml.Node) string {
 	if !ok {
 		kind = "tag " + n.ShortTag()
 	}
-	return fmt.Sprintf("%s %q", kind, n.Value)
+	value := n.Value
+	if r := []rune(value); len(r) > describeMax {
+		value = string(r[:describeMax]) + "…"
+	}
+	return fmt.Sprintf("%s %q", kind, value)
 }
+
+// describeMax is how much of a value Describe quotes.
+const describeMax = 40

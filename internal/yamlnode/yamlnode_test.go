@@ -2,6 +2,7 @@ package yamlnode
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/podroutes/podroutes/internal/diag"
@@ -57,5 +58,30 @@ f.yaml:4: host: key integer "1" is not a name; want one of: name, podSubnets, up
 f.yaml:5: uplink: aliases are not supported; write the value out`
 	if err := w.L.Err(); err == nil || err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
+
+// TestDescribe: a node is named by its kind and value, and a long value
+// (machines.txt read as YAML is one string) is cut, at a character.
+func TestDescribe(t *testing.T) {
+	w := &Walker{L: &diag.List{File: "f.yaml"}}
+	for text, want := range map[string]string{
+		"x":      `string "x"`,
+		"12":     `integer "12"`,
+		"[a]":    "a list",
+		"~":      "nothing",
+		"{a: 1}": "a mapping",
+		"true":   `boolean "true"`,
+		"10.240.0.20 node-0.kubernetes.local node-0 10.200.0.0/24\n10.240.0.21 node-1.kubernetes.local node-1": `string "10.240.0.20 node-0.kubernetes.local node…"`,
+		strings.Repeat("é", 41): `string "` + strings.Repeat("é", 40) + `…"`,
+		strings.Repeat("é", 40): `string "` + strings.Repeat("é", 40) + `"`,
+	} {
+		root, ok := w.Decode(text)
+		if !ok {
+			t.Fatalf("%q: %v", text, w.L.Err())
+		}
+		if got := Describe(root); got != want {
+			t.Errorf("Describe(%q) = %s, want %s", text, got, want)
+		}
 	}
 }
