@@ -203,6 +203,9 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	if err := o.lock.validate(); err != nil {
 		return err
 	}
+	if err := mayChangeRoutes("remove"); err != nil {
+		return err
+	}
 	if !o.all {
 		// A bad config is refused, as ever; a good one selects nothing: the
 		// routes of the config that was applied (it may have been replaced

@@ -57,6 +57,15 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 	if err := o.lock.validate(); err != nil {
 		return nil, err
 	}
+	cmd := "apply"
+	if watching {
+		cmd = "watch"
+	}
+	if !dryRun {
+		if err := mayChangeRoutes(cmd); err != nil {
+			return nil, err
+		}
+	}
 	m, err := newMetrics(o.metricsFile, watching, stderr)
 	if err != nil {
 		return nil, err

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/netip"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/internal/lock"
@@ -55,6 +58,22 @@ func (s *session) end() {
 		s.l.Release()
 	}
 	s.stop()
+}
+
+// mayChangeRoutes is nil when this process may change routes: it has
+// CAP_NET_ADMIN (root has it; podroutes.service keeps only it), or the
+// kernel will not say. Otherwise it is the failure to exit with, before
+// anything is read, locked or written: without it the lock under /run is
+// not for it, and every write fails alike (the first, a nexthop object,
+// looking like a kernel without them).
+func mayChangeRoutes(cmd string) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData // capabilities 0-31 and 32-63
+	if err := unix.Capget(&hdr, &data[0]); err != nil || data[0].Effective&(1<<unix.CAP_NET_ADMIN) != 0 {
+		return nil
+	}
+	return failure(fmt.Errorf("podroutes %s: changing routes needs CAP_NET_ADMIN, which this process does not have: "+
+		"run podroutes as root (sudo), or through podroutes.service", cmd))
 }
 
 // localAddrs are this host's addresses (see localAddrs).
