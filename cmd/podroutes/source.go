@@ -126,10 +126,12 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 	case o.inventory.path != "":
 		s.path = o.inventory.path
 	case o.config != "":
-	case exists(config.DefaultPath) || !exists(defaultInventory):
-		s.path = config.DefaultPath
 	default:
-		s.path = defaultInventory
+		path, err := defaultSource(config.DefaultPath, defaultInventory)
+		if err != nil {
+			return nil, err
+		}
+		s.path = path
 	}
 	if s.path == o.config || s.path == config.DefaultPath {
 		c, err := loadConfig(s.path)
@@ -140,6 +142,20 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 	inv, err := o.inventory.read(stdin, os.Geteuid() == 0)
 	s.inv, s.read = &inv, true
 	return s, err
+}
+
+// defaultSource is the file read when no flag names one: routes (this
+// host's routes.yaml) when it exists, else inv (the inventory every host
+// shares); with neither, saying so is bad input.
+func defaultSource(routes, inv string) (string, error) {
+	switch {
+	case exists(routes):
+		return routes, nil
+	case exists(inv):
+		return inv, nil
+	}
+	return "", inputError(fmt.Errorf("no config: neither %s (this host's routes, from podroutes gen) nor %s "+
+		"(the inventory every host shares) exists; name one with --config, --inventory or --kubeconfig", routes, inv))
 }
 
 // exists reports whether path is there (a file that cannot be looked at

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,28 @@ func TestKernelOptionsFollowNetworkd(t *testing.T) {
 	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", render.DropInName), "[Route]\n", 0o644)
 	if on, why := inline(sourceOptions{}); !on || !strings.Contains(why, dropIn) {
 		t.Errorf("with %s: inline %v (%q), want inline, naming the drop-in", dropIn, on, why)
+	}
+}
+
+// TestDefaultSource: without a flag naming the config, this host's
+// routes.yaml wins, else the shared inventory; with neither, one line
+// names both and the flags, as bad input.
+func TestDefaultSource(t *testing.T) {
+	dir := t.TempDir()
+	routes, inv := filepath.Join(dir, "routes.yaml"), filepath.Join(dir, "inventory")
+	_, err := defaultSource(routes, inv)
+	var ee *exitError
+	want := "no config: neither " + routes + " (this host's routes, from podroutes gen) nor " + inv +
+		" (the inventory every host shares) exists; name one with --config, --inventory or --kubeconfig"
+	if !errors.As(err, &ee) || ee.code != exitInput || err.Error() != want {
+		t.Errorf("neither: %v, want exit %d and %q", err, exitInput, want)
+	}
+	filetest.Write(t, inv, "", 0o644)
+	if got, err := defaultSource(routes, inv); got != inv || err != nil {
+		t.Errorf("only the inventory: %q, %v", got, err)
+	}
+	filetest.Write(t, routes, "", 0o644)
+	if got, err := defaultSource(routes, inv); got != routes || err != nil {
+		t.Errorf("both: %q, %v, want routes.yaml", got, err)
 	}
 }

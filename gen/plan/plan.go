@@ -195,6 +195,9 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 		addrs[i] = a.String()
 	}
 	tried := fmt.Sprintf("no host has one of this host's addresses (%s), and ", strings.Join(addrs, ", "))
+	if len(addrs) == 0 {
+		tried = "this host has no address yet, and "
+	}
 	if len(byName) == 0 {
 		tried += fmt.Sprintf("none is named %q", hostname)
 	} else {
