@@ -175,3 +175,26 @@ func TestOwnGatewayRefused(t *testing.T) {
 		t.Errorf("a refused config left routes:\n%s", got)
 	}
 }
+
+// TestWithoutNetAdmin: apply, watch and remove run by a user without
+// CAP_NET_ADMIN say so, in one line, and exit 1 before they read, lock
+// or write anything (the config named does not even exist); a dry run
+// only reads, and goes on to the config.
+func TestWithoutNetAdmin(t *testing.T) {
+	ns, _, _ := node0(t)
+	// The binary's directory is root's, 0700: nobody must reach the binary.
+	if err := os.Chmod(filepath.Dir(podroutesBin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	nobody := []string{"ip", "netns", "exec", ns.Name, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}
+	missing := filepath.Join(t.TempDir(), "routes.yaml")
+	for _, cmd := range []string{"apply", "watch", "remove"} {
+		r := runBin(t, nil, nobody, cmd, "--config", missing)
+		want := "podroutes " + cmd + ": changing routes needs CAP_NET_ADMIN, which this process does not have: " +
+			"run podroutes as root (sudo), or through podroutes.service\n"
+		if r.code != exitFailure || r.stderr != want || r.stdout != "" {
+			t.Errorf("%s as nobody: exit %d, stdout %q, stderr %q; want %d and %q", cmd, r.code, r.stdout, r.stderr, exitFailure, want)
+		}
+	}
+	expect(t, "apply --dry-run as nobody", runBin(t, nil, nobody, "apply", "--dry-run", "--config", missing), exitInput, "reading config: ")
+}
