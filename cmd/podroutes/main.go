@@ -44,11 +44,13 @@ func failure(err error) error { return &exitError{code: exitFailure, err: err} }
 func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:  "podroutes",
-		Usage: "routes to every node's pod subnet, from an inventory, applied at boot",
-		Description: "podroutes gen turns a machines.txt (or YAML, or kubectl JSON) inventory into one\n" +
-			"tree per host: /etc/podroutes/routes.yaml and a systemd-networkd route drop-in.\n" +
-			"podroutes apply installs that host's routes through netlink; check verifies them;\n" +
-			"remove deletes them. Exit status: 0 success, 1 failure or drift, 2 bad input or usage.",
+		Usage: "routes to every node's pod subnet, from one inventory every host shares",
+		Description: "Every host reads the same inventory, /etc/podroutes/inventory (machines.txt, YAML\n" +
+			"or kubectl JSON), or the Nodes of the Kubernetes API (--kubeconfig), finds itself\n" +
+			"in it and routes to every other node's pod subnet through netlink: apply at boot,\n" +
+			"watch keeps the routes, check verifies them, remove deletes them. gen writes one\n" +
+			"tree per host instead: /etc/podroutes/routes.yaml and a systemd-networkd drop-in.\n" +
+			"Exit status: 0 success, 1 failure or drift, 2 bad input or usage.",
 		Version:              version,
 		Reader:               os.Stdin,
 		Writer:               stdout,
