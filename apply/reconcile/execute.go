@@ -64,6 +64,13 @@ func (r Result) Status() string {
 	return fmt.Sprintf("%d %s in place: %d added, %d replaced, %d pruned", r.InPlace, noun, r.Added, r.Replaced, r.Pruned)
 }
 
+// listed is how many writes a pass logs one by one; one line counts the
+// rest (the pass's status line counts them all). A link flap under 5000
+// routes would otherwise log 5000 lines at every heal, and journald's
+// rate limit (10000 lines in 30 s by default) then drops lines, errors
+// among them.
+const listed = 100
+
 // chunk is how many writes Execute hands the kernel at a time: enough to
 // keep a Batcher's pipeline full, few enough to keep them small in memory
 // and to stop within milliseconds when the context is done.
@@ -86,7 +93,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 	failed := make([]bool, len(p.entries))
 	ws := make([]Write, 0, min(chunk, len(p.entries))+1)
 	of := make([]int, 0, cap(ws)) // the entry of each write
-	skipped := 0
+	skipped, shown, unlisted := 0, 0, 0
 	flush := func() {
 		if ctx.Err() != nil {
 			skipped += len(ws)
@@ -106,10 +113,15 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 				failed[of[j]] = true
 				continue
 			}
-			if done.Len() > 0 {
-				done.WriteByte('\n')
+			if shown == listed {
+				unlisted++
+			} else {
+				if done.Len() > 0 {
+					done.WriteByte('\n')
+				}
+				fmt.Fprintf(&done, "%s %s%s", verbs[w.Op].done, w.Route, comment(p.why(e)))
+				shown++
 			}
-			fmt.Fprintf(&done, "%s %s%s", verbs[w.Op].done, w.Route, comment(p.why(e)))
 			if wrote != nil {
 				wrote(w)
 			}
@@ -137,6 +149,9 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 			}
 		}
 		flush()
+	}
+	if unlisted > 0 {
+		log.Infof("... and %d more writes (the first %d are listed)", unlisted, listed)
 	}
 	if b, ok := k.(Batcher); ok {
 		if err := b.Finish(log); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
+	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -318,17 +319,24 @@ func many(n, m int) ([]reconcile.Want, *batching) {
 }
 
 // TestExecuteChunks: the writes reach a Batcher in chunks of at most 1024,
-// every add and replace before any delete.
+// every add and replace before any delete; the first 100 are logged one by
+// one, the rest in one line.
 func TestExecuteChunks(t *testing.T) {
 	want, k := many(2500, 1100)
 	have, _ := reconcile.Have(context.Background(), k, want, nil)
 	k.sizes = nil
-	res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, false), discard{}, nil)
+	var log logtest.Lines
+	res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, false), &log, nil)
 	if got := fmt.Sprint(k.sizes); got != "[1024 1024 452 1024 76]" || res.Err() != nil {
 		t.Errorf("batches %s, %v; want adds in 1024, 1024, 452, then deletes in 1024, 76", got, res.Err())
 	}
 	if res.Added != 2500 || res.Pruned != 1100 || res.InPlace != 2500 {
 		t.Errorf("%s", res.Status())
+	}
+	lines := strings.Split(log.String(), "\n")
+	if n := len(lines); n != 101 || !strings.HasPrefix(lines[99], "added 10.100.99.0/24 via 10.240.0.1") ||
+		lines[100] != "... and 3500 more writes (the first 100 are listed)" {
+		t.Errorf("%d lines logged, ending %q; want 100 and the count of the rest", n, lines[max(0, n-2):])
 	}
 }
 
