@@ -55,6 +55,12 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // Err joins the result's errors; nil when everything is in place.
 func (r Result) Err() error { return errors.Join(r.Errs...) }
 
+// Planned reports whether the result is a plan's, made and run by
+// Execute (Final is then set, empty for a config without routes), rather
+// than the zero Result of a pass that failed before it could plan (the
+// lock, reading the table): that one has nothing to summarize.
+func (r Result) Planned() bool { return r.Final != nil }
+
 // Status summarizes the result for systemd's STATUS=.
 func (r Result) Status() string {
 	noun := "routes"

@@ -68,7 +68,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return p.exit("apply", err)
 	}
 	p.m.Applied(res, err) // before the exit status: a failed boot apply is reported too
-	if !apply.IsRefused(err) {
+	if res.Planned() {
 		p.log.Infof("%s", res.Status())
 	}
 	if err != nil {
