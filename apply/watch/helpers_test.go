@@ -123,6 +123,17 @@ func (h *host) quiet(t *testing.T) {
 	}
 }
 
+// carrier waits until eth0 is operationally up: the kernel says so
+// (linkwatch) after the link is set up, up to a second later.
+func (h *host) carrier(t *testing.T) {
+	t.Helper()
+	for start := time.Now(); !strings.Contains(h.ns.IP(t, "-o", "link", "show", "eth0"), "state UP"); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("eth0 not operationally up 5 s after it was set up: %s", h.ns.IP(t, "-o", "link", "show", "eth0"))
+		}
+	}
+}
+
 // counting is a watch.Kernel that counts its writes.
 type counting struct {
 	*kernel.Kernel
