@@ -93,7 +93,8 @@ func TestBoot(t *testing.T) {
 			t.Run("inventory", func(t *testing.T) { testInventory(ctx, t, f) })
 			t.Run("networkd-inventory", func(t *testing.T) { testNetworkdInventory(ctx, t, f) })
 			t.Run("metrics", func(t *testing.T) { testMetrics(ctx, t, f) })
-			t.Run("kubernetes", func(t *testing.T) { testKubernetes(ctx, t, f) })
+			t.Run("kubernetes", func(t *testing.T) { testKubernetes(ctx, t, f, false) })
+			t.Run("kubernetes-networkd", func(t *testing.T) { testKubernetes(ctx, t, f, true) })
 		})
 	}
 }
@@ -441,8 +442,8 @@ func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
 
 // reconfigured has networkd reconfigure eth0, which drops the link's
 // routes and adds those it knows again, and wants podroutes' routes back
-// and check content, each within 10 s.
-func reconfigured(ctx context.Context, t *testing.T, lab *Lab, m *Machine, want []string) {
+// and `podroutes check SOURCE...` content, each within 10 s.
+func reconfigured(ctx context.Context, t *testing.T, lab *Lab, m *Machine, want []string, source ...string) {
 	t.Helper()
 	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
 	// reconfigure returns before networkd has dropped and re-added the
@@ -456,7 +457,7 @@ func reconfigured(ctx context.Context, t *testing.T, lab *Lab, m *Machine, want 
 	// Then check must agree (within a few seconds: networkd may still be
 	// settling the link when wait-online returns).
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		out, err := m.Exec(ctx, "podroutes", "check")
+		out, err := m.Exec(ctx, append([]string{"podroutes", "check"}, source...)...)
 		if err == nil {
 			return
 		}

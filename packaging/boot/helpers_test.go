@@ -223,12 +223,24 @@ func exposure(ctx context.Context, t *testing.T, m *Machine, unit string) float6
 
 // waitJournal polls the unit's journal of this boot for text until timeout.
 func waitJournal(ctx context.Context, m *Machine, unit, text string, timeout time.Duration) bool {
-	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if out, err := m.Exec(ctx, "journalctl", "-b", "--no-pager", "-o", "cat", "-u", unit); err == nil && strings.Contains(out, text) {
-			return true
+	n, _ := journalHolds(ctx, m, unit, text, 1, timeout)
+	return n >= 1
+}
+
+// journalHolds polls the unit's journal of this boot until it holds text
+// n times or more, or timeout passes; it returns how many times it does
+// and the journal.
+func journalHolds(ctx context.Context, m *Machine, unit, text string, n int, timeout time.Duration) (int, string) {
+	var got int
+	var out string
+	for end := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		if o, err := m.Exec(ctx, "journalctl", "-b", "--no-pager", "-o", "cat", "-u", unit); err == nil {
+			out, got = o, strings.Count(o, text)
+		}
+		if got >= n || !time.Now().Before(end) {
+			return got, out
 		}
 	}
-	return false
 }
 
 func mustExec(ctx context.Context, t *testing.T, m *Machine, args ...string) string {

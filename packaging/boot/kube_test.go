@@ -19,8 +19,10 @@ import (
 // holding node-0 and node-1. The watcher finds this host by its address
 // (node-0), routes node-1's pods, and then node-2's once it is created.
 // As in testMetrics, IPAddressAllow= is not enforced on this container's
-// cgroup v1; RestrictAddressFamilies= and ProtectSystem= are.
-func testKubernetes(ctx context.Context, t *testing.T, f fixture) {
+// cgroup v1; RestrictAddressFamilies= and ProtectSystem= are. With
+// networkd managing the uplink (and no drop-in of podroutes: the README
+// says why), the watcher puts back the routes networkd's reconfigure drops.
+func testKubernetes(ctx context.Context, t *testing.T, f fixture, networkd bool) {
 	lab, err := NewLab(ctx, peerAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -32,12 +34,19 @@ func testKubernetes(ctx context.Context, t *testing.T, f fixture) {
 		c.CreateNode(t, n)
 	}
 	kubeconfig := filetest.Read(t, c.Kubeconfig(t, c.Tokens.Podroutes))
-	m := newMachineIn(ctx, t, lab, f, map[string]string{
+	files, units := map[string]string{
 		"/etc/podroutes/routes.yaml":  absent,
 		"/var/lib/kubelet/kubeconfig": string(kubeconfig),
-	}, "podroutes-watch.service")
+	}, []string{"podroutes-watch.service"}
+	if networkd {
+		files["/etc/systemd/network/"+netFile] = networkFile
+		units = append(units, "systemd-networkd.service")
+	}
+	m := newMachineIn(ctx, t, lab, f, files, units...)
 	installDropIn(ctx, t, m, "podroutes-watch.service", "kubernetes.conf")
-	uplinkUp(ctx, t, lab)
+	if !networkd {
+		uplinkUp(ctx, t, lab)
+	}
 	boot(ctx, t, lab, m)
 	u := unit(ctx, t, m, "podroutes-watch.service")
 	if u["ActiveState"] != "active" || !strings.HasSuffix(u["StatusText"], "after start; 1 of 1 routes in place") {
@@ -55,5 +64,14 @@ func testKubernetes(ctx context.Context, t *testing.T, f fixture) {
 		wantRoutesNow(ctx, t, lab, "5 s after node-2 was created", both)
 	}
 	t.Logf("node-2 routed %s after it was created", time.Since(start).Round(time.Millisecond))
+	if networkd {
+		reconfigured(ctx, t, lab, m, both, "--kubeconfig", "/var/lib/kubelet/kubeconfig")
+		// The routes came back through the watcher (networkd declares
+		// none): it added node-1's route a second time (the journal may
+		// lag the route a little).
+		if n, out := journalHolds(ctx, m, "podroutes-watch.service", "added 10.200.1.0/24 via 10.240.0.21", 2, 5*time.Second); n != 2 {
+			t.Errorf("podroutes-watch.service added node-1's route %d times, want 2: at start and after networkd dropped it:\n%s", n, out)
+		}
+	}
 	shutdown(ctx, t, m)
 }
