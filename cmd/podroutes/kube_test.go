@@ -303,8 +303,15 @@ func TestKubeWatch(t *testing.T) {
 		sd := notifytest.Listen(t)
 		w := l.watchWith("node-2", nobody, []string{"NOTIFY_SOCKET=" + sd.Path}, "--wait", "1s")
 		sd.Wait(t, "READY=1\nSTATUS=waiting for the Nodes of https://10.240.0.10:6443; the routes stay as they are")
+		// Ready, the unit may be reloaded: SIGHUP must not end it.
+		w.signal(t, syscall.SIGHUP)
 		l.logged(t, "node-2", `the kubeconfig's user may not list and watch Nodes at https://10.240.0.10:6443: nodes is forbidden: User "nobody" cannot list resource "nodes"`, 30*time.Second)
 		l.steady(t, 2*time.Second, "with a watcher that may not list Nodes")
+		select {
+		case <-w.done:
+			t.Fatalf("watch ended on a SIGHUP while it waited for the Nodes: %v\n%s", w.err, w.out.String())
+		default:
+		}
 		l.stop(t, "node-2")
 		if out := w.out.String(); strings.Count(out, "may not list and watch Nodes") != 1 {
 			t.Errorf("the refusal is not logged once:\n%s", out)

@@ -66,6 +66,11 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return err
 	}
 	defer p.end()
+	// From the start: with --kubeconfig, READY=1 may go out while the Nodes
+	// are still awaited, and a reload then must not end the process (Go's
+	// default for SIGHUP); one that comes before watching starts is a
+	// reload at its start.
+	reload := hangups(p.ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
 	one, err := o.lock.onlyWatcher(p.ctx)
@@ -100,7 +105,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	}
 	err = watch.Run(p.ctx, p.k, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
-		Reload:   hangups(p.ctx),
+		Reload:   reload,
 		Updates:  updates,
 		Load:     func() (config.Config, error) { return p.src.load(p.ctx, p.localAddrs, p.log) },
 		Lock:     o.lock.forPass(p.log),
