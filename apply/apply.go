@@ -99,15 +99,18 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 	defer deadline.Stop()
 	for {
 		res, left, err := pass(ctx, k, want, node, force, o)
+		// Stopped while waiting: the pass's problems (a conflict, a write
+		// that failed) stay in the error, wherever the stop lands.
+		stopped := func() error { return errors.Join(err, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()}) }
 		switch {
 		case len(left) == 0 || IsRefused(err) || o.Wait <= 0:
 			return res, errors.Join(unreachable(left, o.Wait), err)
 		case ctx.Err() != nil:
-			return res, errors.Join(err, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()})
+			return res, stopped()
 		}
 		select {
 		case <-ctx.Done():
-			return res, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()}
+			return res, stopped()
 		case <-deadline.C:
 			return res, errors.Join(unreachable(left, o.Wait), err)
 		case _, ok := <-changes:
