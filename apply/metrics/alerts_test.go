@@ -23,7 +23,7 @@ func TestAlertRules(t *testing.T) {
 	data := filetest.Read(t, alertsFile)
 	rules := string(data)
 	m := New(Options{Watch: true})
-	m.Applied(reconcile.Result{}, nil) // the route gauges appear with a pass
+	m.Applied(planned(reconcile.Result{}), nil) // the route gauges appear with a pass
 	families, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)

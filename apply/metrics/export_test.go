@@ -38,7 +38,7 @@ func TestPath(t *testing.T) {
 // paths are not found; the server stops with its context.
 func TestServe(t *testing.T) {
 	m := New(Options{Version: "v1.2.3", Watch: true})
-	m.Passed("start", reconcile.Result{InPlace: 2, Added: 2, Left: left(map[reconcile.State]int{reconcile.InPlace: 2})}, nil, 0)
+	m.Passed("start", planned(reconcile.Result{InPlace: 2, Added: 2, Left: left(map[reconcile.State]int{reconcile.InPlace: 2})}), nil, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, err := m.Serve(ctx, "127.0.0.1:0")

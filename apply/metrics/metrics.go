@@ -152,8 +152,9 @@ func counterVec(name, label, help string) *prometheus.CounterVec {
 
 // Applied records a pass of apply (the one-shot command, or one of
 // watch's): its result and error, as apply.Apply returned them. A pass
-// that read no destination (the config refused, the table unreadable)
-// says nothing of the routes: the gauges keep what the last pass said.
+// that failed before it planned (reconcile.Result.Planned: the config
+// refused, the lock or the table out of reach) says nothing of the
+// routes: the gauges keep what the last pass said.
 // Then it writes the textfile, if there is one.
 func (m *Metrics) Applied(res reconcile.Result, err error) {
 	m.record(res, err)
@@ -186,7 +187,7 @@ func (m *Metrics) record(res reconcile.Result, err error) {
 	m.changes.WithLabelValues(reconcile.Add.String()).Add(float64(res.Added))
 	m.changes.WithLabelValues(reconcile.Replace.String()).Add(float64(res.Replaced))
 	m.changes.WithLabelValues(reconcile.Delete.String()).Add(float64(res.Pruned))
-	if err == nil || counted(res) {
+	if res.Planned() {
 		for s, n := range res.Left {
 			m.routes.WithLabelValues(stateLabels[s]).Set(float64(n))
 		}
@@ -199,14 +200,4 @@ func (m *Metrics) record(res reconcile.Result, err error) {
 func (m *Metrics) Refused() {
 	m.passes.WithLabelValues(resultRefused).Inc()
 	m.export()
-}
-
-// counted reports whether res counts any destination: every destination a
-// plan has is counted in Left or as pruned.
-func counted(res reconcile.Result) bool {
-	n := res.Pruned
-	for _, c := range res.Left {
-		n += c
-	}
-	return n > 0
 }

@@ -33,8 +33,14 @@ func left(counts map[reconcile.State]int) (l [reconcile.NumStates]int) {
 	return l
 }
 
+// planned is r as a pass that planned returns it (Result.Planned).
+func planned(r reconcile.Result) reconcile.Result {
+	r.Final = []reconcile.Final{}
+	return r
+}
+
 // TestPasses: each pass counts by result, adds its changes, and sets the
-// route gauges, except a pass that read no destination; a success sets
+// route gauges, except a pass that failed before it planned; a success sets
 // the last success time.
 func TestPasses(t *testing.T) {
 	m := New(Options{Version: "v1.2.3"})
@@ -60,8 +66,8 @@ func TestPasses(t *testing.T) {
 	}
 
 	conflict := errors.New("route 10.200.2.0/24: another owner (static) holds the destination")
-	m.Applied(reconcile.Result{InPlace: 2, Added: 1, Replaced: 1, Pruned: 1,
-		Left: left(map[reconcile.State]int{reconcile.InPlace: 2, reconcile.Held: 1, reconcile.Missing: 1})}, conflict)
+	m.Applied(planned(reconcile.Result{InPlace: 2, Added: 1, Replaced: 1, Pruned: 1,
+		Left: left(map[reconcile.State]int{reconcile.InPlace: 2, reconcile.Held: 1, reconcile.Missing: 1})}), conflict)
 	expect("a pass with a conflict", map[[2]string]float64{
 		{"routes", "in_place"}: 2, {"routes", "conflict"}: 1, {"routes", "missing"}: 1, {"routes", "stale"}: 0,
 		{"changes", "add"}: 1, {"changes", "replace"}: 1, {"changes", "delete"}: 1,
@@ -76,7 +82,7 @@ func TestPasses(t *testing.T) {
 	})
 
 	before := float64(time.Now().UnixNano()) / 1e9
-	m.Passed("periodic resync", reconcile.Result{InPlace: 3, Added: 1, Left: left(map[reconcile.State]int{reconcile.InPlace: 3})}, nil, 0)
+	m.Passed("periodic resync", planned(reconcile.Result{InPlace: 3, Added: 1, Left: left(map[reconcile.State]int{reconcile.InPlace: 3})}), nil, 0)
 	after := float64(time.Now().UnixNano()) / 1e9
 	expect("a success", map[[2]string]float64{
 		{"routes", "in_place"}: 3, {"routes", "conflict"}: 0, {"routes", "missing"}: 0,
@@ -87,7 +93,7 @@ func TestPasses(t *testing.T) {
 	}
 
 	// An empty config in sync: zero routes, every gauge 0, a success.
-	m.Applied(reconcile.Result{}, nil)
+	m.Applied(planned(reconcile.Result{}), nil)
 	expect("an empty config", map[[2]string]float64{{"routes", "in_place"}: 0, {"passes", "success"}: 2})
 }
 
@@ -131,8 +137,8 @@ func TestTextfile(t *testing.T) {
 	file := filepath.Join(dir, "podroutes.prom")
 	var log logged
 	m := New(Options{Version: "v1.2.3", Watch: true, File: file, Log: &log})
-	m.Passed("route deleted", reconcile.Result{InPlace: 1, Added: 1,
-		Left: left(map[reconcile.State]int{reconcile.InPlace: 1, reconcile.Held: 1})}, errors.New("conflict"), 60*time.Millisecond)
+	m.Passed("route deleted", planned(reconcile.Result{InPlace: 1, Added: 1,
+		Left: left(map[reconcile.State]int{reconcile.InPlace: 1, reconcile.Held: 1})}), errors.New("conflict"), 60*time.Millisecond)
 
 	data := filetest.Read(t, file)
 	got := strings.ReplaceAll(string(data), runtime.Version(), "GOVERSION")
