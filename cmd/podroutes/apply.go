@@ -65,14 +65,14 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.log, Lock: lock, Hostname: hostname(),
 	})
 	if o.dryRun {
-		return p.exit("apply", err)
+		return p.exit(err)
 	}
 	p.m.Applied(res, err) // before the exit status: a failed boot apply is reported too
 	if res.Planned() {
 		p.log.Infof("%s", res.Status())
 	}
 	if err != nil {
-		return p.exit("apply", err)
+		return p.exit(err)
 	}
 	if err := notify.Ready(res.Status()); err != nil {
 		// The routes are in; a systemd that does not listen changes nothing.

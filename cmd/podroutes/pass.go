@@ -42,6 +42,7 @@ func (o *passOptions) flags(waitUsage, metricsWhen string, extra ...cli.Flag) []
 // source.
 type pass struct {
 	*session
+	cmd string // "apply" or "watch", for messages
 	m   *metrics.Metrics
 	src *source
 }
@@ -86,18 +87,18 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 	if why != "" {
 		s.log.Infof("%s", why)
 	}
-	return &pass{session: s, m: m, src: src}, nil
+	return &pass{session: s, cmd: cmd, m: m, src: src}, nil
 }
 
-// exit is the exit error of podroutes cmd for err, reported to systemd: a
+// exit is the exit error of the command for err, reported to systemd: a
 // config refused is bad input, named by its source; any other error a
 // failure.
-func (p *pass) exit(cmd string, err error) error {
+func (p *pass) exit(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case apply.IsRefused(err):
 		return report(inputError(fmt.Errorf("%s: %w", p.src.path, err)))
 	}
-	return report(failure(fmt.Errorf("podroutes %s: %w", cmd, err)))
+	return report(failure(fmt.Errorf("podroutes %s: %w", p.cmd, err)))
 }

@@ -99,7 +99,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if o.metricsAddress != "" {
 		addr, err := p.m.Serve(p.ctx, o.metricsAddress)
 		if err != nil {
-			return p.exit("watch", err)
+			return p.exit(err)
 		}
 		p.log.Infof("serving metrics at http://%s/metrics", addr)
 	}
@@ -113,7 +113,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Log:      p.log, Notify: systemd{}, Hostname: hostname(),
 	})
 	if err != nil {
-		return p.exit("watch", err)
+		return p.exit(err)
 	}
 	p.log.Infof("stopped watching; the routes stay in place")
 	return nil

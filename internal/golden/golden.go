@@ -8,8 +8,9 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata instead of comparing with them")
@@ -20,12 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata in
 func Check(t testing.TB, path string, got []byte) {
 	t.Helper()
 	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		filetest.Write(t, path, string(got), 0o644)
 		return
 	}
 	want, err := os.ReadFile(path)
