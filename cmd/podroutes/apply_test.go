@@ -159,7 +159,7 @@ func TestApplyWaitFails(t *testing.T) {
 func TestApplyNotifiesSystemd(t *testing.T) {
 	ns, cfg, in := node0(t)
 	sd := notifytest.Listen(t)
-	env := []string{"NOTIFY_SOCKET=" + sd.Path}
+	env := []string{sd.Env()}
 	receive := func() string {
 		t.Helper()
 		return sd.Wait(t, "") // the next notification

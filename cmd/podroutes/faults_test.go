@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/internal/lock"
-	"github.com/podroutes/podroutes/internal/notifytest"
 )
 
 // TestApplyWaitsForTheLock: apply and remove wait for the lock, say for
@@ -124,9 +123,7 @@ func TestApplyWaitLeavesTheLock(t *testing.T) {
 // first.
 func TestSecondWatcherRefused(t *testing.T) {
 	_, cfg, in := node0(t)
-	sd := notifytest.Listen(t)
-	first := startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg)
-	sd.Wait(t, "READY=1")
+	first, _, _ := startWatch(t, in, "--config", cfg)
 	other := writeRoutes(t, "node-0", "10.200.1.0/24 via 10.240.0.29")
 	expect(t, "second watch", runBin(t, nil, in, "watch", "--config", other), 1,
 		fmt.Sprintf("another podroutes watch is running (pid %d (podroutes))", first.cmd.Process.Pid),

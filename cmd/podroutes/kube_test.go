@@ -301,7 +301,7 @@ func TestKubeWatch(t *testing.T) {
 		// Ready after --wait all the same: the boot does not wait for an
 		// API server that may not answer for hours.
 		sd := notifytest.Listen(t)
-		w := l.watchWith("node-2", nobody, []string{"NOTIFY_SOCKET=" + sd.Path}, "--wait", "1s")
+		w := l.watchWith("node-2", nobody, []string{sd.Env()}, "--wait", "1s")
 		sd.Wait(t, "READY=1\nSTATUS=waiting for the Nodes of https://10.240.0.10:6443; the routes stay as they are")
 		// Ready, the unit may be reloaded: SIGHUP must not end it.
 		w.signal(t, syscall.SIGHUP)

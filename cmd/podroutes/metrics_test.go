@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/internal/filetest"
-	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/promtest"
 )
@@ -96,9 +95,7 @@ func TestWatchMetrics(t *testing.T) {
 	ns, cfg, in := node0(t)
 	const addr = "127.0.0.1:9157" // the namespace's loopback
 	file := filepath.Join(t.TempDir(), "podroutes.prom")
-	sd := notifytest.Listen(t)
-	startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg, "--metrics-address", addr, "--metrics-file", file)
-	sd.Wait(t, "READY=1")
+	startWatch(t, in, "--config", cfg, "--metrics-address", addr, "--metrics-file", file)
 	before, err := promtest.Scrape(t, ns, addr)
 	if err != nil {
 		t.Fatal(err)

@@ -17,9 +17,10 @@ import (
 // the routes. Each restore is timed.
 func TestWatch(t *testing.T) {
 	ns, cfg, in := node0(t)
-	sd := notifytest.Listen(t)
-	w := startBin(t, []string{"NOTIFY_SOCKET=" + sd.Path}, in, "watch", "--config", cfg)
-	sd.Wait(t, "READY=1\nSTATUS=restored 10.200.1.0/24, 10.200.2.0/24 after start; 2 of 2 routes in place")
+	w, sd, ready := startWatch(t, in, "--config", cfg)
+	if want := "READY=1\nSTATUS=restored 10.200.1.0/24, 10.200.2.0/24 after start; 2 of 2 routes in place"; !strings.HasPrefix(ready, want) {
+		t.Errorf("first notification %q, want %q", ready, want)
+	}
 
 	ns.IP(t, "route", "del", "10.200.1.0/24")
 	start := time.Now()
@@ -52,6 +53,17 @@ func TestWatchBadConfig(t *testing.T) {
 	_, _, in := node0(t)
 	bad := writeConfig(t, "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n")
 	expect(t, "watch", runBin(t, nil, in, "watch", "--config", bad), 2, bad+":3: route has no gateway")
+}
+
+// startWatch starts `podroutes watch ARGS` under a notify socket of its
+// own, as systemd runs podroutes-watch.service (Type=notify), and waits for
+// READY=1: the routes of its first pass are in. It returns the watcher,
+// the socket for the notifications after, and the READY=1 one.
+func startWatch(t *testing.T, prefix []string, args ...string) (*process, *notifytest.Socket, string) {
+	t.Helper()
+	sd := notifytest.Listen(t)
+	w := startBin(t, []string{sd.Env()}, prefix, append([]string{"watch"}, args...)...)
+	return w, sd, sd.Wait(t, "READY=1")
 }
 
 // waitRoute waits until `ip route show DST` contains want, and returns how

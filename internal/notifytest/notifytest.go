@@ -31,6 +31,9 @@ func Listen(t testing.TB) *Socket {
 	return &Socket{Path: path, conn: conn}
 }
 
+// Env is the environment entry that points a service at s.
+func (s *Socket) Env() string { return "NOTIFY_SOCKET=" + s.Path }
+
 // Next returns the next notification, or "" if none comes within wait.
 func (s *Socket) Next(t testing.TB, wait time.Duration) string {
 	t.Helper()
