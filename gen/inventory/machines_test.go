@@ -55,6 +55,7 @@ var machinesCases = []problemCase{
 	{"host bits", "# c\n" + node0 + "10.240.0.21 n.local n 10.200.1.1/24\n", 3, "10.200.1.1/24 has host bits set; did you mean 10.200.1.0/24?"},
 	{"default route", "10.240.0.20 n.local n 0.0.0.0/0\n", 1, "subnet 0.0.0.0/0 is a default route"},
 	{"default route v6", "fd00::20 n.local n ::/0\n", 1, "subnet ::/0 is a default route"},
+	{"link-local subnet v6", "fd00::20 n.local n fe80::/64\n", 1, "subnet fe80::/64 overlaps the link-local range fe80::/10"},
 	{"zone", "fe80::1%eth0 n.local n\n", 1, `address fe80::1%eth0 has a zone`},
 	{"mapped", "::ffff:10.240.0.20 n.local n\n", 1, `address ::ffff:10.240.0.20 is an IPv4-mapped IPv6 address; write 10.240.0.20`},
 	{"mapped prefix", "10.240.0.20 n.local n ::ffff:10.200.0.0/120\n", 1, "is an IPv4-mapped IPv6 prefix; write 10.200.0.0/24"},

@@ -44,8 +44,9 @@ func NeedsDevice(a netip.Addr) bool {
 }
 
 // Prefix parses s as a routed subnet: IPv4 or IPv6, with a length, no
-// zone, not IPv4-mapped, not a default route (/0), no host bits set. what
-// names the value in the message ("destination", "subnet").
+// zone, not IPv4-mapped, not a default route (/0), no host bits set, and
+// clear of the ranges no pod subnet is in (notRouted). what names the
+// value in the message ("destination", "subnet").
 func Prefix(what, s string) (netip.Prefix, string) {
 	if strings.Contains(s, "%") {
 		return netip.Prefix{}, fmt.Sprintf("%s %q has a zone; a routed subnet never has one", what, s)
@@ -68,7 +69,33 @@ func Prefix(what, s string) (netip.Prefix, string) {
 	case p.Masked() != p:
 		return p, fmt.Sprintf("%s %s has host bits set; did you mean %s?", what, p, p.Masked())
 	}
+	for _, r := range notRouted {
+		if p.Overlaps(r.prefix) {
+			return p, fmt.Sprintf("%s %s overlaps %s %s: %s", what, p, r.name, r.prefix, r.why)
+		}
+	}
 	return p, ""
+}
+
+// notRouted are the ranges a route via another host must stay clear of.
+// The kernel takes such a route all the same, and it then does nothing
+// (the local table answers first) or harm: at podroutes' metric 100 a
+// link-local route wins over the kernel's own (metric 256 for fe80::/64),
+// and takes away the link's neighbours, a cloud's metadata service at
+// 169.254.169.254 among them.
+var notRouted = []struct {
+	name, why string
+	prefix    netip.Prefix
+}{
+	{"the \"this network\" range", "never a destination", netip.MustParsePrefix("0.0.0.0/8")},
+	{"the loopback range", "this host's own, answered before any route", netip.MustParsePrefix("127.0.0.0/8")},
+	{"the link-local range", "each link's own neighbours", netip.MustParsePrefix("169.254.0.0/16")},
+	{"the multicast range", "groups, not a subnet behind a host", netip.MustParsePrefix("224.0.0.0/4")},
+	{"the broadcast address", "the local link's own", netip.MustParsePrefix("255.255.255.255/32")},
+	{"the unspecified address", "never a destination", netip.MustParsePrefix("::/128")},
+	{"the loopback address", "this host's own, answered before any route", netip.MustParsePrefix("::1/128")},
+	{"the link-local range", "each link's own neighbours", netip.MustParsePrefix("fe80::/10")},
+	{"the multicast range", "groups, not a subnet behind a host", netip.MustParsePrefix("ff00::/8")},
 }
 
 // MetricRange describes a metric as Metric accepts it.
