@@ -58,6 +58,11 @@ type Options struct {
 	// not only where podroutes' route is not as wanted (watch's periodic
 	// resync: a route that took over a destination podroutes held).
 	LookAll bool
+	// LeaveOut leaves out a route the host's links make wrong (a
+	// destination it is connected to, a gateway of its own), as an error
+	// of the pass, where it would otherwise refuse the config: for
+	// Kubernetes, where one Node's route must not hold up the others'.
+	LeaveOut bool
 }
 
 // Apply makes k's main table hold exactly the routes cfg wants, as far as
@@ -132,15 +137,16 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		}
 		defer release()
 	}
-	plan, links, left, err := diff(ctx, k, want, node, force, o)
+	d, err := diff(ctx, k, want, node, force, o)
 	if err != nil {
 		return reconcile.Result{}, nil, err
 	}
-	res := reconcile.Execute(ctx, k, plan, o.Log, o.Wrote)
+	res := reconcile.Execute(ctx, k, d.plan, o.Log, o.Wrote)
+	left := d.left
 	if o.Wait > 0 {
 		left = append(left, lost(res, left)...)
 	}
-	return res, left, errors.Join(noIPv6(want, links), res.Err())
+	return res, left, errors.Join(d.leftOut, noIPv6(want, d.links), res.Err())
 }
 
 // lost lists the gateways of the writes the kernel refused as unreachable
@@ -166,16 +172,25 @@ func lost(res reconcile.Result, left []gateway.Target) []gateway.Target {
 	return ts
 }
 
-// diff reads the links and the table and plans the writes. It returns the
-// gateways no link reaches, and a *RefusedError for a config that must
-// not go in whatever the kernel says.
-func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Plan, []gateway.Link, []gateway.Target, error) {
+// planned is what diff found: the plan, the links it read, the gateways
+// no link reaches, and the routes left out (Options.LeaveOut), as errors.
+type planned struct {
+	plan    reconcile.Plan
+	links   []gateway.Link
+	left    []gateway.Target
+	leftOut error
+}
+
+// diff reads the links and the table and plans the writes. It returns a
+// *RefusedError for a config that must not go in whatever the kernel says.
+func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (planned, error) {
 	links, err := k.Links()
 	if err != nil {
-		return reconcile.Plan{}, nil, nil, fmt.Errorf("listing links and addresses: %w", err)
+		return planned{}, fmt.Errorf("listing links and addresses: %w", err)
 	}
-	if err := refuse(want, links, node, o.Hostname); err != nil {
-		return reconcile.Plan{}, nil, nil, err
+	want, leftOut := refuse(want, links, node, o.Hostname, o.LeaveOut)
+	if IsRefused(leftOut) {
+		return planned{}, leftOut
 	}
 	left := gateway.Unreachable(links, targets(want))
 	resolve(want, links, left)
@@ -191,13 +206,13 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		have, err = reconcile.Have(ctx, k, want, also)
 	}
 	if err != nil {
-		return reconcile.Plan{}, nil, nil, err
+		return planned{}, err
 	}
 	p := reconcile.Diff(want, have, force)
 	if in, ok := k.(inliner); ok && in.Inline() {
 		p = p.Inline()
 	}
-	return p, links, left, nil
+	return planned{plan: p, links: links, left: left, leftOut: leftOut}, nil
 }
 
 // inliner is a Kernel that can say it writes every route with its gateway
@@ -207,14 +222,14 @@ type inliner interface{ Inline() bool }
 
 // dryRun prints what one pass would write.
 func dryRun(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Result, error) {
-	plan, _, left, err := diff(ctx, k, want, node, force, o)
+	d, err := diff(ctx, k, want, node, force, o)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	if err := plan.WriteWrites(o.Out); err != nil {
+	if err := d.plan.WriteWrites(o.Out); err != nil {
 		return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)
 	}
-	return reconcile.Result{}, errors.Join(append([]error{unreachable(left, 0)}, plan.Conflicts()...)...)
+	return reconcile.Result{}, errors.Join(append([]error{d.leftOut, unreachable(d.left, 0)}, d.plan.Conflicts()...)...)
 }
 
 // unreachable is the error naming the gateways left, or nil.
@@ -242,20 +257,21 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 // Check hands the plan, every configured (and stale) route with its state,
 // to report (which prints it: Plan.WriteReport or WriteJSON) and reports
 // whether the kernel is in sync with cfg. It writes nothing to the kernel.
-// It refuses what Apply refuses; hostname is as Options.Hostname.
-func Check(ctx context.Context, k Kernel, cfg config.Config, hostname string, report func(reconcile.Plan) error) (bool, error) {
+// It refuses what Apply refuses, and leaves out what it leaves out: of o,
+// it reads Hostname and LeaveOut; the routes left out are its error.
+func Check(ctx context.Context, k Kernel, cfg config.Config, o Options, report func(reconcile.Plan) error) (bool, error) {
 	want := Wants(cfg)
 	if err := refuseDefault(want); err != nil {
 		return false, err
 	}
-	plan, _, _, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: hostname})
+	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut})
 	if err != nil {
 		return false, err
 	}
-	if err := report(plan); err != nil {
+	if err := report(d.plan); err != nil {
 		return false, fmt.Errorf("printing the report: %w", err)
 	}
-	return plan.InSync(), nil
+	return d.plan.InSync() && d.leftOut == nil, d.leftOut
 }
 
 // Remove deletes every route podroutes owns in the main table: those of the

@@ -94,8 +94,8 @@ func TestApplyRefuses(t *testing.T) {
 			"node-3.kubernetes.local"},
 		{"default", "0.0.0.0/0 via 10.240.0.1", "route 0.0.0.0/0 via 10.240.0.1: a default route", ""},
 		{"connected", "10.240.0.0/16 via 10.240.0.1",
-			"route 10.240.0.0/16 via 10.240.0.1: destination overlaps 10.240.0.10/24 on eth0, a subnet this host is directly connected to", ""},
-		{"own address", "fd00:240::/48 via fd00:240::1", "destination overlaps fd00:240::10/64 on eth0", ""},
+			"route 10.240.0.0/16 via 10.240.0.1 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to", ""},
+		{"own address", "fd00:240::/48 via fd00:240::1", "destination overlaps fd00:240::/64 on eth0", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHost()
@@ -107,6 +107,59 @@ func TestApplyRefuses(t *testing.T) {
 				t.Errorf("%d writes, want none", h.Writes())
 			}
 		})
+	}
+}
+
+// TestApplyRefusesOnce: a destination that overlaps a subnet the host
+// has two addresses on is refused once, naming the subnet.
+func TestApplyRefusesOnce(t *testing.T) {
+	h := newHost()
+	h.links = []gateway.Link{{Name: "eth0", Up: true,
+		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.240.0.10/24"), netip.MustParsePrefix("10.240.0.11/24")}}}
+	_, err := apply.Apply(context.Background(), h, cfg("10.240.0.128/25 via 10.240.0.21"), apply.Options{Log: discard{}})
+	want := "refusing the config: route 10.240.0.128/25 via 10.240.0.21 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+// TestApplyLeavesOut: with LeaveOut (the Nodes of Kubernetes), the routes
+// Apply would refuse the config for are left out instead, each an error
+// of the pass; the others go in, and podroutes' own route to a destination
+// left out is pruned. check and the dry run say the same.
+func TestApplyLeavesOut(t *testing.T) {
+	const good = "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"
+	c := cfg("10.200.1.0/24 via 10.240.0.21", "10.240.0.128/25 via 10.240.0.27", "10.200.9.0/24 via 10.240.0.10")
+	wantErr := []string{
+		"route 10.240.0.128/25 via 10.240.0.27 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to (not routed)",
+		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this config another host's? (not routed)",
+	}
+	leftOut := func(t *testing.T, what string, err error) {
+		t.Helper()
+		if err == nil || apply.IsRefused(err) || err.Error() != strings.Join(wantErr, "\n") {
+			t.Errorf("%s: error %v, want the routes left out, not a refusal:\n%s", what, err, strings.Join(wantErr, "\n"))
+		}
+	}
+	h := newHost("10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100")
+
+	var out bytes.Buffer
+	_, err := apply.Apply(context.Background(), h, c, apply.Options{DryRun: true, Out: &out, Log: discard{}, LeaveOut: true})
+	leftOut(t, "dry run", err)
+	if want := "add      10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1\n" +
+		"delete   10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100  # no longer in the config\n"; out.String() != want {
+		t.Errorf("dry run printed:\n%swant:\n%s", out.String(), want)
+	}
+
+	_, err = apply.Apply(context.Background(), h, c, apply.Options{Log: discard{}, LeaveOut: true})
+	leftOut(t, "apply", err)
+	if got := h.String(); got != good {
+		t.Errorf("kernel:\n%swant:\n%s", got, good)
+	}
+
+	inSync, err := apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(reconcile.Plan) error { return nil })
+	leftOut(t, "check", err)
+	if inSync {
+		t.Error("check: in sync with routes left out")
 	}
 }
 

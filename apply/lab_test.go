@@ -168,7 +168,7 @@ func writeTo(w io.Writer) func(reconcile.Plan) error {
 func check(t *testing.T, n *node, inSync bool, want string) {
 	t.Helper()
 	var out bytes.Buffer
-	got, err := apply.Check(context.Background(), n.k, n.cfg, "", writeTo(&out))
+	got, err := apply.Check(context.Background(), n.k, n.cfg, apply.Options{}, writeTo(&out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestInterruptedApplyExplained(t *testing.T) {
 		t.Fatalf("%s after %d writes; %v", res.Status(), written, err)
 	}
 	var out bytes.Buffer
-	if _, err := apply.Check(context.Background(), me.k, me.cfg, "", writeTo(&out)); err != nil {
+	if _, err := apply.Check(context.Background(), me.k, me.cfg, apply.Options{}, writeTo(&out)); err != nil {
 		t.Fatal(err)
 	}
 	inPlace, missing := strings.Count(out.String(), "in place "), strings.Count(out.String(), "missing ")

@@ -34,25 +34,33 @@ func refuseDefault(want []reconcile.Want) error {
 	return refused(problems)
 }
 
-// refuseConnected refuses a route whose destination overlaps the subnet of
-// one of the host's own addresses: it would steal traffic from that link.
-func refuseConnected(want []reconcile.Want, links []gateway.Link) error {
+// refusal is a wanted route (want[i]) that the host's links make wrong,
+// and why.
+type refusal struct {
+	i   int
+	msg string
+}
+
+// connected finds the routes whose destination overlaps the subnet of one
+// of the host's own addresses: they would steal traffic from that link.
+func connected(want []reconcile.Want, links []gateway.Link) []refusal {
 	subnets := subnets(links)
-	var problems []string
-	for _, w := range want {
+	var bad []refusal
+	for i, w := range want {
 		if !slices.ContainsFunc(subnets, w.Route.Dst.Overlaps) {
 			continue // the usual case, found without a look at every address
 		}
 		for _, l := range links {
 			for _, p := range l.Prefixes {
-				if w.Route.Dst.Overlaps(p.Masked()) {
-					problems = append(problems, fmt.Sprintf("route %s: destination overlaps %s on %s, a subnet this host is directly connected to",
-						w.Route.Short(), p, l.Name))
+				r := refusal{i, fmt.Sprintf("route %s%s: destination overlaps %s on %s, a subnet this host is directly connected to",
+					w.Route.Short(), peer(w.Peer), p.Masked(), l.Name)}
+				if w.Route.Dst.Overlaps(p.Masked()) && !slices.Contains(bad, r) { // two addresses on one subnet: one refusal
+					bad = append(bad, r)
 				}
 			}
 		}
 	}
-	return refused(problems)
+	return bad
 }
 
 // subnets are the distinct subnets of links' addresses: a pass checks
@@ -71,29 +79,52 @@ func subnets(links []gateway.Link) []netip.Prefix {
 	return ps
 }
 
-// refuse refuses, whatever the table holds, the routes that the host's
+// refuse finds, whatever the table holds, the routes that the host's
 // links make wrong: a destination it is directly connected to, a gateway
-// that is its own address.
-func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string) error {
-	if err := refuseConnected(want, links); err != nil {
-		return err
+// that is its own address. Any of them refuses the config (a
+// *RefusedError), as bad input is refused as a whole, unless leaveOut:
+// then (Kubernetes, where each Node is an input of its own, and one must
+// not hold up the routes to the others) they are left out of the wanted
+// routes returned, and each is an error of the pass, retried as the links
+// change.
+func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, error) {
+	bad := append(connected(want, links), ownGateway(want, links, node, hostname)...)
+	if len(bad) == 0 {
+		return want, nil
 	}
-	return refuseOwnGateway(want, links, node, hostname)
+	if !leaveOut {
+		problems := make([]string, len(bad))
+		for j, r := range bad {
+			problems[j] = r.msg
+		}
+		return nil, &RefusedError{Problems: problems}
+	}
+	out := make([]reconcile.Want, 0, len(want))
+	for i, w := range want {
+		if !slices.ContainsFunc(bad, func(r refusal) bool { return r.i == i }) {
+			out = append(out, w)
+		}
+	}
+	errs := make([]error, len(bad))
+	for j, r := range bad {
+		errs[j] = errors.New(r.msg + " (not routed)")
+	}
+	return out, errors.Join(errs...)
 }
 
-// refuseOwnGateway refuses a route via one of the host's own addresses:
-// it would loop the host's traffic back to itself. It is the usual sign of
+// ownGateway finds the routes via one of the host's own addresses: they
+// would loop the host's traffic back to itself. It is the usual sign of
 // another host's routes.yaml copied here (that host's routes go via this
 // one), which the message says, naming the config's node and this host.
-func refuseOwnGateway(want []reconcile.Want, links []gateway.Link, node, hostname string) error {
+func ownGateway(want []reconcile.Want, links []gateway.Link, node, hostname string) []refusal {
 	own := map[netip.Addr]bool{} // the host's addresses, so that a route's gateway is looked up once
 	for _, l := range links {
 		for _, p := range l.Prefixes {
 			own[p.Addr()] = true
 		}
 	}
-	var problems []string
-	for _, w := range want {
+	var bad []refusal
+	for i, w := range want {
 		if !own[w.Route.Gw] {
 			continue
 		}
@@ -101,11 +132,11 @@ func refuseOwnGateway(want []reconcile.Want, links []gateway.Link, node, hostnam
 			if !slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr() == w.Route.Gw }) {
 				continue
 			}
-			problems = append(problems, fmt.Sprintf("route %s%s: the gateway is this host's own address (on %s); %s",
-				w.Route.Short(), peer(w.Peer), l.Name, otherHost(node, hostname)))
+			bad = append(bad, refusal{i, fmt.Sprintf("route %s%s: the gateway is this host's own address (on %s); %s",
+				w.Route.Short(), peer(w.Peer), l.Name, otherHost(node, hostname))})
 		}
 	}
-	return refused(problems)
+	return bad
 }
 
 // otherHost says whose routes.yaml this may be.

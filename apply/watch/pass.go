@@ -93,7 +93,7 @@ func (w *watcher) heal(ctx context.Context, why string, first time.Time) {
 func (w *watcher) run(ctx context.Context, why string, o apply.Options, first time.Time) error {
 	w.retry.stop()
 	rec := recorder{echoes: w.echoes}
-	o.Force, o.Log, o.Wrote, o.Lock, o.Hostname = w.o.Force, w.o.Log, rec.wrote, w.o.Lock, w.o.Hostname
+	o.Force, o.Log, o.Wrote, o.Lock, o.Hostname, o.LeaveOut = w.o.Force, w.o.Log, rec.wrote, w.o.Lock, w.o.Hostname, w.o.LeaveOut
 	res, err := apply.Apply(ctx, w.k, w.cfg, o)
 	if ctx.Err() != nil {
 		return err // shutting down: the next run reports what is left
@@ -156,7 +156,7 @@ func (w *watcher) problems(probs []string, full bool) {
 		return
 	}
 	if len(probs) == 0 && len(w.reported) > 0 {
-		w.o.Log.Infof("resolved: %d problems of the last pass are gone", len(w.reported))
+		w.o.Log.Infof("resolved: the problems of the last pass are gone (%d)", len(w.reported))
 	}
 	w.reported = now
 }

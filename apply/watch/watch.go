@@ -94,6 +94,8 @@ type Options struct {
 	Lock func(ctx context.Context) (func(), error)
 	// Hostname is this host's name (apply.Options.Hostname).
 	Hostname string
+	// LeaveOut is apply.Options.LeaveOut: for the Nodes of Kubernetes.
+	LeaveOut bool
 	Log      notify.Log
 	Notify   Notifier
 }

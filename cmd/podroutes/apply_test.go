@@ -133,7 +133,7 @@ func TestApplyBadInput(t *testing.T) {
 		expect(t, strings.Join(args, " "), runBin(t, nil, in, args...), 2)
 	}
 	expect(t, "connected", runBin(t, nil, in, "apply", "--config", connected), 2,
-		"destination overlaps 10.240.0.10/24 on eth0, a subnet this host is directly connected to")
+		"destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to")
 	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
 		t.Errorf("refused configs left routes:\n%s", got)
 	}

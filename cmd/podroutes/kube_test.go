@@ -192,7 +192,8 @@ func (l *kubeLab) logged(t *testing.T, host, s string, d time.Duration) {
 
 // TestKubeWatch runs `podroutes watch --kubeconfig` on every host of the
 // lab, against a real API server, and checks the kernel routes of every
-// host as Nodes join, leave, change address and clash, as the API server
+// host as Nodes join, leave, change address, clash and overlap the hosts'
+// own link, as the API server
 // is killed and started again, and with a token without rights. Joins,
 // leaves and re-addressing are measured: every host follows within 1 s.
 func TestKubeWatch(t *testing.T) {
@@ -266,6 +267,36 @@ func TestKubeWatch(t *testing.T) {
 		l.steady(t, 500*time.Millisecond, "after the subnet moved")
 		l.c.DeleteNode(t, "node-8")
 		delete(l.routed, "node-8")
+		l.converge(t, time.Now(), 5*time.Second)
+	})
+
+	t.Run("a Node whose subnet overlaps the hosts' link is left out; the others still follow", func(t *testing.T) {
+		// 10.240.0.128/25 holds no Node's address, so the Nodes alone do
+		// not refuse it; but every host's eth0 is on 10.240.0.0/24, which
+		// a route there would shadow. One such Node must not hold up the
+		// routes of the others, as it would a routes.yaml.
+		l.c.CreateNode(t, k8stest.Node{Name: "node-7", InternalIPs: []netip.Addr{netip.MustParseAddr("10.240.0.27")},
+			PodCIDRs: []netip.Prefix{netip.MustParsePrefix("10.240.0.128/25")}})
+		const leftOut = "route 10.240.0.128/25 via 10.240.0.27 (node-7): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to (not routed)"
+		for h := range l.hosts {
+			l.logged(t, h, leftOut, 5*time.Second)
+		}
+		n1 := l.hosts["node-1"]
+		expect(t, "apply --kubeconfig beside node-7", runBin(t, nil, n1.in, "apply", "--kubeconfig", l.kubeconfig, "--node", "node-1", "--lock", n1.lock), 1, leftOut)
+		expect(t, "check --kubeconfig beside node-7", runBin(t, nil, n1.in, "check", "--kubeconfig", l.kubeconfig, "--node", "node-1"), 1,
+			leftOut, "10.200.0.0/24 via 10.240.0.20")
+		start := time.Now()
+		l.create(t, "node-4", "10.240.0.24", "10.200.4.0/24")
+		within(t, "node-4 created beside node-7", l.converge(t, start, 5*time.Second))
+		l.steady(t, 500*time.Millisecond, "with node-7 left out")
+		for h, host := range l.hosts {
+			if n := strings.Count(host.w.out.String(), leftOut); n != 1 {
+				t.Errorf("watch on %s logged node-7's route %d times, want once:\n%s", h, n, host.w.out.String())
+			}
+		}
+		l.c.DeleteNode(t, "node-7")
+		l.c.DeleteNode(t, "node-4")
+		delete(l.routed, "node-4")
 		l.converge(t, time.Now(), 5*time.Second)
 	})
 

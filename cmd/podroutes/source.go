@@ -98,6 +98,12 @@ type source struct {
 	metrics nodeMetrics
 }
 
+// perNode reports whether the config's routes are judged one by one, a
+// route the host's links make wrong left out (apply.Options.LeaveOut):
+// those of the Nodes of the API are, each Node an input of its own that
+// must not hold up the others; a file is judged, and refused, as a whole.
+func (s *source) perNode() bool { return s.kube != nil }
+
 // nodeMetrics is what the metrics say of the Kubernetes source.
 type nodeMetrics interface {
 	Nodes(routed, notRouted int)

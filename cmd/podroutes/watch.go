@@ -110,7 +110,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Load:     func() (config.Config, error) { return p.src.load(p.ctx, p.localAddrs, p.log) },
 		Lock:     o.lock.forPass(p.log),
 		Observer: p.m,
-		Log:      p.log, Notify: systemd{}, Hostname: hostname(),
+		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.perNode(),
 	})
 	if err != nil {
 		return p.exit(err)
