@@ -97,7 +97,7 @@ func New(o Options) *Metrics {
 		reg:         prometheus.NewRegistry(),
 		routes:      gaugeVec("podroutes_routes", "state", "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway)."),
 		changes:     counterVec("podroutes_route_changes_total", "operation", "Destinations fixed by a route add, a replace (or takeover), or a delete of a stale route."),
-		passes:      counterVec("podroutes_passes_total", "result", "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway), refused (bad config, nothing written)."),
+		passes:      counterVec("podroutes_passes_total", "result", "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway, a route left out), refused (bad config, nothing written)."),
 		lastSuccess: gauge("podroutes_last_success_timestamp_seconds", "When a pass of this process last ended with every route in place (Unix time); 0 if none has."),
 		file:        o.File,
 		log:         o.Log,
