@@ -61,9 +61,6 @@ func TestAdmit(t *testing.T) {
 		{"malformed podCIDR: kept, not routed", []Node{node0, kn("node-1", 1, "10.240.0.21", "10.200.1.0/240")},
 			"node-0 [10.240.0.20] [10.200.0.0/24]\nnode-1 [10.240.0.21] []\n" +
 				"! node \"node-1\": subnet \"10.200.1.0/240\" is not a prefix like 10.200.1.0/24 (not routed)\n"},
-		{"link-local podCIDR: kept, not routed", []Node{node0, kn("node-1", 1, "10.240.0.21", "169.254.1.0/24")},
-			"node-0 [10.240.0.20] [10.200.0.0/24]\nnode-1 [10.240.0.21] []\n" +
-				"! node \"node-1\": subnet 169.254.1.0/24 overlaps the link-local range 169.254.0.0/16: each link's own neighbours (not routed)\n"},
 		{"no podCIDR yet", []Node{node0, kn("node-1", 1, "10.240.0.21", "")},
 			"node-0 [10.240.0.20] [10.200.0.0/24]\nnode-1 [10.240.0.21] []\n! node \"node-1\": no podCIDR yet (not routed)\n"},
 		{"IPv6 podCIDR on an IPv4 Node", []Node{kn("node-0", 0, "10.240.0.20", "fd00:200::/64")},
