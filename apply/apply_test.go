@@ -132,7 +132,7 @@ func TestApplyLeavesOut(t *testing.T) {
 	c := cfg("10.200.1.0/24 via 10.240.0.21", "10.240.0.128/25 via 10.240.0.27", "10.200.9.0/24 via 10.240.0.10")
 	wantErr := []string{
 		"route 10.240.0.128/25 via 10.240.0.27 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to (not routed)",
-		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this config another host's? (not routed)",
+		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this host Node \"node-9\" (--node \"node-0\")? (not routed)",
 	}
 	leftOut := func(t *testing.T, what string, err error) {
 		t.Helper()

@@ -88,7 +88,13 @@ func subnets(links []gateway.Link) []netip.Prefix {
 // routes returned, and each is an error of the pass, retried as the links
 // change.
 func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, error) {
-	bad := append(connected(want, links), ownGateway(want, links, node, hostname)...)
+	whose := func(reconcile.Want) string { return otherHost(node, hostname) }
+	if leaveOut {
+		// A Node with this host's address is this host, found by it
+		// unless --node named another.
+		whose = func(w reconcile.Want) string { return fmt.Sprintf("is this host Node %q (--node %q)?", w.Peer, node) }
+	}
+	bad := append(connected(want, links), ownGateway(want, links, whose)...)
 	if len(bad) == 0 {
 		return want, nil
 	}
@@ -113,10 +119,10 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, 
 }
 
 // ownGateway finds the routes via one of the host's own addresses: they
-// would loop the host's traffic back to itself. It is the usual sign of
-// another host's routes.yaml copied here (that host's routes go via this
-// one), which the message says, naming the config's node and this host.
-func ownGateway(want []reconcile.Want, links []gateway.Link, node, hostname string) []refusal {
+// would loop the host's traffic back to itself. It is the usual sign of a
+// config meant for another host (that host's routes go via this one),
+// which the message asks, as whose says for the route.
+func ownGateway(want []reconcile.Want, links []gateway.Link, whose func(reconcile.Want) string) []refusal {
 	own := map[netip.Addr]bool{} // the host's addresses, so that a route's gateway is looked up once
 	for _, l := range links {
 		for _, p := range l.Prefixes {
@@ -133,7 +139,7 @@ func ownGateway(want []reconcile.Want, links []gateway.Link, node, hostname stri
 				continue
 			}
 			bad = append(bad, refusal{i, fmt.Sprintf("route %s%s: the gateway is this host's own address (on %s); %s",
-				w.Route.Short(), peer(w.Peer), l.Name, otherHost(node, hostname))})
+				w.Route.Short(), peer(w.Peer), l.Name, whose(w))})
 		}
 	}
 	return bad

@@ -285,6 +285,10 @@ func TestKubeWatch(t *testing.T) {
 		expect(t, "apply --kubeconfig beside node-7", runBin(t, nil, n1.in, "apply", "--kubeconfig", l.kubeconfig, "--node", "node-1", "--lock", n1.lock), 1, leftOut)
 		expect(t, "check --kubeconfig beside node-7", runBin(t, nil, n1.in, "check", "--kubeconfig", l.kubeconfig, "--node", "node-1"), 1,
 			leftOut, "10.200.0.0/24 via 10.240.0.20")
+		// A mistyped --node makes this host another host, whose routes
+		// include one via this host's own address: left out, asking.
+		expect(t, "apply --kubeconfig --node node1", runBin(t, nil, n1.in, "apply", "--dry-run", "--kubeconfig", l.kubeconfig, "--node", "node1"), 1,
+			`the gateway is this host's own address (on eth0); is this host Node "node-1" (--node "node1")? (not routed)`)
 		start := time.Now()
 		l.create(t, "node-4", "10.240.0.24", "10.200.4.0/24")
 		within(t, "node-4 created beside node-7", l.converge(t, start, 5*time.Second))
