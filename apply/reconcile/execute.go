@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // Logger receives the changes, a line each, for a person; the lines of
@@ -70,13 +72,6 @@ func (r Result) Status() string {
 	return fmt.Sprintf("%d %s in place: %d added, %d replaced, %d pruned", r.InPlace, noun, r.Added, r.Replaced, r.Pruned)
 }
 
-// listed is how many writes a pass logs one by one; one line counts the
-// rest (the pass's status line counts them all). A link flap under 5000
-// routes would otherwise log 5000 lines at every heal, and journald's
-// rate limit (10000 lines in 30 s by default) then drops lines, errors
-// among them.
-const listed = 100
-
 // chunk is how many writes Execute hands the kernel at a time: enough to
 // keep a Batcher's pipeline full, few enough to keep them small in memory
 // and to stop within milliseconds when the context is done.
@@ -119,7 +114,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 				failed[of[j]] = true
 				continue
 			}
-			if shown == listed {
+			if shown == diag.Listed { // the pass's status line counts them all
 				unlisted++
 			} else {
 				if done.Len() > 0 {
@@ -157,7 +152,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 		flush()
 	}
 	if unlisted > 0 {
-		log.Infof("... and %d more writes (the first %d are listed)", unlisted, listed)
+		log.Infof("%s", diag.More(unlisted, "writes"))
 	}
 	if b, ok := k.(Batcher); ok {
 		if err := b.Finish(log); err != nil {

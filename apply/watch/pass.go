@@ -109,7 +109,7 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options, first ti
 		healed = time.Since(first)
 	}
 	w.o.Observer.Passed(why, res, err, healed)
-	probs := flatten(err)
+	probs := diag.Split(err)
 	w.problems(probs, o.Only == nil)
 	switch {
 	case len(probs) > 0:
@@ -138,16 +138,25 @@ func (w *watcher) tally(res reconcile.Result, full bool) {
 	}
 }
 
-// problems logs the problems not reported yet. A full pass says what the
-// problems are now, and logs the end of those gone; a heal, which looks
-// at some destinations only, adds its new ones.
+// problems logs the problems not reported yet, the first diag.Listed of
+// a pass one by one and a line counting the rest (an uplink down under
+// 5000 routes is 5000 of them). A full pass says what the problems are
+// now, and logs the end of those gone; a heal, which looks at some
+// destinations only, adds its new ones.
 func (w *watcher) problems(probs []string, full bool) {
 	now := make(map[string]bool, len(probs))
+	fresh := 0
 	for _, p := range probs {
 		now[p] = true
-		if !w.reported[p] {
+		if w.reported[p] {
+			continue
+		}
+		if fresh++; fresh <= diag.Listed {
 			w.o.Log.Errorf("%s", p)
 		}
+	}
+	if fresh > diag.Listed {
+		w.o.Log.Errorf("%s", diag.More(fresh-diag.Listed, "problems"))
 	}
 	if !full {
 		for p := range now {
@@ -192,21 +201,6 @@ func summary(why string, rec *recorder, res reconcile.Result, wanted int, probs 
 
 // list names up to three destinations: "10.200.1.0/24 and 4 more".
 func list(ps []netip.Prefix) string { return diag.Some(ps, 3, netip.Prefix.String) }
-
-// flatten splits a joined error into its messages, one problem each.
-func flatten(err error) []string {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []string
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []string{err.Error()}
-}
 
 // recorder remembers the destinations a pass's writes fixed, and the
 // events they will cause.

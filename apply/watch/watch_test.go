@@ -1,6 +1,7 @@
 package watch_test
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -91,6 +93,24 @@ func TestConflictReportedOnce(t *testing.T) {
 	}
 	if got := h.ns.IP(t, "route", "show", "10.200.2.0/24"); got != "10.200.2.0/24 via 10.240.0.99 dev eth0 proto static metric 100 \n" {
 		t.Errorf("the other owner's route became %q", got)
+	}
+}
+
+// TestProblemsListed: 150 routes whose gateways no link reaches (an
+// uplink down) are 151 problems; the watcher logs the first diag.Listed
+// and a line counting the rest, once.
+func TestProblemsListed(t *testing.T) {
+	h := newHost(t)
+	cfg := config.Config{Node: "node-0", Metric: 100}
+	for i := range 150 {
+		cfg.Routes = append(cfg.Routes, config.Route{Destination: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 200, byte(i), 0}), 24),
+			Gateway: netip.AddrFrom4([4]byte{10, 241, 0, byte(i + 1)}), Peer: fmt.Sprintf("node-%d", i)})
+	}
+	h.watch(t, cfg)
+	h.log.Wait(t, "... and 51 more problems (the first 100 are listed)", 5*time.Second)
+	h.sys.wait(t, "after retry") // a second pass, 1 s on: the same problems, not logged again
+	if n, m := h.log.Count("network is unreachable"), h.log.Count("more problems"); n != diag.Listed-1 || m != 1 {
+		t.Errorf("%d routes logged unreachable and %d count lines, want %d and 1 (with the line naming the gateways):\n%s", n, m, diag.Listed-1, h.log)
 	}
 }
 

@@ -164,7 +164,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.path, err))
 	case err != nil:
-		return failure(fmt.Errorf("podroutes check: %w", err))
+		return failed("check", err)
 	}
 	if !inSync {
 		return failure(errors.New("podroutes check: routes differ from " + src.path))
@@ -222,7 +222,7 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	}
 	defer s.end()
 	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil {
-		return failure(fmt.Errorf("podroutes remove: %w", err))
+		return failed("remove", err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,28 @@ func TestApplyBadInput(t *testing.T) {
 		"destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to")
 	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
 		t.Errorf("refused configs left routes:\n%s", got)
+	}
+}
+
+// TestApplyListsProblems: 150 routes whose gateways no address reaches
+// (an uplink still down after --wait) are 151 problems: apply lists the
+// first 100 on stderr and counts the rest, and says why in STATUS=.
+func TestApplyListsProblems(t *testing.T) {
+	_, _, in := node0(t)
+	routes := make([]string, 150)
+	for i := range routes {
+		routes[i] = fmt.Sprintf("10.201.%d.0/24 via 10.241.0.%d", i, i+1)
+	}
+	cfg := writeRoutes(t, "node-0", routes...)
+	sd := notifytest.Listen(t)
+	r := runBin(t, []string{sd.Env()}, in, "apply", "--config", cfg, "--wait", "0")
+	expect(t, "apply", r, 1, "podroutes apply: gateways 10.241.0.1, ",
+		"adding route 10.201.98.0/24 via 10.241.0.99: network is unreachable", "\n... and 51 more problems (the first 100 are listed)\n")
+	if n := strings.Count(r.stderr, "\n"); n != 102 { // the status line, 100 problems, the count
+		t.Errorf("apply wrote %d lines to stderr, want 102:\n%s", n, r.stderr)
+	}
+	if got := sd.Wait(t, "STATUS="); !strings.Contains(got, "... and 51 more problems") || !strings.HasSuffix(got, "\nERRNO=101") {
+		t.Errorf("notification %q, want the problems listed and counted, ERRNO=101 (ENETUNREACH)", got)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/metrics"
+	"github.com/podroutes/podroutes/internal/diag"
 )
 
 // passOptions are the flags of the commands that make the routes match the
@@ -100,5 +101,12 @@ func (p *pass) exit(err error) error {
 	case apply.IsRefused(err):
 		return report(inputError(fmt.Errorf("%s: %w", p.src.path, err)))
 	}
-	return report(failure(fmt.Errorf("podroutes %s: %w", p.cmd, err)))
+	return report(failed(p.cmd, err))
+}
+
+// failed is the failure (exit 1) of command cmd's routes: err's problems,
+// the first diag.Listed of them listed (an uplink still down after --wait
+// is one a route), the rest counted.
+func failed(cmd string, err error) error {
+	return failure(fmt.Errorf("podroutes %s: %w", cmd, diag.Brief(err)))
 }
