@@ -52,9 +52,12 @@ func connected(want []reconcile.Want, links []gateway.Link) []refusal {
 		}
 		for _, l := range links {
 			for _, p := range l.Prefixes {
+				if !w.Route.Dst.Overlaps(p.Masked()) {
+					continue
+				}
 				r := refusal{i, fmt.Sprintf("route %s%s: destination overlaps %s on %s, a subnet this host is directly connected to",
 					w.Route.Short(), peer(w.Peer), p.Masked(), l.Name)}
-				if w.Route.Dst.Overlaps(p.Masked()) && !slices.Contains(bad, r) { // two addresses on one subnet: one refusal
+				if !slices.Contains(bad, r) { // two addresses on one subnet: one refusal
 					bad = append(bad, r)
 				}
 			}
@@ -103,7 +106,7 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, 
 		for j, r := range bad {
 			problems[j] = r.msg
 		}
-		return nil, &RefusedError{Problems: problems}
+		return nil, refused(problems)
 	}
 	out := make([]reconcile.Want, 0, len(want))
 	for i, w := range want {

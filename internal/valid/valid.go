@@ -78,22 +78,24 @@ func Prefix(what, s string) (netip.Prefix, string) {
 }
 
 // notRouted are the ranges a route via another host must stay clear of.
-// The kernel takes such a route all the same, and it then does nothing
-// (the local table answers first) or harm: at podroutes' metric 100 a
-// link-local route wins over the kernel's own (metric 256 for fe80::/64),
-// and takes away the link's neighbours, a cloud's metadata service at
-// 169.254.169.254 among them.
+// The kernel takes such a route all the same, and it then does nothing or
+// harm: one more specific than the local table's 127.0.0.0/8 takes
+// loopback addresses away (127.0.0.0/24 takes systemd-resolved's
+// 127.0.0.53, measured in a namespace), and at podroutes' metric 100 a
+// link-local route wins over the kernel's own (metric 256 for fe80::/64):
+// the link's neighbours go via the gateway, as could a cloud's metadata
+// service at 169.254.169.254.
 var notRouted = []struct {
 	name, why string
 	prefix    netip.Prefix
 }{
 	{"the \"this network\" range", "never a destination", netip.MustParsePrefix("0.0.0.0/8")},
-	{"the loopback range", "this host's own, answered before any route", netip.MustParsePrefix("127.0.0.0/8")},
+	{"the loopback range", "this host's own, which a route takes away", netip.MustParsePrefix("127.0.0.0/8")},
 	{"the link-local range", "each link's own neighbours", netip.MustParsePrefix("169.254.0.0/16")},
 	{"the multicast range", "groups, not a subnet behind a host", netip.MustParsePrefix("224.0.0.0/4")},
 	{"the broadcast address", "the local link's own", netip.MustParsePrefix("255.255.255.255/32")},
 	{"the unspecified address", "never a destination", netip.MustParsePrefix("::/128")},
-	{"the loopback address", "this host's own, answered before any route", netip.MustParsePrefix("::1/128")},
+	{"the loopback address", "this host's own", netip.MustParsePrefix("::1/128")},
 	{"the link-local range", "each link's own neighbours", netip.MustParsePrefix("fe80::/10")},
 	{"the multicast range", "groups, not a subnet behind a host", netip.MustParsePrefix("ff00::/8")},
 }
