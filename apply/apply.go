@@ -188,7 +188,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if err != nil {
 		return planned{}, fmt.Errorf("listing links and addresses: %w", err)
 	}
-	want, leftOut := refuse(want, links, node, o.Hostname, o.LeaveOut)
+	want, out, leftOut := refuse(want, links, node, o.Hostname, o.LeaveOut)
 	if IsRefused(leftOut) {
 		return planned{}, leftOut
 	}
@@ -208,7 +208,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if err != nil {
 		return planned{}, err
 	}
-	p := reconcile.Diff(want, have, force)
+	p := reconcile.Diff(want, have, force).LeftOut(out)
 	if in, ok := k.(inliner); ok && in.Inline() {
 		p = p.Inline()
 	}

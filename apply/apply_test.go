@@ -146,7 +146,7 @@ func TestApplyLeavesOut(t *testing.T) {
 	_, err := apply.Apply(context.Background(), h, c, apply.Options{DryRun: true, Out: &out, Log: discard{}, LeaveOut: true})
 	leftOut(t, "dry run", err)
 	if want := "add      10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1\n" +
-		"delete   10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100  # no longer in the config\n"; out.String() != want {
+		"delete   10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100  # left out\n"; out.String() != want {
 		t.Errorf("dry run printed:\n%swant:\n%s", out.String(), want)
 	}
 

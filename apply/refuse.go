@@ -88,9 +88,9 @@ func subnets(links []gateway.Link) []netip.Prefix {
 // *RefusedError), as bad input is refused as a whole, unless leaveOut:
 // then (Kubernetes, where each Node is an input of its own, and one must
 // not hold up the routes to the others) they are left out of the wanted
-// routes returned, and each is an error of the pass, retried as the links
-// change.
-func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, error) {
+// routes returned, their destinations listed, and each is an error of the
+// pass, retried as the links change.
+func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, []netip.Prefix, error) {
 	whose := func(reconcile.Want) string { return otherHost(node, hostname) }
 	if leaveOut {
 		// A Node with this host's address is this host, found by it
@@ -99,26 +99,29 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, 
 	}
 	bad := append(connected(want, links), ownGateway(want, links, whose)...)
 	if len(bad) == 0 {
-		return want, nil
+		return want, nil, nil
 	}
 	if !leaveOut {
 		problems := make([]string, len(bad))
 		for j, r := range bad {
 			problems[j] = r.msg
 		}
-		return nil, refused(problems)
+		return nil, nil, refused(problems)
 	}
-	out := make([]reconcile.Want, 0, len(want))
+	kept := make([]reconcile.Want, 0, len(want))
+	var out []netip.Prefix
 	for i, w := range want {
-		if !slices.ContainsFunc(bad, func(r refusal) bool { return r.i == i }) {
-			out = append(out, w)
+		if slices.ContainsFunc(bad, func(r refusal) bool { return r.i == i }) {
+			out = append(out, w.Route.Dst)
+		} else {
+			kept = append(kept, w)
 		}
 	}
 	errs := make([]error, len(bad))
 	for j, r := range bad {
 		errs[j] = errors.New(r.msg + " (not routed)")
 	}
-	return out, errors.Join(errs...)
+	return kept, out, errors.Join(errs...)
 }
 
 // ownGateway finds the routes via one of the host's own addresses: they

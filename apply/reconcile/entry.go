@@ -60,7 +60,7 @@ func (p *Plan) why(e entry) string {
 	peer := p.wanted(e).Peer
 	switch e.state {
 	case Stale:
-		return p.reason
+		return p.staleReason(e)
 	case Held:
 		return join(peer, "taken over from another owner")
 	case Different:

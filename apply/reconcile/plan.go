@@ -86,8 +86,10 @@ type Plan struct {
 	force bool
 	// inline: the writes will carry their gateways (Inline).
 	inline bool
-	// reason says why a stale route goes ("no longer in the config").
-	reason string
+	// reason says why a stale route goes ("no longer in the config"), but
+	// to the destinations of leftOut (LeftOut).
+	reason  string
+	leftOut []netip.Prefix
 }
 
 // entry is one destination: its state, the wanted route (want[want], none
@@ -156,6 +158,22 @@ func Have(ctx context.Context, k Kernel, want []Want, also []netip.Prefix) ([]Ro
 func (p Plan) Inline() Plan {
 	p.inline = true
 	return p
+}
+
+// LeftOut marks dsts as wanted but left out of the plan
+// (apply.Options.LeaveOut): podroutes' route to one of them goes as "left
+// out", not as no longer in the config.
+func (p Plan) LeftOut(dsts []netip.Prefix) Plan {
+	p.leftOut = dsts
+	return p
+}
+
+// staleReason says why e, a stale entry, goes.
+func (p *Plan) staleReason(e entry) string {
+	if slices.Contains(p.leftOut, p.have[e.from].Dst) {
+		return "left out"
+	}
+	return p.reason
 }
 
 // Removal plans deleting every route of podroutes' among have.

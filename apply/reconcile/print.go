@@ -88,7 +88,7 @@ func (p Plan) report(f func(line) error) error {
 				l.want.Dev = want.Link // where it must go: the link reaching the gateway now
 			}
 		case Stale:
-			l.note = p.reason
+			l.note = p.staleReason(e)
 			for i, r := range rs {
 				if r.Protocol != route.Owner {
 					continue
