@@ -61,7 +61,7 @@ func parseYAML(l *diag.List, text string) hostList {
 	case hosts == nil || yamlnode.IsNull(hosts):
 	case hosts.Kind == yaml.SequenceNode:
 		for _, item := range hosts.Content {
-			host(w, &hl, w.Resolve(item), defaults)
+			host(w, &hl, item, defaults) // an alias of a host is where it stands, not where its anchor does
 		}
 	default:
 		w.Addf(hosts.Line, "hosts: want a list, got %s", yamlnode.Describe(hosts))

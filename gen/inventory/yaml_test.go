@@ -17,6 +17,8 @@ var yamlCases = []problemCase{
 	{"not a mapping", "- a\n- b\n", 1, "the inventory: want a mapping, got a list"},
 	{"unknown top key", yamlHost0 + "host:\n", 5, `unknown key "host" in the inventory`},
 	{"unknown host key", yamlHost0 + "    pod_subnets: [10.201.0.0/24]\n", 5, `unknown key "pod_subnets" in host (did you mean "podSubnets"?)`},
+	{"singular host key", "hosts:\n  - name: a\n    address: 10.240.0.20\n", 3, `unknown key "address" in host (did you mean "addresses"?)`},
+	{"an alias of a host", yamlHost0 + "  - &h1\n    name: node-1\n    addresses: [10.240.0.21]\n  - *h1\n", 8, `duplicate hostname "node-1" (first defined on line 5)`},
 	{"unknown defaults key", "defaults:\n  gateway: x\n" + yamlHost0, 2, `unknown key "gateway" in defaults`},
 	{"duplicate key", yamlHost0 + "    addresses: [10.240.0.21]\n", 5, `duplicate key "addresses" (first on line 3)`},
 	{"duplicate top key", yamlHost0 + "hosts: []\n", 5, `duplicate key "hosts" (first on line 1)`},

@@ -221,11 +221,15 @@ func (w *Walker) Mapping(m *yaml.Node, what string, known ...string) (fs []Field
 	return fs, true
 }
 
-// suggest returns a hint naming the known key s was probably meant to be.
+// suggest returns a hint naming the known key s was probably meant to be:
+// the same but for case, '_' and '-', or for a plural's ending either way
+// (address for addresses, the first key a host is written with by hand;
+// gateways for gateway).
 func suggest(s string, known []string) string {
 	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s)) }
+	plural := func(a, b string) bool { return a == b+"s" || a == b+"es" }
 	for _, k := range known {
-		if norm(k) == norm(s) {
+		if n, nk := norm(s), norm(k); n != "" && (nk == n || plural(nk, n) || plural(n, nk)) {
 			return fmt.Sprintf(" (did you mean %q?)", k)
 		}
 	}
