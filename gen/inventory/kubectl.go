@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/podroutes/podroutes/internal/diag"
@@ -61,7 +62,7 @@ func (r *kubeReader) read() error {
 	case err != nil:
 		return err
 	case tok != json.Delim('{'):
-		r.l.Addf(r.lineAt(int(r.dec.InputOffset())), "want a JSON object (a List of Nodes or a Node), got %v", tok)
+		r.l.Addf(r.lineAt(int(r.dec.InputOffset())), "want a JSON object (a List of Nodes or a Node), got %s", jsonKind(tok))
 		return nil
 	}
 	start := r.lineAt(int(r.dec.InputOffset()) - 1)
@@ -111,12 +112,32 @@ func (r *kubeReader) read() error {
 	return nil
 }
 
+// jsonKind names what the JSON value starting with tok is, for a message.
+func jsonKind(tok json.Token) string {
+	switch tok := tok.(type) {
+	case nil:
+		return "null"
+	case json.Delim:
+		if tok == '[' {
+			return "a list"
+		}
+		return "an object"
+	case string:
+		return fmt.Sprintf("the string %q", tok)
+	case bool:
+		return strconv.FormatBool(tok)
+	}
+	return fmt.Sprintf("the number %v", tok)
+}
+
 // items decodes the array of items, each a Node.
 func (r *kubeReader) items() error {
 	if tok, err := r.dec.Token(); err != nil {
 		return err
+	} else if tok == nil {
+		return nil // null, as Kubernetes reads it: no items
 	} else if tok != json.Delim('[') {
-		r.l.Addf(r.lineAt(int(r.dec.InputOffset())), "items: want a list, got %v", tok)
+		r.l.Addf(r.lineAt(int(r.dec.InputOffset())), "items: want a list, got %s", jsonKind(tok))
 		return nil
 	}
 	for r.dec.More() {
