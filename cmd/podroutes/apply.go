@@ -167,7 +167,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		return failed("check", err)
 	}
 	if !inSync {
-		return failure(errors.New("podroutes check: routes differ from " + src.path))
+		return failed("check", errors.New("routes differ from "+src.path))
 	}
 	return nil
 }

@@ -99,7 +99,7 @@ func runGen(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o ge
 		err = gen.WriteTrees(o.out, nodes, inv.Source)
 	}
 	if err != nil {
-		return failure(fmt.Errorf("podroutes gen: %w", err))
+		return failed("gen", err)
 	}
 	return nil
 }

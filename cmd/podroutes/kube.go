@@ -21,6 +21,7 @@ import (
 	"github.com/podroutes/podroutes/gen/kube"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/infile"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -51,7 +52,7 @@ type kubeSource struct {
 // openKube reads and checks the kubeconfig at path, as root reads
 // routes.yaml; nothing is asked of the API server yet.
 func openKube(path string) (*kubeSource, error) {
-	cfg, err := kube.LoadKubeconfig(path, os.Geteuid() == 0)
+	cfg, err := kube.LoadKubeconfig(path, infile.AsRoot())
 	if err != nil {
 		return nil, inputError(err)
 	}

@@ -104,9 +104,9 @@ func (p *pass) exit(err error) error {
 	return report(failed(p.cmd, err))
 }
 
-// failed is the failure (exit 1) of command cmd's routes: err's problems,
-// the first diag.Listed of them listed (an uplink still down after --wait
-// is one a route), the rest counted.
+// failed is the failure (exit 1) of podroutes cmd: err's problems, the
+// first diag.Listed of them listed (an uplink still down after --wait is
+// one a route), the rest counted.
 func failed(cmd string, err error) error {
 	return failure(fmt.Errorf("podroutes %s: %w", cmd, diag.Brief(err)))
 }

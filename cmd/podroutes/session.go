@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"net/netip"
 	"os/signal"
@@ -72,8 +72,8 @@ func mayChangeRoutes(cmd string) error {
 	if err := unix.Capget(&hdr, &data[0]); err != nil || data[0].Effective&(1<<unix.CAP_NET_ADMIN) != 0 {
 		return nil
 	}
-	return failure(fmt.Errorf("podroutes %s: changing routes needs CAP_NET_ADMIN, which this process does not have: "+
-		"run podroutes as root (sudo), or through podroutes.service", cmd))
+	return failed(cmd, errors.New("changing routes needs CAP_NET_ADMIN, which this process does not have: "+
+		"run podroutes as root (sudo), or through podroutes.service"))
 }
 
 // localAddrs are this host's addresses (see localAddrs).

@@ -145,7 +145,7 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 		return s, err
 	}
 	o.inventory.path = s.path
-	inv, err := o.inventory.read(stdin, os.Geteuid() == 0)
+	inv, err := o.inventory.read(stdin, infile.AsRoot())
 	s.inv, s.read = &inv, true
 	return s, err
 }
@@ -192,7 +192,7 @@ func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), l
 		return loadConfig(s.path)
 	default:
 		if !s.read {
-			inv, err := s.o.inventory.read(nil, os.Geteuid() == 0)
+			inv, err := s.o.inventory.read(nil, infile.AsRoot())
 			if err != nil {
 				return config.Config{}, err
 			}
@@ -363,7 +363,7 @@ func loadConfig(path string) (config.Config, error) {
 	// whole; saying what the file is helps more. Read as an inventory is
 	// read, so that a file refused (not root's) stays refused.
 	inv := inventoryOptions{path: path}
-	if other, ierr := inv.read(nil, os.Geteuid() == 0); ierr == nil {
+	if other, ierr := inv.read(nil, infile.AsRoot()); ierr == nil {
 		hint := "give it with --inventory"
 		if path == config.DefaultPath {
 			hint = "install it as " + defaultInventory + " instead"

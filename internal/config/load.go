@@ -1,10 +1,6 @@
 package config
 
-import (
-	"os"
-
-	"github.com/podroutes/podroutes/internal/infile"
-)
+import "github.com/podroutes/podroutes/internal/infile"
 
 // maxSize bounds what Load reads: far more than the largest cluster needs
 // (20000 routes take about 2 MB), far less than a mistaken path can hold.
@@ -15,7 +11,7 @@ const maxSize = 16 << 20
 // have written. Refusals and every problem Parse finds are a *diag.Error;
 // a file that cannot be read is an error wrapping the os error.
 func Load(path string) (Config, error) {
-	return load(path, os.Geteuid() == 0)
+	return load(path, infile.AsRoot())
 }
 
 // load is Load with the ownership check chosen by the caller (tests).

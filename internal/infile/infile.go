@@ -25,11 +25,17 @@ type Options struct {
 	Max int64
 	// Trusted refuses a file that root would act on but another user could
 	// have written: not owned by root, or group- or world-writable. Set it
-	// when running as root and the file decides what happens to routes.
+	// (AsRoot) when running as root and the file decides what happens to
+	// routes.
 	Trusted bool
 	// Stdin, when set, is what the path "-" reads.
 	Stdin io.Reader
 }
+
+// AsRoot reports whether this process runs as root, whose input files
+// must be Trusted: the one rule for every file that decides routes (the
+// config, the inventory, the kubeconfig).
+func AsRoot() bool { return os.Geteuid() == 0 }
 
 // Read returns the content of the file at path. A file it refuses (not a
 // regular file, too large, untrusted) is a *diag.Error naming path (line 0:
