@@ -16,6 +16,7 @@ import (
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
+	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -107,6 +108,35 @@ fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink
 	}
 	if got := table(t, k); strings.Contains(got, "10.200.1.0") || strings.Contains(got, "fd00:200:1:") || !strings.Contains(got, "10.0.0.0/8") {
 		t.Errorf("after deletes:\n%s", got)
+	}
+}
+
+// TestAddRaced: systemd-networkd, given podroutes' drop-in, adds the
+// wanted route (inline, protocol 157) after apply read the table and
+// before its add: apply finds it in place, and the nexthop object it made
+// for its own add, which no route uses, is deleted.
+func TestAddRaced(t *testing.T) {
+	ns, k := host(t)
+	want := []reconcile.Want{{Route: fake.MustParse("10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"), Peer: "node-1"}}
+	have, err := reconcile.Have(context.Background(), k, want, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := reconcile.Diff(want, have, false)
+	ns.IP(t, "route", "add", "10.200.1.0/24", "via", "10.240.0.21", "proto", "157", "metric", "100")
+	var log logtest.Lines
+	res := reconcile.Execute(context.Background(), k, plan, &log, nil)
+	if err := res.Err(); err != nil || res.Status() != "1 route in place: 0 added, 0 replaced, 0 pruned" {
+		t.Errorf("%s; %v; want the route found in place", res.Status(), err)
+	}
+	if log.Count("found 10.200.1.0/24 via 10.240.0.21") != 1 {
+		t.Errorf("logged:\n%s\nwant the route found", log.String())
+	}
+	if got, want := table(t, k), "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"; got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+	if out := ns.IP(t, "nexthop", "show"); out != "" {
+		t.Errorf("nexthop objects left:\n%s", out)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"syscall"
 
 	"github.com/podroutes/podroutes/internal/diag"
 )
@@ -92,6 +93,8 @@ const chunk = 1024
 func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write)) Result {
 	var res Result
 	failed := make([]bool, len(p.entries))
+	found := make([]bool, len(p.entries)) // in place, added by another writer
+	var raced []racedAdd
 	ws := make([]Write, 0, min(chunk, len(p.entries))+1)
 	of := make([]int, 0, cap(ws)) // the entry of each write
 	skipped, shown, unlisted := 0, 0, 0
@@ -110,8 +113,12 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 		for j, err := range writeAll(k, ws, log) {
 			w, e := ws[j], p.entries[of[j]]
 			if err != nil {
-				res.Errs = append(res.Errs, &WriteError{Write: w, Peer: p.wanted(e).Peer, Err: err})
 				failed[of[j]] = true
+				if w.Op == Add && errors.Is(err, syscall.EEXIST) {
+					raced = append(raced, racedAdd{of[j], w, err})
+				} else {
+					res.Errs = append(res.Errs, &WriteError{Write: w, Peer: p.wanted(e).Peer, Err: err})
+				}
 				continue
 			}
 			if shown == diag.Listed { // the pass's status line counts them all
@@ -150,6 +157,9 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 			}
 		}
 		flush()
+		if !deletes && len(raced) > 0 {
+			res.Errs = append(res.Errs, p.settle(ctx, k, raced, failed, found, log)...)
+		}
 	}
 	if unlisted > 0 {
 		log.Infof("%s", diag.More(unlisted, "writes"))
@@ -162,6 +172,9 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 	res.Final = make([]Final, 0, len(p.want))
 	for i, e := range p.entries {
 		unfixed := failed[i] || !p.fixes(e)
+		if found[i] {
+			e.state = InPlace
+		}
 		res.count(e.state, unfixed)
 		if e.want >= 0 {
 			final := e.state
@@ -177,6 +190,63 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 			skipped, res.InPlace, ctx.Err()))
 	}
 	return res
+}
+
+// racedAdd is an add the kernel refused with EEXIST: a route to its
+// destination at its metric came after the table was read.
+type racedAdd struct {
+	entry int
+	w     Write
+	err   error
+}
+
+// settle looks up the destinations of the raced adds again. Where the
+// route the kernel now uses is the wanted one, another writer added it
+// since the table was read (systemd-networkd, with podroutes' drop-in,
+// does this at boot): the entry is in place, found, not failed. Else the
+// add's error stays, naming what came. The lookup covers only these
+// destinations, as a heal's does.
+func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, found []bool, log Logger) []error {
+	dsts := make([]netip.Prefix, len(raced))
+	for i, r := range raced {
+		dsts[i] = r.w.Route.Dst
+	}
+	won, lookErr := k.Winners(ctx, dsts)
+	now := make(map[netip.Prefix]Route, len(won))
+	for _, r := range won {
+		now[r.Dst] = r
+	}
+	var errs []error
+	var lines strings.Builder
+	n := 0 // found
+	for _, r := range raced {
+		e := p.entries[r.entry]
+		w := p.wanted(e)
+		got, ok := now[r.w.Route.Dst]
+		switch {
+		case ok && ours(got) && w.satisfied(got):
+			failed[r.entry], found[r.entry] = false, true
+			if n++; n <= diag.Listed {
+				if lines.Len() > 0 {
+					lines.WriteByte('\n')
+				}
+				fmt.Fprintf(&lines, "found %s%s", got, comment(join(w.Peer, "added by another writer since the table was read")))
+			}
+			continue
+		case ok:
+			r.err = fmt.Errorf("%w: since the table was read, another writer added %s", r.err, got)
+		case lookErr != nil:
+			r.err = fmt.Errorf("%w (%v)", r.err, lookErr)
+		}
+		errs = append(errs, &WriteError{Write: r.w, Peer: w.Peer, Err: r.err})
+	}
+	if n > diag.Listed {
+		fmt.Fprintf(&lines, "\n%s", diag.More(n-diag.Listed, "routes found"))
+	}
+	if lines.Len() > 0 {
+		log.Infof("%s", lines.String())
+	}
+	return errs
 }
 
 // writeAll makes the writes, as one batch if k can, and returns each one's

@@ -231,6 +231,62 @@ func TestExecuteFailure(t *testing.T) {
 	}
 }
 
+// TestExecuteRaced: a route that another writer adds between the read of
+// the table and podroutes' add (systemd-networkd with podroutes' drop-in,
+// at boot) is found in place if it is the wanted one, not an error; one
+// that is not is an error naming the route that came, and the other
+// destinations are done either way.
+func TestExecuteRaced(t *testing.T) {
+	for _, tc := range []struct {
+		name, came, status, err, log string
+		first                        reconcile.State // 10.200.1.0/24's final state
+	}{
+		{name: "the wanted route", came: "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",
+			status: "3 routes in place: 2 added, 0 replaced, 0 pruned",
+			log:    "found 10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100  # node-1, added by another writer since the table was read",
+			first:  reconcile.InPlace},
+		{name: "another owner's", came: "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 100",
+			status: "2 routes in place: 2 added, 0 replaced, 0 pruned",
+			err: "adding route 10.200.1.0/24 via 10.240.0.21 (node-1): file exists: since the table was read, " +
+				"another writer added 10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 100",
+			first: reconcile.Missing},
+		{name: "ours, another gateway", came: "10.200.1.0/24 via 10.240.0.98 dev eth0 proto podroutes metric 100",
+			status: "2 routes in place: 2 added, 0 replaced, 0 pruned",
+			err: "adding route 10.200.1.0/24 via 10.240.0.21 (node-1): file exists: since the table was read, " +
+				"another writer added 10.200.1.0/24 via 10.240.0.98 dev eth0 proto podroutes metric 100",
+			first: reconcile.Missing},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := fake.New()
+			have, err := reconcile.Have(context.Background(), k, all, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := reconcile.Diff(all, have, false)
+			if err := k.Add(fake.MustParse(tc.came)); err != nil { // after the read
+				t.Fatal(err)
+			}
+			var log logtest.Lines
+			res := reconcile.Execute(context.Background(), k, plan, &log, nil)
+			if got := res.Status(); got != tc.status {
+				t.Errorf("status %q, want %q", got, tc.status)
+			}
+			if err := res.Err(); fmt.Sprint(err) != cmp.Or(tc.err, "<nil>") {
+				t.Errorf("error %v\nwant %s", err, cmp.Or(tc.err, "none"))
+			}
+			if got := res.Final[0]; got.State != tc.first {
+				t.Errorf("%s left %s, want %s", got.Dst, got.State, tc.first)
+			}
+			if tc.log != "" && log.Count(tc.log) != 1 {
+				t.Errorf("logged:\n%s\nwant a line %q", log.String(), tc.log)
+			}
+			if !strings.Contains(k.String(), tc.came+"\n") || strings.Count(k.String(), "\n") != 3 {
+				t.Errorf("table:\n%s\nwant the route that came and the two others", k)
+			}
+		})
+	}
+}
+
 // TestLeavesByTheLinkThatReaches: a route without a device must leave by
 // the link that reaches its gateway now (Want.Link); one that leaves by
 // another (the address moved from eth0 to br0) is replaced, and one whose

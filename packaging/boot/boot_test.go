@@ -429,7 +429,9 @@ func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
 	installDropIn(ctx, t, m, "podroutes.service", "networkd.conf")
 	boot(ctx, t, lab, m)
 	// apply writes the drop-in and has networkd reload before it writes
-	// routes: either may add the route first.
+	// routes: either may add the route first, and networkd may add it
+	// between apply's read of the table and its add (apply then finds it
+	// in place: 0 added).
 	wantActive(ctx, t, m, -1)
 	wantRoutesNow(ctx, t, lab, "after boot with networkd", wantRoutes)
 	dropin := "/run/systemd/network/" + netFile + ".d/50-podroutes.conf"
