@@ -208,7 +208,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if err != nil {
 		return planned{}, err
 	}
-	p := reconcile.Diff(want, have, force).LeftOut(out)
+	p := reconcile.Diff(want, have, force).Omit(out)
 	if in, ok := k.(inliner); ok && in.Inline() {
 		p = p.Inline()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -146,20 +147,40 @@ func TestApplyLeavesOut(t *testing.T) {
 	_, err := apply.Apply(context.Background(), h, c, apply.Options{DryRun: true, Out: &out, Log: discard{}, LeaveOut: true})
 	leftOut(t, "dry run", err)
 	if want := "add      10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1\n" +
-		"delete   10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100  # left out\n"; out.String() != want {
+		"delete   10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100  # node-9, left out\n"; out.String() != want {
 		t.Errorf("dry run printed:\n%swant:\n%s", out.String(), want)
 	}
 
-	_, err = apply.Apply(context.Background(), h, c, apply.Options{Log: discard{}, LeaveOut: true})
+	var before bytes.Buffer
+	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(p reconcile.Plan) error { return p.WriteJSON(&before) })
+	leftOut(t, "check before", err)
+	if line := strings.Split(before.String(), "\n")[1]; !strings.HasPrefix(line, `{"state":"left out","destination":"10.200.9.0/24","peer":"node-9","note":"the gateway is this host's own address`) ||
+		!strings.Contains(line, `"kernel":[{"route":"10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100"`) {
+		t.Errorf("check --output json, before apply, said of 10.200.9.0/24:\n%s\nwant it left out, podroutes' route there named", line)
+	}
+
+	res, err := apply.Apply(context.Background(), h, c, apply.Options{Log: discard{}, LeaveOut: true})
 	leftOut(t, "apply", err)
 	if got := h.String(); got != good {
 		t.Errorf("kernel:\n%swant:\n%s", got, good)
 	}
+	if res.Status() != "1 route in place: 1 added, 0 replaced, 1 pruned" || res.Left[reconcile.LeftOut] != 2 {
+		t.Errorf("%s, %d left out; want 1 added, the left-out one's route pruned, 2 left out", res.Status(), res.Left[reconcile.LeftOut])
+	}
+	if got := fmt.Sprint(res.Final); got != "[{10.200.1.0/24 in place} {10.200.9.0/24 left out} {10.240.0.128/25 left out}]" {
+		t.Errorf("final states %s, want the two left out", got)
+	}
 
-	inSync, err := apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(reconcile.Plan) error { return nil })
+	var report bytes.Buffer
+	inSync, err := apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(p reconcile.Plan) error { return p.WriteReport(&report) })
 	leftOut(t, "check", err)
 	if inSync {
 		t.Error("check: in sync with routes left out")
+	}
+	if want := "in place  " + strings.TrimSuffix(good, "\n") + "  # node-1\n" +
+		"left out  10.200.9.0/24 via 10.240.0.10 proto podroutes metric 100  # node-9, the gateway is this host's own address (on eth0); is this host Node \"node-9\" (--node \"node-0\")?\n" +
+		"left out  10.240.0.128/25 via 10.240.0.27 proto podroutes metric 100  # node-0, destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to\n"; report.String() != want {
+		t.Errorf("check reported:\n%swant:\n%s", report.String(), want)
 	}
 }
 

@@ -38,7 +38,13 @@ func refuseDefault(want []reconcile.Want) error {
 // and why.
 type refusal struct {
 	i   int
-	msg string
+	why string
+}
+
+// message names the route and says why.
+func (r refusal) message(want []reconcile.Want) string {
+	w := want[r.i]
+	return fmt.Sprintf("route %s%s: %s", w.Route.Short(), peer(w.Peer), r.why)
 }
 
 // connected finds the routes whose destination overlaps the subnet of one
@@ -55,8 +61,7 @@ func connected(want []reconcile.Want, links []gateway.Link) []refusal {
 				if !w.Route.Dst.Overlaps(p.Masked()) {
 					continue
 				}
-				r := refusal{i, fmt.Sprintf("route %s%s: destination overlaps %s on %s, a subnet this host is directly connected to",
-					w.Route.Short(), peer(w.Peer), p.Masked(), l.Name)}
+				r := refusal{i, fmt.Sprintf("destination overlaps %s on %s, a subnet this host is directly connected to", p.Masked(), l.Name)}
 				if !slices.Contains(bad, r) { // two addresses on one subnet: one refusal
 					bad = append(bad, r)
 				}
@@ -90,7 +95,7 @@ func subnets(links []gateway.Link) []netip.Prefix {
 // not hold up the routes to the others) they are left out of the wanted
 // routes returned, their destinations listed, and each is an error of the
 // pass, retried as the links change.
-func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, []netip.Prefix, error) {
+func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, []reconcile.Omitted, error) {
 	whose := func(reconcile.Want) string { return otherHost(node, hostname) }
 	if leaveOut {
 		// A Node with this host's address is this host, found by it
@@ -104,22 +109,27 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, 
 	if !leaveOut {
 		problems := make([]string, len(bad))
 		for j, r := range bad {
-			problems[j] = r.msg
+			problems[j] = r.message(want)
 		}
 		return nil, nil, refused(problems)
 	}
+	whys := make(map[int][]string, len(bad)) // one route may be wrong twice
+	for _, r := range bad {
+		whys[r.i] = append(whys[r.i], r.why)
+	}
 	kept := make([]reconcile.Want, 0, len(want))
-	var out []netip.Prefix
+	var out []reconcile.Omitted
 	for i, w := range want {
-		if slices.ContainsFunc(bad, func(r refusal) bool { return r.i == i }) {
-			out = append(out, w.Route.Dst)
-		} else {
+		whys := whys[i]
+		if whys == nil {
 			kept = append(kept, w)
+		} else {
+			out = append(out, reconcile.Omitted{Want: w, Why: strings.Join(whys, "; ")})
 		}
 	}
 	errs := make([]error, len(bad))
 	for j, r := range bad {
-		errs[j] = errors.New(r.msg + " (not routed)")
+		errs[j] = errors.New(r.message(want) + " (not routed)")
 	}
 	return kept, out, errors.Join(errs...)
 }
@@ -144,8 +154,7 @@ func ownGateway(want []reconcile.Want, links []gateway.Link, whose func(reconcil
 			if !slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr() == w.Route.Gw }) {
 				continue
 			}
-			bad = append(bad, refusal{i, fmt.Sprintf("route %s%s: the gateway is this host's own address (on %s); %s",
-				w.Route.Short(), peer(w.Peer), l.Name, whose(w))})
+			bad = append(bad, refusal{i, fmt.Sprintf("the gateway is this host's own address (on %s); %s", l.Name, whose(w))})
 		}
 	}
 	return bad

@@ -28,7 +28,7 @@ func (p *Plan) writes(ws []Write, e entry) []Write {
 		if p.force {
 			return converge(ws, w, rs, p.inline)
 		}
-	case Stale:
+	case Stale, LeftOut:
 		for _, r := range rs {
 			if ours(r) {
 				ws = append(ws, Write{Delete, r})
@@ -60,7 +60,9 @@ func (p *Plan) why(e entry) string {
 	peer := p.wanted(e).Peer
 	switch e.state {
 	case Stale:
-		return p.staleReason(e)
+		return p.reason
+	case LeftOut:
+		return join(peer, "left out")
 	case Held:
 		return join(peer, "taken over from another owner")
 	case Different:

@@ -178,7 +178,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 		res.count(e.state, unfixed)
 		if e.want >= 0 {
 			final := e.state
-			if !unfixed {
+			if !unfixed && e.state != LeftOut { // a left-out one's writes delete ours
 				final = InPlace
 			}
 			res.Final = append(res.Final, Final{p.want[e.want].Route.Dst, final})
@@ -268,6 +268,12 @@ func (r *Result) count(s State, unfixed bool) {
 	switch {
 	case s == InPlace:
 		r.InPlace++
+	case s == LeftOut:
+		r.Left[s]++
+		if !unfixed {
+			r.Pruned++ // podroutes' route there is gone
+		}
+		return
 	case unfixed:
 		// Unreachable entries have no writes: never fixed here.
 		r.Left[s]++

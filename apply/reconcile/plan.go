@@ -27,11 +27,16 @@ const (
 	// down): it carries no traffic, and no write can mend it until a link
 	// reaches the gateway again.
 	Unreachable
+	// LeftOut: wanted, but the host's links make the route wrong (its
+	// destination is a subnet the host is on, its gateway one of the
+	// host's addresses), so it is left out (Plan.Omit): not written, and
+	// a route of podroutes' there is deleted.
+	LeftOut
 	// NumStates is the number of states.
 	NumStates = iota
 )
 
-var stateNames = [...]string{"in place", "missing", "different", "held by another owner", "stale", "gateway unreachable"}
+var stateNames = [...]string{"in place", "missing", "different", "held by another owner", "stale", "gateway unreachable", "left out"}
 
 func (s State) String() string { return stateNames[s] }
 
@@ -86,10 +91,11 @@ type Plan struct {
 	force bool
 	// inline: the writes will carry their gateways (Inline).
 	inline bool
-	// reason says why a stale route goes ("no longer in the config"), but
-	// to the destinations of leftOut (LeftOut).
-	reason  string
-	leftOut []netip.Prefix
+	// reason says why a stale route goes ("no longer in the config").
+	reason string
+	// omitted says why each wanted route left out (Omit) is, by its index
+	// in want.
+	omitted map[int32]string
 }
 
 // entry is one destination: its state, the wanted route (want[want], none
@@ -160,20 +166,48 @@ func (p Plan) Inline() Plan {
 	return p
 }
 
-// LeftOut marks dsts as wanted but left out of the plan
-// (apply.Options.LeaveOut): podroutes' route to one of them goes as "left
-// out", not as no longer in the config.
-func (p Plan) LeftOut(dsts []netip.Prefix) Plan {
-	p.leftOut = dsts
+// Omitted is a wanted route left out of a plan, and why.
+type Omitted struct {
+	Want Want
+	Why  string
+}
+
+// Omit returns p with the routes of out wanted but left out
+// (apply.Options.LeaveOut), each an entry of state LeftOut: it shows in
+// the report, with why, and counts in the result; podroutes' routes to
+// its destination, which the plan found stale, go as "left out". p's
+// wanted routes must not include them.
+func (p Plan) Omit(out []Omitted) Plan {
+	if len(out) == 0 {
+		return p
+	}
+	stale := make(map[netip.Prefix]int, len(out)) // the stale entries, by destination
+	for i, e := range p.entries {
+		if e.want < 0 {
+			stale[p.have[e.from].Dst] = i
+		}
+	}
+	p.want, p.entries = slices.Clip(p.want), slices.Clone(p.entries) // p's caller keeps its own
+	p.omitted = make(map[int32]string, len(out))
+	for _, o := range out {
+		i := int32(len(p.want))
+		p.want, p.omitted[i] = append(p.want, o.Want), o.Why
+		if k, ok := stale[o.Want.Route.Dst]; ok {
+			p.entries[k].state, p.entries[k].want = LeftOut, i
+			continue
+		}
+		p.entries = append(p.entries, entry{state: LeftOut, want: i})
+	}
+	slices.SortStableFunc(p.entries, func(a, b entry) int { return route.ComparePrefix(p.dst(a), p.dst(b)) })
 	return p
 }
 
-// staleReason says why e, a stale entry, goes.
-func (p *Plan) staleReason(e entry) string {
-	if slices.Contains(p.leftOut, p.have[e.from].Dst) {
-		return "left out"
+// dst is e's destination.
+func (p *Plan) dst(e entry) netip.Prefix {
+	if e.want < 0 {
+		return p.have[e.from].Dst
 	}
-	return p.reason
+	return p.want[e.want].Route.Dst
 }
 
 // Removal plans deleting every route of podroutes' among have.

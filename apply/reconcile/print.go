@@ -87,8 +87,10 @@ func (p Plan) report(f func(line) error) error {
 			if l.want.Dev == "" && l.label == "different device" {
 				l.want.Dev = want.Link // where it must go: the link reaching the gateway now
 			}
+		case LeftOut:
+			l.note = p.omitted[e.want]
 		case Stale:
-			l.note = p.staleReason(e)
+			l.note = p.reason
 			for i, r := range rs {
 				if r.Protocol != route.Owner {
 					continue

@@ -284,7 +284,9 @@ func TestKubeWatch(t *testing.T) {
 		n1 := l.hosts["node-1"]
 		expect(t, "apply --kubeconfig beside node-7", runBin(t, nil, n1.in, "apply", "--kubeconfig", l.kubeconfig, "--node", "node-1", "--lock", n1.lock), 1, leftOut)
 		expect(t, "check --kubeconfig beside node-7", runBin(t, nil, n1.in, "check", "--kubeconfig", l.kubeconfig, "--node", "node-1"), 1,
-			leftOut, "10.200.0.0/24 via 10.240.0.20")
+			leftOut, "10.200.0.0/24 via 10.240.0.20",
+			"left out  10.240.0.128/25 via 10.240.0.27 proto podroutes metric 100  # node-7, destination overlaps 10.240.0.0/24 on eth0")
+		l.metric(t, "node-1", `podroutes_routes{state="left_out"} 1`)
 		// A mistyped --node makes this host another host, whose routes
 		// include one via this host's own address: left out, asking.
 		expect(t, "apply --kubeconfig --node node1", runBin(t, nil, n1.in, "apply", "--dry-run", "--kubeconfig", l.kubeconfig, "--node", "node1"), 1,
@@ -302,6 +304,7 @@ func TestKubeWatch(t *testing.T) {
 		l.c.DeleteNode(t, "node-4")
 		delete(l.routed, "node-4")
 		l.converge(t, time.Now(), 5*time.Second)
+		l.metric(t, "node-1", `podroutes_routes{state="left_out"} 0`)
 	})
 
 	t.Run("the API server killed and started again", func(t *testing.T) {
