@@ -25,8 +25,9 @@ type Result struct {
 	// route, by changing (or taking over) one, and by deleting stale ones.
 	Added, Replaced, Pruned int
 	// Left counts the destinations by the state they are left in: those
-	// the writes fixed are InPlace (pruned stale ones are gone), the others
-	// keep the state the plan found. Left[InPlace] == InPlace.
+	// the writes fixed are InPlace (pruned stale ones are gone), the others,
+	// and the LeftOut ones whatever was pruned there, keep the state the
+	// plan found. Left[InPlace] == InPlace.
 	Left [NumStates]int
 	// Final is the state each wanted destination is left in (InPlace when
 	// the writes fixed it), in the plan's order: what a heal reached, for
