@@ -93,8 +93,8 @@ func subnets(links []gateway.Link) []netip.Prefix {
 // *RefusedError), as bad input is refused as a whole, unless leaveOut:
 // then (Kubernetes, where each Node is an input of its own, and one must
 // not hold up the routes to the others) they are left out of the wanted
-// routes returned, their destinations listed, and each is an error of the
-// pass, retried as the links change.
+// routes returned, each returned with why, for the plan (Plan.Omit), and
+// each is an error of the pass, retried as the links change.
 func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, []reconcile.Omitted, error) {
 	whose := func(reconcile.Want) string { return otherHost(node, hostname) }
 	if leaveOut {
@@ -120,11 +120,10 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, 
 	kept := make([]reconcile.Want, 0, len(want))
 	var out []reconcile.Omitted
 	for i, w := range want {
-		whys := whys[i]
-		if whys == nil {
-			kept = append(kept, w)
+		if why, ok := whys[i]; ok {
+			out = append(out, reconcile.Omitted{Want: w, Why: strings.Join(why, "; ")})
 		} else {
-			out = append(out, reconcile.Omitted{Want: w, Why: strings.Join(whys, "; ")})
+			kept = append(kept, w)
 		}
 	}
 	errs := make([]error, len(bad))

@@ -182,7 +182,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 			if !unfixed && e.state != LeftOut { // a left-out one's writes delete ours
 				final = InPlace
 			}
-			res.Final = append(res.Final, Final{p.want[e.want].Route.Dst, final})
+			res.Final = append(res.Final, Final{p.dst(e), final})
 		}
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
