@@ -193,7 +193,11 @@ func summary(why string, rec *recorder, res reconcile.Result, wanted int, probs 
 	} else {
 		s += " after " + why
 	}
-	if len(probs) > 0 {
+	switch len(probs) {
+	case 0:
+	case 1:
+		s += "; 1 problem: " + probs[0]
+	default:
 		s += fmt.Sprintf("; %d problems, first: %s", len(probs), probs[0])
 	}
 	return s

@@ -182,7 +182,7 @@ func TestResyncRepairsWhatNoEventSaid(t *testing.T) {
 func TestRetriesAProblem(t *testing.T) {
 	h := newHost(t)
 	h.conflicted(t)
-	h.sys.wait(t, "1 of 2 routes in place after retry; 1 problems")
+	h.sys.wait(t, "1 of 2 routes in place after retry; 1 problem: route 10.200.2.0/24 via 10.240.0.22 (node-2): another owner (static) holds the destination")
 }
 
 // TestRefusedConfigKeepsTheCount: a new config refused (here by a reload)
