@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -77,7 +78,7 @@ func (k *Kernel) Winners(ctx context.Context, dsts []netip.Prefix) ([]reconcile.
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("looking up the routes to %d destinations: %w", len(dsts), err)
+		return nil, fmt.Errorf("looking up the routes to %s: %w", diag.Count(len(dsts), "destination"), err)
 	}
 	return held, nil
 }

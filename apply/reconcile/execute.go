@@ -67,11 +67,7 @@ func (r Result) Planned() bool { return r.Final != nil }
 
 // Status summarizes the result for systemd's STATUS=.
 func (r Result) Status() string {
-	noun := "routes"
-	if r.InPlace == 1 {
-		noun = "route"
-	}
-	return fmt.Sprintf("%d %s in place: %d added, %d replaced, %d pruned", r.InPlace, noun, r.Added, r.Replaced, r.Pruned)
+	return fmt.Sprintf("%s in place: %d added, %d replaced, %d pruned", diag.Count(r.InPlace, "route"), r.Added, r.Replaced, r.Pruned)
 }
 
 // chunk is how many writes Execute hands the kernel at a time: enough to
@@ -163,7 +159,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 		}
 	}
 	if unlisted > 0 {
-		log.Infof("%s", diag.More(unlisted, "writes"))
+		log.Infof("%s", diag.More(unlisted, "write"))
 	}
 	if b, ok := k.(Batcher); ok {
 		if err := b.Finish(log); err != nil {
@@ -187,8 +183,8 @@ func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
 	if skipped > 0 {
-		res.Errs = append(res.Errs, fmt.Errorf("interrupted with %d writes left undone (%d routes in place; run apply again): %w",
-			skipped, res.InPlace, ctx.Err()))
+		res.Errs = append(res.Errs, fmt.Errorf("interrupted with %s left undone (%s in place; run apply again): %w",
+			diag.Count(skipped, "write"), diag.Count(res.InPlace, "route"), ctx.Err()))
 	}
 	return res
 }
@@ -242,7 +238,7 @@ func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, f
 		errs = append(errs, &WriteError{Write: r.w, Peer: w.Peer, Err: r.err})
 	}
 	if n > diag.Listed {
-		fmt.Fprintf(&lines, "\n%s", diag.More(n-diag.Listed, "routes found"))
+		fmt.Fprintf(&lines, "\n%s", diag.More(n-diag.Listed, "found route"))
 	}
 	if lines.Len() > 0 {
 		log.Infof("%s", lines.String())

@@ -156,7 +156,7 @@ func (w *watcher) problems(probs []string, full bool) {
 		}
 	}
 	if fresh > diag.Listed {
-		w.o.Log.Errorf("%s", diag.More(fresh-diag.Listed, "problems"))
+		w.o.Log.Errorf("%s", diag.More(fresh-diag.Listed, "problem"))
 	}
 	if !full {
 		for p := range now {
@@ -187,7 +187,7 @@ func summary(why string, rec *recorder, res reconcile.Result, wanted int, probs 
 	if len(rec.pruned) > 0 {
 		parts = append(parts, "pruned "+list(rec.pruned))
 	}
-	s := fmt.Sprintf("%d of %d routes in place", res.InPlace, wanted)
+	s := fmt.Sprintf("%d of %s in place", res.InPlace, diag.Count(wanted, "route"))
 	if len(parts) > 0 {
 		s = strings.Join(parts, ", ") + " after " + why + "; " + s
 	} else {

@@ -21,6 +21,7 @@ import (
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -194,7 +195,7 @@ func (w *watcher) reload(ctx context.Context) {
 		return
 	}
 	if w.replace(ctx, cfg, "config reload") {
-		w.o.Log.Infof("config reloaded: %d routes", len(cfg.Routes))
+		w.o.Log.Infof("config reloaded: %s", diag.Count(len(cfg.Routes), "route"))
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/infile"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/valid"
@@ -368,7 +369,7 @@ func loadConfig(path string) (config.Config, error) {
 		if path == config.DefaultPath {
 			hint = "install it as " + defaultInventory + " instead"
 		}
-		err = fmt.Errorf("%s: an inventory (%d hosts), not a routes.yaml: %s", path, len(other.Hosts), hint)
+		err = fmt.Errorf("%s: an inventory (%s), not a routes.yaml: %s", path, diag.Count(len(other.Hosts), "host"), hint)
 	}
 	return config.Config{}, inputError(err)
 }

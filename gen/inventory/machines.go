@@ -24,7 +24,7 @@ func parseMachines(l *diag.List, text string) hostList {
 		case len(f) == 0:
 			continue
 		case len(f) < 3:
-			l.Addf(n, "missing fields: want IP FQDN HOSTNAME [POD_SUBNET], got %d %s", len(f), plural(len(f), "field"))
+			l.Addf(n, "missing fields: want IP FQDN HOSTNAME [POD_SUBNET], got %s", diag.Count(len(f), "field"))
 			continue
 		case len(f) > 4:
 			l.Addf(n, "too many fields: want at most 4, got %d", len(f))
@@ -37,11 +37,4 @@ func parseMachines(l *diag.List, text string) hostList {
 		hl.add(l, Host{Name: f[2], FQDN: f[1], Line: n}, splitField(f[0], n), subnets, nil)
 	}
 	return hl
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }

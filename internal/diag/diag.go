@@ -74,3 +74,12 @@ func Some[T any](items []T, most int, name func(T) string) string {
 	}
 	return s
 }
+
+// Count is n and noun, plural unless n is 1: "1 route", "5000 routes".
+// Every noun podroutes counts takes an s.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

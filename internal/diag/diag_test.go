@@ -25,3 +25,11 @@ func TestSome(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 routes", 1: "1 route", 2: "2 routes", 5000: "5000 routes"} {
+		if got := Count(n, "route"); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

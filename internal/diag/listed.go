@@ -13,10 +13,10 @@ import (
 // lines, errors among them.
 const Listed = 100
 
-// More is the line that counts what was not listed: "... and 4900 more
-// writes (the first 100 are listed)".
-func More(n int, what string) string {
-	return fmt.Sprintf("... and %d more %s (the first %d are listed)", n, what, Listed)
+// More is the line that counts the n things (a noun, singular) not
+// listed: "... and 4900 more writes (the first 100 are listed)".
+func More(n int, noun string) string {
+	return fmt.Sprintf("... and %s (the first %d are listed)", Count(n, "more "+noun), Listed)
 }
 
 // Split splits err, joined (errors.Join) at any depth, into its messages:
@@ -40,7 +40,7 @@ func Split(err error) []string {
 // still find every one. An err of no more problems is returned as it is.
 func Brief(err error) error {
 	if probs := Split(err); len(probs) > Listed {
-		return &brief{err: err, text: strings.Join(probs[:Listed], "\n") + "\n" + More(len(probs)-Listed, "problems")}
+		return &brief{err: err, text: strings.Join(probs[:Listed], "\n") + "\n" + More(len(probs)-Listed, "problem")}
 	}
 	return err
 }

@@ -27,6 +27,9 @@ func TestBrief(t *testing.T) {
 	if !errors.Is(Brief(err), last) {
 		t.Error("Brief hides the problems it does not list from errors.Is")
 	}
+	if got := Brief(errors.Join(errs[:Listed+1]...)).Error(); !strings.HasSuffix(got, "\n... and 1 more problem (the first 100 are listed)") {
+		t.Errorf("Brief of %d problems ends %q, want one more problem counted", Listed+1, got[strings.LastIndex(got, "\n")+1:])
+	}
 	few := errors.Join(errs[:Listed]...)
 	if Brief(few) != few || Brief(nil) != nil {
 		t.Error("Brief changed an error of no more than Listed problems")

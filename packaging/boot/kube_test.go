@@ -49,7 +49,7 @@ func testKubernetes(ctx context.Context, t *testing.T, f fixture, networkd bool)
 	}
 	boot(ctx, t, lab, m)
 	u := unit(ctx, t, m, "podroutes-watch.service")
-	if u["ActiveState"] != "active" || !strings.HasSuffix(u["StatusText"], "after start; 1 of 1 routes in place") {
+	if u["ActiveState"] != "active" || !strings.HasSuffix(u["StatusText"], "after start; 1 of 1 route in place") {
 		t.Fatalf("podroutes-watch.service %s, status %q; want active, 1 route in place", u["ActiveState"], u["StatusText"])
 	}
 	if u := unit(ctx, t, m, "podroutes.service"); u["ActiveState"] != "inactive" {
