@@ -13,6 +13,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/gen/render"
@@ -118,6 +119,34 @@ func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
 		return false, fmt.Errorf("installing the networkd drop-in %s: %w", path, err)
 	}
 	return true, nil
+}
+
+// DropIns lists the podroutes drop-ins (gen's, or apply's with
+// --networkd-dropin) in dir, a directory of .network files.
+func DropIns(dir string) []string {
+	found, _ := filepath.Glob(filepath.Join(dir, "*.network.d", render.DropInName)) // the pattern is well-formed
+	return found
+}
+
+// RemoveDropIns deletes the podroutes drop-ins in dir (what InstallDropIn
+// wrote there, for any .network file: the inventory may have named
+// another since) and each .d directory it leaves empty; it returns the
+// drop-ins deleted. A drop-in already gone is no error.
+func RemoveDropIns(dir string) ([]string, error) {
+	var removed []string
+	var errs []error
+	for _, path := range DropIns(dir) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("removing the networkd drop-in: %w", err))
+			continue
+		}
+		removed = append(removed, path)
+		// Only if empty: an admin's own drop-ins there stay.
+		if err := os.Remove(filepath.Dir(path)); err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("removing the empty drop-in directory: %w", err))
+		}
+	}
+	return removed, errors.Join(errs...)
 }
 
 // mkdirAll makes dir and its missing parents 0755 whatever the umask

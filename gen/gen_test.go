@@ -179,3 +179,36 @@ func TestInstallDropIn(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoveDropIns: the drop-ins InstallDropIn wrote, for any .network
+// file, go, and each .d directory they leave empty; an admin's own
+// drop-in, and its directory, stay.
+func TestRemoveDropIns(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run/systemd/network")
+	nodes := loadPlan(t, "lab-machines.txt")
+	n, moved := nodes[1], nodes[1]
+	moved.NetworkFile = "20-eth1.network" // the inventory named another file since
+	for _, n := range []plan.Node{n, moved} {
+		if _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own := filepath.Join(dir, "20-eth1.network.d", "60-mtu.conf")
+	filetest.Write(t, own, "[Link]\nMTUBytes=9000\n", 0o644)
+
+	removed, err := RemoveDropIns(dir)
+	want := []string{filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf"), filepath.Join(dir, "20-eth1.network.d", "50-podroutes.conf")}
+	slices.Sort(want)
+	if err != nil || !slices.Equal(removed, want) {
+		t.Errorf("removed %q, %v; want %q", removed, err, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, n.NetworkFile+".d")); !os.IsNotExist(err) {
+		t.Errorf("the emptied %s.d is still there: %v", n.NetworkFile, err)
+	}
+	if _, err := os.Stat(own); err != nil {
+		t.Errorf("the admin's drop-in is gone: %v", err)
+	}
+	if removed, err := RemoveDropIns(dir); err != nil || len(removed) != 0 {
+		t.Errorf("again: removed %q, %v; want nothing", removed, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -173,9 +175,10 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 }
 
 type removeOptions struct {
-	source sourceOptions
-	all    bool
-	lock   lockOptions
+	source  sourceOptions
+	all     bool
+	dropIns string // --networkd-dropin: where apply wrote its drop-in
+	lock    lockOptions
 }
 
 // removeCommand is `podroutes remove`, what stopping podroutes.service runs.
@@ -187,10 +190,15 @@ func removeCommand() *cli.Command {
 		Description: "Deletes every route podroutes owns (protocol podroutes, main table): those to the\n" +
 			"config's destinations and those an earlier config left (what apply would prune).\n" +
 			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
-			"already gone is fine. Exit status: 0 done, 1 a delete failed, 2 bad config.",
+			"already gone is fine. With --networkd-dropin DIR, first the drop-ins apply wrote\n" +
+			"there go, and networkd reloads, so that it does not put the routes back.\n" +
+			"Exit status: 0 done, 1 a delete failed, 2 bad config.",
 		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},
+			&cli.StringFlag{Name: "networkd-dropin", Destination: &o.dropIns,
+				Usage: "first delete the systemd-networkd route drop-ins apply --networkd-dropin wrote into `DIR` " +
+					"and have networkd reload, or it puts the routes back at its next reconfigure of the link"},
 		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error {
 			if o.all && (c.IsSet("config") || c.IsSet("inventory") || c.IsSet("kubeconfig")) {
@@ -221,8 +229,18 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 		return err
 	}
 	defer s.end()
-	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil {
-		return failed("remove", err)
+	// The drop-ins first: networkd, reconfiguring the link meanwhile,
+	// must find no route of podroutes' to add again.
+	var dropErr error
+	if o.dropIns != "" {
+		var removed []string
+		removed, dropErr = gen.RemoveDropIns(o.dropIns)
+		if len(removed) > 0 {
+			reloadNetworkd(s.log, "removed "+strings.Join(removed, ", "))
+		}
+	}
+	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil || dropErr != nil {
+		return failed("remove", errors.Join(dropErr, err))
 	}
 	return nil
 }

@@ -233,7 +233,7 @@ var networkdDirs = []string{"/etc/systemd/network", "/run/systemd/network", "/us
 // with --networkd-dropin) in networkd's directories, if there is one.
 func networkdDropIn() (string, bool) {
 	for _, dir := range networkdDirs {
-		if found, _ := filepath.Glob(filepath.Join(dir, "*.network.d", render.DropInName)); len(found) > 0 {
+		if found := gen.DropIns(dir); len(found) > 0 {
 			return found[0], true
 		}
 	}
@@ -248,18 +248,21 @@ func (s *source) dropIn(n plan.Node, log *notify.Logger) {
 	switch {
 	case err != nil:
 		log.Warnf("%v", err)
-		return
-	case !changed:
-		return
+	case changed:
+		reloadNetworkd(log, "wrote "+filepath.Join(s.o.dropIns, render.DropInRel(n)))
 	}
+}
+
+// reloadNetworkd has systemd-networkd reload its configuration after
+// done ("wrote FILE"), which the log line names; a failure is a warning.
+func reloadNetworkd(log *notify.Logger, done string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "networkctl", "reload").CombinedOutput(); err != nil {
-		log.Warnf("wrote %s, but networkctl reload failed (is systemd-networkd running?): %v %s",
-			filepath.Join(s.o.dropIns, render.DropInRel(n)), err, strings.TrimSpace(string(out)))
+		log.Warnf("%s, but networkctl reload failed (is systemd-networkd running?): %v %s", done, err, strings.TrimSpace(string(out)))
 		return
 	}
-	log.Infof("wrote %s and reloaded systemd-networkd", filepath.Join(s.o.dropIns, render.DropInRel(n)))
+	log.Infof("%s and reloaded systemd-networkd", done)
 }
 
 // plan plans this host's routes from inv.

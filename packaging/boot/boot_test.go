@@ -439,6 +439,23 @@ func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
 		t.Fatalf("apply wrote no drop-in for node-0 at %s: %v\n%s", dropin, err, b)
 	}
 	reconfigured(ctx, t, lab, m, wantRoutes)
+
+	// systemctl stop removes the routes and the drop-in apply wrote, or
+	// networkd would put the routes back at its next reconfigure of the
+	// link (a flap, a reload).
+	mustExec(ctx, t, m, "systemctl", "stop", "podroutes.service")
+	if exists(m.InRoot(dropin)) || exists(m.InRoot(filepath.Dir(dropin))) {
+		t.Errorf("systemctl stop podroutes left apply's drop-in %s, or its directory", dropin)
+	}
+	if !waitJournal(ctx, m, "podroutes.service", "removed "+dropin+" and reloaded systemd-networkd", 5*time.Second) {
+		t.Error("podroutes.service did not log that stopping removed its drop-in and reloaded networkd")
+	}
+	mustExec(ctx, t, m, "networkctl", "reconfigure", "eth0")
+	if out, err := m.Exec(ctx, "/lib/systemd/systemd-networkd-wait-online", "-i", "eth0", "--timeout=10"); err != nil {
+		t.Errorf("waiting for networkd to configure eth0 again: %v\n%s", err, out)
+	}
+	time.Sleep(time.Second) // what networkd puts back, it puts back within milliseconds of wait-online
+	wantRoutesNow(ctx, t, lab, "after systemctl stop podroutes and networkctl reconfigure eth0", nil)
 	shutdown(ctx, t, m)
 }
 

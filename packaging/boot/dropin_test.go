@@ -8,7 +8,7 @@ import (
 )
 
 // TestDropInsKeepUnitFlags: a shipped drop-in that replaces a unit's
-// ExecStart= or ExecReload= (systemd cannot append to a command line)
+// ExecStart=, ExecReload= or ExecStop= (systemd cannot append to a command line)
 // keeps every flag of the unit's own: it adds its flags, it must not lose
 // one, as networkd.conf once lost --metrics-file auto. Runs without root.
 func TestDropInsKeepUnitFlags(t *testing.T) {
@@ -16,7 +16,7 @@ func TestDropInsKeepUnitFlags(t *testing.T) {
 		"networkd.conf":   "podroutes.service",
 		"kubernetes.conf": "podroutes-watch.service",
 	} {
-		for _, key := range []string{"ExecStart", "ExecReload"} {
+		for _, key := range []string{"ExecStart", "ExecReload", "ExecStop"} {
 			replaced := execLine(t, "../"+dropIn, key)
 			if replaced == "" {
 				continue
