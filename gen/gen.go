@@ -87,14 +87,27 @@ func PrintIP(w io.Writer, nodes iter.Seq[plan.Node]) error {
 // InstallDropIn writes n's networkd drop-in into dir, a directory of
 // .network files (apply uses /run/systemd/network, where networkd reads
 // them and nothing survives a reboot), atomically and only if its content
-// changed; it reports whether it did.
+// changed, and deletes any other podroutes drop-in there: one for the
+// .network file the inventory named before would have networkd add the
+// old routes on that file's link. It reports whether it changed anything.
 func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
 	var b bytes.Buffer
 	if err := render.DropIn(&b, n, source); err != nil {
 		return false, err
 	}
 	path := filepath.Join(dir, filepath.FromSlash(render.DropInRel(n)))
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b.Bytes()) {
+	changed, err := writeDropIn(path, b.Bytes())
+	if err != nil {
+		return false, err
+	}
+	removed, err := removeDropIns(dir, path)
+	return changed || len(removed) > 0, err
+}
+
+// writeDropIn writes data to path, atomically, unless path holds it
+// already; it reports whether it wrote.
+func writeDropIn(path string, data []byte) (bool, error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
 	if err := mkdirAll(filepath.Dir(path)); err != nil {
@@ -105,7 +118,7 @@ func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
 		return false, fmt.Errorf("installing the networkd drop-in: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // gone after the rename; left only on error
-	_, err = tmp.Write(b.Bytes())
+	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -132,10 +145,16 @@ func DropIns(dir string) []string {
 // wrote there, for any .network file: the inventory may have named
 // another since) and each .d directory it leaves empty; it returns the
 // drop-ins deleted. A drop-in already gone is no error.
-func RemoveDropIns(dir string) ([]string, error) {
+func RemoveDropIns(dir string) ([]string, error) { return removeDropIns(dir, "") }
+
+// removeDropIns is RemoveDropIns, but for the drop-in at keep.
+func removeDropIns(dir, keep string) ([]string, error) {
 	var removed []string
 	var errs []error
 	for _, path := range DropIns(dir) {
+		if path == keep {
+			continue
+		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("removing the networkd drop-in: %w", err))
 			continue

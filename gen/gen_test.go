@@ -167,6 +167,18 @@ func TestInstallDropIn(t *testing.T) {
 	if changed, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil || !changed {
 		t.Errorf("after a change: changed %v, %v; want true", changed, err)
 	}
+	// The inventory names another .network file: the drop-in moves there.
+	moved := n
+	moved.NetworkFile = "20-eth1.network"
+	if changed, err := InstallDropIn(dir, moved, "lab-machines.txt"); err != nil || !changed {
+		t.Errorf("for another .network file: changed %v, %v; want true", changed, err)
+	}
+	if got := DropIns(dir); !slices.Equal(got, []string{filepath.Join(dir, "20-eth1.network.d", "50-podroutes.conf")}) {
+		t.Errorf("drop-ins %q, want only the one for 20-eth1.network", got)
+	}
+	if _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil { // and back, for the checks below
+		t.Fatal(err)
+	}
 	if left, _ := filepath.Glob(filepath.Join(dir, n.NetworkFile+".d", ".podroutes-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
@@ -188,10 +200,9 @@ func TestRemoveDropIns(t *testing.T) {
 	nodes := loadPlan(t, "lab-machines.txt")
 	n, moved := nodes[1], nodes[1]
 	moved.NetworkFile = "20-eth1.network" // the inventory named another file since
-	for _, n := range []plan.Node{n, moved} {
-		if _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil {
-			t.Fatal(err)
-		}
+	for _, n := range []plan.Node{n, moved} { // gen's way: each its own tree
+		path := filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf")
+		filetest.Write(t, path, "[Route]\n", 0o644)
 	}
 	own := filepath.Join(dir, "20-eth1.network.d", "60-mtu.conf")
 	filetest.Write(t, own, "[Link]\nMTUBytes=9000\n", 0o644)
