@@ -199,7 +199,7 @@ func TestRemoveDropIns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run/systemd/network")
 	nodes := loadPlan(t, "lab-machines.txt")
 	n, moved := nodes[1], nodes[1]
-	moved.NetworkFile = "20-eth1.network" // the inventory named another file since
+	moved.NetworkFile = "20-eth1.network"     // the inventory named another file since
 	for _, n := range []plan.Node{n, moved} { // gen's way: each its own tree
 		path := filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf")
 		filetest.Write(t, path, "[Route]\n", 0o644)
