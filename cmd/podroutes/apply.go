@@ -192,7 +192,7 @@ func removeCommand() *cli.Command {
 			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
 			"already gone is fine. With --networkd-dropin DIR, first the drop-ins apply wrote\n" +
 			"there go, and networkd reloads, so that it does not put the routes back.\n" +
-			"Exit status: 0 done, 1 a delete failed, 2 bad config.",
+			"Exit status: 0 done, 1 a delete failed (of a route or a drop-in), 2 bad config.",
 		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},
