@@ -35,20 +35,24 @@ func TestBurstSettles(t *testing.T) {
 	stream := time.NewTicker(time.Millisecond) // faster than settle
 	defer stream.Stop()
 	const debounce = 200 * time.Millisecond
+	last := time.Now() // taken before each add: the pause since is no longer than add saw
 	b.add(linkDown, debounce)
 	for fired := false; !fired; {
 		select {
 		case <-b.fire():
 			fired = true
 		case <-stream.C:
+			last = time.Now()
 			b.add(routeDeleted, debounce)
 		}
 		if time.Since(start) > 10*debounce {
 			t.Fatal("a stream of events kept its pass from starting")
 		}
 	}
-	if took := time.Since(start); took < debounce/2 {
-		t.Errorf("the pass started %s into a stream of events; want about %s", took, debounce)
+	// On a loaded machine the stream itself may pause, its ticks late by
+	// more than settle: then the pass rightly starts at that pause.
+	if took, paused := time.Since(start), time.Since(last); took < debounce/2 && paused < settle {
+		t.Errorf("the pass started %s into a stream of events, %s after its last event; want about %s, or a pause of %s", took, paused, debounce, settle)
 	}
 	if got := b.take(); got[:14] != "link eth0 down" {
 		t.Errorf("take: %q, want the link named", got)
