@@ -230,8 +230,10 @@ func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, f
 				fmt.Fprintf(&lines, "found %s%s", got, comment(join(w.Peer, "added by another writer since the table was read")))
 			}
 			continue
-		case ok:
+		case ok && e.state == Missing: // the plan found no route there
 			r.err = fmt.Errorf("%w: since the table was read, another writer added %s", r.err, got)
+		case ok:
+			r.err = fmt.Errorf("%w: the kernel now uses %s", r.err, got)
 		case lookErr != nil:
 			r.err = fmt.Errorf("%w (%v)", r.err, lookErr)
 		}

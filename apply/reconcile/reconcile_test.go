@@ -234,12 +234,14 @@ func TestExecuteFailure(t *testing.T) {
 // TestExecuteRaced: a route that another writer adds between the read of
 // the table and podroutes' add (systemd-networkd with podroutes' drop-in,
 // at boot) is found in place if it is the wanted one, not an error; one
-// that is not is an error naming the route that came, and the other
-// destinations are done either way.
+// that is not is an error naming the route that came (or, where the plan
+// knew a route, the one the kernel uses), and the other destinations are
+// done either way.
 func TestExecuteRaced(t *testing.T) {
 	for _, tc := range []struct {
 		name, came, status, err, log string
 		first                        reconcile.State // 10.200.1.0/24's final state
+		before                       string          // another owner's route the plan knows, taken over (force)
 	}{
 		{name: "the wanted route", came: "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",
 			status: "3 routes in place: 2 added, 0 replaced, 0 pruned",
@@ -255,14 +257,23 @@ func TestExecuteRaced(t *testing.T) {
 			err: "adding route 10.200.1.0/24 via 10.240.0.21 (node-1): file exists: since the table was read, " +
 				"another writer added 10.200.1.0/24 via 10.240.0.98 dev eth0 proto podroutes metric 100",
 			first: reconcile.Missing},
+		{name: "beside a route the plan knew", before: "10.200.1.0/24 via 10.240.0.97 dev eth0 proto static metric 50",
+			came:   "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 100",
+			status: "2 routes in place: 2 added, 0 replaced, 0 pruned",
+			err: "adding route 10.200.1.0/24 via 10.240.0.21 (node-1): file exists: the kernel now uses " +
+				"10.200.1.0/24 via 10.240.0.97 dev eth0 proto static metric 50",
+			first: reconcile.Held},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			k := fake.New()
+			if tc.before != "" {
+				k.SetOthers(tc.before)
+			}
 			have, err := reconcile.Have(context.Background(), k, all, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan := reconcile.Diff(all, have, false)
+			plan := reconcile.Diff(all, have, tc.before != "")
 			if err := k.Add(fake.MustParse(tc.came)); err != nil { // after the read
 				t.Fatal(err)
 			}
@@ -280,8 +291,13 @@ func TestExecuteRaced(t *testing.T) {
 			if tc.log != "" && log.Count(tc.log) != 1 {
 				t.Errorf("logged:\n%s\nwant a line %q", log.String(), tc.log)
 			}
-			if !strings.Contains(k.String(), tc.came+"\n") || strings.Count(k.String(), "\n") != 3 {
-				t.Errorf("table:\n%s\nwant the route that came and the two others", k)
+			want := 3 // the route that came and the two others
+			if tc.before != "" {
+				want++
+			}
+			if !strings.Contains(k.String(), tc.came+"\n") || !strings.Contains(k.String(), tc.before) ||
+				strings.Count(k.String(), "\n") != want {
+				t.Errorf("table:\n%s\nwant the route that came, the one before if any, and the two others", k)
 			}
 		})
 	}
