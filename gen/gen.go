@@ -89,19 +89,19 @@ func PrintIP(w io.Writer, nodes iter.Seq[plan.Node]) error {
 // them and nothing survives a reboot), atomically and only if its content
 // changed, and deletes any other podroutes drop-in there: one for the
 // .network file the inventory named before would have networkd add the
-// old routes on that file's link. It reports whether it changed anything.
-func InstallDropIn(dir string, n plan.Node, source string) (bool, error) {
+// old routes on that file's link. It reports whether it wrote n's, and
+// the others it deleted.
+func InstallDropIn(dir string, n plan.Node, source string) (wrote bool, removed []string, err error) {
 	var b bytes.Buffer
 	if err := render.DropIn(&b, n, source); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	path := filepath.Join(dir, filepath.FromSlash(render.DropInRel(n)))
-	changed, err := writeDropIn(path, b.Bytes())
-	if err != nil {
-		return false, err
+	if wrote, err = writeDropIn(path, b.Bytes()); err != nil {
+		return false, nil, err
 	}
-	removed, err := removeDropIns(dir, path)
-	return changed || len(removed) > 0, err
+	removed, err = removeDropIns(dir, path)
+	return wrote, removed, err
 }
 
 // writeDropIn writes data to path, atomically, unless path holds it

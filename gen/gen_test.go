@@ -154,9 +154,9 @@ func TestInstallDropIn(t *testing.T) {
 	nodes := loadPlan(t, "lab-machines.txt")
 	n := nodes[1]
 	for i, want := range []bool{true, false} {
-		changed, err := InstallDropIn(dir, n, "lab-machines.txt")
-		if err != nil || changed != want {
-			t.Fatalf("install %d: changed %v, %v; want %v", i, changed, err, want)
+		wrote, removed, err := InstallDropIn(dir, n, "lab-machines.txt")
+		if err != nil || wrote != want || removed != nil {
+			t.Fatalf("install %d: wrote %v, removed %q, %v; want %v, none removed", i, wrote, removed, err, want)
 		}
 	}
 	got, err := os.ReadFile(filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf"))
@@ -164,19 +164,20 @@ func TestInstallDropIn(t *testing.T) {
 		t.Fatalf("drop-in: %v\n%s", err, got)
 	}
 	n.Config.Routes = nil
-	if changed, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil || !changed {
-		t.Errorf("after a change: changed %v, %v; want true", changed, err)
+	if wrote, _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil || !wrote {
+		t.Errorf("after a change: wrote %v, %v; want true", wrote, err)
 	}
 	// The inventory names another .network file: the drop-in moves there.
 	moved := n
 	moved.NetworkFile = "20-eth1.network"
-	if changed, err := InstallDropIn(dir, moved, "lab-machines.txt"); err != nil || !changed {
-		t.Errorf("for another .network file: changed %v, %v; want true", changed, err)
+	old := filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf")
+	if wrote, removed, err := InstallDropIn(dir, moved, "lab-machines.txt"); err != nil || !wrote || !slices.Equal(removed, []string{old}) {
+		t.Errorf("for another .network file: wrote %v, removed %q, %v; want true, the old one removed", wrote, removed, err)
 	}
 	if got := DropIns(dir); !slices.Equal(got, []string{filepath.Join(dir, "20-eth1.network.d", "50-podroutes.conf")}) {
 		t.Errorf("drop-ins %q, want only the one for 20-eth1.network", got)
 	}
-	if _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil { // and back, for the checks below
+	if _, _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil { // and back, for the checks below
 		t.Fatal(err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, n.NetworkFile+".d", ".podroutes-*")); len(left) != 0 {

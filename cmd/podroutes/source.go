@@ -244,12 +244,19 @@ func networkdDropIn() (string, bool) {
 // reload. Failures are warnings: the routes go in without it, and
 // networkd, when it runs, keeps them until it reconfigures the link.
 func (s *source) dropIn(n plan.Node, log *notify.Logger) {
-	changed, err := gen.InstallDropIn(s.o.dropIns, n, s.path)
-	switch {
-	case err != nil:
+	wrote, removed, err := gen.InstallDropIn(s.o.dropIns, n, s.path)
+	if err != nil {
 		log.Warnf("%v", err)
-	case changed:
-		reloadNetworkd(log, "wrote "+filepath.Join(s.o.dropIns, render.DropInRel(n)))
+	}
+	var done []string
+	if wrote {
+		done = append(done, "wrote "+filepath.Join(s.o.dropIns, render.DropInRel(n)))
+	}
+	if len(removed) > 0 {
+		done = append(done, "removed "+strings.Join(removed, ", "))
+	}
+	if done != nil {
+		reloadNetworkd(log, strings.Join(done, "; "))
 	}
 }
 
