@@ -120,7 +120,10 @@ func checkCommand() *cli.Command {
 		Name:  "check",
 		Usage: "print every configured route and its state; read-only",
 		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
-			"owner, stale (podroutes' route the config no longer wants), gateway unreachable.\n" +
+			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
+			"left out (--kubeconfig: a Node's route this host's links make wrong). A podroutes\n" +
+			"drop-in in systemd-networkd's directories that disagrees with the config is\n" +
+			"drift too: networkd would make its routes at its next configure of the link.\n" +
 			"--output json prints one JSON object a line, schema in the README.\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
 		Flags: append(o.source.flags(),
@@ -168,8 +171,17 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	case err != nil:
 		return failed("check", err)
 	}
+	var problems []error
 	if !inSync {
-		return failed("check", errors.New("routes differ from "+src.path))
+		problems = append(problems, errors.New("routes differ from "+src.path))
+	}
+	if !src.perNode() { // the Nodes have no drop-in
+		for _, d := range dropInDrift(cfg) {
+			problems = append(problems, errors.New(d))
+		}
+	}
+	if problems != nil {
+		return failed("check", errors.Join(problems...))
 	}
 	return nil
 }

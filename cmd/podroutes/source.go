@@ -240,6 +240,31 @@ func networkdDropIn() (string, bool) {
 	return "", false
 }
 
+// dropInDrift names, line by line, where the podroutes drop-ins in
+// networkd's directories disagree with cfg (render.DropInDrift): the
+// routes networkd would make at its next configure of the link, where
+// podroutes makes cfg's. A drop-in that cannot be read is named too.
+func dropInDrift(cfg config.Config) []string {
+	var out []string
+	for _, dir := range networkdDirs {
+		for _, path := range gen.DropIns(dir) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				out = append(out, err.Error()) // it names the file
+				continue
+			}
+			drift, err := render.DropInDrift(data, cfg)
+			if err != nil {
+				drift = []string{err.Error()}
+			}
+			for _, d := range drift {
+				out = append(out, path+": "+d)
+			}
+		}
+	}
+	return out
+}
+
 // dropIn installs n's networkd drop-in and, when it changed, has networkd
 // reload. Failures are warnings: the routes go in without it, and
 // networkd, when it runs, keeps them until it reconfigures the link.

@@ -376,6 +376,18 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 	}
 	reconfigured(ctx, t, lab, m, wantRoutes)
 	mustExec(ctx, t, m, "systemctl", "stop", "podroutes-watch.service")
+
+	// A drop-in edited apart from routes.yaml (here node-1 re-addressed in
+	// one of the two) is drift to check: networkd would make its route at
+	// the next reconfigure, though the kernel's routes are right now.
+	path := "/etc/systemd/network/" + netFile + ".d/50-podroutes.conf"
+	filetest.Write(t, m.InRoot(path), strings.Replace(string(dropin), "Gateway=10.240.0.21", "Gateway=10.240.0.31", 1), 0o644)
+	// Exec's error carries stderr, where check names the drift.
+	if out, err := m.Exec(ctx, "podroutes", "check"); err == nil ||
+		!strings.Contains(err.Error(), path+": has 10.200.1.0/24 via 10.240.0.31 proto podroutes metric 100, which the config does not want: networkd would add it\n"+
+			path+": lacks 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100: networkd would drop it") {
+		t.Errorf("podroutes check with the drop-in edited: %v, want exit 1 naming its route\n%s", err, out)
+	}
 	shutdown(ctx, t, m)
 }
 
