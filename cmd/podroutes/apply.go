@@ -55,7 +55,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if err := p.src.fetch(p.ctx, p.log); err != nil {
 		return report(err)
 	}
-	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
+	cfg, err := p.load()
 	if err != nil {
 		return report(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/metrics"
+	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
 )
 
@@ -89,6 +90,20 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 		s.log.Infof("%s", why)
 	}
 	return &pass{session: s, cmd: cmd, m: m, src: src}, nil
+}
+
+// load loads the config, as apply and watch do at each (re)load, and
+// warns of each route of a podroutes networkd drop-in that disagrees with
+// it (dropInDrift; check counts them as drift): networkd would make those
+// at its next configure of the link, whatever the pass makes now.
+func (p *pass) load() (config.Config, error) {
+	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
+	if err == nil && !p.src.perNode() { // the Nodes have no drop-in
+		for _, d := range dropInDrift(cfg) {
+			p.log.Warnf("%s", d)
+		}
+	}
+	return cfg, err
 }
 
 // exit is the exit error of the command for err, reported to systemd: a

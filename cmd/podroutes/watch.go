@@ -12,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply/watch"
-	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -91,7 +90,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	case err != nil:
 		return report(err)
 	}
-	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
+	cfg, err := p.load()
 	if err != nil {
 		return report(err)
 	}
@@ -107,7 +106,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload:   reload,
 		Updates:  updates,
-		Load:     func() (config.Config, error) { return p.src.load(p.ctx, p.localAddrs, p.log) },
+		Load:     p.load,
 		Lock:     o.lock.forPass(p.log),
 		Observer: p.m,
 		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.perNode(),

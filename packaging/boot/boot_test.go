@@ -388,6 +388,12 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 			path+": lacks 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100: networkd would drop it") {
 		t.Errorf("podroutes check with the drop-in edited: %v, want exit 1 naming its route\n%s", err, out)
 	}
+	// apply warns of it, and puts the config's routes in as ever.
+	mustExec(ctx, t, m, "systemctl", "reload", "podroutes.service")
+	if !waitJournal(ctx, m, "podroutes.service", path+": has 10.200.1.0/24 via 10.240.0.31", 5*time.Second) {
+		t.Error("podroutes.service: no warning of the edited drop-in in its journal after systemctl reload")
+	}
+	wantRoutesNow(ctx, t, lab, "after systemctl reload with the drop-in edited", wantRoutes)
 	shutdown(ctx, t, m)
 }
 
