@@ -175,10 +175,8 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if !inSync {
 		problems = append(problems, errors.New("routes differ from "+src.path))
 	}
-	if !src.perNode() { // the Nodes have no drop-in
-		for _, d := range dropInDrift(cfg) {
-			problems = append(problems, errors.New(d))
-		}
+	for _, d := range src.dropInDrift(cfg) {
+		problems = append(problems, errors.New(d))
 	}
 	if problems != nil {
 		return failed("check", errors.Join(problems...))

@@ -98,8 +98,8 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 // at its next configure of the link, whatever the pass makes now.
 func (p *pass) load() (config.Config, error) {
 	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
-	if err == nil && !p.src.perNode() { // the Nodes have no drop-in
-		for _, d := range dropInDrift(cfg) {
+	if err == nil {
+		for _, d := range p.src.dropInDrift(cfg) {
 			p.log.Warnf("%s", d)
 		}
 	}

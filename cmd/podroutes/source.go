@@ -265,6 +265,15 @@ func dropInDrift(cfg config.Config) []string {
 	return out
 }
 
+// dropInDrift is dropInDrift for this source's config, as check and each
+// (re)load of apply and watch look: the Nodes have no drop-in.
+func (s *source) dropInDrift(cfg config.Config) []string {
+	if s.perNode() {
+		return nil
+	}
+	return dropInDrift(cfg)
+}
+
 // dropIn installs n's networkd drop-in and, when it changed, has networkd
 // reload. Failures are warnings: the routes go in without it, and
 // networkd, when it runs, keeps them until it reconfigures the link.

@@ -29,8 +29,8 @@ func DropInDrift(data []byte, c config.Config) ([]string, error) {
 	// Sets, not lists: apply looks at every start, and a drop-in of 5000
 	// routes compared pairwise took 25 million comparisons.
 	want := make(map[dropInRoute]bool, len(c.Routes))
-	for _, r := range c.Routes { // each as DropIn writes it
-		want[dropInRoute{r.Destination, r.Gateway, r.OnLink, route.Owner, c.Metric}] = true
+	for _, r := range c.Routes {
+		want[written(r, c)] = true
 	}
 	has := make(map[dropInRoute]bool, len(got))
 	var drift []string
@@ -40,7 +40,7 @@ func DropInDrift(data []byte, c config.Config) ([]string, error) {
 		}
 	}
 	for _, r := range c.Routes {
-		if w := (dropInRoute{r.Destination, r.Gateway, r.OnLink, route.Owner, c.Metric}); !has[w] {
+		if w := written(r, c); !has[w] {
 			drift = append(drift, fmt.Sprintf("lacks %s: networkd would drop it", w))
 		}
 	}
@@ -54,6 +54,12 @@ type dropInRoute struct {
 	onLink   bool
 	protocol route.Protocol
 	metric   uint32
+}
+
+// written is r of c as DropIn writes it (the round trip of
+// TestDropInDrift holds the two together).
+func written(r config.Route, c config.Config) dropInRoute {
+	return dropInRoute{r.Destination, r.Gateway, r.OnLink, route.Owner, c.Metric}
 }
 
 func (r dropInRoute) String() string {
