@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/netip"
 	"slices"
 
 	"github.com/podroutes/podroutes/internal/route"
@@ -170,22 +169,6 @@ func (p Plan) Conflicts() []error {
 		}
 	}
 	return errs
-}
-
-// Lookups are the wanted destinations podroutes does not hold as wanted
-// (missing, or its route there differs): where another owner's route may
-// be in the way, for Kernel.Winners to look up. A destination held as
-// wanted needs no look: a route of another owner that took it over would
-// have its own change event, which watch looks at, as its periodic resync
-// looks everywhere.
-func (p Plan) Lookups() []netip.Prefix {
-	var dsts []netip.Prefix
-	for _, e := range p.entries {
-		if e.want >= 0 && (e.state == Missing || e.state == Different) {
-			dsts = append(dsts, p.want[e.want].Route.Dst)
-		}
-	}
-	return dsts
 }
 
 // Writes counts the plan's kernel writes.

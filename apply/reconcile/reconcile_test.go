@@ -52,10 +52,6 @@ type state struct {
 	// once: the state is not replayed (the replay lets other owners take
 	// their destinations over, which the state needs podroutes to keep)
 	once bool
-	// lookAll looks for other owners' routes at every wanted destination,
-	// as watch's resync does, not only where podroutes' route is not as
-	// wanted (Plan.Lookups).
-	lookAll bool
 }
 
 var states = []state{
@@ -107,16 +103,18 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 200"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 200\n",
 		once:   true},
-	{name: "foreign route winning over ours, looked for", want: wants(node1), lookAll: true,
+	// Whatever the order the two came in, another owner's route that wins
+	// over podroutes' is a conflict: it is looked for at every wanted
+	// destination, not only where podroutes' route is not as wanted.
+	{name: "foreign route winning over ours", want: wants(node1),
 		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50\n",
 		errs:   []string{"another owner (static) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
 		once:   true},
-	// Where podroutes' route is as wanted, another owner's is looked for
-	// only when asked (watch: on that route's event, and at resync).
-	{name: "foreign route winning over ours, not looked for", want: wants(node1),
-		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
+	{name: "foreign route winning over ours, added after", want: wants(node1),
+		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50", "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50\n",
+		errs:   []string{"another owner (static) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
 		once:   true},
 	{name: "foreign blackhole, forced", want: all, force: true,
 		kernel: []string{"blackhole 10.200.1.0/24 proto static"}},
@@ -132,13 +130,7 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 
 func apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
 	t.Helper()
-	var also []netip.Prefix
-	for _, w := range s.want {
-		if s.lookAll {
-			also = append(also, w.Route.Dst)
-		}
-	}
-	have, err := reconcile.Have(context.Background(), k, s.want, also)
+	have, err := reconcile.Have(context.Background(), k, s.want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +261,7 @@ func TestExecuteRaced(t *testing.T) {
 			if tc.before != "" {
 				k.SetOthers(tc.before)
 			}
-			have, err := reconcile.Have(context.Background(), k, all, nil)
+			have, err := reconcile.Have(context.Background(), k, all)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +304,7 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	k.Dev = "br0" // where the kernel puts a route to 10.240.0.21 now
 	want := wants(node1)
 	want[0].Link = "br0"
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	plan := reconcile.Diff(want, have, false)
 	var out strings.Builder
 	if err := plan.WriteReport(&out); err != nil {
@@ -329,7 +321,7 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	}
 
 	want[0].Link, want[0].Unreachable = "", true
-	have, _ = reconcile.Have(context.Background(), k, want, nil)
+	have, _ = reconcile.Have(context.Background(), k, want)
 	plan = reconcile.Diff(want, have, false)
 	out.Reset()
 	if err := plan.WriteReport(&out); err != nil {
@@ -395,7 +387,7 @@ func many(n, m int) ([]reconcile.Want, *batching) {
 // one, the rest in one line.
 func TestExecuteChunks(t *testing.T) {
 	want, k := many(2500, 1100)
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	k.sizes = nil
 	var log logtest.Lines
 	res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, false), &log, nil)
@@ -417,7 +409,7 @@ func TestExecuteChunks(t *testing.T) {
 // no delete runs before its destination's successor is in.
 func TestExecuteCanceled(t *testing.T) {
 	want, k := many(3000, 100)
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	res := reconcile.Execute(ctx, k, reconcile.Diff(want, have, false), discard{}, func(reconcile.Write) {

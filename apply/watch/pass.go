@@ -61,10 +61,10 @@ func (w *watcher) take(cfg config.Config) {
 // waiting up to wait for gateways. It logs each change and each new
 // problem, sets STATUS= and arms a retry if something failed. It returns
 // Apply's error.
-func (w *watcher) pass(ctx context.Context, why string, wait time.Duration, lookAll bool) error {
+func (w *watcher) pass(ctx context.Context, why string, wait time.Duration) error {
 	w.full = false
 	clear(w.dirty)
-	return w.run(ctx, why, apply.Options{Wait: wait, LookAll: lookAll}, time.Time{})
+	return w.run(ctx, why, apply.Options{Wait: wait}, time.Time{})
 }
 
 // heal repairs the destinations events changed (w.dirty), after why, or

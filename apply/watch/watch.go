@@ -117,7 +117,7 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 	w := newWatcher(k, cfg, o)
 	// A file refused at start is for a person to fix; a live source's
 	// config, for the source: the next update may be fine.
-	if err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) && o.Updates == nil {
+	if err := w.pass(ctx, "start", o.Wait); apply.IsRefused(err) && o.Updates == nil {
 		return err
 	}
 	if err := o.Notify.Ready(w.status); err != nil {
@@ -152,9 +152,9 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			first := burst.first
 			w.heal(ctx, burst.take(), first)
 		case <-w.retry.fire():
-			w.pass(ctx, "retry", 0, false)
+			w.pass(ctx, "retry", 0)
 		case <-resync.C:
-			w.pass(ctx, "periodic resync", 0, true)
+			w.pass(ctx, "periodic resync", 0)
 		case <-o.Reload:
 			w.reload(ctx)
 		case cfg := <-o.Updates:
@@ -205,7 +205,7 @@ func (w *watcher) reload(ctx context.Context) {
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
 	old, dirty, full := w.kept, maps.Clone(w.dirty), w.full
 	w.take(cfg)
-	if err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
+	if err := w.pass(ctx, why, 0); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they
 		// were, and so is what the last passes learnt of them (a heal
 		// before the next full pass counts from it), and what events
