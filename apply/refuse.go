@@ -9,6 +9,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // RefusedError is a config Apply will not install, whatever the kernel
@@ -162,7 +163,7 @@ func ownGateway(want []reconcile.Want, links []gateway.Link, whose func(reconcil
 // otherHost says whose routes.yaml this may be.
 func otherHost(node, hostname string) string {
 	short, _, _ := strings.Cut(hostname, ".")
-	if node == "" || short == "" || strings.EqualFold(node, short) {
+	if node == "" || short == "" || valid.SameHostname(node, short) {
 		return "is this config another host's?"
 	}
 	return fmt.Sprintf("the config is for node %q but this host is %q: was it copied from another host?", node, short)

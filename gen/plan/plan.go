@@ -17,6 +17,7 @@ import (
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // Node is one host's share of the plan: the config `podroutes apply` reads on
@@ -74,13 +75,13 @@ func selectHosts(inv inventory.Inventory, only []string) ([]int, error) {
 	// them for duplicates.
 	want := make(map[string]string, len(only))
 	for _, n := range only {
-		want[strings.ToLower(n)] = n
+		want[valid.HostnameKey(n)] = n
 	}
 	var idx []int
 	for i, h := range inv.Hosts {
-		if _, ok := want[strings.ToLower(h.Name)]; ok {
+		if _, ok := want[valid.HostnameKey(h.Name)]; ok {
 			idx = append(idx, i)
-			delete(want, strings.ToLower(h.Name))
+			delete(want, valid.HostnameKey(h.Name))
 		}
 	}
 	if len(want) > 0 {
@@ -158,7 +159,7 @@ var ErrNotFound = errors.New("this host is not in the inventory")
 func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname string) (string, error) {
 	if node != "" {
 		for _, h := range inv.Hosts {
-			if strings.EqualFold(h.Name, node) {
+			if valid.SameHostname(h.Name, node) {
 				return h.Name, nil
 			}
 		}
@@ -183,7 +184,7 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 	short, _, _ := strings.Cut(hostname, ".")
 	var byName []string
 	for _, h := range inv.Hosts {
-		if hostname != "" && (strings.EqualFold(h.Name, short) || strings.EqualFold(h.FQDN, hostname)) {
+		if hostname != "" && (valid.SameHostname(h.Name, short) || valid.SameHostname(h.FQDN, hostname)) {
 			byName = append(byName, h.Name)
 		}
 	}

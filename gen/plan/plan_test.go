@@ -173,6 +173,9 @@ func TestSelf(t *testing.T) {
 			"m.txt: more than one host has an address of this host's: node-0 (line 2, 10.240.0.20), node-1 (line 3, 10.240.0.21); say which this host is with --node"},
 		{"none", "", "laptop", addrs("192.168.1.5"), "",
 			`m.txt: which host is this? no host has one of this host's addresses (192.168.1.5), and none is named "laptop"; the hosts: server, node-0, node-1; say which with --node`},
+		{"--node: ASCII case only", "\u017ferver", "", nil, "", `m.txt: no host named "ſerver" (--node); the hosts: server, node-0, node-1`},
+		{"none: ASCII case only", "", "\u017ferver", nil, "", // LONG S is no 's'
+			`m.txt: which host is this? this host has no address yet, and none is named "ſerver"; the hosts: server, node-0, node-1; say which with --node`},
 		{"none, without addresses", "", "laptop", nil, "",
 			`m.txt: which host is this? this host has no address yet, and none is named "laptop"; the hosts: server, node-0, node-1; say which with --node`},
 	} {

@@ -173,6 +173,40 @@ func Hostname(what, s string) string {
 	return ""
 }
 
+// SameHostname reports whether a and b are the same host name: equal but
+// for the case of ASCII letters, as RFC 1123 compares names. Not
+// strings.EqualFold: its Unicode folding makes U+212A KELVIN SIGN a 'k'
+// and U+017F LONG S an 's', so a name no host may have would match one.
+func SameHostname(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// HostnameKey is s with its ASCII letters in lower case: the key host
+// names are looked up by, so that names SameHostname finds equal, and
+// only those, have the same key.
+func HostnameKey(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
 func labelProblem(label string) string {
 	switch {
 	case label == "":

@@ -108,3 +108,26 @@ func TestNeedsDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestSameHostname: host names compare without the case of ASCII letters
+// only; Unicode's folding (KELVIN SIGN to 'k', LONG S to 's') is not theirs.
+func TestSameHostname(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"node-0", "node-0", true},
+		{"Node-0.K.Local", "node-0.k.local", true},
+		{"node-k", "node-\u212a", false}, // KELVIN SIGN
+		{"node-s", "node-\u017f", false}, // LONG S
+		{"node-0", "node-00", false},
+		{"", "", true},
+	} {
+		if got := SameHostname(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameHostname(%q, %q) = %t, want %t", tt.a, tt.b, got, tt.want)
+		}
+		if got := HostnameKey(tt.a) == HostnameKey(tt.b); got != tt.want {
+			t.Errorf("HostnameKey(%q) == HostnameKey(%q): %t, want %t", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
