@@ -153,7 +153,8 @@ var ErrNotFound = errors.New("this host is not in the inventory")
 // Self finds this host among inv's hosts, for apply on a host that has
 // the whole inventory: node when it is given (compared without case);
 // else the one host that has an address of this host's (local); else the
-// one whose name or FQDN is this host's name (hostname, short or full).
+// one whose name or FQDN is this host's name (hostname), the whole of it:
+// node-1.other.domain is not node-1, whose FQDN is node-1.k.local.
 // Anything else (no host, or more than one) is an error that says what was
 // tried and which hosts there are.
 func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname string) (string, error) {
@@ -181,10 +182,9 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 		return "", fmt.Errorf("%s: more than one host has an address of this host's: %s; say which this host is with --node",
 			inv.Source, strings.Join(byAddr, ", "))
 	}
-	short, _, _ := strings.Cut(hostname, ".")
 	var byName []string
 	for _, h := range inv.Hosts {
-		if hostname != "" && (valid.SameHostname(h.Name, short) || valid.SameHostname(h.FQDN, hostname)) {
+		if hostname != "" && (valid.SameHostname(h.Name, hostname) || valid.SameHostname(h.FQDN, hostname)) {
 			byName = append(byName, h.Name)
 		}
 	}

@@ -169,6 +169,8 @@ func TestSelf(t *testing.T) {
 		{"by address before name", "", "node-1", addrs("10.240.0.10"), "server", ""},
 		{"by short name", "", "node-1", addrs("192.168.1.5"), "node-1", ""},
 		{"by FQDN", "", "Node-1.K.local", nil, "node-1", ""},
+		{"none: a name in another domain", "", "node-1.other.domain", nil, "",
+			`m.txt: which host is this? this host has no address yet, and none is named "node-1.other.domain"; the hosts: server, node-0, node-1; say which with --node`},
 		{"two by address", "", "x", addrs("10.240.0.20", "10.240.0.21"), "",
 			"m.txt: more than one host has an address of this host's: node-0 (line 2, 10.240.0.20), node-1 (line 3, 10.240.0.21); say which this host is with --node"},
 		{"none", "", "laptop", addrs("192.168.1.5"), "",
