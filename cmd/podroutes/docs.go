@@ -64,7 +64,9 @@ const manTemplate = `.SH FILES
 .B INVENTORY
 The inventory every host shares (machines.txt, YAML or kubectl JSON): apply,
 check, remove and watch find this host in it (\fB--node\fR, else by address,
-else by hostname) and plan its routes, when there is no routes.yaml. Must be
+else, when \fB--wait\fR ends with none, by hostname; an address of one host
+and the hostname of another is refused) and plan its routes, when there is no
+routes.yaml. Must be
 owned by root and not group- or world-writable when read as root.
 .TP
 .B /var/lib/kubelet/kubeconfig
