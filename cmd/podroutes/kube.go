@@ -124,9 +124,6 @@ func (k *kubeSource) planFrom(ctx context.Context, s *source, inv inventory.Inve
 	self, err := s.self(ctx, inv, local, log)
 	switch {
 	case err == nil:
-		if k.guest != "" {
-			log.Infof("this host is Node %q of %s now", self, inv.Source)
-		}
 		k.guest = ""
 		return s.o.planSelf(inv, self)
 	case s.o.node == "" && !errors.Is(err, plan.ErrNotFound):

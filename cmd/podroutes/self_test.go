@@ -90,3 +90,32 @@ func TestSelfAddressFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestSelfLogged: apply and watch log which host this is and what said
+// so, once: again only when it changes (a reload, the Nodes' updates).
+func TestSelfLogged(t *testing.T) {
+	var log strings.Builder
+	logger := notify.NewLogger(&log)
+	s := &source{o: &sourceOptions{}}
+	for _, look := range []struct {
+		node, hostname string
+		addrs          []string
+		want           string // the line logged, "" for none
+	}{
+		{"", "laptop", []string{"192.168.1.5", "10.240.0.20"}, "this host is node-0 of m.txt (by address 10.240.0.20 on eth0)\n"},
+		{"", "laptop", []string{"10.240.0.20"}, ""},
+		{"", "node-1.k.local", []string{"192.168.1.5"}, "this host is node-1 of m.txt (by hostname node-1.k.local)\n"},
+		{"NODE-0", "node-1", nil, "this host is node-0 of m.txt (by --node)\n"},
+		{"node-0", "node-1", nil, ""},
+	} {
+		s.o.node = look.node
+		h := &bootHost{hostname: look.hostname, looks: [][]string{look.addrs}}
+		log.Reset()
+		if _, err := s.self(context.Background(), selfInventory, h.local, logger); err != nil {
+			t.Fatal(err)
+		}
+		if log.String() != look.want {
+			t.Errorf("%+v: logged %q, want %q", look, &log, look.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,6 +99,9 @@ type source struct {
 	// metrics, if set, is told how many Nodes are routed and whether the
 	// API server answers (--kubeconfig; metrics.Metrics).
 	metrics nodeMetrics
+	// identity is which host this is, and by what, as logged last: the
+	// line is logged when it changes, not at each reload or update.
+	identity string
 }
 
 // perNode reports whether the config's routes are judged one by one, a
@@ -360,7 +364,12 @@ func (s *source) self(ctx context.Context, inv inventory.Inventory, local thisHo
 		byName := err == nil && found.How == plan.ByHostname
 		if changes == nil || !byName && !errors.Is(err, plan.ErrNotFound) {
 			if err != nil {
+				s.identity = ""
 				return "", inputError(err)
+			}
+			if line := identified(inv, found, links, host); line != s.identity {
+				log.Infof("%s", line)
+				s.identity = line
 			}
 			return found.Name, nil
 		}
@@ -382,6 +391,25 @@ func (s *source) self(ctx context.Context, inv inventory.Inventory, local thisHo
 			}
 		}
 	}
+}
+
+// identified says which host of inv this is, and what said so: the
+// address and its link, the hostname, or --node.
+func identified(inv inventory.Inventory, found plan.Found, links []gateway.Link, hostname string) string {
+	by := "by --node"
+	switch found.How {
+	case plan.ByAddr:
+		by = "by address " + found.Addr.String()
+		for _, l := range links {
+			if slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr() == found.Addr }) {
+				by += " on " + l.Name
+				break
+			}
+		}
+	case plan.ByHostname:
+		by = "by hostname " + hostname
+	}
+	return fmt.Sprintf("this host is %s of %s (%s)", found.Name, inv.Source, by)
 }
 
 // addrsOf are the addresses of links.
