@@ -50,6 +50,8 @@ func (h *host) setLinks(links ...gateway.Link) {
 func (h *host) Add(r reconcile.Route) error     { return h.route(r, h.Kernel.Add) }
 func (h *host) Replace(r reconcile.Route) error { return h.route(r, h.Kernel.Replace) }
 
+func (h *host) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error { return fake.Batch(h, ws) }
+
 func (h *host) route(r reconcile.Route, write func(reconcile.Route) error) error {
 	links, _ := h.Links()
 	if len(gateway.Unreachable(links, []gateway.Target{{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}})) > 0 {
@@ -347,6 +349,10 @@ type vanishing struct {
 	*host
 	once sync.Once
 	gone chan struct{} // closed once the first write found the address gone
+}
+
+func (v *vanishing) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
+	return fake.Batch(v, ws)
 }
 
 func (v *vanishing) Add(r reconcile.Route) error {

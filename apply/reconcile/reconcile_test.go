@@ -128,18 +128,50 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"},
 }
 
+// path is a way production executes a plan: kernel.Kernel batches its
+// writes (reconcile.Batcher), through nexthop objects or, where the
+// kernel has none, with their gateways inline (Plan.Inline); a Kernel
+// that cannot batch is written one route at a time.
+type path struct {
+	name   string
+	inline bool
+	batch  bool
+}
+
+var paths = []path{{"batched", false, true}, {"batched, gateways inline", true, true}, {"one at a time", false, false}}
+
 func apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
 	t.Helper()
+	return paths[0].apply(t, k, s)
+}
+
+// apply plans s against k and executes the plan the path's way.
+func (pa path) apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
+	t.Helper()
+	k.InlineGateways = pa.inline
 	have, err := reconcile.Have(context.Background(), k, s.want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reconcile.Execute(context.Background(), k, reconcile.Diff(s.want, have, s.force), discard{}, nil)
+	p := reconcile.Diff(s.want, have, s.force)
+	if pa.inline {
+		p = p.Inline()
+	}
+	var run reconcile.Kernel = k
+	if !pa.batch {
+		run = k.Unbatched()
+	}
+	return reconcile.Execute(context.Background(), run, p, discard{}, nil)
 }
 
 // check compares the table and the errors with what s expects, then
 // re-applies s and expects no write.
 func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
+	t.Helper()
+	paths[0].check(t, k, s, res)
+}
+
+func (pa path) check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
 	t.Helper()
 	if res.Left[reconcile.InPlace] != res.InPlace {
 		t.Errorf("%s: %d left in place, %d in place", s.name, res.Left[reconcile.InPlace], res.InPlace)
@@ -156,34 +188,41 @@ func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
 		}
 	}
 	before := k.Writes()
-	apply(t, k, s)
+	pa.apply(t, k, s)
 	if n := k.Writes() - before; n != 0 {
 		t.Errorf("%s: re-apply made %d writes, want 0", s.name, n)
 	}
 }
 
+// TestReconcileStates brings a table in each state to the config, on each
+// path production takes, then replays the states in random order.
 func TestReconcileStates(t *testing.T) {
-	for _, s := range states {
-		t.Run(s.name, func(t *testing.T) {
-			k := fake.New(s.kernel...)
-			check(t, k, s, apply(t, k, s))
+	for _, pa := range paths {
+		t.Run(pa.name, func(t *testing.T) {
+			for _, s := range states {
+				t.Run(s.name, func(t *testing.T) {
+					k := fake.New(s.kernel...)
+					pa.check(t, k, s, pa.apply(t, k, s))
+				})
+			}
+			// Replay in random order: from whatever the previous apply
+			// left, the other owners' routes become those of the state
+			// (each taking its destination over), and one apply must
+			// reach the state's table.
+			k := fake.New()
+			order := rand.Perm(len(states) * 3)
+			for _, i := range order {
+				s := states[i%len(states)]
+				if s.once {
+					continue
+				}
+				k.SetOthers(others(s.kernel)...)
+				pa.check(t, k, s, pa.apply(t, k, s))
+				if t.Failed() {
+					t.Fatalf("replay order %v, failed at %q", order, s.name)
+				}
+			}
 		})
-	}
-	// Replay in random order: from whatever the previous apply left, the
-	// other owners' routes become those of the state (each taking its
-	// destination over), and one apply must reach the state's table.
-	k := fake.New()
-	order := rand.Perm(len(states) * 3)
-	for _, i := range order {
-		s := states[i%len(states)]
-		if s.once {
-			continue
-		}
-		k.SetOthers(others(s.kernel)...)
-		check(t, k, s, apply(t, k, s))
-		if t.Failed() {
-			t.Fatalf("replay order %v, failed at %q", order, s.name)
-		}
 	}
 }
 
@@ -352,21 +391,8 @@ type batching struct {
 
 func (b *batching) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
 	b.sizes = append(b.sizes, len(ws))
-	errs := make([]error, len(ws))
-	for i, w := range ws {
-		switch w.Op {
-		case reconcile.Add:
-			errs[i] = b.Add(w.Route)
-		case reconcile.Replace:
-			errs[i] = b.Replace(w.Route)
-		default:
-			errs[i] = b.Delete(w.Route)
-		}
-	}
-	return errs
+	return fake.Batch(b, ws)
 }
-
-func (b *batching) Finish(reconcile.Logger) error { return nil }
 
 // many is n wanted routes to 10.x.y.0/24, and the table holding m stale
 // routes of podroutes' to 172.16.x.y/32.
