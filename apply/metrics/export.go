@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,23 +33,23 @@ const AutoPath = TextfileDir + "/" + textfileName
 const textfileName = "podroutes.prom"
 
 // Path resolves a --metrics-file value: "" is no file; Auto is AutoPath,
-// or "" when TextfileDir does not exist; any
-// other value is a file in a directory that must exist. The errors are
-// the user's to fix.
-func Path(flag string) (string, error) { return path(flag, TextfileDir) }
+// or "" when TextfileDir does not exist or is unfit to write into (see
+// textfileDir; told to log: a metrics file never fails a pass); any other
+// value is a file in a directory that must exist. The errors are the
+// user's to fix.
+func Path(flag string, log Logger) (string, error) { return path(flag, TextfileDir, log) }
 
-func path(flag, autoDir string) (string, error) {
+func path(flag, autoDir string, log Logger) (string, error) {
 	switch flag {
 	case "":
 		return "", nil
 	case Auto:
-		switch fi, err := os.Stat(autoDir); {
+		switch err := textfileDir(autoDir); {
 		case errors.Is(err, fs.ErrNotExist):
 			return "", nil
 		case err != nil:
-			return "", fmt.Errorf("--metrics-file %s: %w", Auto, err)
-		case !fi.IsDir():
-			return "", fmt.Errorf("--metrics-file %s: %s is not a directory", Auto, autoDir)
+			log.Warnf("--metrics-file %s: %v; writing no metrics file", Auto, err)
+			return "", nil
 		}
 		return filepath.Join(autoDir, textfileName), nil
 	}
@@ -56,6 +57,27 @@ func path(flag, autoDir string) (string, error) {
 		return "", fmt.Errorf("--metrics-file %s: its directory must exist (or give %q: node_exporter's %s if present)", flag, Auto, TextfileDir)
 	}
 	return flag, nil
+}
+
+// textfileDir says why dir is no directory for root to write the textfile
+// into: a symlink, or a directory someone other than root may change,
+// could send the file (written by root) anywhere, or swap it for another.
+func textfileDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	switch {
+	case err != nil:
+		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink, not a directory", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case fi.Mode().Perm()&0o002 != 0:
+		return fmt.Errorf("%s is writable by others (mode %04o)", dir, fi.Mode().Perm())
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 {
+		return fmt.Errorf("%s is owned by uid %d, not root", dir, st.Uid)
+	}
+	return nil
 }
 
 // export writes the textfile, if there is one, and logs a failure once

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,22 +21,48 @@ import (
 )
 
 // TestPath: --metrics-file auto is node_exporter's directory only if it
-// is there; an explicit file needs its directory.
+// is there, a directory (not a symlink) that only root may change; else
+// it is no file, with a warning if the directory is there but unfit. An
+// explicit file needs its directory.
 func TestPath(t *testing.T) {
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
 	filetest.Write(t, notDir, "", 0o644)
-	for _, c := range []struct{ flag, autoDir, want, err string }{
-		{"", dir, "", ""},
-		{"auto", dir, filepath.Join(dir, "podroutes.prom"), ""},
-		{"auto", filepath.Join(dir, "none"), "", ""},
-		{"auto", notDir, "", "--metrics-file auto: " + notDir + " is not a directory"},
-		{filepath.Join(dir, "x.prom"), "", filepath.Join(dir, "x.prom"), ""},
-		{filepath.Join(dir, "none", "x.prom"), "", "", "--metrics-file " + filepath.Join(dir, "none", "x.prom") + ": its directory must exist"},
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	open, others := filepath.Join(dir, "open"), filepath.Join(dir, "others")
+	for _, d := range []string{open, others} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(others, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	const noFile = "; writing no metrics file"
+	for _, c := range []struct{ flag, autoDir, want, err, warn string }{
+		{"", dir, "", "", ""},
+		{"auto", dir, filepath.Join(dir, "podroutes.prom"), "", ""},
+		{"auto", filepath.Join(dir, "none"), "", "", ""},
+		{"auto", notDir, "", "", "--metrics-file auto: " + notDir + " is not a directory" + noFile},
+		{"auto", link, "", "", "--metrics-file auto: " + link + " is a symlink, not a directory" + noFile},
+		{"auto", open, "", "", "--metrics-file auto: " + open + " is writable by others (mode 0777)" + noFile},
+		{"auto", others, "", "", "--metrics-file auto: " + others + " is owned by uid 65534, not root" + noFile},
+		{filepath.Join(dir, "x.prom"), "", filepath.Join(dir, "x.prom"), "", ""},
+		{filepath.Join(dir, "none", "x.prom"), "", "", "--metrics-file " + filepath.Join(dir, "none", "x.prom") + ": its directory must exist", ""},
 	} {
-		got, err := path(c.flag, c.autoDir)
+		var log logged
+		got, err := path(c.flag, c.autoDir, &log)
 		if got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.HasPrefix(err.Error(), c.err)) {
 			t.Errorf("path(%q, %q) = %q, %v; want %q, error %q", c.flag, c.autoDir, got, err, c.want, c.err)
+		}
+		if want := []string{"warn: " + c.warn}; (c.warn == "" && len(log) != 0) || (c.warn != "" && !slices.Equal(log, want)) {
+			t.Errorf("path(%q, %q) logged %q, want %q", c.flag, c.autoDir, log, c.warn)
 		}
 	}
 }
