@@ -35,8 +35,8 @@ const textfileName = "podroutes.prom"
 // Path resolves a --metrics-file value: "" is no file; Auto is AutoPath,
 // or "" when TextfileDir does not exist or is unfit to write into (see
 // textfileDir; told to log: a metrics file never fails a pass); any other
-// value is a file in a directory that must exist. The errors are the
-// user's to fix.
+// value is a file, not a directory, in a directory that must exist. The
+// errors are the user's to fix.
 func Path(flag string, log Logger) (string, error) { return path(flag, TextfileDir, log) }
 
 func path(flag, autoDir string, log Logger) (string, error) {
@@ -55,6 +55,10 @@ func path(flag, autoDir string, log Logger) (string, error) {
 	}
 	if fi, err := os.Stat(filepath.Dir(flag)); err != nil || !fi.IsDir() {
 		return "", fmt.Errorf("--metrics-file %s: its directory must exist (or give %q: node_exporter's %s if present)", flag, Auto, TextfileDir)
+	}
+	// A directory cannot be renamed over: every write would fail.
+	if fi, err := os.Stat(flag); err == nil && fi.IsDir() {
+		return "", fmt.Errorf("--metrics-file %s: is a directory; want the file to write (%s in node_exporter's directory)", flag, textfileName)
 	}
 	return flag, nil
 }

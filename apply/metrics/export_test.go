@@ -23,7 +23,7 @@ import (
 // TestPath: --metrics-file auto is node_exporter's directory only if it
 // is there, a directory (not a symlink) that only root may change; else
 // it is no file, with a warning if the directory is there but unfit. An
-// explicit file needs its directory.
+// explicit file needs its directory, and must not be one.
 func TestPath(t *testing.T) {
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
@@ -54,6 +54,8 @@ func TestPath(t *testing.T) {
 		{"auto", open, "", "", "--metrics-file auto: " + open + " is writable by others (mode 0777)" + noFile},
 		{"auto", others, "", "", "--metrics-file auto: " + others + " is owned by uid 65534, not root" + noFile},
 		{filepath.Join(dir, "x.prom"), "", filepath.Join(dir, "x.prom"), "", ""},
+		{dir, "", "", "--metrics-file " + dir + ": is a directory; want the file to write (podroutes.prom in node_exporter's directory)", ""},
+		{link, "", "", "--metrics-file " + link + ": is a directory", ""},
 		{filepath.Join(dir, "none", "x.prom"), "", "", "--metrics-file " + filepath.Join(dir, "none", "x.prom") + ": its directory must exist", ""},
 	} {
 		var log logged
