@@ -87,14 +87,20 @@ func textfileDir(dir string) error {
 // export writes the textfile, if there is one, and logs a failure once
 // until it works again (each failure names another temporary file): a
 // full disk must not flood the journal at every event, nor fail a pass
-// whose routes are in.
+// whose routes are in. A guarded file's directory is checked first.
 func (m *Metrics) export() {
 	if m.file == "" {
 		return
 	}
 	m.exporting.Lock()
 	defer m.exporting.Unlock()
-	err := prometheus.WriteToTextfile(m.file, m.reg)
+	var err error
+	if m.guarded {
+		err = textfileDir(filepath.Dir(m.file))
+	}
+	if err == nil {
+		err = prometheus.WriteToTextfile(m.file, m.reg)
+	}
 	switch {
 	case err != nil && !m.failing:
 		m.failing = true

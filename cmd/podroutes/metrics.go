@@ -18,7 +18,7 @@ func newMetrics(file string, watching bool, stderr io.Writer) (*metrics.Metrics,
 	if err != nil {
 		return nil, inputError(err)
 	}
-	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Log: log}), nil
+	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Guarded: file == metrics.Auto, Log: log}), nil
 }
 
 // checkAddress refuses a --metrics-address that is not HOST:PORT.
