@@ -59,7 +59,7 @@ type line struct {
 	// it must leave by, when that is what differs); zero for a stale one.
 	want Route
 	// peer is the wanted route's; note says more (why a route is stale,
-	// why a gateway is unreachable).
+	// why a gateway is unreachable, also of a route missing or different).
 	peer, note string
 	// kernel are the kernel's routes to the destination; for a stale
 	// line, the one of podroutes' it is about.
@@ -78,9 +78,13 @@ func (p Plan) report(f func(line) error) error {
 	for _, e := range p.entries {
 		want, rs := p.wanted(e), p.routes(e)
 		l := line{state: e.state, label: e.state.String(), want: want.Route, peer: want.Peer, kernel: rs}
+		if want.Unreachable && e.state != Unreachable && e.state != LeftOut {
+			// Missing or different, and no write can fix it yet.
+			l.note = "gateway unreachable: " + noLink(want.Route)
+		}
 		switch e.state {
 		case Unreachable:
-			l.note = "no up link has an address on " + want.Route.Gw.String() + "'s subnet"
+			l.note = noLink(want.Route)
 		case Different:
 			l.label = p.detail(e)
 			if l.want.Dev == "" && l.label == "different device" {
@@ -106,6 +110,11 @@ func (p Plan) report(f func(line) error) error {
 		}
 	}
 	return nil
+}
+
+// noLink says why no link reaches r's gateway.
+func noLink(r Route) string {
+	return "no up link has an address on " + r.Gw.String() + "'s subnet"
 }
 
 // WriteWrites prints the writes the plan makes, one a line (what

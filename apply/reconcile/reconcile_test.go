@@ -380,6 +380,21 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	if out.String() != unreachableJSON {
 		t.Errorf("JSON report:\n%s\nwant:\n%s", out.String(), unreachableJSON)
 	}
+
+	// Missing too, it says why no write puts it in.
+	if err := k.Delete(have[0]); err != nil {
+		t.Fatal(err)
+	}
+	have, _ = reconcile.Have(context.Background(), k, want, nil)
+	plan = reconcile.Diff(want, have, false)
+	out.Reset()
+	if err := plan.WriteReport(&out); err != nil {
+		t.Fatal(err)
+	}
+	const missing = "missing  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1, gateway unreachable: no up link has an address on 10.240.0.21's subnet\n"
+	if out.String() != missing {
+		t.Errorf("report:\n%s\nwant:\n%s", out.String(), missing)
+	}
 }
 
 // batching is a fake kernel that takes writes in batches, as kernel.Kernel

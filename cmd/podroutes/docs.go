@@ -95,7 +95,8 @@ install: \fBsystemctl enable --now podroutes\fR.
 .B TEXTFILE
 Prometheus metrics of the last apply or watch pass, written when the
 directory exists (\fB--metrics-file auto\fR, as the units run them) for
-node_exporter's textfile collector.
+node_exporter's textfile collector: a directory, not a symlink, owned by
+root and not writable by others; else a warning, and no file.
 .SH EXIT STATUS
 .TP
 .B 0
