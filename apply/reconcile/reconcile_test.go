@@ -385,7 +385,7 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	if err := k.Delete(have[0]); err != nil {
 		t.Fatal(err)
 	}
-	have, _ = reconcile.Have(context.Background(), k, want, nil)
+	have, _ = reconcile.Have(context.Background(), k, want)
 	plan = reconcile.Diff(want, have, false)
 	out.Reset()
 	if err := plan.WriteReport(&out); err != nil {

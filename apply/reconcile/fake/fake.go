@@ -158,6 +158,30 @@ func (k *Kernel) SetOthers(routes ...string) {
 	}
 }
 
+// SetDev sets Dev, the device the kernel picks for a route added without
+// one (the link that reaches its gateway, which a test may move); safe
+// while the table is in use.
+func (k *Kernel) SetDev(dev string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.Dev = dev
+}
+
+// FailWrites makes every write of a route to dst fail with err from now
+// on, or succeed again when err is nil; safe while the table is in use.
+func (k *Kernel) FailWrites(dst netip.Prefix, err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err == nil {
+		delete(k.Fail, dst)
+		return
+	}
+	if k.Fail == nil {
+		k.Fail = map[netip.Prefix]error{}
+	}
+	k.Fail[dst] = err
+}
+
 // Writes counts the writes made so far, failed ones included.
 func (k *Kernel) Writes() int {
 	k.mu.Lock()
