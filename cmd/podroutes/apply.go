@@ -38,7 +38,7 @@ func applyCommand() *cli.Command {
 		Flags: o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
 			"after the pass (not with --dry-run)",
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
-				Usage: "print what apply would change, change nothing (and do not wait)"}),
+				Usage: "print what apply would change (with --networkd-dropin, the drop-in too), change nothing (and do not wait)"}),
 		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
@@ -49,7 +49,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return err
 	}
 	defer p.end()
-	if !o.dryRun {
+	if o.dryRun {
+		p.src.dryRun = stdout // what it would do to the drop-in, before the routes
+	} else {
 		p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
 	}
 	if err := p.src.fetch(p.ctx, p.log); err != nil {

@@ -2,13 +2,16 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -204,4 +207,69 @@ func TestNetworkdDropInInline(t *testing.T) {
 	if got := ns.IP(t, "route", "show", "proto", "157"); !strings.Contains(got, " nhid ") {
 		t.Errorf("without --networkd-dropin, apply installed %q, want a route through a nexthop object", got)
 	}
+}
+
+// TestDryRunLeavesDropIns: apply --dry-run --networkd-dropin changes
+// nothing in the drop-in directory and runs no `networkctl reload` (a
+// networkctl in PATH logs each call), but says what it would write,
+// remove and reload, as it says what routes it would add; apply then
+// does just that.
+func TestDryRunLeavesDropIns(t *testing.T) {
+	ns, _, in := node0(t)
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	filetest.Write(t, inv, "10.240.0.10 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n", 0o644)
+	bin, calls := t.TempDir(), filepath.Join(t.TempDir(), "networkctl.log")
+	filetest.Write(t, filepath.Join(bin, "networkctl"), "#!/bin/sh\necho \"$@\" >>"+calls+"\n", 0o755)
+	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH")}
+	dropIns := t.TempDir()
+	stale := filetest.Write(t, filepath.Join(dropIns, "20-eth1.network.d", "50-podroutes.conf"), "[Route]\n", 0o644)
+	mine := filepath.Join(dropIns, gen.DefaultNetworkFile+".d", "50-podroutes.conf")
+	run := func(args ...string) result {
+		return runBin(t, env, in, append([]string{"apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"}, args...)...)
+	}
+
+	expect(t, "apply --dry-run", run("--dry-run"), 0,
+		"write    "+mine+"  # this host's networkd drop-in\n",
+		"remove   "+stale+"  # a podroutes drop-in for another .network file\n",
+		"reload   systemd-networkd  # networkctl reload\n",
+		"add      10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100")
+	if got := filesIn(t, dropIns); got != "20-eth1.network.d/50-podroutes.conf" {
+		t.Errorf("after the dry run the drop-in directory holds %q, want only the old drop-in", got)
+	}
+	if b, err := os.ReadFile(calls); err == nil {
+		t.Errorf("the dry run ran networkctl %s", b)
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Errorf("the dry run installed %q", got)
+	}
+
+	expect(t, "apply", run(), 0, "1 route in place")
+	if got := filesIn(t, dropIns); got != gen.DefaultNetworkFile+".d/50-podroutes.conf" {
+		t.Errorf("after apply the drop-in directory holds %q, want only this host's drop-in", got)
+	}
+	if b, _ := os.ReadFile(calls); string(b) != "reload\n" {
+		t.Errorf("apply ran networkctl %q, want reload once", b)
+	}
+	r := run("--dry-run")
+	expect(t, "apply --dry-run once in place", r, 0)
+	if strings.Contains(r.stdout, "write") || strings.Contains(r.stdout, "reload") {
+		t.Errorf("dry run with nothing to change printed:\n%s", r.stdout)
+	}
+}
+
+// filesIn lists the files under dir, relative to it, one a line, sorted.
+func filesIn(t *testing.T, dir string) string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(files, "\n") // WalkDir walks in lexical order
 }

@@ -97,6 +97,9 @@ type source struct {
 	// metrics, if set, is told how many Nodes are routed and whether the
 	// API server answers (--kubeconfig; metrics.Metrics).
 	metrics nodeMetrics
+	// dryRun, if set (apply --dry-run), gets what load would change in
+	// the drop-in directory, which it leaves as it is.
+	dryRun io.Writer
 }
 
 // perNode reports whether the config's routes are judged one by one, a
@@ -203,7 +206,7 @@ func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), l
 		n, err = s.plan(ctx, *s.inv, local, log)
 	}
 	if err == nil && s.o.dropIns != "" {
-		s.dropIn(n, log)
+		err = s.dropIn(n, log)
 	}
 	return n.Config, err
 }
@@ -276,8 +279,12 @@ func (s *source) dropInDrift(cfg config.Config) []string {
 
 // dropIn installs n's networkd drop-in and, when it changed, has networkd
 // reload. Failures are warnings: the routes go in without it, and
-// networkd, when it runs, keeps them until it reconfigures the link.
-func (s *source) dropIn(n plan.Node, log *notify.Logger) {
+// networkd, when it runs, keeps them until it reconfigures the link. A
+// dry run prints what it would change instead.
+func (s *source) dropIn(n plan.Node, log *notify.Logger) error {
+	if s.dryRun != nil {
+		return dryRunDropIn(s.dryRun, s.o.dropIns, n, s.path)
+	}
 	wrote, removed, err := gen.InstallDropIn(s.o.dropIns, n, s.path)
 	if err != nil {
 		log.Warnf("%v", err)
@@ -292,6 +299,31 @@ func (s *source) dropIn(n plan.Node, log *notify.Logger) {
 	if done != nil {
 		reloadNetworkd(log, strings.Join(done, "; "))
 	}
+	return nil
+}
+
+// dryRunDropIn prints to w, as apply --dry-run prints the writes of
+// routes, what installing n's drop-in into dir would change: the drop-in
+// written, the others removed, and networkd's reload.
+func dryRunDropIn(w io.Writer, dir string, n plan.Node, source string) error {
+	c, err := gen.PlanDropIn(dir, n, source)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if c.Write {
+		fmt.Fprintf(&b, "write    %s  # this host's networkd drop-in\n", c.Path)
+	}
+	for _, path := range c.Remove {
+		fmt.Fprintf(&b, "remove   %s  # a podroutes drop-in for another .network file\n", path)
+	}
+	if c.Changes() {
+		b.WriteString("reload   systemd-networkd  # networkctl reload\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("printing the plan: %w", err)
+	}
+	return nil
 }
 
 // reloadNetworkd has systemd-networkd reload its configuration after
