@@ -125,7 +125,9 @@ func checkCommand() *cli.Command {
 			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
 			"left out (--kubeconfig: a Node's route this host's links make wrong). A podroutes\n" +
 			"drop-in in systemd-networkd's directories that disagrees with the config is\n" +
-			"drift too: networkd would make its routes at its next configure of the link.\n" +
+			"drift too: networkd would make its routes at its next configure of the link;\n" +
+			"with it, a route of podroutes' through a nexthop object is too (\"through a\n" +
+			"nexthop object\": networkd adds its own beside it; apply writes it inline).\n" +
 			"--output json prints one JSON object a line, schema in the README.\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
 		Flags: append(o.source.flags(),

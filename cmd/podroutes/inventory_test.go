@@ -184,8 +184,8 @@ func TestCloudInitExample(t *testing.T) {
 // TestNetworkdDropInInline: with --networkd-dropin, apply writes this
 // host's drop-in and routes that carry their gateway, as networkd's do
 // (networkd adopts those; one through a nexthop object is another route
-// to it), and no nexthop object; without, through nexthop objects.
-// networkctl fails here (no networkd): a warning, the routes go in.
+// to it), and no nexthop object; without, through nexthop objects, which
+// an apply with it then replaces. networkctl fails here (no networkd): a warning, the routes go in.
 func TestNetworkdDropInInline(t *testing.T) {
 	ns, _, in := node0(t)
 	inv := filepath.Join(t.TempDir(), "machines.txt")
@@ -206,6 +206,16 @@ func TestNetworkdDropInInline(t *testing.T) {
 	expect(t, "apply", runBin(t, nil, in, "apply", "--inventory", inv, "--wait", "0"), 0, "1 route in place")
 	if got := ns.IP(t, "route", "show", "proto", "157"); !strings.Contains(got, " nhid ") {
 		t.Errorf("without --networkd-dropin, apply installed %q, want a route through a nexthop object", got)
+	}
+	// The drop-in turned on later (the upgrade path): the route through a
+	// nexthop object is replaced by one that carries its gateway.
+	expect(t, "apply --networkd-dropin after", runBin(t, nil, in, "apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"), 0,
+		"was through a nexthop object", "1 route in place: 0 added, 1 replaced")
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100 \n" {
+		t.Errorf("apply --networkd-dropin after one without left %q, want the gateway in the route", got)
+	}
+	if got := ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
+		t.Errorf("apply --networkd-dropin after one without left nexthop objects: %q", got)
 	}
 }
 
