@@ -283,3 +283,28 @@ func filesIn(t *testing.T, dir string) string {
 	}
 	return strings.Join(files, "\n") // WalkDir walks in lexical order
 }
+
+// TestNetworkdDropInRefused: --networkd-dropin with --kubeconfig (the
+// drop-in and networkd's reload of the uplink would follow every Node) or
+// with --config (that routes.yaml's drop-in is gen's) is bad usage, exit
+// 2, before anything is read or written.
+func TestNetworkdDropInRefused(t *testing.T) {
+	ns, cfg, in := node0(t)
+	in = append([]string{"timeout", "30"}, in...) // a watch not refused would run on
+	dropIns := t.TempDir()
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig") // never read
+	for _, cmd := range []string{"apply", "watch"} {
+		expect(t, cmd+" --kubeconfig --networkd-dropin",
+			runBin(t, nil, in, cmd, "--kubeconfig", kubeconfig, "--networkd-dropin", dropIns, "--wait", "0"), 2,
+			"--networkd-dropin excludes --kubeconfig: the drop-in, and networkd's reload of the uplink, would follow every Node")
+		expect(t, cmd+" --config --networkd-dropin",
+			runBin(t, nil, in, cmd, "--config", cfg, "--networkd-dropin", dropIns, "--wait", "0"), 2,
+			"--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's")
+	}
+	if got := filesIn(t, dropIns); got != "" {
+		t.Errorf("refused, yet wrote %q", got)
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Errorf("refused, yet installed %q", got)
+	}
+}

@@ -77,7 +77,39 @@ func (o *sourceOptions) dropInFlag() cli.Flag {
 	return &cli.StringFlag{Name: "networkd-dropin", Destination: &o.dropIns,
 		Usage: "with --inventory, write this host's systemd-networkd route drop-in into `DIR` " +
 			"(/run/systemd/network: the units' choice) and have networkd reload, so that it re-adds the routes after a reconfigure; " +
-			"the routes then carry their gateway, as networkd's do, so that it adopts them"}
+			"the routes then carry their gateway, as networkd's do, so that it adopts them; " +
+			"refused with --config (gen writes that drop-in) and --kubeconfig"}
+}
+
+// dropInExcludes refuses --networkd-dropin with a source it does not fit
+// (bad usage, exit 2). --kubeconfig: the drop-in would change, and
+// `networkctl reload` reconfigure the uplink, with every Node that joins,
+// leaves or moves; the watcher puts the routes back after networkd drops
+// them instead. --config: that routes.yaml's drop-in is gen's, installed
+// with it. When routes.yaml is the default (networkd.conf, the same on
+// every host, passes the flag), it is not refused but said (dropInNote).
+func (o *sourceOptions) dropInExcludes() error {
+	switch {
+	case o.dropIns == "":
+	case o.kubeconfig != "":
+		return inputError(errors.New("--networkd-dropin excludes --kubeconfig: the drop-in, and networkd's reload of the uplink, " +
+			"would follow every Node that joins, leaves or moves; without it, watch puts the routes back after networkd drops them"))
+	case o.config != "":
+		return inputError(errors.New("--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's, " +
+			"installed with it into /etc/systemd/network; --networkd-dropin writes one from --inventory"))
+	}
+	return nil
+}
+
+// dropInNote says, when --networkd-dropin is set but the routes come from
+// this host's routes.yaml (the default source, when it exists), that no
+// drop-in is written: "" otherwise.
+func (s *source) dropInNote() string {
+	if s.o.dropIns == "" || s.cfg == nil {
+		return ""
+	}
+	return fmt.Sprintf("--networkd-dropin: the routes come from %s, whose drop-in is gen's (in /etc/systemd/network): none written into %s",
+		s.path, s.o.dropIns)
 }
 
 // source is where this host's routes come from, read and checked.
@@ -123,6 +155,9 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 	}
 	if o.kubeconfig != "" && (o.config != "" || o.inventory.path != "") {
 		return nil, inputError(errors.New("--kubeconfig excludes --config and --inventory"))
+	}
+	if err := o.dropInExcludes(); err != nil {
+		return nil, err
 	}
 	if msg := valid.NetworkFile(o.networkFile); msg != "" {
 		return nil, inputError(fmt.Errorf("--network-file: %s", msg))
