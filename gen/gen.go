@@ -13,6 +13,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/podroutes/podroutes/gen/plan"
@@ -163,9 +164,21 @@ func writeDropIn(path string, data []byte) error {
 }
 
 // DropIns lists the podroutes drop-ins (gen's, or apply's with
-// --networkd-dropin) in dir, a directory of .network files.
+// --networkd-dropin) in dir, a directory of .network files, sorted. Not by
+// filepath.Glob: dir is a path, not a pattern, and may hold its
+// metacharacters ("/tmp/nd[x]").
 func DropIns(dir string) []string {
-	found, _ := filepath.Glob(filepath.Join(dir, "*.network.d", render.DropInName)) // the pattern is well-formed
+	entries, _ := os.ReadDir(dir) // none when it cannot be read, as Glob
+	var found []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".network.d") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name(), render.DropInName)
+		if _, err := os.Lstat(path); err == nil {
+			found = append(found, path)
+		}
+	}
 	return found
 }
 

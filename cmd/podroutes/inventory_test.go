@@ -223,7 +223,8 @@ func TestNetworkdDropInInline(t *testing.T) {
 // nothing in the drop-in directory and runs no `networkctl reload` (a
 // networkctl in PATH logs each call), but says what it would write,
 // remove and reload, as it says what routes it would add; apply then
-// does just that.
+// does just that, and remove deletes the drop-in. The directory's name
+// has glob metacharacters: a path, not a pattern.
 func TestDryRunLeavesDropIns(t *testing.T) {
 	ns, _, in := node0(t)
 	inv := filepath.Join(t.TempDir(), "machines.txt")
@@ -231,7 +232,7 @@ func TestDryRunLeavesDropIns(t *testing.T) {
 	bin, calls := t.TempDir(), filepath.Join(t.TempDir(), "networkctl.log")
 	filetest.Write(t, filepath.Join(bin, "networkctl"), "#!/bin/sh\necho \"$@\" >>"+calls+"\n", 0o755)
 	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH")}
-	dropIns := t.TempDir()
+	dropIns := filepath.Join(t.TempDir(), "nd[x]") // a path, not a pattern
 	stale := filetest.Write(t, filepath.Join(dropIns, "20-eth1.network.d", "50-podroutes.conf"), "[Route]\n", 0o644)
 	mine := filepath.Join(dropIns, gen.DefaultNetworkFile+".d", "50-podroutes.conf")
 	run := func(args ...string) result {
@@ -264,6 +265,10 @@ func TestDryRunLeavesDropIns(t *testing.T) {
 	expect(t, "apply --dry-run once in place", r, 0)
 	if strings.Contains(r.stdout, "write") || strings.Contains(r.stdout, "reload") {
 		t.Errorf("dry run with nothing to change printed:\n%s", r.stdout)
+	}
+	expect(t, "remove --networkd-dropin", runBin(t, env, in, "remove", "--all", "--networkd-dropin", dropIns), 0, "removed "+mine)
+	if got := filesIn(t, dropIns); got != "" {
+		t.Errorf("remove left %q", got)
 	}
 }
 

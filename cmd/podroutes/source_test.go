@@ -93,7 +93,7 @@ func TestDefaultSource(t *testing.T) {
 // drop-in it cannot read; one that agrees, or another drop-in of the
 // .network file, says nothing.
 func TestDropInDrift(t *testing.T) {
-	etc, run := t.TempDir(), t.TempDir()
+	etc, run := filepath.Join(t.TempDir(), "etc[x]"), t.TempDir() // a path, not a pattern
 	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
 	networkdDirs = []string{etc, run}
 	cfg := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
