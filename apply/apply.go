@@ -54,10 +54,6 @@ type Options struct {
 	// listing podroutes' routes, so that its cost follows what changed;
 	// stale routes are left to the full passes.
 	Only []netip.Prefix
-	// LookAll looks for other owners' routes at every wanted destination,
-	// not only where podroutes' route is not as wanted (watch's periodic
-	// resync: a route that took over a destination podroutes held).
-	LookAll bool
 	// LeaveOut leaves out a route the host's links make wrong (a
 	// destination it is connected to, a gateway of its own), as an error
 	// of the pass, where it would otherwise refuse the config: for
@@ -195,15 +191,10 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	left := gateway.Unreachable(links, targets(want))
 	resolve(want, links, left)
 	var have []reconcile.Route
-	var also []netip.Prefix
-	switch {
-	case o.Only != nil:
-		have, err = k.Winners(ctx, dsts(want))
-	case o.LookAll:
-		also = dsts(want)
-		fallthrough
-	default:
-		have, err = reconcile.Have(ctx, k, want, also)
+	if o.Only != nil {
+		have, err = k.Winners(ctx, reconcile.Destinations(want))
+	} else {
+		have, err = reconcile.Have(ctx, k, want)
 	}
 	if err != nil {
 		return planned{}, err

@@ -50,6 +50,8 @@ func (h *host) setLinks(links ...gateway.Link) {
 func (h *host) Add(r reconcile.Route) error     { return h.route(r, h.Kernel.Add) }
 func (h *host) Replace(r reconcile.Route) error { return h.route(r, h.Kernel.Replace) }
 
+func (h *host) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error { return fake.Batch(h, ws) }
+
 func (h *host) route(r reconcile.Route, write func(reconcile.Route) error) error {
 	links, _ := h.Links()
 	if len(gateway.Unreachable(links, []gateway.Target{{Gw: r.Gw, Dev: r.Dev, OnLink: r.OnLink}})) > 0 {
@@ -97,6 +99,10 @@ func TestApplyRefuses(t *testing.T) {
 		{"connected", "10.240.0.0/16 via 10.240.0.1",
 			"route 10.240.0.0/16 via 10.240.0.1 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to", ""},
 		{"own address", "fd00:240::/48 via fd00:240::1", "destination overlaps fd00:240::/64 on eth0", ""},
+		{"network address", "10.200.9.0/24 via 10.240.0.0",
+			"route 10.200.9.0/24 via 10.240.0.0 (node-9): the gateway is the network address of 10.240.0.0/24 on eth0, a subnet this host is directly connected to, and no host's", ""},
+		{"broadcast address", "10.200.9.0/24 via 10.240.0.255",
+			"route 10.200.9.0/24 via 10.240.0.255 (node-9): the gateway is the broadcast address of 10.240.0.0/24 on eth0, a subnet this host is directly connected to, and no host's", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHost()
@@ -108,6 +114,28 @@ func TestApplyRefuses(t *testing.T) {
 				t.Errorf("%d writes, want none", h.Writes())
 			}
 		})
+	}
+}
+
+// TestApplyRefusesSubnetEdges: the network and broadcast addresses of a
+// connected IPv4 subnet are refused as gateways whatever its length; the
+// other addresses of a /23 are hosts', and so are both of a /31's.
+func TestApplyRefusesSubnetEdges(t *testing.T) {
+	h := newHost()
+	h.links = []gateway.Link{{Name: "eth1", Up: true,
+		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.241.0.5/23"), netip.MustParsePrefix("10.242.0.0/31")}}}
+	c := cfg("10.200.1.0/24 via 10.241.1.255", "10.200.2.0/24 via 10.241.0.255", "10.200.3.0/24 via 10.241.1.0",
+		"10.200.4.0/24 via 10.242.0.1", "10.200.5.0/24 via 10.241.0.0")
+	_, err := apply.Apply(context.Background(), h, c, apply.Options{Log: discard{}})
+	want := "refusing the config: route 10.200.1.0/24 via 10.241.1.255 (node-1): the gateway is the broadcast address of 10.241.0.0/23 on eth1, a subnet this host is directly connected to, and no host's; " +
+		"route 10.200.5.0/24 via 10.241.0.0 (node-5): the gateway is the network address of 10.241.0.0/23 on eth1, a subnet this host is directly connected to, and no host's"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	c.Routes = slices.Delete(c.Routes, 4, 5)
+	c.Routes = slices.Delete(c.Routes, 0, 1)
+	if _, err := apply.Apply(context.Background(), h, c, apply.Options{Log: discard{}}); err != nil {
+		t.Errorf("routes via hosts' addresses of a /23 and a /31: %v", err)
 	}
 }
 
@@ -347,6 +375,10 @@ type vanishing struct {
 	*host
 	once sync.Once
 	gone chan struct{} // closed once the first write found the address gone
+}
+
+func (v *vanishing) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
+	return fake.Batch(v, ws)
 }
 
 func (v *vanishing) Add(r reconcile.Route) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // RefusedError is a config Apply will not install, whatever the kernel
@@ -89,7 +90,8 @@ func subnets(links []gateway.Link) []netip.Prefix {
 
 // refuse finds, whatever the table holds, the routes that the host's
 // links make wrong: a destination it is directly connected to, a gateway
-// that is its own address. Any of them refuses the config (a
+// that is its own address, or a connected subnet's network or broadcast
+// address. Any of them refuses the config (a
 // *RefusedError), as bad input is refused as a whole, unless leaveOut:
 // then (Kubernetes, where each Node is an input of its own, and one must
 // not hold up the routes to the others) they are left out of the wanted
@@ -103,6 +105,7 @@ func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, 
 		whose = func(w reconcile.Want) string { return fmt.Sprintf("is this host Node %q (--node %q)?", w.Peer, node) }
 	}
 	bad := append(connected(want, links), ownGateway(want, links, whose)...)
+	bad = append(bad, subnetEdge(want, links)...)
 	if len(bad) == 0 {
 		return want, nil, nil
 	}
@@ -159,10 +162,47 @@ func ownGateway(want []reconcile.Want, links []gateway.Link, whose func(reconcil
 	return bad
 }
 
+// subnetEdge finds the routes via the network or the broadcast address of
+// an IPv4 subnet the host is directly connected to: no host has it. The
+// kernel takes a route via the network address and sends its packets
+// nowhere useful, and refuses one via the broadcast address at every pass.
+// (A /31 or /32 has neither: RFC 3021.)
+func subnetEdge(want []reconcile.Want, links []gateway.Link) []refusal {
+	type edge struct{ kind, where string }
+	edges := map[netip.Addr]edge{} // so that each route's gateway is looked up once
+	for _, l := range links {
+		for _, p := range l.Prefixes {
+			if !p.Addr().Is4() || p.Bits() > 30 {
+				continue
+			}
+			where := fmt.Sprintf("%s on %s", p.Masked(), l.Name)
+			edges[p.Masked().Addr()] = edge{"network", where}
+			edges[broadcast(p)] = edge{"broadcast", where}
+		}
+	}
+	var bad []refusal
+	for i, w := range want {
+		if e, ok := edges[w.Route.Gw]; ok {
+			bad = append(bad, refusal{i, fmt.Sprintf("the gateway is the %s address of %s, a subnet this host is directly connected to, and no host's", e.kind, e.where)})
+		}
+	}
+	return bad
+}
+
+// broadcast is the last address of IPv4 prefix p.
+func broadcast(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	host := ^uint32(0) >> p.Bits()
+	for i := range a {
+		a[i] |= byte(host >> (8 * (3 - i)))
+	}
+	return netip.AddrFrom4(a)
+}
+
 // otherHost says whose routes.yaml this may be.
 func otherHost(node, hostname string) string {
 	short, _, _ := strings.Cut(hostname, ".")
-	if node == "" || short == "" || strings.EqualFold(node, short) {
+	if node == "" || short == "" || valid.SameHostname(node, short) {
 		return "is this config another host's?"
 	}
 	return fmt.Sprintf("the config is for node %q but this host is %q: was it copied from another host?", node, short)

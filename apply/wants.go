@@ -118,12 +118,3 @@ func only(want []reconcile.Want, dsts []netip.Prefix) []reconcile.Want {
 	}
 	return slices.DeleteFunc(want, func(w reconcile.Want) bool { return !set[w.Route.Dst] })
 }
-
-// dsts are the wanted routes' destinations.
-func dsts(want []reconcile.Want) []netip.Prefix {
-	ds := make([]netip.Prefix, len(want))
-	for i, w := range want {
-		ds[i] = w.Route.Dst
-	}
-	return ds
-}

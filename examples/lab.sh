@@ -78,7 +78,7 @@ done
 # podroutes insists when root reads it (a checkout may belong to a user).
 INVENTORY=$WORK/inventory
 install -m 0644 -o root -g root "$MACHINES" "$INVENTORY"
-export PODROUTES_LOCK=$WORK/lock # the lab's own, not the host's /run/podroutes/lock
+export PODROUTES_LOCK=$WORK/lock # the lab's own, not the host's /run/podroutes/lock-INO
 
 for h in "${HOSTS[@]}"; do
 	echo "== $h: $BIN apply --inventory $INVENTORY"

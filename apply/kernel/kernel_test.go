@@ -118,7 +118,7 @@ fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink
 func TestAddRaced(t *testing.T) {
 	ns, k := host(t)
 	want := []reconcile.Want{{Route: fake.MustParse("10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100"), Peer: "node-1"}}
-	have, err := reconcile.Have(context.Background(), k, want, nil)
+	have, err := reconcile.Have(context.Background(), k, want)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func (sc scenario) run(t *testing.T, inline bool) {
 			report("%s is gone", s)
 		}
 	}
-	have, err := reconcile.Have(context.Background(), k, want, nil)
+	have, err := reconcile.Have(context.Background(), k, want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func (sc scenario) run(t *testing.T, inline bool) {
 // pass reads the table, diffs and executes, as apply does.
 func pass(t *testing.T, k *kernel.Kernel, want []reconcile.Want, force bool) (reconcile.Plan, reconcile.Result, lines) {
 	t.Helper()
-	have, err := reconcile.Have(context.Background(), k, want, nil)
+	have, err := reconcile.Have(context.Background(), k, want)
 	if err != nil {
 		t.Fatal(err)
 	}

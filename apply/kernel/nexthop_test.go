@@ -82,7 +82,7 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		t.Errorf("unused nexthops left:\n%s", got)
 	}
 
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	if err := reconcile.Execute(context.Background(), k, reconcile.Removal(have), &log, nil).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestRefusedNexthopLoggedOnce(t *testing.T) {
 	want := wants("fd00:200:9::/64 via fd00:999::1 dev eth0 proto podroutes metric 100 onlink")
 	var log lines
 	for range 3 {
-		have, err := reconcile.Have(context.Background(), k, want, nil)
+		have, err := reconcile.Have(context.Background(), k, want)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,6 +39,11 @@ type Options struct {
 	// File, if set, is rewritten after each pass (heals are passes), for
 	// node_exporter's textfile collector (see Path).
 	File string
+	// Guarded checks File's directory before each write as Path checks
+	// Auto's (textfileDir): the units' --metrics-file auto, in a directory
+	// whose parent another user may own (Debian's prometheus owns
+	// /var/lib/prometheus) and so swap for a symlink while watch runs.
+	Guarded bool
 	// Log is told when writing File fails, and when it works again.
 	Log Logger
 }
@@ -56,6 +61,7 @@ type Metrics struct {
 	heals       prometheus.Counter   // nil unless Options.Watch
 	healTime    prometheus.Histogram // nil unless Options.Watch
 	file        string
+	guarded     bool
 	log         Logger
 	exporting   sync.Mutex // held while writing file, and for failing
 	failing     bool       // writing file failed last time, and was logged
@@ -101,6 +107,7 @@ func New(o Options) *Metrics {
 		passes:      counterVec("podroutes_passes_total", "result", "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway, a route left out), refused (bad config, nothing written)."),
 		lastSuccess: gauge("podroutes_last_success_timestamp_seconds", "When a pass of this process last ended with every route in place (Unix time); 0 if none has."),
 		file:        o.File,
+		guarded:     o.Guarded,
 		log:         o.Log,
 	}
 	if m.log == nil {

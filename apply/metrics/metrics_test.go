@@ -168,6 +168,48 @@ func TestTextfile(t *testing.T) {
 	}
 }
 
+// TestTextfileGuarded: Auto's directory swapped for a symlink while watch
+// runs is not written through: the write fails, logged once, until the
+// directory is root's own again.
+func TestTextfileGuarded(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "node-exporter")
+	elsewhere := t.TempDir()
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "podroutes.prom")
+	var log logged
+	m := New(Options{Version: "v1.2.3", File: file, Guarded: true, Log: &log})
+	m.Passed("start", reconcile.Result{}, nil, 0)
+	filetest.Read(t, file)
+
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, dir); err != nil {
+		t.Fatal(err)
+	}
+	m.Passed("retry", reconcile.Result{}, nil, 0)
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("wrote through the symlink: %v", entries)
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m.Passed("retry", reconcile.Result{}, nil, 0)
+	filetest.Read(t, file)
+	want := []string{
+		"warn: writing metrics to " + file + ": " + dir + " is a symlink, not a directory",
+		"info: writing metrics to " + file + " works again",
+	}
+	if !slices.Equal(log, want) {
+		t.Errorf("logged:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 type logged []string
 
 func (l *logged) Infof(format string, args ...any) {

@@ -141,22 +141,21 @@ func Diff(want []Want, have []Route, force bool) Plan {
 	return p
 }
 
-// Have reads what Diff needs of k for want: podroutes' own routes, and
-// another owner's route where podroutes does not hold a destination as
-// wanted (Plan.Lookups) or where also says to look (destinations watch saw
-// change): what podroutes owns and what is in its way, not the table.
-func Have(ctx context.Context, k Kernel, want []Want, also []netip.Prefix) ([]Route, error) {
+// Have reads what Diff needs of k for want: podroutes' own routes, and the
+// route the kernel uses for each wanted destination where another owner's
+// wins (a fib match a destination, pipelined: Kernel.Winners). Every
+// wanted destination is looked up, whether or not podroutes' route is
+// there as wanted: another owner's route with a lower metric, added after
+// podroutes' own, takes the traffic, and the verdict must not depend on
+// the order the two came in. What podroutes owns and what is in its way,
+// never the table: the cost follows the wanted routes, not the table's
+// size.
+func Have(ctx context.Context, k Kernel, want []Want) ([]Route, error) {
 	ours, err := k.Routes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	look := Diff(want, ours, false).Lookups()
-	for _, d := range also {
-		if !slices.Contains(look, d) {
-			look = append(look, d)
-		}
-	}
-	won, err := k.Winners(ctx, look)
+	won, err := k.Winners(ctx, Destinations(want))
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +165,16 @@ func Have(ctx context.Context, k Kernel, want []Want, also []netip.Prefix) ([]Ro
 		}
 	}
 	return ours, nil
+}
+
+// Destinations lists want's destinations, each once, sorted.
+func Destinations(want []Want) []netip.Prefix {
+	ds := make([]netip.Prefix, len(want))
+	for i, w := range want {
+		ds[i] = w.Route.Dst
+	}
+	slices.SortFunc(ds, route.ComparePrefix)
+	return slices.Compact(ds)
 }
 
 // Inline returns p for a kernel that writes every route with its gateway

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/netip"
 	"slices"
 
 	"github.com/podroutes/podroutes/internal/route"
@@ -60,7 +59,7 @@ type line struct {
 	// it must leave by, when that is what differs); zero for a stale one.
 	want Route
 	// peer is the wanted route's; note says more (why a route is stale,
-	// why a gateway is unreachable).
+	// why a gateway is unreachable, also of a route missing or different).
 	peer, note string
 	// kernel are the kernel's routes to the destination; for a stale
 	// line, the one of podroutes' it is about.
@@ -79,9 +78,13 @@ func (p Plan) report(f func(line) error) error {
 	for _, e := range p.entries {
 		want, rs := p.wanted(e), p.routes(e)
 		l := line{state: e.state, label: e.state.String(), want: want.Route, peer: want.Peer, kernel: rs}
+		if want.Unreachable && e.state != Unreachable && e.state != LeftOut {
+			// Missing or different, and no write can fix it yet.
+			l.note = "gateway unreachable: " + noLink(want.Route)
+		}
 		switch e.state {
 		case Unreachable:
-			l.note = "no up link has an address on " + want.Route.Gw.String() + "'s subnet"
+			l.note = noLink(want.Route)
 		case Different:
 			l.label = p.detail(e)
 			if l.want.Dev == "" && l.label == "different device" {
@@ -107,6 +110,11 @@ func (p Plan) report(f func(line) error) error {
 		}
 	}
 	return nil
+}
+
+// noLink says why no link reaches r's gateway.
+func noLink(r Route) string {
+	return "no up link has an address on " + r.Gw.String() + "'s subnet"
 }
 
 // WriteWrites prints the writes the plan makes, one a line (what
@@ -170,22 +178,6 @@ func (p Plan) Conflicts() []error {
 		}
 	}
 	return errs
-}
-
-// Lookups are the wanted destinations podroutes does not hold as wanted
-// (missing, or its route there differs): where another owner's route may
-// be in the way, for Kernel.Winners to look up. A destination held as
-// wanted needs no look: a route of another owner that took it over would
-// have its own change event, which watch looks at, as its periodic resync
-// looks everywhere.
-func (p Plan) Lookups() []netip.Prefix {
-	var dsts []netip.Prefix
-	for _, e := range p.entries {
-		if e.want >= 0 && (e.state == Missing || e.state == Different) {
-			dsts = append(dsts, p.want[e.want].Route.Dst)
-		}
-	}
-	return dsts
 }
 
 // Writes counts the plan's kernel writes.

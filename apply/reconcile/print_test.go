@@ -29,7 +29,7 @@ func reportPlan() reconcile.Plan {
 		"10.200.4.0/24 via 10.240.0.24 proto podroutes metric 100 # node-4",
 		"10.200.5.0/24 via 10.240.0.25 proto podroutes metric 100 # node-5",
 	)
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	return reconcile.Diff(want, have, false)
 }
 

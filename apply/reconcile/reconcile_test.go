@@ -52,10 +52,6 @@ type state struct {
 	// once: the state is not replayed (the replay lets other owners take
 	// their destinations over, which the state needs podroutes to keep)
 	once bool
-	// lookAll looks for other owners' routes at every wanted destination,
-	// as watch's resync does, not only where podroutes' route is not as
-	// wanted (Plan.Lookups).
-	lookAll bool
 }
 
 var states = []state{
@@ -107,16 +103,18 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 200"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 200\n",
 		once:   true},
-	{name: "foreign route winning over ours, looked for", want: wants(node1), lookAll: true,
+	// Whatever the order the two came in, another owner's route that wins
+	// over podroutes' is a conflict: it is looked for at every wanted
+	// destination, not only where podroutes' route is not as wanted.
+	{name: "foreign route winning over ours", want: wants(node1),
 		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50\n",
 		errs:   []string{"another owner (static) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
 		once:   true},
-	// Where podroutes' route is as wanted, another owner's is looked for
-	// only when asked (watch: on that route's event, and at resync).
-	{name: "foreign route winning over ours, not looked for", want: wants(node1),
-		kernel: []string{"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", "10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
+	{name: "foreign route winning over ours, added after", want: wants(node1),
+		kernel: []string{"10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50", "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100"},
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50\n",
+		errs:   []string{"another owner (static) holds the destination: 10.200.1.0/24 via 10.240.0.99 dev eth0 proto static metric 50"},
 		once:   true},
 	{name: "foreign blackhole, forced", want: all, force: true,
 		kernel: []string{"blackhole 10.200.1.0/24 proto static"}},
@@ -130,24 +128,50 @@ fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100
 		after:  "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"},
 }
 
+// path is a way production executes a plan: kernel.Kernel batches its
+// writes (reconcile.Batcher), through nexthop objects or, where the
+// kernel has none, with their gateways inline (Plan.Inline); a Kernel
+// that cannot batch is written one route at a time.
+type path struct {
+	name   string
+	inline bool
+	batch  bool
+}
+
+var paths = []path{{"batched", false, true}, {"batched, gateways inline", true, true}, {"one at a time", false, false}}
+
 func apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
 	t.Helper()
-	var also []netip.Prefix
-	for _, w := range s.want {
-		if s.lookAll {
-			also = append(also, w.Route.Dst)
-		}
-	}
-	have, err := reconcile.Have(context.Background(), k, s.want, also)
+	return paths[0].apply(t, k, s)
+}
+
+// apply plans s against k and executes the plan the path's way.
+func (pa path) apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
+	t.Helper()
+	k.InlineGateways = pa.inline
+	have, err := reconcile.Have(context.Background(), k, s.want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reconcile.Execute(context.Background(), k, reconcile.Diff(s.want, have, s.force), discard{}, nil)
+	p := reconcile.Diff(s.want, have, s.force)
+	if pa.inline {
+		p = p.Inline()
+	}
+	var run reconcile.Kernel = k
+	if !pa.batch {
+		run = k.Unbatched()
+	}
+	return reconcile.Execute(context.Background(), run, p, discard{}, nil)
 }
 
 // check compares the table and the errors with what s expects, then
 // re-applies s and expects no write.
 func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
+	t.Helper()
+	paths[0].check(t, k, s, res)
+}
+
+func (pa path) check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
 	t.Helper()
 	if res.Left[reconcile.InPlace] != res.InPlace {
 		t.Errorf("%s: %d left in place, %d in place", s.name, res.Left[reconcile.InPlace], res.InPlace)
@@ -164,34 +188,41 @@ func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
 		}
 	}
 	before := k.Writes()
-	apply(t, k, s)
+	pa.apply(t, k, s)
 	if n := k.Writes() - before; n != 0 {
 		t.Errorf("%s: re-apply made %d writes, want 0", s.name, n)
 	}
 }
 
+// TestReconcileStates brings a table in each state to the config, on each
+// path production takes, then replays the states in random order.
 func TestReconcileStates(t *testing.T) {
-	for _, s := range states {
-		t.Run(s.name, func(t *testing.T) {
-			k := fake.New(s.kernel...)
-			check(t, k, s, apply(t, k, s))
+	for _, pa := range paths {
+		t.Run(pa.name, func(t *testing.T) {
+			for _, s := range states {
+				t.Run(s.name, func(t *testing.T) {
+					k := fake.New(s.kernel...)
+					pa.check(t, k, s, pa.apply(t, k, s))
+				})
+			}
+			// Replay in random order: from whatever the previous apply
+			// left, the other owners' routes become those of the state
+			// (each taking its destination over), and one apply must
+			// reach the state's table.
+			k := fake.New()
+			order := rand.Perm(len(states) * 3)
+			for _, i := range order {
+				s := states[i%len(states)]
+				if s.once {
+					continue
+				}
+				k.SetOthers(others(s.kernel)...)
+				pa.check(t, k, s, pa.apply(t, k, s))
+				if t.Failed() {
+					t.Fatalf("replay order %v, failed at %q", order, s.name)
+				}
+			}
 		})
-	}
-	// Replay in random order: from whatever the previous apply left, the
-	// other owners' routes become those of the state (each taking its
-	// destination over), and one apply must reach the state's table.
-	k := fake.New()
-	order := rand.Perm(len(states) * 3)
-	for _, i := range order {
-		s := states[i%len(states)]
-		if s.once {
-			continue
-		}
-		k.SetOthers(others(s.kernel)...)
-		check(t, k, s, apply(t, k, s))
-		if t.Failed() {
-			t.Fatalf("replay order %v, failed at %q", order, s.name)
-		}
 	}
 }
 
@@ -269,7 +300,7 @@ func TestExecuteRaced(t *testing.T) {
 			if tc.before != "" {
 				k.SetOthers(tc.before)
 			}
-			have, err := reconcile.Have(context.Background(), k, all, nil)
+			have, err := reconcile.Have(context.Background(), k, all)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +343,7 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	k.Dev = "br0" // where the kernel puts a route to 10.240.0.21 now
 	want := wants(node1)
 	want[0].Link = "br0"
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	plan := reconcile.Diff(want, have, false)
 	var out strings.Builder
 	if err := plan.WriteReport(&out); err != nil {
@@ -329,7 +360,7 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	}
 
 	want[0].Link, want[0].Unreachable = "", true
-	have, _ = reconcile.Have(context.Background(), k, want, nil)
+	have, _ = reconcile.Have(context.Background(), k, want)
 	plan = reconcile.Diff(want, have, false)
 	out.Reset()
 	if err := plan.WriteReport(&out); err != nil {
@@ -349,6 +380,21 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	if out.String() != unreachableJSON {
 		t.Errorf("JSON report:\n%s\nwant:\n%s", out.String(), unreachableJSON)
 	}
+
+	// Missing too, it says why no write puts it in.
+	if err := k.Delete(have[0]); err != nil {
+		t.Fatal(err)
+	}
+	have, _ = reconcile.Have(context.Background(), k, want)
+	plan = reconcile.Diff(want, have, false)
+	out.Reset()
+	if err := plan.WriteReport(&out); err != nil {
+		t.Fatal(err)
+	}
+	const missing = "missing  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1, gateway unreachable: no up link has an address on 10.240.0.21's subnet\n"
+	if out.String() != missing {
+		t.Errorf("report:\n%s\nwant:\n%s", out.String(), missing)
+	}
 }
 
 // batching is a fake kernel that takes writes in batches, as kernel.Kernel
@@ -360,21 +406,8 @@ type batching struct {
 
 func (b *batching) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
 	b.sizes = append(b.sizes, len(ws))
-	errs := make([]error, len(ws))
-	for i, w := range ws {
-		switch w.Op {
-		case reconcile.Add:
-			errs[i] = b.Add(w.Route)
-		case reconcile.Replace:
-			errs[i] = b.Replace(w.Route)
-		default:
-			errs[i] = b.Delete(w.Route)
-		}
-	}
-	return errs
+	return fake.Batch(b, ws)
 }
-
-func (b *batching) Finish(reconcile.Logger) error { return nil }
 
 // many is n wanted routes to 10.x.y.0/24, and the table holding m stale
 // routes of podroutes' to 172.16.x.y/32.
@@ -395,7 +428,7 @@ func many(n, m int) ([]reconcile.Want, *batching) {
 // one, the rest in one line.
 func TestExecuteChunks(t *testing.T) {
 	want, k := many(2500, 1100)
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	k.sizes = nil
 	var log logtest.Lines
 	res := reconcile.Execute(context.Background(), k, reconcile.Diff(want, have, false), &log, nil)
@@ -417,7 +450,7 @@ func TestExecuteChunks(t *testing.T) {
 // no delete runs before its destination's successor is in.
 func TestExecuteCanceled(t *testing.T) {
 	want, k := many(3000, 100)
-	have, _ := reconcile.Have(context.Background(), k, want, nil)
+	have, _ := reconcile.Have(context.Background(), k, want)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	res := reconcile.Execute(ctx, k, reconcile.Diff(want, have, false), discard{}, func(reconcile.Write) {

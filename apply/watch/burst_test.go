@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 )
@@ -16,45 +18,49 @@ var (
 	linkDown = kernel.Event{Kind: kernel.LinkChanged, Name: "eth0"}
 )
 
-// TestBurstSettles: a lone event's pass starts once the events pause, well
-// before the debounce; a stream that never pauses still gets its pass at
-// the debounce. The margins are wide: this is the logic, not a speed.
+// fired reports whether the burst's pass is due.
+func fired(b *burst) bool {
+	select {
+	case <-b.fire():
+		return true
+	default:
+		return false
+	}
+}
+
+// TestBurstSettles: a lone event's pass starts once the events pause for
+// settle, well before the debounce; a stream that never pauses still gets
+// its pass at the debounce, not later. On a fake clock: the rule, exactly.
 func TestBurstSettles(t *testing.T) {
-	var b burst
-	start := time.Now()
+	clk := clocktesting.NewFakeClock(time.Unix(1e9, 0))
+	b := burst{clock: clk}
 	b.add(routeDeleted, time.Second)
-	<-b.fire()
-	if took := time.Since(start); took > 500*time.Millisecond {
-		t.Errorf("a lone event waited %s, the whole debounce", took)
+	clk.Step(settle - time.Millisecond)
+	if fired(&b) {
+		t.Fatal("a lone event's pass started before the events paused for settle")
+	}
+	clk.Step(time.Millisecond)
+	if !fired(&b) {
+		t.Fatal("a lone event's pass did not start once the events paused for settle")
 	}
 	if got := b.take(); got != "route 10.200.1.0/24 via 10.240.0.21 deleted" {
 		t.Errorf("take: %q", got)
 	}
 
-	start = time.Now()
-	stream := time.NewTicker(time.Millisecond) // faster than settle
-	defer stream.Stop()
 	const debounce = 200 * time.Millisecond
-	last := time.Now() // taken before each add: the pause since is no longer than add saw
 	b.add(linkDown, debounce)
-	for fired := false; !fired; {
-		select {
-		case <-b.fire():
-			fired = true
-		case <-stream.C:
-			last = time.Now()
-			b.add(routeDeleted, debounce)
+	for elapsed := time.Duration(0); elapsed < debounce-time.Millisecond; elapsed += time.Millisecond {
+		clk.Step(time.Millisecond) // an event a millisecond: never a pause of settle
+		if fired(&b) {
+			t.Fatalf("the pass started %s into a stream of events, before the debounce (%s)", elapsed+time.Millisecond, debounce)
 		}
-		if time.Since(start) > 10*debounce {
-			t.Fatal("a stream of events kept its pass from starting")
-		}
+		b.add(routeDeleted, debounce)
 	}
-	// On a loaded machine the stream itself may pause, its ticks late by
-	// more than settle: then the pass rightly starts at that pause.
-	if took, paused := time.Since(start), time.Since(last); took < debounce/2 && paused < settle {
-		t.Errorf("the pass started %s into a stream of events, %s after its last event; want about %s, or a pause of %s", took, paused, debounce, settle)
+	clk.Step(time.Millisecond)
+	if !fired(&b) {
+		t.Fatalf("a stream of events kept its pass from starting at the debounce (%s)", debounce)
 	}
-	if got := b.take(); got[:14] != "link eth0 down" {
+	if got := b.take(); got != "link eth0 down (and 199 more events)" {
 		t.Errorf("take: %q, want the link named", got)
 	}
 }
@@ -62,7 +68,7 @@ func TestBurstSettles(t *testing.T) {
 // TestBurstAddCostsNoAllocation: add runs for every event of a burst (a
 // flap's thousands); describing the burst is left to take, once a pass.
 func TestBurstAddCostsNoAllocation(t *testing.T) {
-	var b burst
+	b := burst{clock: clocktesting.NewFakeClock(time.Unix(1e9, 0))}
 	b.add(linkDown, time.Hour)
 	if n := testing.AllocsPerRun(1000, func() { b.add(routeDeleted, time.Hour) }); n != 0 {
 		t.Errorf("add allocates %v times an event, want 0", n)

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 )
@@ -18,7 +20,8 @@ const echoTTL = 2 * time.Second
 // owner's change to the same destination differs in one of those and is
 // seen.
 type echoes struct {
-	m map[echo]time.Time
+	clock clock.Clock
+	m     map[echo]time.Time
 	// swept is when the echoes that never came were last forgotten: at
 	// most once a TTL, not at every event (a link going down deletes every
 	// route through it at once, the other owners' too).
@@ -37,7 +40,7 @@ func (e *echoes) expect(w reconcile.Write) {
 	if e.m == nil {
 		e.m = map[echo]time.Time{}
 	}
-	e.m[echo{w.Route.Dst, w.Op == reconcile.Delete, w.Route.Gw, w.Route.Metric}] = time.Now().Add(echoTTL)
+	e.m[echo{w.Route.Dst, w.Op == reconcile.Delete, w.Route.Gw, w.Route.Metric}] = e.clock.Now().Add(echoTTL)
 }
 
 // heard reports whether ev is the echo of a write, forgetting it; now and
@@ -46,7 +49,7 @@ func (e *echoes) heard(ev kernel.Event) bool {
 	if ev.Kind != kernel.RouteChanged || len(e.m) == 0 {
 		return false
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	k := echo{ev.Route.Dst, ev.Deleted, ev.Route.Gw, ev.Route.Metric}
 	until, ok := e.m[k]
 	delete(e.m, k)

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func started(t *testing.T) (*nstest.NS, *watcher, *passes) {
 	o := Options{Log: &logtest.Lines{T: t}, Notify: quiet{}, Observer: seen}
 	o.defaults()
 	w := newWatcher(k, oneRoute(dst), o)
-	if err := w.pass(context.Background(), "start", 0, false); err != nil {
+	if err := w.pass(context.Background(), "start", 0); err != nil {
 		t.Fatal(err)
 	}
 	return ns, w, seen
@@ -63,7 +64,7 @@ func TestHealPasses(t *testing.T) {
 	ns, w, seen := started(t)
 	ctx := context.Background()
 	w.dirty[dst] = true // an event came, then a resync ran before the burst's heal
-	if err := w.pass(ctx, "periodic resync", 0, true); err != nil {
+	if err := w.pass(ctx, "periodic resync", 0); err != nil {
 		t.Fatal(err)
 	}
 	w.heal(ctx, "route 10.200.1.0/24 changed", time.Now())
@@ -101,5 +102,41 @@ func TestRefusedKeepsPending(t *testing.T) {
 	w.heal(ctx, "route 10.200.1.0/24 deleted", time.Now())
 	if got := ns.IP(t, "route", "show", dst.String()); got == "" {
 		t.Error("the heal after the refusal did not restore the route")
+	}
+}
+
+// TestForeignWinnerStays: another owner's route that wins over podroutes'
+// own at a wanted destination (added after it, with a lower metric) is a
+// conflict at its heal and stays one at every full pass after (a retry,
+// a resync): never "resolved", never counted in place, while it is there.
+func TestForeignWinnerStays(t *testing.T) {
+	ns, w, _ := started(t)
+	log := &logtest.Lines{T: t}
+	w.o.Log = log
+	ctx := context.Background()
+	ns.IP(t, "route", "add", dst.String(), "via", "10.240.0.99", "proto", "static", "metric", "50")
+	w.dirty[dst] = true
+	w.heal(ctx, "route 10.200.1.0/24 added", time.Now())
+	for _, why := range []string{"retry", "periodic resync", "retry"} {
+		err := w.pass(ctx, why, 0)
+		if err == nil || !strings.Contains(err.Error(), "another owner (static) holds the destination") {
+			t.Fatalf("%s: error %v; want the static route named as a conflict", why, err)
+		}
+		if w.counts[reconcile.Held] != 1 || w.counts[reconcile.InPlace] != 0 {
+			t.Fatalf("%s: counts %v; want 1 held by another owner, none in place", why, w.counts)
+		}
+	}
+	if n := log.Count("resolved"); n != 0 {
+		t.Errorf("logged 'resolved' %d times while the static route wins; the log:\n%s", n, log)
+	}
+	if n := log.Count("another owner (static)"); n != 1 {
+		t.Errorf("the conflict logged %d times; want once", n)
+	}
+	ns.IP(t, "route", "del", dst.String(), "proto", "static")
+	if err := w.pass(ctx, "retry", 0); err != nil || w.counts[reconcile.InPlace] != 1 {
+		t.Fatalf("after the static route went: error %v, counts %v; want in place", err, w.counts)
+	}
+	if n := log.Count("resolved"); n != 1 {
+		t.Errorf("'resolved' logged %d times after the static route went; want once", n)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
@@ -34,7 +36,8 @@ type watcher struct {
 
 // newWatcher starts keeping cfg.
 func newWatcher(k Kernel, cfg config.Config, o Options) *watcher {
-	w := &watcher{k: k, o: o, dirty: map[netip.Prefix]bool{}, reported: map[string]bool{}, echoes: &echoes{}}
+	w := &watcher{k: k, o: o, dirty: map[netip.Prefix]bool{}, reported: map[string]bool{},
+		echoes: &echoes{clock: o.Clock}, retry: backoff{clock: o.Clock}}
 	w.take(cfg)
 	return w
 }
@@ -61,10 +64,10 @@ func (w *watcher) take(cfg config.Config) {
 // waiting up to wait for gateways. It logs each change and each new
 // problem, sets STATUS= and arms a retry if something failed. It returns
 // Apply's error.
-func (w *watcher) pass(ctx context.Context, why string, wait time.Duration, lookAll bool) error {
+func (w *watcher) pass(ctx context.Context, why string, wait time.Duration) error {
 	w.full = false
 	clear(w.dirty)
-	return w.run(ctx, why, apply.Options{Wait: wait, LookAll: lookAll}, time.Time{})
+	return w.run(ctx, why, apply.Options{Wait: wait}, time.Time{})
 }
 
 // heal repairs the destinations events changed (w.dirty), after why, or
@@ -106,7 +109,7 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options, first ti
 	res.Left[reconcile.Stale] = w.stale
 	var healed time.Duration
 	if !first.IsZero() && rec.writes > 0 {
-		healed = time.Since(first)
+		healed = w.o.Clock.Since(first)
 	}
 	w.o.Observer.Passed(why, res, err, healed)
 	probs := diag.Split(err)
@@ -227,7 +230,8 @@ func (r *recorder) wrote(w reconcile.Write) {
 // backoff re-runs a failed pass after 1 s, then after twice as long each
 // time, up to maxRetry, while passes keep failing.
 type backoff struct {
-	timer *time.Timer
+	clock clock.Clock
+	timer clock.Timer
 	next  time.Duration
 }
 
@@ -236,7 +240,7 @@ func (b *backoff) arm() {
 		return
 	}
 	b.next = min(max(2*b.next, time.Second), maxRetry)
-	b.timer = time.NewTimer(b.next)
+	b.timer = b.clock.NewTimer(b.next)
 }
 
 // stop disarms the timer (a pass is starting), keeping the delay.
@@ -258,5 +262,5 @@ func (b *backoff) fire() <-chan time.Time {
 	if b.timer == nil {
 		return nil
 	}
-	return b.timer.C
+	return b.timer.C()
 }

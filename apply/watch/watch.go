@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
@@ -97,8 +99,11 @@ type Options struct {
 	Hostname string
 	// LeaveOut is apply.Options.LeaveOut: for the Nodes of Kubernetes.
 	LeaveOut bool
-	Log      notify.Log
-	Notify   Notifier
+	// Clock is the time watch goes by: debounce, resync, retries, the
+	// watchdog and heal times. nil is the real clock; tests pass a fake.
+	Clock  clock.WithTicker
+	Log    notify.Log
+	Notify Notifier
 }
 
 // Run applies cfg and keeps it applied until ctx is done, then returns nil,
@@ -117,21 +122,21 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 	w := newWatcher(k, cfg, o)
 	// A file refused at start is for a person to fix; a live source's
 	// config, for the source: the next update may be fine.
-	if err := w.pass(ctx, "start", o.Wait, false); apply.IsRefused(err) && o.Updates == nil {
+	if err := w.pass(ctx, "start", o.Wait); apply.IsRefused(err) && o.Updates == nil {
 		return err
 	}
 	if err := o.Notify.Ready(w.status); err != nil {
 		o.Log.Warnf("%v", err)
 	}
-	resync := time.NewTicker(o.Resync)
+	resync := o.Clock.NewTicker(o.Resync)
 	defer resync.Stop()
 	var watchdog <-chan time.Time
 	if o.Watchdog > 0 {
-		t := time.NewTicker(o.Watchdog)
+		t := o.Clock.NewTicker(o.Watchdog)
 		defer t.Stop()
-		watchdog = t.C
+		watchdog = t.C()
 	}
-	var burst burst
+	burst := burst{clock: o.Clock}
 	for {
 		select {
 		case <-ctx.Done():
@@ -152,9 +157,9 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			first := burst.first
 			w.heal(ctx, burst.take(), first)
 		case <-w.retry.fire():
-			w.pass(ctx, "retry", 0, false)
-		case <-resync.C:
-			w.pass(ctx, "periodic resync", 0, true)
+			w.pass(ctx, "retry", 0)
+		case <-resync.C():
+			w.pass(ctx, "periodic resync", 0)
 		case <-o.Reload:
 			w.reload(ctx)
 		case cfg := <-o.Updates:
@@ -179,6 +184,9 @@ func (o *Options) defaults() {
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
 	}
 }
 
@@ -205,7 +213,7 @@ func (w *watcher) reload(ctx context.Context) {
 func (w *watcher) replace(ctx context.Context, cfg config.Config, why string) bool {
 	old, dirty, full := w.kept, maps.Clone(w.dirty), w.full
 	w.take(cfg)
-	if err := w.pass(ctx, why, 0, false); apply.IsRefused(err) {
+	if err := w.pass(ctx, why, 0); apply.IsRefused(err) {
 		// Refused before any write: the old config's routes are as they
 		// were, and so is what the last passes learnt of them (a heal
 		// before the next full pass counts from it), and what events
@@ -238,7 +246,8 @@ func (w *watcher) note(ev kernel.Event) bool {
 // It keeps the event it will name, not its description: add runs for
 // every event of a burst (thousands in a flap), take once for the pass.
 type burst struct {
-	timer *time.Timer
+	clock clock.Clock
+	timer clock.Timer
 	first time.Time    // of the burst's first event
 	named kernel.Event // the event the pass is said to follow
 	more  int
@@ -253,9 +262,9 @@ const settle = 5 * time.Millisecond
 // add records ev: the pass starts once events pause for settle, and at
 // the latest debounce after the burst's first event.
 func (b *burst) add(ev kernel.Event, debounce time.Duration) {
-	now := time.Now()
+	now := b.clock.Now()
 	if b.timer == nil {
-		b.timer = time.NewTimer(min(settle, debounce))
+		b.timer = b.clock.NewTimer(min(settle, debounce))
 		b.first, b.named, b.more = now, ev, 0
 		return
 	}
@@ -283,7 +292,7 @@ func (b *burst) fire() <-chan time.Time {
 	if b.timer == nil {
 		return nil
 	}
-	return b.timer.C
+	return b.timer.C()
 }
 
 // take ends the burst and describes it: "link eth0 up (and 3 more events)",

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"strings"
 	"syscall"
@@ -163,7 +162,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if err := src.fetch(s.ctx, s.log); err != nil {
 		return err
 	}
-	cfg, err := src.load(s.ctx, func() ([]netip.Addr, error) { return localAddrs(s.k) }, s.log)
+	cfg, err := src.load(s.ctx, localHost(s.k), s.log)
 	if err != nil {
 		return err
 	}
@@ -259,20 +258,13 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	return nil
 }
 
-// localAddrs are this host's addresses, on any link, for finding it in an
-// inventory.
-func localAddrs(k interface {
+// localHost reads, from k, what says which host of an inventory this
+// is: the host's links with their addresses, and its hostname.
+func localHost(k interface {
 	Links() ([]gateway.Link, error)
-}) ([]netip.Addr, error) {
-	links, err := k.Links()
-	if err != nil {
-		return nil, err
+}) thisHost {
+	return func() ([]gateway.Link, string, error) {
+		links, err := k.Links()
+		return links, hostname(), err
 	}
-	var addrs []netip.Addr
-	for _, l := range links {
-		for _, p := range l.Prefixes {
-			addrs = append(addrs, p.Addr())
-		}
-	}
-	return addrs, nil
 }

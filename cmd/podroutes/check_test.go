@@ -79,3 +79,39 @@ func TestCheckJSON(t *testing.T) {
 	}
 	expect(t, "unknown format", runBin(t, nil, in, "check", "--config", cfg, "--output", "yaml"), 2, `--output "yaml": want text or json`)
 }
+
+// TestForeignWinnerAfterApply: another owner's route added after apply,
+// with a lower metric, takes the destination's traffic: check (text and
+// JSON) and apply name it as a conflict, as they do when it came first,
+// never "in place"; --force takes it over.
+func TestForeignWinnerAfterApply(t *testing.T) {
+	ns, cfg, in := node0(t)
+	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg), 0)
+	ns.IP(t, "route", "add", "10.200.2.0/24", "via", "10.240.0.99", "proto", "static", "metric", "50")
+	expect(t, "check", runBin(t, nil, in, "check", "--config", cfg), 1, "held by another owner")
+	r := runBin(t, nil, in, "check", "--config", cfg, "--output", "json")
+	expect(t, "check --output json", r, 1)
+	var held checkLine
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var c checkLine
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if c.Destination == "10.200.2.0/24" {
+			held = c
+		}
+	}
+	gws := map[string]uint8{}
+	for _, k := range held.Kernel {
+		gws[k.Gateway] = k.Protocol
+	}
+	if held.State != "held by another owner" || len(gws) != 2 || gws["10.240.0.99"] != 4 || gws["10.240.0.22"] != 157 {
+		t.Errorf("JSON of 10.200.2.0/24: %+v; want held by another owner, the kernel's static route and podroutes' own", held)
+	}
+	expect(t, "apply", runBin(t, nil, in, "apply", "--config", cfg), 1, "another owner (static) holds the destination")
+	expect(t, "apply --force", runBin(t, nil, in, "apply", "--config", cfg, "--force"), 0)
+	expect(t, "check after --force", runBin(t, nil, in, "check", "--config", cfg), 0)
+	if got := ns.IP(t, "route", "show", "10.200.2.0/24"); strings.Contains(got, "static") {
+		t.Errorf("after --force: %s; want the static route taken over", got)
+	}
+}

@@ -64,7 +64,9 @@ const manTemplate = `.SH FILES
 .B INVENTORY
 The inventory every host shares (machines.txt, YAML or kubectl JSON): apply,
 check, remove and watch find this host in it (\fB--node\fR, else by address,
-else by hostname) and plan its routes, when there is no routes.yaml. Must be
+else, when \fB--wait\fR ends with none, by hostname; an address of one host
+and the hostname of another is refused) and plan its routes, when there is no
+routes.yaml. Must be
 owned by root and not group- or world-writable when read as root.
 .TP
 .B /var/lib/kubelet/kubeconfig
@@ -93,7 +95,8 @@ install: \fBsystemctl enable --now podroutes\fR.
 .B TEXTFILE
 Prometheus metrics of the last apply or watch pass, written when the
 directory exists (\fB--metrics-file auto\fR, as the units run them) for
-node_exporter's textfile collector.
+node_exporter's textfile collector: a directory, not a symlink, owned by
+root and not writable by others; else a warning, and no file.
 .SH EXIT STATUS
 .TP
 .B 0

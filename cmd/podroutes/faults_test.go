@@ -63,7 +63,7 @@ func TestApplySomeFail(t *testing.T) {
 		"2 routes in place: 2 added")
 	r := runBin(t, nil, in, "check", "--config", cfg)
 	want := "in place  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100  # node-1\n" +
-		"missing  10.200.2.0/24 via 10.241.0.22 proto podroutes metric 100  # node-2\n" +
+		"missing  10.200.2.0/24 via 10.241.0.22 proto podroutes metric 100  # node-2, gateway unreachable: no up link has an address on 10.241.0.22's subnet\n" +
 		"in place  10.200.3.0/24 via 10.240.0.23 dev eth0 proto podroutes metric 100  # node-3\n"
 	if r.code != 1 || r.stdout != want {
 		t.Errorf("check: exit %d, stdout:\n%s\nwant 1 and:\n%s", r.code, r.stdout, want)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -110,7 +109,7 @@ func (k *kubeSource) take(snap kube.Snapshot) {
 // --node or the kubelet's default name, since a host may run podroutes
 // before its kubelet registers it, or never be a Node (the lab's server).
 // The caller holds k.mu.
-func (k *kubeSource) plan(ctx context.Context, s *source, local func() ([]netip.Addr, error), log *notify.Logger) (plan.Node, error) {
+func (k *kubeSource) plan(ctx context.Context, s *source, local thisHost, log *notify.Logger) (plan.Node, error) {
 	if k.pending == nil {
 		return k.last, nil
 	}
@@ -121,13 +120,10 @@ func (k *kubeSource) plan(ctx context.Context, s *source, local func() ([]netip.
 	return n, err
 }
 
-func (k *kubeSource) planFrom(ctx context.Context, s *source, inv inventory.Inventory, local func() ([]netip.Addr, error), log *notify.Logger) (plan.Node, error) {
+func (k *kubeSource) planFrom(ctx context.Context, s *source, inv inventory.Inventory, local thisHost, log *notify.Logger) (plan.Node, error) {
 	self, err := s.self(ctx, inv, local, log)
 	switch {
 	case err == nil:
-		if k.guest != "" {
-			log.Infof("this host is Node %q of %s now", self, inv.Source)
-		}
 		k.guest = ""
 		return s.o.planSelf(inv, self)
 	case s.o.node == "" && !errors.Is(err, plan.ErrNotFound):
@@ -209,7 +205,7 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 	if err != nil {
 		return nil, failure(err)
 	}
-	local := func() ([]netip.Addr, error) { return localAddrs(k) }
+	local := localHost(k)
 	last, err := s.load(ctx, local, log)
 	if err != nil {
 		k.Close()

@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -29,7 +28,7 @@ func (*kubeSource) inventory(context.Context, *notify.Logger, nodeMetrics) (inve
 	return inventory.Inventory{}, inputError(errNoKube)
 }
 
-func (*kubeSource) plan(context.Context, *source, func() ([]netip.Addr, error), *notify.Logger) (plan.Node, error) {
+func (*kubeSource) plan(context.Context, *source, thisHost, *notify.Logger) (plan.Node, error) {
 	return plan.Node{}, inputError(errNoKube)
 }
 

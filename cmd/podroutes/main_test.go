@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	}
 	podroutesBin = filepath.Join(dir, "podroutes")
 	// The binaries the tests run serialize on a lock of their own, not on
-	// the host's /run/podroutes/lock.
+	// the host's /run/podroutes/lock-INO.
 	os.Setenv("PODROUTES_LOCK", filepath.Join(dir, "lock"))
 	build := exec.Command("go", "build", "-o", podroutesBin, ".")
 	build.Stderr = os.Stderr

@@ -13,11 +13,12 @@ import (
 // newMetrics resolves --metrics-file and returns the metrics of apply or
 // (watching) watch, logging to stderr. A bad flag is bad usage.
 func newMetrics(file string, watching bool, stderr io.Writer) (*metrics.Metrics, error) {
-	path, err := metrics.Path(file)
+	log := notify.NewLogger(stderr)
+	path, err := metrics.Path(file, log)
 	if err != nil {
 		return nil, inputError(err)
 	}
-	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Log: notify.NewLogger(stderr)}), nil
+	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Guarded: file == metrics.Auto, Log: log}), nil
 }
 
 // checkAddress refuses a --metrics-address that is not HOST:PORT.

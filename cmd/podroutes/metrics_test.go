@@ -189,3 +189,15 @@ func seriesOf(exposition string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestMetricsFileDirectoryRefused: --metrics-file naming a directory is
+// bad usage at start (exit 2), not a warning at every pass.
+func TestMetricsFileDirectoryRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range []string{"apply", "watch"} {
+		r := podroutes(t, cmd, "--metrics-file", dir, "--config", filepath.Join(dir, "none.yaml"))
+		if want := "--metrics-file " + dir + ": is a directory"; r.code != 2 || !strings.Contains(r.stderr, want) {
+			t.Errorf("podroutes %s --metrics-file %s: exit %d, stderr %q; want 2 and %q", cmd, dir, r.code, r.stderr, want)
+		}
+	}
+}

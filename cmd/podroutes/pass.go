@@ -100,7 +100,7 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 // it (dropInDrift; check counts them as drift): networkd would make those
 // at its next configure of the link, whatever the pass makes now.
 func (p *pass) load() (config.Config, error) {
-	cfg, err := p.src.load(p.ctx, p.localAddrs, p.log)
+	cfg, err := p.src.load(p.ctx, p.local, p.log)
 	if err == nil {
 		for _, d := range p.src.dropInDrift(cfg) {
 			p.log.Warnf("%s", d)

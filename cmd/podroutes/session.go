@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/netip"
 	"os/signal"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -76,5 +76,5 @@ func mayChangeRoutes(cmd string) error {
 		"run podroutes as root (sudo), or through podroutes.service"))
 }
 
-// localAddrs are this host's addresses (see localAddrs).
-func (s *session) localAddrs() ([]netip.Addr, error) { return localAddrs(s.k) }
+// local says which host of an inventory this is (see localHost).
+func (s *session) local() ([]gateway.Link, string, error) { return localHost(s.k)() }

@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
@@ -132,6 +134,9 @@ type source struct {
 	// dryRun, if set (apply --dry-run), gets what load would change in
 	// the drop-in directory, which it leaves as it is.
 	dryRun io.Writer
+	// identity is which host this is, and by what, as logged last: the
+	// line is logged when it changes, not at each reload or update.
+	identity string
 }
 
 // perNode reports whether the config's routes are judged one by one, a
@@ -215,7 +220,7 @@ func exists(path string) bool {
 // and name; reading the file again each time (a reload), or planning
 // from the Nodes listed last (fetch, follow). From an inventory or the
 // Nodes, it installs the host's networkd drop-in too, when asked.
-func (s *source) load(ctx context.Context, local func() ([]netip.Addr, error), log *notify.Logger) (config.Config, error) {
+func (s *source) load(ctx context.Context, local thisHost, log *notify.Logger) (config.Config, error) {
 	var n plan.Node
 	var err error
 	switch {
@@ -374,7 +379,7 @@ func reloadNetworkd(log *notify.Logger, done string) {
 }
 
 // plan plans this host's routes from inv.
-func (s *source) plan(ctx context.Context, inv inventory.Inventory, local func() ([]netip.Addr, error), log *notify.Logger) (plan.Node, error) {
+func (s *source) plan(ctx context.Context, inv inventory.Inventory, local thisHost, log *notify.Logger) (plan.Node, error) {
 	self, err := s.self(ctx, inv, local, log)
 	if err != nil {
 		return plan.Node{}, err
@@ -394,10 +399,18 @@ func (o *sourceOptions) planSelf(inv inventory.Inventory, self string) (plan.Nod
 	return plan.Node{}, inputError(fmt.Errorf("%s: no plan for %s", inv.Source, self))
 }
 
-// self finds this host in inv (plan.Self). When no host is this one, it
-// waits up to s.wait for an address change and looks again: at boot the
-// uplink, whose address says which host this is, may come up late.
-func (s *source) self(ctx context.Context, inv inventory.Inventory, local func() ([]netip.Addr, error), log *notify.Logger) (string, error) {
+// thisHost reads what says which host of an inventory this is: the
+// host's links with their addresses, and its hostname.
+type thisHost func() (links []gateway.Link, hostname string, err error)
+
+// self finds this host in inv (plan.Self), the address first. When no
+// host has one of this host's addresses, it waits up to s.wait for an
+// address change and looks again: at boot the uplink, whose address says
+// which host this is, may come up late, and a hostname taken before it
+// would plan another host's routes when the address says otherwise. So
+// the host whose name is the hostname is taken only when the wait ends
+// with no address found.
+func (s *source) self(ctx context.Context, inv inventory.Inventory, local thisHost, log *notify.Logger) (string, error) {
 	var changes <-chan struct{}
 	if s.wait > 0 && s.changes != nil {
 		done := make(chan struct{})
@@ -410,31 +423,71 @@ func (s *source) self(ctx context.Context, inv inventory.Inventory, local func()
 	deadline := time.NewTimer(s.wait)
 	defer deadline.Stop()
 	for told := false; ; told = true {
-		addrs, err := local()
+		links, host, err := local()
 		if err != nil {
 			return "", failure(fmt.Errorf("listing this host's addresses: %w", err))
 		}
-		self, err := plan.Self(inv, s.o.node, addrs, hostname())
-		if err == nil || !errors.Is(err, plan.ErrNotFound) || changes == nil {
+		found, err := plan.Self(inv, s.o.node, addrsOf(links), host)
+		byName := err == nil && found.How == plan.ByHostname
+		if changes == nil || !byName && !errors.Is(err, plan.ErrNotFound) {
 			if err != nil {
-				err = inputError(err)
+				s.identity = ""
+				return "", inputError(err)
 			}
-			return self, err
+			if line := identified(inv, found, links, host); line != s.identity {
+				log.Infof("%s", line)
+				s.identity = line
+			}
+			return found.Name, nil
 		}
 		if !told {
-			log.Infof("waiting up to %s for an address that says which host of %s this is", s.wait, inv.Source)
+			msg := fmt.Sprintf("waiting up to %s for an address that says which host of %s this is", s.wait, inv.Source)
+			if byName {
+				msg += fmt.Sprintf(" (its hostname says %s)", found.Name)
+			}
+			log.Infof("%s", msg)
 		}
 		select {
 		case <-ctx.Done():
-			return "", failure(fmt.Errorf("stopped waiting: %w", err))
+			return "", failure(fmt.Errorf("stopped waiting for an address that says which host of %s this is: %w", inv.Source, ctx.Err()))
 		case <-deadline.C:
-			changes = nil // one last look, then the error
+			changes = nil // one last look, then the hostname or the error
 		case _, ok := <-changes:
 			if !ok {
 				changes = nil
 			}
 		}
 	}
+}
+
+// identified says which host of inv this is, and what said so: the
+// address and its link, the hostname, or --node.
+func identified(inv inventory.Inventory, found plan.Found, links []gateway.Link, hostname string) string {
+	by := "by --node"
+	switch found.How {
+	case plan.ByAddr:
+		by = "by address " + found.Addr.String()
+		for _, l := range links {
+			if slices.ContainsFunc(l.Prefixes, func(p netip.Prefix) bool { return p.Addr() == found.Addr }) {
+				by += " on " + l.Name
+				break
+			}
+		}
+	case plan.ByHostname:
+		by = "by hostname " + hostname
+	}
+	return fmt.Sprintf("this host is %s of %s (%s)", found.Name, inv.Source, by)
+}
+
+// addrsOf are the addresses of links.
+func addrsOf(links []gateway.Link) []netip.Addr {
+	var addrs []netip.Addr
+	for _, l := range links {
+		for _, p := range l.Prefixes {
+			addrs = append(addrs, p.Addr())
+		}
+	}
+	return addrs
 }
 
 // read reads and checks the inventory; every problem is bad input. Root

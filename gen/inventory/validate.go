@@ -27,7 +27,7 @@ func validate(l *diag.List, hosts []Host, partial []bool) {
 	for i, h := range hosts {
 		checkHost(l, h, i < len(partial) && partial[i])
 		if h.Name != "" {
-			key := strings.ToLower(h.Name)
+			key := valid.HostnameKey(h.Name)
 			if j, dup := names[key]; dup {
 				l.Addf(h.Line, "duplicate hostname %q (first defined on line %d)", h.Name, hosts[j].Line)
 			} else {

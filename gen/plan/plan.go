@@ -17,6 +17,7 @@ import (
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // Node is one host's share of the plan: the config `podroutes apply` reads on
@@ -74,13 +75,13 @@ func selectHosts(inv inventory.Inventory, only []string) ([]int, error) {
 	// them for duplicates.
 	want := make(map[string]string, len(only))
 	for _, n := range only {
-		want[strings.ToLower(n)] = n
+		want[valid.HostnameKey(n)] = n
 	}
 	var idx []int
 	for i, h := range inv.Hosts {
-		if _, ok := want[strings.ToLower(h.Name)]; ok {
+		if _, ok := want[valid.HostnameKey(h.Name)]; ok {
 			idx = append(idx, i)
-			delete(want, strings.ToLower(h.Name))
+			delete(want, valid.HostnameKey(h.Name))
 		}
 	}
 	if len(want) > 0 {
@@ -149,46 +150,69 @@ func planHost(hosts []inventory.Host, h inventory.Host, self int, targets []targ
 // may not be up yet.
 var ErrNotFound = errors.New("this host is not in the inventory")
 
+// How says what told Self which host this is.
+type How int
+
+const (
+	ByNode     How = iota // --node names it
+	ByAddr                // it has an address of this host's
+	ByHostname            // its name or FQDN is this host's hostname
+)
+
+// Found is the host Self found, and how.
+type Found struct {
+	Name string
+	How  How
+	// Addr is, ByAddr, the address of this host's that is the host's.
+	Addr netip.Addr
+}
+
 // Self finds this host among inv's hosts, for apply on a host that has
 // the whole inventory: node when it is given (compared without case);
 // else the one host that has an address of this host's (local); else the
-// one whose name or FQDN is this host's name (hostname, short or full).
-// Anything else (no host, or more than one) is an error that says what was
-// tried and which hosts there are.
-func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname string) (string, error) {
+// one whose name or FQDN is this host's name (hostname), the whole of it:
+// node-1.other.domain is not node-1, whose FQDN is node-1.k.local.
+// The address comes first: no host has this host's addresses when one is
+// found ByHostname, and at boot they may come late (the caller may wait
+// for them). A host found by address that the hostname says is another is
+// an error: one of the two is wrong, and routes planned for either would
+// be wrong for the other. Anything else (no host, or more than one) is an
+// error that says what was tried and which hosts there are.
+func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname string) (Found, error) {
 	if node != "" {
 		for _, h := range inv.Hosts {
-			if strings.EqualFold(h.Name, node) {
-				return h.Name, nil
+			if valid.SameHostname(h.Name, node) {
+				return Found{Name: h.Name, How: ByNode}, nil
 			}
 		}
-		return "", fmt.Errorf("%s: no host named %q (--node); the hosts: %s", inv.Source, node, names(inv.Hosts))
+		return Found{}, fmt.Errorf("%s: no host named %q (--node); the hosts: %s", inv.Source, node, names(inv.Hosts))
+	}
+	var byName []inventory.Host
+	for _, h := range inv.Hosts {
+		if hostname != "" && (valid.SameHostname(h.Name, hostname) || valid.SameHostname(h.FQDN, hostname)) {
+			byName = append(byName, h)
+		}
 	}
 	var byAddr []string // the hosts found, as the error names them
-	self := ""
+	var self Found
 	for _, h := range inv.Hosts {
 		if i := slices.IndexFunc(h.Addrs, func(a netip.Addr) bool { return slices.Contains(local, a) }); i >= 0 {
-			self = h.Name
+			self = Found{Name: h.Name, How: ByAddr, Addr: h.Addrs[i]}
 			byAddr = append(byAddr, fmt.Sprintf("%s (line %d, %s)", h.Name, h.Line, h.Addrs[i]))
 		}
 	}
-	switch len(byAddr) {
-	case 1:
+	switch {
+	case len(byAddr) == 1 && len(byName) > 0 && !slices.ContainsFunc(byName, func(h inventory.Host) bool { return h.Name == self.Name }):
+		return Found{}, fmt.Errorf("%s: which host is this? by address it is %s, by its hostname %q it is %s; "+
+			"correct the address or the hostname, or say which with --node",
+			inv.Source, byAddr[0], hostname, diag.Some(byName, 10, func(h inventory.Host) string { return fmt.Sprintf("%s (line %d)", h.Name, h.Line) }))
+	case len(byAddr) == 1:
 		return self, nil
-	case 0:
-	default:
-		return "", fmt.Errorf("%s: more than one host has an address of this host's: %s; say which this host is with --node",
+	case len(byAddr) > 1:
+		return Found{}, fmt.Errorf("%s: more than one host has an address of this host's: %s; say which this host is with --node",
 			inv.Source, strings.Join(byAddr, ", "))
-	}
-	short, _, _ := strings.Cut(hostname, ".")
-	var byName []string
-	for _, h := range inv.Hosts {
-		if hostname != "" && (strings.EqualFold(h.Name, short) || strings.EqualFold(h.FQDN, hostname)) {
-			byName = append(byName, h.Name)
-		}
-	}
-	if len(byName) == 1 {
-		return byName[0], nil
+	case len(byName) == 1:
+		return Found{Name: byName[0].Name, How: ByHostname}, nil
 	}
 	addrs := make([]string, len(local))
 	for i, a := range local {
@@ -201,13 +225,13 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 	if len(byName) == 0 {
 		tried += fmt.Sprintf("none is named %q", hostname)
 	} else {
-		tried += fmt.Sprintf("more than one is named %q: %s", hostname, strings.Join(byName, ", "))
+		tried += fmt.Sprintf("more than one is named %q: %s", hostname, names(byName))
 	}
 	err := fmt.Errorf("%s: which host is this? %s; the hosts: %s; say which with --node", inv.Source, tried, names(inv.Hosts))
 	if len(byName) == 0 {
 		err = &notFound{err}
 	}
-	return "", err
+	return Found{}, err
 }
 
 // names lists hosts' names, the first ten.

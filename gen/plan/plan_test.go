@@ -161,19 +161,27 @@ func TestSelf(t *testing.T) {
 	for _, tc := range []struct {
 		name, node, hostname string
 		local                []netip.Addr
-		want, err            string
+		want                 Found
+		err                  string
 	}{
-		{"--node", "NODE-1", "x", addrs("10.240.0.20"), "node-1", ""},
-		{"--node unknown", "node-9", "", nil, "", `m.txt: no host named "node-9" (--node); the hosts: server, node-0, node-1`},
-		{"by address", "", "other", addrs("127.0.0.1", "fd00::20"), "node-0", ""},
-		{"by address before name", "", "node-1", addrs("10.240.0.10"), "server", ""},
-		{"by short name", "", "node-1", addrs("192.168.1.5"), "node-1", ""},
-		{"by FQDN", "", "Node-1.K.local", nil, "node-1", ""},
-		{"two by address", "", "x", addrs("10.240.0.20", "10.240.0.21"), "",
+		{"--node", "NODE-1", "x", addrs("10.240.0.20"), Found{Name: "node-1", How: ByNode}, ""},
+		{"--node unknown", "node-9", "", nil, Found{}, `m.txt: no host named "node-9" (--node); the hosts: server, node-0, node-1`},
+		{"by address", "", "other", addrs("127.0.0.1", "fd00::20"), Found{Name: "node-0", How: ByAddr, Addr: netip.MustParseAddr("fd00::20")}, ""},
+		{"by address and name", "", "node-0.k.local", addrs("10.240.0.20"), Found{Name: "node-0", How: ByAddr, Addr: netip.MustParseAddr("10.240.0.20")}, ""},
+		{"by address, the name another's", "", "node-0", addrs("10.240.0.21"), Found{},
+			`m.txt: which host is this? by address it is node-1 (line 3, 10.240.0.21), by its hostname "node-0" it is node-0 (line 2); correct the address or the hostname, or say which with --node`},
+		{"by short name", "", "node-1", addrs("192.168.1.5"), Found{Name: "node-1", How: ByHostname}, ""},
+		{"by FQDN", "", "Node-1.K.local", nil, Found{Name: "node-1", How: ByHostname}, ""},
+		{"none: a name in another domain", "", "node-1.other.domain", nil, Found{},
+			`m.txt: which host is this? this host has no address yet, and none is named "node-1.other.domain"; the hosts: server, node-0, node-1; say which with --node`},
+		{"two by address", "", "x", addrs("10.240.0.20", "10.240.0.21"), Found{},
 			"m.txt: more than one host has an address of this host's: node-0 (line 2, 10.240.0.20), node-1 (line 3, 10.240.0.21); say which this host is with --node"},
-		{"none", "", "laptop", addrs("192.168.1.5"), "",
+		{"none", "", "laptop", addrs("192.168.1.5"), Found{},
 			`m.txt: which host is this? no host has one of this host's addresses (192.168.1.5), and none is named "laptop"; the hosts: server, node-0, node-1; say which with --node`},
-		{"none, without addresses", "", "laptop", nil, "",
+		{"--node: ASCII case only", "\u017ferver", "", nil, Found{}, `m.txt: no host named "ſerver" (--node); the hosts: server, node-0, node-1`},
+		{"none: ASCII case only", "", "\u017ferver", nil, Found{}, // LONG S is no 's'
+			`m.txt: which host is this? this host has no address yet, and none is named "ſerver"; the hosts: server, node-0, node-1; say which with --node`},
+		{"none, without addresses", "", "laptop", nil, Found{},
 			`m.txt: which host is this? this host has no address yet, and none is named "laptop"; the hosts: server, node-0, node-1; say which with --node`},
 	} {
 		got, err := Self(inv, tc.node, tc.local, tc.hostname)
@@ -181,7 +189,7 @@ func TestSelf(t *testing.T) {
 			t.Errorf("%s: errors.Is(%v, ErrNotFound) = %v, want %v", tc.name, err, !notFound, notFound)
 		}
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
-			t.Errorf("%s: %q, %v; want %q, %s", tc.name, got, err, tc.want, tc.err)
+			t.Errorf("%s: %+v, %v; want %+v, %s", tc.name, got, err, tc.want, tc.err)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package lock serializes the podroutes processes that change routes (the
 // boot unit, watch and an admin's apply or remove) with an flock(2) on a file
-// under /run. A second process waits a bounded time and can say who holds
+// under /run, one for each network namespace (InNetns). A second process waits a bounded time and can say who holds
 // the lock.
 package lock
 
@@ -16,9 +16,37 @@ import (
 	"time"
 )
 
-// DefaultPath is the lock podroutes takes. podroutes.service creates
-// /run/podroutes with RuntimeDirectory=; a manual run creates it as needed.
+// DefaultPath is the lock podroutes takes, keyed by the network namespace
+// (InNetns). podroutes.service creates /run/podroutes with
+// RuntimeDirectory=; a manual run creates it as needed.
 const DefaultPath = "/run/podroutes/lock"
+
+// netnsPath is the calling thread's network namespace; a variable for
+// tests.
+var netnsPath = "/proc/thread-self/ns/net"
+
+// InNetns is path keyed by the network namespace the calling thread is
+// in, its inode number inserted before the extension:
+// /run/podroutes/watch.lock is /run/podroutes/watch-4026531840.lock in the
+// namespace whose inode that is. Routes, and the processes that change
+// them, meet only within one namespace, while /run may be shared by many
+// (hosts of a lab in namespaces of one machine, containers): a lock keyed
+// so serializes those that would meet, and no others. The inode names a
+// namespace uniquely on the machine while it lives. When it cannot be read
+// (no /proc), InNetns fails rather than guess: a lock of another name
+// would exclude nothing.
+func InNetns(path string) (string, error) {
+	fi, err := os.Stat(netnsPath)
+	if err != nil {
+		return "", fmt.Errorf("naming this network namespace for the lock: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "", fmt.Errorf("naming this network namespace for the lock: no inode for %s", netnsPath)
+	}
+	ext := filepath.Ext(path)
+	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(path, ext), st.Ino, ext), nil
+}
 
 // poll is how often a waiter retries. flock(2) has no timeout of its own.
 const poll = 20 * time.Millisecond

@@ -3,8 +3,11 @@ package lock
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -47,5 +50,34 @@ func TestCancel(t *testing.T) {
 	cancel()
 	if _, err := Acquire(ctx, path, time.Minute, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled Acquire: %v", err)
+	}
+}
+
+// TestInNetns: a lock's name carries the inode of the namespace, before
+// its extension; without the namespace to read, no name.
+func TestInNetns(t *testing.T) {
+	ns := filepath.Join(t.TempDir(), "net")
+	if err := os.WriteFile(ns, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino := fi.Sys().(*syscall.Stat_t).Ino
+	defer func(p string) { netnsPath = p }(netnsPath)
+	netnsPath = ns
+	for in, want := range map[string]string{
+		"/run/podroutes/watch.lock": fmt.Sprintf("/run/podroutes/watch-%d.lock", ino),
+		"/run/podroutes/lock":       fmt.Sprintf("/run/podroutes/lock-%d", ino),
+		"/run/x.d/lock":             fmt.Sprintf("/run/x.d/lock-%d", ino),
+	} {
+		if got, err := InNetns(in); got != want || err != nil {
+			t.Errorf("InNetns(%s) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	netnsPath = filepath.Join(t.TempDir(), "none")
+	if got, err := InNetns("/run/podroutes/lock"); err == nil {
+		t.Errorf("InNetns without a namespace: %s, want an error", got)
 	}
 }

@@ -16,9 +16,12 @@ import (
 )
 
 // Addr parses s as a host address or gateway: IPv4 or IPv6, one address
-// (not a prefix), no zone, not IPv4-mapped, unicast (global or link-local:
-// not unspecified, loopback, multicast or broadcast). what names the value
-// in the message ("gateway", "address").
+// (not a prefix), no zone, not IPv4-mapped, unicast (global, or IPv6
+// link-local: not unspecified, loopback, multicast or broadcast), and not
+// IPv4 link-local: 169.254.0.0/16 is each link's own (a cloud's metadata
+// service at 169.254.169.254), never another host's address to route via.
+// An IPv6 link-local one is, on a named link (NeedsDevice). what names the
+// value in the message ("gateway", "address").
 func Addr(what, s string) (netip.Addr, string) {
 	a, err := netip.ParseAddr(s)
 	switch {
@@ -32,13 +35,15 @@ func Addr(what, s string) (netip.Addr, string) {
 		return a, fmt.Sprintf("%s %s is an IPv4-mapped IPv6 address; write %s", what, a, a.Unmap())
 	case !a.IsGlobalUnicast() && !a.IsLinkLocalUnicast():
 		return a, fmt.Sprintf("%s %s is not a unicast address", what, a)
+	case a.Is4() && a.IsLinkLocalUnicast():
+		return a, fmt.Sprintf("%s %s is in the link-local range 169.254.0.0/16: each link's own (a cloud's metadata service), never a host to route via", what, a)
 	}
 	return a, ""
 }
 
 // NeedsDevice reports whether a route via gateway a must name its device:
 // an IPv6 link-local address is the same on every link, so the kernel
-// cannot choose one (IPv4 link-local addresses can be routed without).
+// cannot choose one (Addr refuses IPv4 link-local ones).
 func NeedsDevice(a netip.Addr) bool {
 	return a.Is6() && a.IsLinkLocalUnicast()
 }
@@ -171,6 +176,40 @@ func Hostname(what, s string) string {
 		}
 	}
 	return ""
+}
+
+// SameHostname reports whether a and b are the same host name: equal but
+// for the case of ASCII letters, as RFC 1123 compares names. Not
+// strings.EqualFold: its Unicode folding makes U+212A KELVIN SIGN a 'k'
+// and U+017F LONG S an 's', so a name no host may have would match one.
+func SameHostname(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// HostnameKey is s with its ASCII letters in lower case: the key host
+// names are looked up by, so that names SameHostname finds equal, and
+// only those, have the same key.
+func HostnameKey(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func labelProblem(label string) string {

@@ -31,6 +31,8 @@ func TestRules(t *testing.T) {
 		{addr, "0.0.0.0", "is not a unicast address"},
 		{addr, "::", "is not a unicast address"},
 		{addr, "fe80::1%eth0", "has a zone"},
+		{addr, "169.254.169.254", "address 169.254.169.254 is in the link-local range 169.254.0.0/16"},
+		{addr, "169.254.0.1", "is in the link-local range 169.254.0.0/16"},
 		{addr, "::ffff:10.240.0.20", "write 10.240.0.20"},
 
 		{prefix, "10.200.0.0/24", ""},
@@ -101,10 +103,33 @@ func TestRules(t *testing.T) {
 // TestNeedsDevice: only an IPv6 link-local gateway is ambiguous without
 // its interface.
 func TestNeedsDevice(t *testing.T) {
-	for s, want := range map[string]bool{"fe80::1": true, "fd00::1": false, "169.254.0.1": false, "10.0.0.1": false} {
+	for s, want := range map[string]bool{"fe80::1": true, "fd00::1": false, "10.0.0.1": false} {
 		a, _ := Addr("gateway", s)
 		if got := NeedsDevice(a); got != want {
 			t.Errorf("NeedsDevice(%s) = %t, want %t", s, got, want)
+		}
+	}
+}
+
+// TestSameHostname: host names compare without the case of ASCII letters
+// only; Unicode's folding (KELVIN SIGN to 'k', LONG S to 's') is not theirs.
+func TestSameHostname(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"node-0", "node-0", true},
+		{"Node-0.K.Local", "node-0.k.local", true},
+		{"node-k", "node-\u212a", false}, // KELVIN SIGN
+		{"node-s", "node-\u017f", false}, // LONG S
+		{"node-0", "node-00", false},
+		{"", "", true},
+	} {
+		if got := SameHostname(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameHostname(%q, %q) = %t, want %t", tt.a, tt.b, got, tt.want)
+		}
+		if got := HostnameKey(tt.a) == HostnameKey(tt.b); got != tt.want {
+			t.Errorf("HostnameKey(%q) == HostnameKey(%q): %t, want %t", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

@@ -95,10 +95,54 @@ var yamlMessage = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 // mark, sometimes 0-based, sometimes the end of the file) is the fallback.
 func (w *Walker) syntaxError(text string, err error) {
 	msg, line := message(err)
+	if kind, ok := flowEnds[msg]; ok {
+		if l := flowOpens(text, msg); l > 0 {
+			w.Addf(l, "malformed YAML: %s (while parsing the flow %s that opens on this line)", msg, kind)
+			return
+		}
+	}
 	if l := firstFailing(text, msg); l > 0 {
 		line = l
 	}
 	w.Addf(line, "malformed YAML: %s", msg)
+}
+
+// flowEnds are the errors of a flow collection left open, and its kind.
+var flowEnds = map[string]string{
+	"did not find expected ',' or ']'": "sequence",
+	"did not find expected ',' or '}'": "mapping",
+}
+
+// flowOpens is the line of the '[' or '{' a flow collection's error msg is
+// about, or 0. The first failing line (firstFailing) is where the
+// collection goes wrong, a line or many after its bracket, which is what
+// yaml.v3 names (its context mark, counted from 0), unless the bracket is
+// on line 0: then it names the problem's line. After one more line at the
+// top, the bracket is never on line 0, and its line there, counted from 0,
+// is its line here.
+func flowOpens(text, msg string) int {
+	err := decodeErr("\n" + text)
+	if err == nil {
+		return 0
+	}
+	m := yamlMessage.FindStringSubmatch(err.Error())
+	if m == nil || m[2] != msg {
+		return 0
+	}
+	line, _ := strconv.Atoi(m[1])
+	return line
+}
+
+// decodeErr is the error of decoding text's first document; a panic of
+// yaml.v3's is one too.
+func decodeErr(text string) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("panic")
+		}
+	}()
+	var doc yaml.Node
+	return yaml.NewDecoder(strings.NewReader(text)).Decode(&doc)
 }
 
 // message splits a yaml.v3 error into its message and its line, corrected
@@ -125,15 +169,7 @@ func message(err error) (string, int) {
 func firstFailing(text, msg string) int {
 	ends := lineEnds(text)
 	fails := func(n int) bool { // the first n lines
-		var doc yaml.Node
-		err := func() (err error) {
-			defer func() {
-				if recover() != nil {
-					err = errors.New("panic")
-				}
-			}()
-			return yaml.NewDecoder(strings.NewReader(text[:ends[n-1]])).Decode(&doc)
-		}()
+		err := decodeErr(text[:ends[n-1]])
 		if err == nil || errors.Is(err, io.EOF) {
 			return false
 		}

@@ -17,9 +17,13 @@ func TestSyntaxErrorLines(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"unclosed bracket", "node: node-0\nroutes:\n  - destination: [10.200.1.0/24\n    gateway: 10.240.0.1\n", 3, "did not find expected ',' or ']'"},
+		{"unclosed bracket", "node: node-0\nroutes:\n  - destination: [10.200.1.0/24\n    gateway: 10.240.0.1\n", 3, "did not find expected ',' or ']' (while parsing the flow sequence that opens on this line)"},
 		{"unclosed bracket at the end", "node: node-0\nroutes:\n  - destination: [\n", 3, "did not find expected node content"},
-		{"unclosed brace", "a: {b: 1\nc: 2\n", 1, "did not find expected ',' or '}'"},
+		{"unclosed brace", "a: {b: 1\nc: 2\n", 1, "did not find expected ',' or '}' (while parsing the flow mapping that opens on this line)"},
+		{"unclosed bracket, an item after", "node: a\nroutes:\n  - destination: [10.200.1.0/24,\n    10.200.2.0/24\n    gateway: 10.240.0.21\n", 3,
+			"did not find expected ',' or ']' (while parsing the flow sequence that opens on this line)"},
+		{"unclosed bracket on line 1", "[a,\n b\n c: d\n", 1, "did not find expected ',' or ']' (while parsing the flow sequence that opens on this line)"},
+		{"unclosed bracket, nested", "a: [1,\n  [2, 3],\n  4\n  b: c\n", 1, "did not find expected ',' or ']' (while parsing the flow sequence that opens on this line)"},
 		{"bad indent", "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n   gateway: 10.240.0.1\n", 4, "did not find expected '-' indicator"},
 		{"bad indent, deeper", "node: node-0\nroutes:\n  - destination: 10.200.1.0/24\n      gateway: 10.240.0.1\n", 4, "mapping values are not allowed in this context"},
 		{"unterminated string", "node: \"node-0\nroutes: []\n", 1, "found unexpected end of stream"},

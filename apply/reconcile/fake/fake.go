@@ -16,18 +16,27 @@ import (
 )
 
 // Kernel is a fake main table. The zero value is empty and ready to use.
+// It takes the paths production takes: it is a reconcile.Batcher (Execute
+// hands it its writes in batches, as it does kernel.Kernel), and it says
+// whether it writes every route with its gateway inline (Inline), as
+// kernel.Kernel does when the kernel has no nexthop objects.
 type Kernel struct {
 	// Dev is the device the kernel picks for a route added without one.
 	Dev string
 	// Fail makes every write of a route to these destinations fail.
 	Fail map[netip.Prefix]error
+	// InlineGateways is what Inline reports.
+	InlineGateways bool
 
 	mu     sync.Mutex
 	routes []reconcile.Route
 	writes int
 }
 
-var _ reconcile.Kernel = (*Kernel)(nil)
+var (
+	_ reconcile.Kernel  = (*Kernel)(nil)
+	_ reconcile.Batcher = (*Kernel)(nil)
+)
 
 // New returns a fake table holding routes, each written as MustParse reads
 // it. It panics on a malformed route.
@@ -97,6 +106,43 @@ func (k *Kernel) Delete(r reconcile.Route) error {
 		return nil
 	})
 }
+
+// WriteBatch makes the writes in order, as Add, Replace and Delete do, and
+// returns each one's error.
+func (k *Kernel) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error { return Batch(k, ws) }
+
+// Batch makes the writes through k's Add, Replace and Delete, in order,
+// and returns each one's error: the WriteBatch of a test's Kernel that
+// wraps a fake to change how single writes go (an address that vanishes
+// at the first add), so that its writes take the batched path too.
+func Batch(k reconcile.Kernel, ws []reconcile.Write) []error {
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		switch w.Op {
+		case reconcile.Add:
+			errs[i] = k.Add(w.Route)
+		case reconcile.Replace:
+			errs[i] = k.Replace(w.Route)
+		default:
+			errs[i] = k.Delete(w.Route)
+		}
+	}
+	return errs
+}
+
+// Unbatched is k as a plain reconcile.Kernel, which Execute writes one
+// route at a time: the path of a Kernel that cannot batch.
+func (k *Kernel) Unbatched() reconcile.Kernel { return unbatched{k} }
+
+type unbatched struct{ reconcile.Kernel }
+
+// Finish ends a run of batches: a fake table has no nexthop objects to
+// delete.
+func (k *Kernel) Finish(reconcile.Logger) error { return nil }
+
+// Inline reports InlineGateways: whether every route is written with its
+// gateway inline (apply plans for it: reconcile.Plan.Inline).
+func (k *Kernel) Inline() bool { return k.InlineGateways }
 
 // SetOthers stands for the other owners: their routes become routes (each
 // written as MustParse reads it), each taking its destination over, the
