@@ -280,3 +280,36 @@ func TestInterruptedApplyExplained(t *testing.T) {
 		t.Errorf("apply again: %s, %v", res.Status(), err)
 	}
 }
+
+// TestInlineConvertsNexthopRoutes: the upgrade path of podroutes' networkd
+// drop-in. Routes an apply made through nexthop objects are, once the
+// Kernel writes inline (the drop-in turned on), not in place for check
+// but each through a nexthop object, and apply replaces them with routes
+// that carry their gateway, IPv4 and IPv6, and deletes the objects;
+// check is then in sync.
+func TestInlineConvertsNexthopRoutes(t *testing.T) {
+	n := lab(t, true)[0]
+	if _, err := n.apply(t, apply.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ours := func() string {
+		return n.ns.IP(t, "route", "show", "proto", "157") + n.ns.IP(t, "-6", "route", "show", "proto", "157")
+	}
+	if got := ours(); strings.Count(got, " nhid ") != 2 {
+		t.Fatalf("without Inline, apply installed:\n%s\nwant both routes through nexthop objects", got)
+	}
+	n.k = openWith(t, n.ns, kernel.Options{Inline: true})
+	check(t, n, false, "through a nexthop object  10.200.2.0/24 via 10.240.0.12 proto podroutes metric 100  # node-2\n")
+	res, err := n.apply(t, apply.Options{})
+	if err != nil || res.Replaced != 2 {
+		t.Fatalf("inline apply: %s, %v; want 2 replaced", res.Status(), err)
+	}
+	const want = "10.200.2.0/24 via 10.240.0.12 dev eth0 metric 100 \nfd00:200:2::/64 via fd00:240::12 dev eth0 metric 100 pref medium\n"
+	if got := ours(); got != want {
+		t.Errorf("inline apply left:\n%s\nwant:\n%s", got, want)
+	}
+	if got := n.ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
+		t.Errorf("inline apply left nexthop objects:\n%s", got)
+	}
+	check(t, n, true, "in place  10.200.2.0/24 via 10.240.0.12 dev eth0 proto podroutes metric 100  # node-2\n")
+}

@@ -13,6 +13,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/podroutes/podroutes/gen/plan"
@@ -84,6 +85,37 @@ func PrintIP(w io.Writer, nodes iter.Seq[plan.Node]) error {
 	return nil
 }
 
+// DropInChange is what InstallDropIn would change in a directory: n's
+// drop-in (Path) and whether it lacks its content (Write), and the other
+// podroutes drop-ins there, which go (Remove). apply --dry-run prints it.
+type DropInChange struct {
+	Path   string
+	Write  bool
+	Remove []string
+	data   []byte
+}
+
+// Changes reports whether c changes anything.
+func (c DropInChange) Changes() bool { return c.Write || len(c.Remove) > 0 }
+
+// PlanDropIn works out, changing nothing, what InstallDropIn(dir, n,
+// source) would change.
+func PlanDropIn(dir string, n plan.Node, source string) (DropInChange, error) {
+	var b bytes.Buffer
+	if err := render.DropIn(&b, n, source); err != nil {
+		return DropInChange{}, err
+	}
+	c := DropInChange{Path: filepath.Join(dir, filepath.FromSlash(render.DropInRel(n))), data: b.Bytes()}
+	old, err := os.ReadFile(c.Path)
+	c.Write = err != nil || !bytes.Equal(old, c.data)
+	for _, path := range DropIns(dir) {
+		if path != c.Path {
+			c.Remove = append(c.Remove, path)
+		}
+	}
+	return c, nil
+}
+
 // InstallDropIn writes n's networkd drop-in into dir, a directory of
 // .network files (apply uses /run/systemd/network, where networkd reads
 // them and nothing survives a reboot), atomically and only if its content
@@ -92,30 +124,27 @@ func PrintIP(w io.Writer, nodes iter.Seq[plan.Node]) error {
 // old routes on that file's link. It reports whether it wrote n's, and
 // the others it deleted.
 func InstallDropIn(dir string, n plan.Node, source string) (wrote bool, removed []string, err error) {
-	var b bytes.Buffer
-	if err := render.DropIn(&b, n, source); err != nil {
+	c, err := PlanDropIn(dir, n, source)
+	if err != nil {
 		return false, nil, err
 	}
-	path := filepath.Join(dir, filepath.FromSlash(render.DropInRel(n)))
-	if wrote, err = writeDropIn(path, b.Bytes()); err != nil {
-		return false, nil, err
+	if c.Write {
+		if err := writeDropIn(c.Path, c.data); err != nil {
+			return false, nil, err
+		}
 	}
-	removed, err = removeDropIns(dir, path)
-	return wrote, removed, err
+	removed, err = removeDropIns(c.Remove)
+	return c.Write, removed, err
 }
 
-// writeDropIn writes data to path, atomically, unless path holds it
-// already; it reports whether it wrote.
-func writeDropIn(path string, data []byte) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
+// writeDropIn writes data to path, atomically.
+func writeDropIn(path string, data []byte) error {
 	if err := mkdirAll(filepath.Dir(path)); err != nil {
-		return false, fmt.Errorf("installing the networkd drop-in: %w", err)
+		return fmt.Errorf("installing the networkd drop-in: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".podroutes-*")
 	if err != nil {
-		return false, fmt.Errorf("installing the networkd drop-in: %w", err)
+		return fmt.Errorf("installing the networkd drop-in: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // gone after the rename; left only on error
 	_, err = tmp.Write(data)
@@ -129,15 +158,27 @@ func writeDropIn(path string, data []byte) (bool, error) {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return false, fmt.Errorf("installing the networkd drop-in %s: %w", path, err)
+		return fmt.Errorf("installing the networkd drop-in %s: %w", path, err)
 	}
-	return true, nil
+	return nil
 }
 
 // DropIns lists the podroutes drop-ins (gen's, or apply's with
-// --networkd-dropin) in dir, a directory of .network files.
+// --networkd-dropin) in dir, a directory of .network files, sorted. Not by
+// filepath.Glob: dir is a path, not a pattern, and may hold its
+// metacharacters ("/tmp/nd[x]").
 func DropIns(dir string) []string {
-	found, _ := filepath.Glob(filepath.Join(dir, "*.network.d", render.DropInName)) // the pattern is well-formed
+	entries, _ := os.ReadDir(dir) // none when it cannot be read, as Glob
+	var found []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".network.d") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name(), render.DropInName)
+		if _, err := os.Lstat(path); err == nil {
+			found = append(found, path)
+		}
+	}
 	return found
 }
 
@@ -145,16 +186,13 @@ func DropIns(dir string) []string {
 // wrote there, for any .network file: the inventory may have named
 // another since) and each .d directory it leaves empty; it returns the
 // drop-ins deleted. A drop-in already gone is no error.
-func RemoveDropIns(dir string) ([]string, error) { return removeDropIns(dir, "") }
+func RemoveDropIns(dir string) ([]string, error) { return removeDropIns(DropIns(dir)) }
 
-// removeDropIns is RemoveDropIns, but for the drop-in at keep.
-func removeDropIns(dir, keep string) ([]string, error) {
+// removeDropIns deletes the drop-ins at paths, as RemoveDropIns does.
+func removeDropIns(paths []string) ([]string, error) {
 	var removed []string
 	var errs []error
-	for _, path := range DropIns(dir) {
-		if path == keep {
-			continue
-		}
+	for _, path := range paths {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("removing the networkd drop-in: %w", err))
 			continue

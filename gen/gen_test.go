@@ -224,3 +224,33 @@ func TestRemoveDropIns(t *testing.T) {
 		t.Errorf("again: removed %q, %v; want nothing", removed, err)
 	}
 }
+
+// TestDropInsPathNotPattern: a directory whose name has glob
+// metacharacters is a path: InstallDropIn finds and deletes the drop-in
+// for the .network file named before, DropIns lists the one there, and
+// RemoveDropIns deletes it.
+func TestDropInsPathNotPattern(t *testing.T) {
+	n := loadPlan(t, "lab-machines.txt")[1]
+	moved := n
+	moved.NetworkFile = "20-eth1.network"
+	for _, name := range []string{"nd[x]", "nd*", "nd?", `nd\`} {
+		dir := filepath.Join(t.TempDir(), name)
+		old := filepath.Join(dir, n.NetworkFile+".d", "50-podroutes.conf")
+		mine := filepath.Join(dir, "20-eth1.network.d", "50-podroutes.conf")
+		if _, _, err := InstallDropIn(dir, n, "lab-machines.txt"); err != nil {
+			t.Fatal(err)
+		}
+		if _, removed, err := InstallDropIn(dir, moved, "lab-machines.txt"); err != nil || !slices.Equal(removed, []string{old}) {
+			t.Errorf("%s: moved: removed %q, %v; want %q", name, removed, err, old)
+		}
+		if got := DropIns(dir); !slices.Equal(got, []string{mine}) {
+			t.Errorf("%s: drop-ins %q, want %q", name, got, mine)
+		}
+		if removed, err := RemoveDropIns(dir); err != nil || !slices.Equal(removed, []string{mine}) {
+			t.Errorf("%s: RemoveDropIns removed %q, %v; want %q", name, removed, err, mine)
+		}
+		if _, err := os.Stat(mine); !os.IsNotExist(err) {
+			t.Errorf("%s: %s is still there: %v", name, mine, err)
+		}
+	}
+}

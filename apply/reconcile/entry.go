@@ -52,6 +52,9 @@ func (p *Plan) detail(e entry) string {
 	if keep, _ := target(w, rs, p.inline); keep >= 0 {
 		closest = rs[keep]
 	}
+	if p.inline && closest.NH != 0 && w.satisfied(closest) {
+		return "through a nexthop object" // written is all it falls short of
+	}
 	return difference(closest, w.Route, w.Link)
 }
 
@@ -101,7 +104,7 @@ func converge(ws []Write, w Want, rs []Route, inline bool) []Write {
 // target is the route of rs that w is, or that w's write takes the place
 // of (-1 for none), and that write (-1 for none: w is there).
 func target(w Want, rs []Route, inline bool) (int, Op) {
-	if keep := slices.IndexFunc(rs, w.satisfied); keep >= 0 {
+	if keep := slices.IndexFunc(rs, func(r Route) bool { return w.written(r, inline) }); keep >= 0 {
 		return keep, -1
 	}
 	// IPv4 (fib_table_insert) replaces the first route with w's key.
@@ -149,7 +152,7 @@ func blocked(w Want, rs []Route, keep, i int, inline bool) bool {
 	// owner that w replaces was the lookup's winner, first at its key
 	// (target).
 	ahead := keep >= 0 && (keep < i || !ours(rs[keep]) && rs[keep].Dst.Addr().Is4())
-	if keep >= 0 && !w.satisfied(rs[keep]) {
+	if keep >= 0 && !w.written(rs[keep], inline) {
 		// Replaced by w, which may be inline or through a nexthop object.
 		return ahead && takes(rs[i], rs[keep])
 	}

@@ -221,7 +221,7 @@ func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, f
 		w := p.wanted(e)
 		got, ok := now[r.w.Route.Dst]
 		switch {
-		case ok && ours(got) && w.satisfied(got):
+		case ok && ours(got) && w.written(got, p.inline):
 			failed[r.entry], found[r.entry] = false, true
 			if n++; n <= diag.Listed {
 				if lines.Len() > 0 {

@@ -77,6 +77,16 @@ func (w Want) satisfied(r Route) bool {
 	return r.Satisfies(w.Route) && (w.Link == "" || r.Dev == w.Link)
 }
 
+// written reports whether the kernel route r is w as a plan writes it:
+// satisfied, and where the writes carry their gateway (inline), not
+// through a nexthop object. Those are written inline where
+// systemd-networkd installs the same routes, and networkd adopts only a
+// route the same as its own to the kernel: beside one through a nexthop
+// object it adds its own, so such a route must be rewritten, not kept.
+func (w Want) written(r Route, inline bool) bool {
+	return w.satisfied(r) && !(inline && r.NH != 0)
+}
+
 // Plan is every wanted destination and every stale one, sorted. It refers
 // to the wanted and the kernel's routes it was made from (which must not
 // change while it is used) and works out each destination's writes when
@@ -169,9 +179,19 @@ func Destinations(want []Want) []netip.Prefix {
 
 // Inline returns p for a kernel that writes every route with its gateway
 // (no nexthop objects): where the kernel replaces, and what a delete
-// takes, depend on it.
+// takes, depend on it, and a route of podroutes' through a nexthop object
+// is no longer in place but Different (Want.written).
 func (p Plan) Inline() Plan {
 	p.inline = true
+	cloned := false
+	for i, e := range p.entries {
+		if e.state == InPlace && !p.wanted(e).written(p.routes(e)[0], true) {
+			if !cloned { // p's caller keeps its own
+				p.entries, cloned = slices.Clone(p.entries), true
+			}
+			p.entries[i].state = Different
+		}
+	}
 	return p
 }
 

@@ -504,3 +504,53 @@ func TestPickWinners(t *testing.T) {
 		t.Errorf("winners:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestInlineRewritesNexthopRoutes: where the writes carry their gateway
+// (Plan.Inline: podroutes' networkd drop-in is on), a route of podroutes'
+// through a nexthop object is not in place but replaced, IPv4 and IPv6
+// (networkd adds its own beside it); an inline one is in place. Without
+// Inline, either is in place, and Inline leaves the plan it came from as
+// it was.
+func TestInlineRewritesNexthopRoutes(t *testing.T) {
+	want := wants(node1, node1v6)
+	viaNH := func(s string, nh uint32) reconcile.Route {
+		r := fake.MustParse(s)
+		r.NH = nh
+		return r
+	}
+	have := []reconcile.Route{
+		viaNH("10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100", 3),
+		viaNH("fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100", 4),
+	}
+	plan := reconcile.Diff(want, have, false)
+	inline := plan.Inline()
+	if !plan.InSync() || plan.Writes() != 0 {
+		t.Errorf("through nexthop objects, not inline: in sync %v, %d writes; want in sync", plan.InSync(), plan.Writes())
+	}
+	var out strings.Builder
+	if err := inline.WriteReport(&out); err != nil {
+		t.Fatal(err)
+	}
+	const report = "through a nexthop object  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1\n" +
+		"  kernel has  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n" +
+		"through a nexthop object  fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100  # node-1\n" +
+		"  kernel has  fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100\n"
+	if inline.InSync() || out.String() != report {
+		t.Errorf("inline: in sync %v, report:\n%s\nwant not in sync and:\n%s", inline.InSync(), out.String(), report)
+	}
+	out.Reset()
+	if err := inline.WriteWrites(&out); err != nil {
+		t.Fatal(err)
+	}
+	const writes = "replace  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1, was through a nexthop object\n" +
+		"replace  fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100  # node-1, was through a nexthop object\n"
+	if out.String() != writes {
+		t.Errorf("inline writes:\n%s\nwant:\n%s", out.String(), writes)
+	}
+	for i := range have {
+		have[i].NH = 0
+	}
+	if p := reconcile.Diff(want, have, false).Inline(); !p.InSync() || p.Writes() != 0 {
+		t.Errorf("inline routes, inline: in sync %v, %d writes; want in sync", p.InSync(), p.Writes())
+	}
+}

@@ -37,7 +37,7 @@ func applyCommand() *cli.Command {
 		Flags: o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
 			"after the pass (not with --dry-run)",
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
-				Usage: "print what apply would change, change nothing (and do not wait)"}),
+				Usage: "print what apply would change (with --networkd-dropin, the drop-in too), change nothing (and do not wait)"}),
 		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
 	}
 }
@@ -48,7 +48,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		return err
 	}
 	defer p.end()
-	if !o.dryRun {
+	if o.dryRun {
+		p.src.dryRun = stdout // what it would do to the drop-in, before the routes
+	} else {
 		p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
 	}
 	if err := p.src.fetch(p.ctx, p.log); err != nil {
@@ -122,7 +124,9 @@ func checkCommand() *cli.Command {
 			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
 			"left out (--kubeconfig: a Node's route this host's links make wrong). A podroutes\n" +
 			"drop-in in systemd-networkd's directories that disagrees with the config is\n" +
-			"drift too: networkd would make its routes at its next configure of the link.\n" +
+			"drift too: networkd would make its routes at its next configure of the link;\n" +
+			"with it, a route of podroutes' through a nexthop object is too (\"through a\n" +
+			"nexthop object\": networkd adds its own beside it; apply writes it inline).\n" +
 			"--output json prints one JSON object a line, schema in the README.\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
 		Flags: append(o.source.flags(),

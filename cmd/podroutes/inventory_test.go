@@ -2,13 +2,16 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -181,8 +184,8 @@ func TestCloudInitExample(t *testing.T) {
 // TestNetworkdDropInInline: with --networkd-dropin, apply writes this
 // host's drop-in and routes that carry their gateway, as networkd's do
 // (networkd adopts those; one through a nexthop object is another route
-// to it), and no nexthop object; without, through nexthop objects.
-// networkctl fails here (no networkd): a warning, the routes go in.
+// to it), and no nexthop object; without, through nexthop objects, which
+// an apply with it then replaces. networkctl fails here (no networkd): a warning, the routes go in.
 func TestNetworkdDropInInline(t *testing.T) {
 	ns, _, in := node0(t)
 	inv := filepath.Join(t.TempDir(), "machines.txt")
@@ -203,5 +206,110 @@ func TestNetworkdDropInInline(t *testing.T) {
 	expect(t, "apply", runBin(t, nil, in, "apply", "--inventory", inv, "--wait", "0"), 0, "1 route in place")
 	if got := ns.IP(t, "route", "show", "proto", "157"); !strings.Contains(got, " nhid ") {
 		t.Errorf("without --networkd-dropin, apply installed %q, want a route through a nexthop object", got)
+	}
+	// The drop-in turned on later (the upgrade path): the route through a
+	// nexthop object is replaced by one that carries its gateway.
+	expect(t, "apply --networkd-dropin after", runBin(t, nil, in, "apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"), 0,
+		"was through a nexthop object", "1 route in place: 0 added, 1 replaced")
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100 \n" {
+		t.Errorf("apply --networkd-dropin after one without left %q, want the gateway in the route", got)
+	}
+	if got := ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
+		t.Errorf("apply --networkd-dropin after one without left nexthop objects: %q", got)
+	}
+}
+
+// TestDryRunLeavesDropIns: apply --dry-run --networkd-dropin changes
+// nothing in the drop-in directory and runs no `networkctl reload` (a
+// networkctl in PATH logs each call), but says what it would write,
+// remove and reload, as it says what routes it would add; apply then
+// does just that, and remove deletes the drop-in. The directory's name
+// has glob metacharacters: a path, not a pattern.
+func TestDryRunLeavesDropIns(t *testing.T) {
+	ns, _, in := node0(t)
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	filetest.Write(t, inv, "10.240.0.10 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n", 0o644)
+	bin, calls := t.TempDir(), filepath.Join(t.TempDir(), "networkctl.log")
+	filetest.Write(t, filepath.Join(bin, "networkctl"), "#!/bin/sh\necho \"$@\" >>"+calls+"\n", 0o755)
+	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH")}
+	dropIns := filepath.Join(t.TempDir(), "nd[x]") // a path, not a pattern
+	stale := filetest.Write(t, filepath.Join(dropIns, "20-eth1.network.d", "50-podroutes.conf"), "[Route]\n", 0o644)
+	mine := filepath.Join(dropIns, gen.DefaultNetworkFile+".d", "50-podroutes.conf")
+	run := func(args ...string) result {
+		return runBin(t, env, in, append([]string{"apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"}, args...)...)
+	}
+
+	expect(t, "apply --dry-run", run("--dry-run"), 0,
+		"write    "+mine+"  # this host's networkd drop-in\n",
+		"remove   "+stale+"  # a podroutes drop-in for another .network file\n",
+		"reload   systemd-networkd  # networkctl reload\n",
+		"add      10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100")
+	if got := filesIn(t, dropIns); got != "20-eth1.network.d/50-podroutes.conf" {
+		t.Errorf("after the dry run the drop-in directory holds %q, want only the old drop-in", got)
+	}
+	if b, err := os.ReadFile(calls); err == nil {
+		t.Errorf("the dry run ran networkctl %s", b)
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Errorf("the dry run installed %q", got)
+	}
+
+	expect(t, "apply", run(), 0, "1 route in place")
+	if got := filesIn(t, dropIns); got != gen.DefaultNetworkFile+".d/50-podroutes.conf" {
+		t.Errorf("after apply the drop-in directory holds %q, want only this host's drop-in", got)
+	}
+	if b, _ := os.ReadFile(calls); string(b) != "reload\n" {
+		t.Errorf("apply ran networkctl %q, want reload once", b)
+	}
+	r := run("--dry-run")
+	expect(t, "apply --dry-run once in place", r, 0)
+	if strings.Contains(r.stdout, "write") || strings.Contains(r.stdout, "reload") {
+		t.Errorf("dry run with nothing to change printed:\n%s", r.stdout)
+	}
+	expect(t, "remove --networkd-dropin", runBin(t, env, in, "remove", "--all", "--networkd-dropin", dropIns), 0, "removed "+mine)
+	if got := filesIn(t, dropIns); got != "" {
+		t.Errorf("remove left %q", got)
+	}
+}
+
+// filesIn lists the files under dir, relative to it, one a line, sorted.
+func filesIn(t *testing.T, dir string) string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(files, "\n") // WalkDir walks in lexical order
+}
+
+// TestNetworkdDropInRefused: --networkd-dropin with --kubeconfig (the
+// drop-in and networkd's reload of the uplink would follow every Node) or
+// with --config (that routes.yaml's drop-in is gen's) is bad usage, exit
+// 2, before anything is read or written.
+func TestNetworkdDropInRefused(t *testing.T) {
+	ns, cfg, in := node0(t)
+	in = append([]string{"timeout", "30"}, in...) // a watch not refused would run on
+	dropIns := t.TempDir()
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig") // never read
+	for _, cmd := range []string{"apply", "watch"} {
+		expect(t, cmd+" --kubeconfig --networkd-dropin",
+			runBin(t, nil, in, cmd, "--kubeconfig", kubeconfig, "--networkd-dropin", dropIns, "--wait", "0"), 2,
+			"--networkd-dropin excludes --kubeconfig: the drop-in, and networkd's reload of the uplink, would follow every Node")
+		expect(t, cmd+" --config --networkd-dropin",
+			runBin(t, nil, in, cmd, "--config", cfg, "--networkd-dropin", dropIns, "--wait", "0"), 2,
+			"--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's")
+	}
+	if got := filesIn(t, dropIns); got != "" {
+		t.Errorf("refused, yet wrote %q", got)
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Errorf("refused, yet installed %q", got)
 	}
 }

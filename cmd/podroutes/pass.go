@@ -89,6 +89,9 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 	if why != "" {
 		s.log.Infof("%s", why)
 	}
+	if note := src.dropInNote(); note != "" {
+		s.log.Infof("%s", note)
+	}
 	return &pass{session: s, cmd: cmd, m: m, src: src}, nil
 }
 

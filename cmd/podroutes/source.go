@@ -79,7 +79,39 @@ func (o *sourceOptions) dropInFlag() cli.Flag {
 	return &cli.StringFlag{Name: "networkd-dropin", Destination: &o.dropIns,
 		Usage: "with --inventory, write this host's systemd-networkd route drop-in into `DIR` " +
 			"(/run/systemd/network: the units' choice) and have networkd reload, so that it re-adds the routes after a reconfigure; " +
-			"the routes then carry their gateway, as networkd's do, so that it adopts them"}
+			"the routes then carry their gateway, as networkd's do, so that it adopts them; " +
+			"refused with --config (gen writes that drop-in) and --kubeconfig"}
+}
+
+// dropInExcludes refuses --networkd-dropin with a source it does not fit
+// (bad usage, exit 2). --kubeconfig: the drop-in would change, and
+// `networkctl reload` reconfigure the uplink, with every Node that joins,
+// leaves or moves; the watcher puts the routes back after networkd drops
+// them instead. --config: that routes.yaml's drop-in is gen's, installed
+// with it. When routes.yaml is the default (networkd.conf, the same on
+// every host, passes the flag), it is not refused but said (dropInNote).
+func (o *sourceOptions) dropInExcludes() error {
+	switch {
+	case o.dropIns == "":
+	case o.kubeconfig != "":
+		return inputError(errors.New("--networkd-dropin excludes --kubeconfig: the drop-in, and networkd's reload of the uplink, " +
+			"would follow every Node that joins, leaves or moves; without it, watch puts the routes back after networkd drops them"))
+	case o.config != "":
+		return inputError(errors.New("--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's, " +
+			"installed with it into /etc/systemd/network; --networkd-dropin writes one from --inventory"))
+	}
+	return nil
+}
+
+// dropInNote says, when --networkd-dropin is set but the routes come from
+// this host's routes.yaml (the default source, when it exists), that no
+// drop-in is written: "" otherwise.
+func (s *source) dropInNote() string {
+	if s.o.dropIns == "" || s.cfg == nil {
+		return ""
+	}
+	return fmt.Sprintf("--networkd-dropin: the routes come from %s, whose drop-in is gen's (in /etc/systemd/network): none written into %s",
+		s.path, s.o.dropIns)
 }
 
 // source is where this host's routes come from, read and checked.
@@ -99,6 +131,9 @@ type source struct {
 	// metrics, if set, is told how many Nodes are routed and whether the
 	// API server answers (--kubeconfig; metrics.Metrics).
 	metrics nodeMetrics
+	// dryRun, if set (apply --dry-run), gets what load would change in
+	// the drop-in directory, which it leaves as it is.
+	dryRun io.Writer
 	// identity is which host this is, and by what, as logged last: the
 	// line is logged when it changes, not at each reload or update.
 	identity string
@@ -125,6 +160,9 @@ func (o *sourceOptions) open(stdin io.Reader) (*source, error) {
 	}
 	if o.kubeconfig != "" && (o.config != "" || o.inventory.path != "") {
 		return nil, inputError(errors.New("--kubeconfig excludes --config and --inventory"))
+	}
+	if err := o.dropInExcludes(); err != nil {
+		return nil, err
 	}
 	if msg := valid.NetworkFile(o.networkFile); msg != "" {
 		return nil, inputError(fmt.Errorf("--network-file: %s", msg))
@@ -208,7 +246,7 @@ func (s *source) load(ctx context.Context, local thisHost, log *notify.Logger) (
 		n, err = s.plan(ctx, *s.inv, local, log)
 	}
 	if err == nil && s.o.dropIns != "" {
-		s.dropIn(n, log)
+		err = s.dropIn(n, log)
 	}
 	return n.Config, err
 }
@@ -281,8 +319,12 @@ func (s *source) dropInDrift(cfg config.Config) []string {
 
 // dropIn installs n's networkd drop-in and, when it changed, has networkd
 // reload. Failures are warnings: the routes go in without it, and
-// networkd, when it runs, keeps them until it reconfigures the link.
-func (s *source) dropIn(n plan.Node, log *notify.Logger) {
+// networkd, when it runs, keeps them until it reconfigures the link. A
+// dry run prints what it would change instead.
+func (s *source) dropIn(n plan.Node, log *notify.Logger) error {
+	if s.dryRun != nil {
+		return dryRunDropIn(s.dryRun, s.o.dropIns, n, s.path)
+	}
 	wrote, removed, err := gen.InstallDropIn(s.o.dropIns, n, s.path)
 	if err != nil {
 		log.Warnf("%v", err)
@@ -297,6 +339,31 @@ func (s *source) dropIn(n plan.Node, log *notify.Logger) {
 	if done != nil {
 		reloadNetworkd(log, strings.Join(done, "; "))
 	}
+	return nil
+}
+
+// dryRunDropIn prints to w, as apply --dry-run prints the writes of
+// routes, what installing n's drop-in into dir would change: the drop-in
+// written, the others removed, and networkd's reload.
+func dryRunDropIn(w io.Writer, dir string, n plan.Node, source string) error {
+	c, err := gen.PlanDropIn(dir, n, source)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if c.Write {
+		fmt.Fprintf(&b, "write    %s  # this host's networkd drop-in\n", c.Path)
+	}
+	for _, path := range c.Remove {
+		fmt.Fprintf(&b, "remove   %s  # a podroutes drop-in for another .network file\n", path)
+	}
+	if c.Changes() {
+		b.WriteString("reload   systemd-networkd  # networkctl reload\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("printing the plan: %w", err)
+	}
+	return nil
 }
 
 // reloadNetworkd has systemd-networkd reload its configuration after

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/filetest"
@@ -92,7 +93,7 @@ func TestDefaultSource(t *testing.T) {
 // drop-in it cannot read; one that agrees, or another drop-in of the
 // .network file, says nothing.
 func TestDropInDrift(t *testing.T) {
-	etc, run := t.TempDir(), t.TempDir()
+	etc, run := filepath.Join(t.TempDir(), "etc[x]"), t.TempDir() // a path, not a pattern
 	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
 	networkdDirs = []string{etc, run}
 	cfg := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
@@ -113,5 +114,25 @@ func TestDropInDrift(t *testing.T) {
 	}
 	if got := dropInDrift(cfg); !slices.Equal(got, want) {
 		t.Errorf("drift:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestDropInNote: --networkd-dropin with the routes from this host's
+// routes.yaml (the default source: networkd.conf, the same on every host,
+// passes the flag) is not refused, but writes no drop-in and says so;
+// from an inventory it writes one, and there is nothing to say.
+func TestDropInNote(t *testing.T) {
+	o := &sourceOptions{dropIns: "/run/systemd/network"}
+	routes := &source{o: o, path: config.DefaultPath, cfg: &config.Config{}}
+	want := "--networkd-dropin: the routes come from " + config.DefaultPath +
+		", whose drop-in is gen's (in /etc/systemd/network): none written into /run/systemd/network"
+	if got := routes.dropInNote(); got != want {
+		t.Errorf("from routes.yaml: %q, want %q", got, want)
+	}
+	if got := (&source{o: o, path: "/etc/podroutes/inventory", inv: &inventory.Inventory{}}).dropInNote(); got != "" {
+		t.Errorf("from an inventory: %q, want none", got)
+	}
+	if got := (&source{o: &sourceOptions{}, path: config.DefaultPath, cfg: &config.Config{}}).dropInNote(); got != "" {
+		t.Errorf("without --networkd-dropin: %q, want none", got)
 	}
 }
