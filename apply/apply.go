@@ -59,6 +59,9 @@ type Options struct {
 	// of the pass, where it would otherwise refuse the config: for
 	// Kubernetes, where one Node's route must not hold up the others'.
 	LeaveOut bool
+	// Node is --node, when it was given: with LeaveOut, the message of a
+	// route via the host's own address asks whether it is right.
+	Node string
 	// Keep, if set, returns the addresses this host must go on reaching
 	// as it does (the Kubernetes API server's, which the routes come
 	// from): a route whose destination holds one is wrong, as one to a
@@ -194,7 +197,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if o.Keep != nil {
 		keep = o.Keep()
 	}
-	want, out, leftOut := refuse(want, links, keep, node, o.Hostname, o.LeaveOut)
+	want, out, leftOut := refuse(want, links, keep, node, o)
 	if IsRefused(leftOut) {
 		return planned{}, leftOut
 	}
@@ -259,13 +262,13 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 // to report (which prints it: Plan.WriteReport or WriteJSON) and reports
 // whether the kernel is in sync with cfg. It writes nothing to the kernel.
 // It refuses what Apply refuses, and leaves out what it leaves out: of o,
-// it reads Hostname, LeaveOut and Keep; the routes left out are its error.
+// it reads Hostname, LeaveOut, Node and Keep; the routes left out are its error.
 func Check(ctx context.Context, k Kernel, cfg config.Config, o Options, report func(reconcile.Plan) error) (bool, error) {
 	want := Wants(cfg)
 	if err := refuseDefault(want); err != nil {
 		return false, err
 	}
-	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut, Keep: o.Keep})
+	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut, Node: o.Node, Keep: o.Keep})
 	if err != nil {
 		return false, err
 	}

@@ -161,7 +161,7 @@ func TestApplyLeavesOut(t *testing.T) {
 	c := cfg("10.200.1.0/24 via 10.240.0.21", "10.240.0.128/25 via 10.240.0.27", "10.200.9.0/24 via 10.240.0.10")
 	wantErr := []string{
 		"route 10.240.0.128/25 via 10.240.0.27 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to (not routed)",
-		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this host Node \"node-9\" (--node \"node-0\")? (not routed)",
+		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this host Node \"node-9\", not \"node-0\"? say which with --node (not routed)",
 	}
 	leftOut := func(t *testing.T, what string, err error) {
 		t.Helper()
@@ -206,9 +206,14 @@ func TestApplyLeavesOut(t *testing.T) {
 		t.Error("check: in sync with routes left out")
 	}
 	if want := "in place  " + strings.TrimSuffix(good, "\n") + "  # node-1\n" +
-		"left out  10.200.9.0/24 via 10.240.0.10 proto podroutes metric 100  # node-9, the gateway is this host's own address (on eth0); is this host Node \"node-9\" (--node \"node-0\")?\n" +
+		"left out  10.200.9.0/24 via 10.240.0.10 proto podroutes metric 100  # node-9, the gateway is this host's own address (on eth0); is this host Node \"node-9\", not \"node-0\"? say which with --node\n" +
 		"left out  10.240.0.128/25 via 10.240.0.27 proto podroutes metric 100  # node-0, destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to\n"; report.String() != want {
 		t.Errorf("check reported:\n%swant:\n%s", report.String(), want)
+	}
+	// --node given, the message names it.
+	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true, Node: "Node-0"}, func(reconcile.Plan) error { return nil })
+	if want := `is this host Node "node-9" (--node "Node-0")? (not routed)`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("check --node: %v, want %q", err, want)
 	}
 }
 

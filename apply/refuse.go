@@ -119,12 +119,19 @@ func holding(want []reconcile.Want, keep []Kept) []refusal {
 // not hold up the routes to the others) they are left out of the wanted
 // routes returned, each returned with why, for the plan (Plan.Omit), and
 // each is an error of the pass, retried as the links change.
-func refuse(want []reconcile.Want, links []gateway.Link, keep []Kept, node, hostname string, leaveOut bool) ([]reconcile.Want, []reconcile.Omitted, error) {
-	whose := func(reconcile.Want) string { return otherHost(node, hostname) }
+func refuse(want []reconcile.Want, links []gateway.Link, keep []Kept, node string, o Options) ([]reconcile.Want, []reconcile.Omitted, error) {
+	leaveOut := o.LeaveOut
+	whose := func(reconcile.Want) string { return otherHost(node, o.Hostname) }
 	if leaveOut {
 		// A Node with this host's address is this host, found by it
-		// unless --node named another.
-		whose = func(w reconcile.Want) string { return fmt.Sprintf("is this host Node %q (--node %q)?", w.Peer, node) }
+		// unless --node named another, or the address came after the
+		// plan.
+		whose = func(w reconcile.Want) string {
+			if o.Node != "" {
+				return fmt.Sprintf("is this host Node %q (--node %q)?", w.Peer, o.Node)
+			}
+			return fmt.Sprintf("is this host Node %q, not %q? say which with --node", w.Peer, node)
+		}
 	}
 	bad := append(connected(want, links), ownGateway(want, links, whose)...)
 	bad = append(bad, subnetEdge(want, links)...)

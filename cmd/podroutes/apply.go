@@ -64,7 +64,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	res, err := apply.Apply(p.ctx, p.k, cfg, apply.Options{
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.log, Lock: lock, Hostname: hostname(),
-		LeaveOut: p.src.perNode(), Keep: p.src.keep(),
+		LeaveOut: p.src.perNode(), Node: o.source.node, Keep: p.src.keep(),
 	})
 	if o.dryRun {
 		return p.exit(err)
@@ -162,7 +162,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if err != nil {
 		return err
 	}
-	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.perNode(), Keep: src.keep()},
+	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.perNode(), Node: o.source.node, Keep: src.keep()},
 		func(p reconcile.Plan) error { return write(p, stdout) })
 	switch {
 	case apply.IsRefused(err):
