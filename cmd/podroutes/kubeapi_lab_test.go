@@ -65,3 +65,25 @@ func TestKubeAPIServerKept(t *testing.T) {
 		t.Errorf("the watcher routed the API server's address away:\n%s", routes())
 	}
 }
+
+// TestKubeOnePassRejected: apply and check, which list once, say that
+// they failed and why when the API server rejects the credentials or
+// their rights, and nothing of a retry they do not make.
+func TestKubeOnePassRejected(t *testing.T) {
+	l := newKubeLab(t)
+	n1 := l.hosts["node-1"]
+	for _, c := range []struct{ name, token, why string }{
+		{"an unknown token", "not-a-token", "listing the Nodes: the Kubernetes API at https://10.240.0.10:6443 rejects the kubeconfig's credentials: Unauthorized"},
+		{"a token without rights", l.c.Tokens.Nobody, "listing the Nodes: the kubeconfig's user may not list and watch Nodes at https://10.240.0.10:6443"},
+	} {
+		kubeconfig := l.c.Kubeconfig(t, c.token)
+		for _, args := range [][]string{{"apply", "--lock", n1.lock}, {"check"}} {
+			what := args[0] + " with " + c.name
+			r := runBin(t, nil, n1.in, append(args, "--kubeconfig", kubeconfig, "--node", "node-1")...)
+			expect(t, what, r, 1, c.why)
+			if out := r.stdout + r.stderr; strings.Contains(out, "retrying") {
+				t.Errorf("%s: a one-shot command speaks of a retry:\n%s", what, out)
+			}
+		}
+	}
+}
