@@ -55,7 +55,8 @@ type Options struct {
 	// stale routes are left to the full passes.
 	Only []netip.Prefix
 	// LeaveOut leaves out a route the host's links make wrong (a
-	// destination it is connected to, a gateway of its own), as an error
+	// destination it is connected to, a gateway of its own), or that
+	// holds an address to Keep, as an error
 	// of the pass, where it would otherwise refuse the config: for
 	// Kubernetes, where one Node's route must not hold up the others'.
 	LeaveOut bool

@@ -120,9 +120,10 @@ func checkCommand() *cli.Command {
 		Usage: "print every configured route and its state; read-only",
 		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
 			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
-			"left out (--kubeconfig: a Node's route this host's links make wrong). A podroutes\n" +
-			"drop-in in systemd-networkd's directories that disagrees with the config is\n" +
-			"drift too: networkd would make its routes at its next configure of the link.\n" +
+			"left out (--kubeconfig: a Node's route this host's links make wrong, or that holds\n" +
+			"the API server's address). A podroutes drop-in in systemd-networkd's directories\n" +
+			"that disagrees with the config is drift too: networkd would make its routes at\n" +
+			"its next configure of the link.\n" +
 			"--output json prints one JSON object a line, schema in the README.\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
 		Flags: append(o.source.flags(),
