@@ -55,10 +55,20 @@ type Options struct {
 	// stale routes are left to the full passes.
 	Only []netip.Prefix
 	// LeaveOut leaves out a route the host's links make wrong (a
-	// destination it is connected to, a gateway of its own), as an error
+	// destination it is connected to, a gateway of its own), or that
+	// holds an address to Keep, as an error
 	// of the pass, where it would otherwise refuse the config: for
 	// Kubernetes, where one Node's route must not hold up the others'.
 	LeaveOut bool
+	// Node is --node, when it was given: with LeaveOut, the message of a
+	// route via the host's own address asks whether it is right.
+	Node string
+	// Keep, if set, returns the addresses this host must go on reaching
+	// as it does (the Kubernetes API server's, which the routes come
+	// from): a route whose destination holds one is wrong, as one to a
+	// connected subnet is, since it would take that traffic elsewhere.
+	// It is asked at each pass: the addresses may change (DNS).
+	Keep func() []Kept
 }
 
 // Apply makes k's main table hold exactly the routes cfg wants, as far as
@@ -184,7 +194,11 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if err != nil {
 		return planned{}, fmt.Errorf("listing links and addresses: %w", err)
 	}
-	want, out, leftOut := refuse(want, links, node, o.Hostname, o.LeaveOut)
+	var keep []Kept
+	if o.Keep != nil {
+		keep = o.Keep()
+	}
+	want, out, leftOut := refuse(want, links, keep, node, o)
 	if IsRefused(leftOut) {
 		return planned{}, leftOut
 	}
@@ -249,13 +263,13 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 // to report (which prints it: Plan.WriteReport or WriteJSON) and reports
 // whether the kernel is in sync with cfg. It writes nothing to the kernel.
 // It refuses what Apply refuses, and leaves out what it leaves out: of o,
-// it reads Hostname and LeaveOut; the routes left out are its error.
+// it reads Hostname, LeaveOut, Node and Keep; the routes left out are its error.
 func Check(ctx context.Context, k Kernel, cfg config.Config, o Options, report func(reconcile.Plan) error) (bool, error) {
 	want := Wants(cfg)
 	if err := refuseDefault(want); err != nil {
 		return false, err
 	}
-	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut})
+	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut, Node: o.Node, Keep: o.Keep})
 	if err != nil {
 		return false, err
 	}

@@ -161,7 +161,7 @@ func TestApplyLeavesOut(t *testing.T) {
 	c := cfg("10.200.1.0/24 via 10.240.0.21", "10.240.0.128/25 via 10.240.0.27", "10.200.9.0/24 via 10.240.0.10")
 	wantErr := []string{
 		"route 10.240.0.128/25 via 10.240.0.27 (node-0): destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to (not routed)",
-		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this host Node \"node-9\" (--node \"node-0\")? (not routed)",
+		"route 10.200.9.0/24 via 10.240.0.10 (node-9): the gateway is this host's own address (on eth0); is this host Node \"node-9\", not \"node-0\"? say which with --node (not routed)",
 	}
 	leftOut := func(t *testing.T, what string, err error) {
 		t.Helper()
@@ -206,9 +206,55 @@ func TestApplyLeavesOut(t *testing.T) {
 		t.Error("check: in sync with routes left out")
 	}
 	if want := "in place  " + strings.TrimSuffix(good, "\n") + "  # node-1\n" +
-		"left out  10.200.9.0/24 via 10.240.0.10 proto podroutes metric 100  # node-9, the gateway is this host's own address (on eth0); is this host Node \"node-9\" (--node \"node-0\")?\n" +
+		"left out  10.200.9.0/24 via 10.240.0.10 proto podroutes metric 100  # node-9, the gateway is this host's own address (on eth0); is this host Node \"node-9\", not \"node-0\"? say which with --node\n" +
 		"left out  10.240.0.128/25 via 10.240.0.27 proto podroutes metric 100  # node-0, destination overlaps 10.240.0.0/24 on eth0, a subnet this host is directly connected to\n"; report.String() != want {
 		t.Errorf("check reported:\n%swant:\n%s", report.String(), want)
+	}
+	// --node given, the message names it.
+	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true, Node: "Node-0"}, func(reconcile.Plan) error { return nil })
+	if want := `is this host Node "node-9" (--node "Node-0")? (not routed)`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("check --node: %v, want %q", err, want)
+	}
+}
+
+// TestApplyKeeps: a route whose destination holds an address the host
+// must keep reaching (the API server's, Options.Keep) is left out with
+// LeaveOut, podroutes' route there pruned, and refuses a config without;
+// Keep is asked at each pass.
+func TestApplyKeeps(t *testing.T) {
+	api := apply.Kept{Addr: netip.MustParseAddr("192.0.2.10"), What: "the Kubernetes API server's address"}
+	keep := []apply.Kept{api}
+	o := apply.Options{Log: discard{}, LeaveOut: true, Keep: func() []apply.Kept { return keep }}
+	c := cfg("10.200.1.0/24 via 10.240.0.21", "192.0.2.0/25 via 10.240.0.20")
+	c.Routes[1].Peer = "node-0"
+	const why = "destination holds 192.0.2.10, the Kubernetes API server's address; the route would cut this host off from it"
+	h := newHost("192.0.2.0/25 via 10.240.0.20 dev eth0 proto podroutes metric 100")
+	res, err := apply.Apply(context.Background(), h, c, o)
+	if want := "route 192.0.2.0/25 via 10.240.0.20 (node-0): " + why + " (not routed)"; err == nil || apply.IsRefused(err) || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if got, want := h.String(), "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"; got != want {
+		t.Errorf("kernel:\n%swant:\n%s", got, want)
+	}
+	if res.Left[reconcile.LeftOut] != 1 {
+		t.Errorf("%d left out, want 1", res.Left[reconcile.LeftOut])
+	}
+	var report bytes.Buffer
+	if _, err := apply.Check(context.Background(), h, c, o, func(p reconcile.Plan) error { return p.WriteReport(&report) }); err == nil ||
+		!strings.Contains(report.String(), "left out  192.0.2.0/25 via 10.240.0.20 proto podroutes metric 100  # node-0, "+why+"\n") {
+		t.Errorf("check: %v, reported:\n%s", err, report.String())
+	}
+
+	keep = []apply.Kept{{Addr: netip.MustParseAddr("192.0.2.200"), What: "moved"}}
+	if _, err := apply.Apply(context.Background(), h, c, o); err != nil {
+		t.Errorf("the API server's address out of the subnet: %v", err)
+	}
+
+	keep = []apply.Kept{api}
+	o.LeaveOut = false
+	h = newHost()
+	if _, err := apply.Apply(context.Background(), h, c, o); !apply.IsRefused(err) || !strings.Contains(err.Error(), why) || h.Writes() != 0 {
+		t.Errorf("without LeaveOut: %v, %d writes; want a refusal, nothing written", err, h.Writes())
 	}
 }
 

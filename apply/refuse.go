@@ -88,24 +88,54 @@ func subnets(links []gateway.Link) []netip.Prefix {
 	return ps
 }
 
+// Kept is an address the host must go on reaching as it does
+// (Options.Keep), and what it is, for the message.
+type Kept struct {
+	Addr netip.Addr
+	What string // "the Kubernetes API server's address (...)"
+}
+
+// holding finds the routes whose destination holds an address to keep:
+// they would take its traffic elsewhere, and with it, for the API
+// server's, the very Nodes that would take the route out again.
+func holding(want []reconcile.Want, keep []Kept) []refusal {
+	var bad []refusal
+	for i, w := range want {
+		for _, k := range keep {
+			if w.Route.Dst.Contains(k.Addr) {
+				bad = append(bad, refusal{i, fmt.Sprintf("destination holds %s, %s; the route would cut this host off from it", k.Addr, k.What)})
+			}
+		}
+	}
+	return bad
+}
+
 // refuse finds, whatever the table holds, the routes that the host's
 // links make wrong: a destination it is directly connected to, a gateway
 // that is its own address, or a connected subnet's network or broadcast
-// address. Any of them refuses the config (a
-// *RefusedError), as bad input is refused as a whole, unless leaveOut:
+// address; and those that hold an address to keep. Any of them refuses
+// the config (a *RefusedError), as bad input is refused as a whole, unless leaveOut:
 // then (Kubernetes, where each Node is an input of its own, and one must
 // not hold up the routes to the others) they are left out of the wanted
 // routes returned, each returned with why, for the plan (Plan.Omit), and
 // each is an error of the pass, retried as the links change.
-func refuse(want []reconcile.Want, links []gateway.Link, node, hostname string, leaveOut bool) ([]reconcile.Want, []reconcile.Omitted, error) {
-	whose := func(reconcile.Want) string { return otherHost(node, hostname) }
+func refuse(want []reconcile.Want, links []gateway.Link, keep []Kept, node string, o Options) ([]reconcile.Want, []reconcile.Omitted, error) {
+	leaveOut := o.LeaveOut
+	whose := func(reconcile.Want) string { return otherHost(node, o.Hostname) }
 	if leaveOut {
 		// A Node with this host's address is this host, found by it
-		// unless --node named another.
-		whose = func(w reconcile.Want) string { return fmt.Sprintf("is this host Node %q (--node %q)?", w.Peer, node) }
+		// unless --node named another, or the address came after the
+		// plan.
+		whose = func(w reconcile.Want) string {
+			if o.Node != "" {
+				return fmt.Sprintf("is this host Node %q (--node %q)?", w.Peer, o.Node)
+			}
+			return fmt.Sprintf("is this host Node %q, not %q? say which with --node", w.Peer, node)
+		}
 	}
 	bad := append(connected(want, links), ownGateway(want, links, whose)...)
 	bad = append(bad, subnetEdge(want, links)...)
+	bad = append(bad, holding(want, keep)...)
 	if len(bad) == 0 {
 		return want, nil, nil
 	}

@@ -29,7 +29,8 @@ const (
 	Unreachable
 	// LeftOut: wanted, but the host's links make the route wrong (its
 	// destination is a subnet the host is on, its gateway one of the
-	// host's addresses), so it is left out (Plan.Omit): not written, and
+	// host's addresses), or it would take the host's way to its API
+	// server, so it is left out (Plan.Omit): not written, and
 	// a route of podroutes' there is deleted.
 	LeftOut
 	// NumStates is the number of states.

@@ -97,6 +97,7 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options, first ti
 	w.retry.stop()
 	rec := recorder{echoes: w.echoes}
 	o.Force, o.Log, o.Wrote, o.Lock, o.Hostname, o.LeaveOut = w.o.Force, w.o.Log, rec.wrote, w.o.Lock, w.o.Hostname, w.o.LeaveOut
+	o.Node, o.Keep = w.o.Node, w.o.Keep
 	res, err := apply.Apply(ctx, w.k, w.cfg, o)
 	if ctx.Err() != nil {
 		return err // shutting down: the next run reports what is left

@@ -97,6 +97,10 @@ type Options struct {
 	Lock func(ctx context.Context) (func(), error)
 	// Hostname is this host's name (apply.Options.Hostname).
 	Hostname string
+	// Node is apply.Options.Node: --node, if given.
+	Node string
+	// Keep is apply.Options.Keep: the API server's addresses.
+	Keep func() []apply.Kept
 	// LeaveOut is apply.Options.LeaveOut: for the Nodes of Kubernetes.
 	LeaveOut bool
 	// Clock is the time watch goes by: debounce, resync, retries, the

@@ -66,7 +66,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	res, err := apply.Apply(p.ctx, p.k, cfg, apply.Options{
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.log, Lock: lock, Hostname: hostname(),
-		LeaveOut: p.src.perNode(),
+		LeaveOut: p.src.perNode(), Node: o.source.node, Keep: p.src.keep(),
 	})
 	if o.dryRun {
 		return p.exit(err)
@@ -122,11 +122,12 @@ func checkCommand() *cli.Command {
 		Usage: "print every configured route and its state; read-only",
 		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
 			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
-			"left out (--kubeconfig: a Node's route this host's links make wrong). A podroutes\n" +
-			"drop-in in systemd-networkd's directories that disagrees with the config is\n" +
-			"drift too: networkd would make its routes at its next configure of the link;\n" +
-			"with it, a route of podroutes' through a nexthop object is too (\"through a\n" +
-			"nexthop object\": networkd adds its own beside it; apply writes it inline).\n" +
+			"left out (--kubeconfig: a Node's route this host's links make wrong, or that holds\n" +
+			"the API server's address). A podroutes drop-in in systemd-networkd's directories\n" +
+			"that disagrees with the config is drift too: networkd would make its routes at\n" +
+			"its next configure of the link; with it, a route of podroutes' through a nexthop\n" +
+			"object is too (\"through a nexthop object\": networkd adds its own beside it;\n" +
+			"apply writes it inline).\n" +
 			"--output json prints one JSON object a line, schema in the README.\n" +
 			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
 		Flags: append(o.source.flags(),
@@ -166,7 +167,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if err != nil {
 		return err
 	}
-	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.perNode()},
+	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.perNode(), Node: o.source.node, Keep: src.keep()},
 		func(p reconcile.Plan) error { return write(p, stdout) })
 	switch {
 	case apply.IsRefused(err):

@@ -74,7 +74,9 @@ With \fB--kubeconfig\fR (as /usr/share/doc/podroutes/kubernetes.conf runs
 the watcher): the kubeconfig of the API server whose Nodes are the
 inventory. Its user needs get, list and watch on nodes, nothing else
 (/usr/share/doc/podroutes/examples/rbac.yaml). Must be owned by root and not
-group- or world-writable when read as root.
+group- or world-writable when read as root, as must each file and program its
+current context names (certificate-authority, client-certificate, client-key,
+tokenFile, exec.command).
 .TP
 .B ROUTES_YAML
 This host's routes, written by \fBpodroutes gen\fR; when it exists it wins over

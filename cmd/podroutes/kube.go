@@ -11,10 +11,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/client-go/rest"
 
+	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/kube"
@@ -46,6 +48,9 @@ type kubeSource struct {
 	// outside the cluster ("" if it was found among the Nodes), to log
 	// when that changes, not at each update.
 	guest string
+	// api are the API server's addresses, looked up before each plan
+	// (lookUpAPI), which no Node's route may hold (source.keep).
+	api atomic.Pointer[[]apply.Kept]
 }
 
 // openKube reads and checks the kubeconfig at path, as root reads
@@ -112,6 +117,9 @@ func (k *kubeSource) take(snap kube.Snapshot) {
 func (k *kubeSource) plan(ctx context.Context, s *source, local thisHost, log *notify.Logger) (plan.Node, error) {
 	if k.pending == nil {
 		return k.last, nil
+	}
+	if err := k.lookUpAPI(ctx); err != nil {
+		return plan.Node{}, err
 	}
 	n, err := k.planFrom(ctx, s, k.pending.Inventory, local, log)
 	if err == nil {

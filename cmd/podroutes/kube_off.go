@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
@@ -37,3 +38,5 @@ func (*source) fetch(context.Context, *notify.Logger) error { return nil }
 func (*source) follow(context.Context, *notify.Logger, time.Duration, time.Duration) (<-chan config.Config, error) {
 	return nil, nil
 }
+
+func (*source) keep() func() []apply.Kept { return nil }

@@ -109,7 +109,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Load:     p.load,
 		Lock:     o.lock.forPass(p.log),
 		Observer: p.m,
-		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.perNode(),
+		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.perNode(), Node: o.source.node, Keep: p.src.keep(),
 	})
 	if err != nil {
 		return p.exit(err)

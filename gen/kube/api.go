@@ -36,6 +36,10 @@ func classify(err error) errKind {
 	return unreachable
 }
 
+// final reports whether waiting cannot mend a failure of this kind: the
+// credentials, or their rights, must change first.
+func (k errKind) final() bool { return k == unauthorized || k == forbidden }
+
 // apiState is how the API server answered last, so that an outage is
 // logged when it starts (or changes kind) and when it ends, not at each
 // of client-go's retries.
@@ -44,6 +48,9 @@ type apiState struct {
 	log       notify.Log
 	recovered func()     // called when the API server answers again
 	answering func(bool) // Options.Answering, or nil
+	// once: a List, which ends on a failure waiting cannot mend (final)
+	// and returns it; such a failure is not logged as retried.
+	once bool
 
 	mu   sync.Mutex
 	kind errKind
@@ -63,7 +70,9 @@ func (a *apiState) failed(err error) bool {
 	a.last = err
 	if kind != a.kind {
 		a.kind = kind
-		a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most 30 s apart", a.describe(err))
+		if !a.once || !kind.final() {
+			a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most 30 s apart", a.describe(err))
+		}
 	}
 	a.tell(false)
 	return true

@@ -183,6 +183,7 @@ func (s *Source) List(ctx context.Context) (Snapshot, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.fatal = make(chan error, 1)
+	s.api.once = true
 	s.start(ctx)
 	synced := make(chan bool, 1)
 	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) }()
@@ -235,9 +236,9 @@ func (s *Source) failed(err error) {
 	if !s.api.failed(err) || s.fatal == nil {
 		return
 	}
-	if kind := classify(err); kind == unauthorized || kind == forbidden {
+	if classify(err).final() {
 		select {
-		case s.fatal <- errors.New(s.api.describe(err)):
+		case s.fatal <- errors.New("listing the Nodes: " + s.api.describe(err)):
 		default:
 		}
 	}

@@ -204,8 +204,9 @@ func TestSource(t *testing.T) {
 func TestList(t *testing.T) {
 	c := controlPlane(t)
 	c.CreateNode(t, k8stest.Fleet(1)[0])
+	log := &logtest.Lines{}
 	list := func(token string) (Snapshot, time.Duration, error) {
-		s, err := New(c.RESTConfig(token), Options{Log: &logtest.Lines{}})
+		s, err := New(c.RESTConfig(token), Options{Log: log})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,8 +224,12 @@ func TestList(t *testing.T) {
 		"not-a-token":   "rejects the kubeconfig's credentials: Unauthorized",
 	} {
 		_, took, err := list(token)
-		if err == nil || !strings.Contains(err.Error(), want) {
+		if err == nil || !strings.HasPrefix(err.Error(), "listing the Nodes: ") || !strings.Contains(err.Error(), want) {
 			t.Errorf("List: %v, want %q", err, want)
+		}
+		// It gives up at once: no line may say it retries.
+		if log.Count("retrying") != 0 {
+			t.Errorf("List logged a retry it does not make:\n%s", log)
 		}
 		if took > 5*time.Second {
 			t.Errorf("List took %s to fail with %v", took, err)

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,4 +78,83 @@ func TestLoadKubeconfig(t *testing.T) {
 	if _, err := LoadKubeconfig(filepath.Join(t.TempDir(), "none"), false); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("a missing kubeconfig: %v", err)
 	}
+}
+
+// TestLoadKubeconfigTrustsWhatItNames: root holds every file and program
+// the kubeconfig's current context names to the kubeconfig's own rule
+// (root's, written by nobody else), naming the file and its field; a
+// user other than root may use what it likes.
+func TestLoadKubeconfigTrustsWhatItNames(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file away")
+	}
+	const nobody = 65534
+	bin := t.TempDir()
+	t.Setenv("PATH", bin)
+	cred := filetest.Write(t, filepath.Join(bin, "cred"), "#!/bin/sh\n", 0o755)
+	withUser := func(user string) string {
+		before, _, _ := strings.Cut(kubeconfigYAML, "users:\n")
+		_, after, _ := strings.Cut(kubeconfigYAML, "contexts:\n")
+		return before + "users:\n- name: kubelet\n  user:\n" + user + "contexts:\n" + after
+	}
+	const execUser = "    exec: {apiVersion: client.authentication.k8s.io/v1, command: %s, interactiveMode: Never}\n"
+	for name, c := range map[string]struct {
+		text   string
+		change func(dir string) error // dir: the kubeconfig's
+		want   string                 // "" = accepted
+	}{
+		"all root's":           {kubeconfigYAML, nil, ""},
+		"the CA nobody's":      {kubeconfigYAML, func(dir string) error { return os.Chown(filepath.Join(dir, "pki/ca.crt"), nobody, nobody) }, "refusing clusters[lab].cluster.certificate-authority DIR/pki/ca.crt: owned by uid 65534, not root"},
+		"the client cert 0666": {kubeconfigYAML, func(dir string) error { return os.Chmod(filepath.Join(dir, "pki/kubelet-client-current.pem"), 0o666) }, "refusing users[kubelet].user.client-certificate DIR/pki/kubelet-client-current.pem: group- or world-writable (mode -rw-rw-rw-)"},
+		"the client key nobody's": {strings.Replace(kubeconfigYAML, "client-key: pki/kubelet-client-current.pem", "client-key: pki/key.pem", 1), func(dir string) error {
+			return chownNew(filepath.Join(dir, "pki/key.pem"), nobody)
+		}, "refusing users[kubelet].user.client-key DIR/pki/key.pem: owned by uid 65534"},
+		"the token file 0666": {withUser("    tokenFile: token\n"), func(dir string) error {
+			filetest.Write(t, filepath.Join(dir, "token"), "secret", 0o600)
+			return os.Chmod(filepath.Join(dir, "token"), 0o666)
+		}, "refusing users[kubelet].user.tokenFile DIR/token: group- or world-writable"},
+		"a root plugin on PATH": {fmt.Sprintf(withUser(execUser), "cred"), nil, ""},
+		"a plugin on PATH nobody's": {fmt.Sprintf(withUser(execUser), "cred"), func(string) error { return os.Chown(cred, nobody, nobody) },
+			"refusing users[kubelet].user.exec.command " + cred + ": owned by uid 65534"},
+		"a plugin beside the kubeconfig 0777": {fmt.Sprintf(withUser(execUser), "bin/cred"), func(dir string) error {
+			filetest.Write(t, filepath.Join(dir, "bin/cred"), "#!/bin/sh\n", 0o755)
+			return os.Chmod(filepath.Join(dir, "bin/cred"), 0o777)
+		}, "refusing users[kubelet].user.exec.command DIR/bin/cred: group- or world-writable"},
+		"a plugin not on PATH": {fmt.Sprintf(withUser(execUser), "none"), nil, `refusing users[kubelet].user.exec.command: exec: "none": executable file not found in $PATH`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.Chown(cred, 0, 0); err != nil {
+				t.Fatal(err)
+			}
+			path := writeKubeconfig(t, c.text, 0o600)
+			dir := filepath.Dir(path)
+			if c.change != nil {
+				if err := c.change(dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := LoadKubeconfig(path, true)
+			if c.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want := path + ": " + strings.ReplaceAll(c.want, "DIR", dir)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("%v, want %q", err, want)
+			}
+			if _, err := LoadKubeconfig(path, false); err != nil {
+				t.Errorf("not as root: %v", err)
+			}
+		})
+	}
+}
+
+// chownNew writes a file at path and gives it to uid.
+func chownNew(path string, uid int) error {
+	if err := os.WriteFile(path, []byte("PEM"), 0o600); err != nil {
+		return err
+	}
+	return os.Chown(path, uid, uid)
 }

@@ -198,14 +198,14 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 	for _, h := range inv.Hosts {
 		if i := slices.IndexFunc(h.Addrs, func(a netip.Addr) bool { return slices.Contains(local, a) }); i >= 0 {
 			self = Found{Name: h.Name, How: ByAddr, Addr: h.Addrs[i]}
-			byAddr = append(byAddr, fmt.Sprintf("%s (line %d, %s)", h.Name, h.Line, h.Addrs[i]))
+			byAddr = append(byAddr, described(h, h.Addrs[i]))
 		}
 	}
 	switch {
 	case len(byAddr) == 1 && len(byName) > 0 && !slices.ContainsFunc(byName, func(h inventory.Host) bool { return h.Name == self.Name }):
 		return Found{}, fmt.Errorf("%s: which host is this? by address it is %s, by its hostname %q it is %s; "+
 			"correct the address or the hostname, or say which with --node",
-			inv.Source, byAddr[0], hostname, diag.Some(byName, 10, func(h inventory.Host) string { return fmt.Sprintf("%s (line %d)", h.Name, h.Line) }))
+			inv.Source, byAddr[0], hostname, diag.Some(byName, 10, func(h inventory.Host) string { return described(h, netip.Addr{}) }))
 	case len(byAddr) == 1:
 		return self, nil
 	case len(byAddr) > 1:
@@ -232,6 +232,21 @@ func Self(inv inventory.Inventory, node string, local []netip.Addr, hostname str
 		err = &notFound{err}
 	}
 	return Found{}, err
+}
+
+// described names host h as a message does: with its line in the file,
+// or, with none, as the Node of the API server it is; and a, if valid,
+// the address it was found by.
+func described(h inventory.Host, a netip.Addr) string {
+	switch {
+	case h.Line == 0 && a.IsValid():
+		return fmt.Sprintf("Node %s (%s)", h.Name, a)
+	case h.Line == 0:
+		return "Node " + h.Name
+	case a.IsValid():
+		return fmt.Sprintf("%s (line %d, %s)", h.Name, h.Line, a)
+	}
+	return fmt.Sprintf("%s (line %d)", h.Name, h.Line)
 }
 
 // names lists hosts' names, the first ten.

@@ -192,4 +192,19 @@ func TestSelf(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want %+v, %s", tc.name, got, err, tc.want, tc.err)
 		}
 	}
+	// The Nodes of an API server have no line: each is named a Node.
+	for i := range inv.Hosts {
+		inv.Hosts[i].Line = 0
+	}
+	inv.Source = "https://10.240.0.10:6443"
+	_, err := Self(inv, "", addrs("10.240.0.20", "10.240.0.21"), "x")
+	if want := "https://10.240.0.10:6443: more than one host has an address of this host's: Node node-0 (10.240.0.20), Node node-1 (10.240.0.21); " +
+		"say which this host is with --node"; err == nil || err.Error() != want {
+		t.Errorf("two Nodes by address: %v, want %s", err, want)
+	}
+	_, err = Self(inv, "", addrs("10.240.0.21"), "node-0")
+	if want := `https://10.240.0.10:6443: which host is this? by address it is Node node-1 (10.240.0.21), by its hostname "node-0" it is Node node-0; ` +
+		"correct the address or the hostname, or say which with --node"; err == nil || err.Error() != want {
+		t.Errorf("a Node by address, another by hostname: %v, want %s", err, want)
+	}
 }

@@ -65,6 +65,19 @@ func Read(path string, o Options) ([]byte, error) {
 	return bounded(path, o, f, fi.Size())
 }
 
+// Untrusted says why root should not trust the file at path, by the rule
+// Options.Trusted applies to a file read (owned by root, writable by
+// nobody else), or "" if it may: for a file that decides what root does
+// but that podroutes does not read itself (a credential a kubeconfig
+// names, a program it runs). An error is one looking at the file.
+func Untrusted(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	return untrusted(path, fi), nil
+}
+
 // bounded reads r up to o.Max, into a buffer of size (its expected size),
 // not one doubled on the way.
 func bounded(path string, o Options, r io.Reader, size int64) ([]byte, error) {
