@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -244,7 +243,7 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 					log.Errorf("planning this host's routes from the Nodes of %s: %v", s.kube.cfg.Host, err)
 					continue
 				}
-				if !sameConfig(cfg, sent) || snap.Resync {
+				if !cfg.Equal(sent) || snap.Resync {
 					sent = cfg
 					latest(updates, cfg)
 				}
@@ -268,9 +267,4 @@ func latest[T any](ch chan T, v T) {
 		default:
 		}
 	}
-}
-
-// sameConfig reports whether a and b want the same routes.
-func sameConfig(a, b config.Config) bool {
-	return a.Node == b.Node && a.Metric == b.Metric && a.Device == b.Device && a.Force == b.Force && slices.Equal(a.Routes, b.Routes)
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/k8stest"
 	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -388,35 +387,4 @@ func TestKubeOnePass(t *testing.T) {
 			l.kubeconfig+": refusing kubeconfig: ")
 	}
 	expect(t, "--kubeconfig with --config", podroutes(t, "apply", "--kubeconfig", l.kubeconfig, "--config", "x"), 2, "--kubeconfig excludes --config and --inventory")
-}
-
-// TestKubeSameConfig: watch --kubeconfig sends a plan again only when
-// something apply acts on differs from the one sent last.
-func TestKubeSameConfig(t *testing.T) {
-	base := config.Config{Node: "node-1", Metric: 100, Routes: []config.Route{
-		{Destination: netip.MustParsePrefix("10.200.0.0/24"), Gateway: netip.MustParseAddr("10.240.0.20"), Peer: "node-0"},
-		{Destination: netip.MustParsePrefix("10.200.2.0/24"), Gateway: netip.MustParseAddr("10.240.0.22"), Peer: "node-2"},
-	}}
-	same := base
-	same.Routes = slices.Clone(base.Routes)
-	if !sameConfig(base, same) {
-		t.Error("an equal plan in other memory counts as changed")
-	}
-	for name, change := range map[string]func(*config.Config){
-		"node":    func(c *config.Config) { c.Node = "node-9" },
-		"metric":  func(c *config.Config) { c.Metric = 200 },
-		"device":  func(c *config.Config) { c.Device = "eth1" },
-		"force":   func(c *config.Config) { c.Force = true },
-		"gateway": func(c *config.Config) { c.Routes[1].Gateway = netip.MustParseAddr("10.240.0.32") },
-		"peer":    func(c *config.Config) { c.Routes[0].Peer = "node-8" },
-		"onlink":  func(c *config.Config) { c.Routes[0].OnLink = true },
-		"a route": func(c *config.Config) { c.Routes = c.Routes[:1] },
-	} {
-		c := base
-		c.Routes = slices.Clone(base.Routes)
-		change(&c)
-		if sameConfig(base, c) {
-			t.Errorf("a plan with another %s counts as the same", name)
-		}
-	}
 }

@@ -7,6 +7,7 @@ package config
 
 import (
 	"net/netip"
+	"slices"
 )
 
 // DefaultPath is where apply, check and remove look for the config.
@@ -24,6 +25,16 @@ type Config struct {
 	Force bool
 	// Routes are sorted by destination, one per destination.
 	Routes []Route
+}
+
+// Equal reports whether c and d are the same config: every field, every
+// route (and its line). The comparison lives here, beside the fields, so
+// that a field added is compared too (TestEqualSeesEveryField fails until
+// it is): watch takes a live source's config only when it is not Equal to
+// the one it keeps, and a field left out would never reach it.
+func (c Config) Equal(d Config) bool {
+	return c.Node == d.Node && c.Metric == d.Metric && c.Device == d.Device && c.Force == d.Force &&
+		slices.Equal(c.Routes, d.Routes)
 }
 
 // Route is one wanted route: Destination via Gateway.
