@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -419,4 +420,67 @@ func TestKubeSameConfig(t *testing.T) {
 			t.Errorf("a plan with another %s counts as the same", name)
 		}
 	}
+}
+
+// TestKubeUnplanned: watch --kubeconfig, on a host found by its address,
+// cannot plan while the host holds a second Node's address too. Until it
+// can again, it says so: every pass a failure, no route said in place, the
+// last success not renewed, nothing "resolved"; once the address goes it
+// plans again at once, and a Node created meanwhile is routed.
+func TestKubeUnplanned(t *testing.T) {
+	l := newKubeLab(t)
+	for i, name := range []string{"node-0", "node-1", "node-2"} {
+		l.create(t, name, fmt.Sprintf("10.240.0.2%d", i), fmt.Sprintf("10.200.%d.0/24", i))
+	}
+	h := l.hosts["node-1"]
+	h.w = startBin(t, nil, h.in, "watch", "--kubeconfig", l.kubeconfig, "--lock", h.lock, "--metrics-file", h.prom)
+	l.converge(t, time.Now(), 30*time.Second, "node-1")
+	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 2`)
+	success := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds")
+
+	h.ns.IP(t, "addr", "add", "10.240.0.20/32", "dev", "eth0") // node-0's
+	l.create(t, "node-3", "10.240.0.23", "10.200.3.0/24")
+	const twice = "more than one host has an address of this host's: node-0"
+	l.logged(t, "node-1", twice, 5*time.Second)
+	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 0`)
+	l.metric(t, "node-1", `podroutes_routes{state="missing"} 0`)
+	// The retries (1 s, then 2 s) fail too.
+	for end := time.Now().Add(5 * time.Second); l.value(t, "node-1", `podroutes_passes_total{result="failure"}`) < 3; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("fewer than 3 failed passes 5 s after the plan failed:\n%s", h.w.out.String())
+		}
+	}
+	if got := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds"); got != success {
+		t.Errorf("the last success went from %v to %v without a plan", success, got)
+	}
+	if out := h.w.out.String(); strings.Contains(out, "resolved") || strings.Count(out, twice) != 1 {
+		t.Errorf("without a plan, watch logged a resolution, or the failure other than once:\n%s", out)
+	}
+
+	start := time.Now()
+	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
+	within(t, "the second Node's address gone", l.converge(t, start, 5*time.Second, "node-1"))
+	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 3`)
+	l.logged(t, "node-1", "resolved: the problems of the last pass are gone", 5*time.Second)
+	if got := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds"); got <= success {
+		t.Errorf("the last success is still %v once the plan works", got)
+	}
+}
+
+// value is the value of the series named (with its labels) in host's
+// watcher's textfile; the test fails if it has none.
+func (l *kubeLab) value(t *testing.T, host, series string) float64 {
+	t.Helper()
+	data, _ := os.ReadFile(l.hosts[host].prom)
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s's metrics lack %s:\n%s", host, series, data)
+	return 0
 }
