@@ -33,10 +33,11 @@ const (
 	// outage, is one update rather than hundreds, and a change still
 	// reaches the routes well within a second.
 	DefaultDebounce = 100 * time.Millisecond
-	// DefaultPageSize is how many Nodes one list request returns. Each
-	// page is decoded whole (a kubelet's Node with its images is about
-	// 12 KB of JSON) and slimmed before the next is asked for, so the page
-	// bounds the memory a list takes.
+	// DefaultPageSize is how many Nodes one list request returns at most.
+	// Each page is decoded whole (a kubelet's Node with its images is
+	// about 12 KB of JSON) and slimmed before the next is asked for, so the
+	// page bounds the memory a list takes; fewer come in a page when they
+	// are large (pageBytes).
 	DefaultPageSize = 250
 )
 
