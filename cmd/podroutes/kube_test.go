@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -379,6 +380,24 @@ func TestKubeOnePass(t *testing.T) {
 	expect(t, "gen --kubeconfig", r, 0, refused)
 	if !strings.Contains(r.stdout, "# node-1\nip route replace 10.200.0.0/24 via 10.240.0.20 proto 157 metric 100\n") {
 		t.Errorf("gen --kubeconfig --format ip printed:\n%s", r.stdout)
+	}
+
+	// Credentials the API server rejects: check cannot tell, which is not
+	// drift: exit 3, and in JSON one line that says so.
+	bad := l.c.Kubeconfig(t, "not-a-token")
+	for _, output := range []string{"text", "json"} {
+		r := runBin(t, nil, in, "check", "--kubeconfig", bad, "--output", output)
+		expect(t, "check --kubeconfig --output "+output+" with a token the API server does not know", r, 3,
+			"rejects the kubeconfig's credentials: Unauthorized")
+		if output == "json" {
+			var line map[string]string
+			if err := json.Unmarshal([]byte(r.stdout), &line); err != nil || len(line) != 1 ||
+				!strings.Contains(line["unknown"], "rejects the kubeconfig's credentials") {
+				t.Errorf("check --output json, unable to tell, printed %q (%v); want one line {\"unknown\": why}", r.stdout, err)
+			}
+		} else if r.stdout != "" {
+			t.Errorf("check, unable to tell, printed %q", r.stdout)
+		}
 	}
 
 	if err := os.Chmod(l.kubeconfig, 0o666); err != nil {
