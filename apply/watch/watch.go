@@ -226,8 +226,13 @@ func (w *watcher) reload(ctx context.Context) {
 // of the config kept reports.
 func (w *watcher) update(ctx context.Context, u Update) {
 	if u.Err != nil {
+		// The same failure again (a replan asked at a retry, which
+		// passes itself) says nothing new: no second pass.
+		same := w.unplanned != nil && w.unplanned.Error() == u.Err.Error()
 		w.unplanned = u.Err
-		w.pass(ctx, "update", 0, false)
+		if !same {
+			w.pass(ctx, "update", 0, false)
+		}
 		return
 	}
 	w.unplanned = nil

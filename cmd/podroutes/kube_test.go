@@ -463,10 +463,10 @@ func TestKubeUnplanned(t *testing.T) {
 	l.logged(t, "node-1", twice, 5*time.Second)
 	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 0`)
 	l.metric(t, "node-1", `podroutes_routes{state="missing"} 0`)
-	// The retries (1 s, then 2 s) fail too.
-	for end := time.Now().Add(5 * time.Second); l.value(t, "node-1", `podroutes_passes_total{result="failure"}`) < 3; time.Sleep(50 * time.Millisecond) {
+	// The retries (1 s, then 2 s later) fail too.
+	for end := time.Now().Add(8 * time.Second); l.value(t, "node-1", `podroutes_passes_total{result="failure"}`) < 3; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(end) {
-			t.Fatalf("fewer than 3 failed passes 5 s after the plan failed:\n%s", h.w.out.String())
+			t.Fatalf("fewer than 3 failed passes 8 s after the plan failed:\n%s", h.w.out.String())
 		}
 	}
 	if got := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds"); got != success {
