@@ -14,7 +14,7 @@ func (m *Metrics) kube() *kubeMetrics {
 	m.kubeOnce.Do(func() {
 		m.k = &kubeMetrics{
 			nodes: gaugeVec("podroutes_kubernetes_nodes", "state", "The Nodes of the last list: routed, or not_routed (a problem each, logged: overlapping podCIDR, malformed or missing InternalIP, no podCIDR yet). A routed Node's route that this host's links make wrong is podroutes_routes{state=\"left_out\"}."),
-			up:    gauge("podroutes_kubernetes_api_up", "1 while the Kubernetes API server answers podroutes' list and watch of Nodes, 0 while it fails (unreachable, credentials rejected, no rights): the routes then stay as they are."),
+			up:    gauge("podroutes_kubernetes_api_up", "1 while the Kubernetes API server answers podroutes' list and watch of Nodes, 0 while it fails (unreachable, frozen: a probe unanswered for 10 s, credentials rejected, no rights): the routes then stay as they are."),
 		}
 		m.reg.MustRegister(m.k.nodes, m.k.up)
 	})

@@ -102,7 +102,7 @@ var healBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 func New(o Options) *Metrics {
 	m := &Metrics{
 		reg:         prometheus.NewRegistry(),
-		routes:      gaugeVec("podroutes_routes", "state", "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway), left_out (--kubeconfig: a Node's route this host's links make wrong, not written)."),
+		routes:      gaugeVec("podroutes_routes", "state", "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway), left_out (--kubeconfig: a Node's route this host's links make wrong, not written); all 0 while watch --kubeconfig cannot plan this host's routes from the Nodes."),
 		changes:     counterVec("podroutes_route_changes_total", "operation", "Destinations fixed by a route add, a replace (or takeover), or a delete of a stale route."),
 		passes:      counterVec("podroutes_passes_total", "result", "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway, a route left out), refused (bad config, nothing written)."),
 		lastSuccess: gauge("podroutes_last_success_timestamp_seconds", "When a pass of this process last ended with every route in place (Unix time); 0 if none has."),

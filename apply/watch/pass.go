@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -32,6 +33,10 @@ type watcher struct {
 	reported map[string]bool
 	status   string
 	retry    backoff
+	// unplanned is why the live source could not plan the config it
+	// wants now (Update.Err), nil once it could: the config kept is not
+	// the current one, so no pass of it is a success.
+	unplanned error
 }
 
 // newWatcher starts keeping cfg.
@@ -112,8 +117,16 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options, first ti
 	if !first.IsZero() && rec.writes > 0 {
 		healed = w.o.Clock.Since(first)
 	}
-	w.o.Observer.Passed(why, res, err, healed)
-	probs := diag.Split(err)
+	// Without the current plan, the pass failed whatever it reached, and
+	// no route counts as in place: those of the last plan may no longer
+	// be the ones wanted, and the ones wanted now are not known.
+	failed, inPlace := err, res.InPlace
+	if w.unplanned != nil {
+		failed = errors.Join(w.unplanned, err)
+		res.InPlace, res.Left = 0, [reconcile.NumStates]int{}
+	}
+	w.o.Observer.Passed(why, res, failed, healed)
+	probs := diag.Split(failed)
 	w.problems(probs, o.Only == nil)
 	switch {
 	case len(probs) > 0:
@@ -121,7 +134,7 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options, first ti
 	default:
 		w.retry.reset()
 	}
-	w.notifyStatus(summary(why, &rec, res, len(w.cfg.Routes), probs))
+	w.notifyStatus(summary(why, &rec, inPlace, len(w.cfg.Routes), w.unplanned != nil, probs))
 	return err
 }
 
@@ -182,8 +195,9 @@ func (w *watcher) notifyStatus(s string) {
 }
 
 // summary is the STATUS= line: what the pass changed and why, or that the
-// routes were in place.
-func summary(why string, rec *recorder, res reconcile.Result, wanted int, probs []string) string {
+// routes were in place (of the last plan, if stale: the source cannot
+// plan the current one).
+func summary(why string, rec *recorder, inPlace, wanted int, stale bool, probs []string) string {
 	var parts []string
 	if len(rec.restored) > 0 {
 		parts = append(parts, "restored "+list(rec.restored))
@@ -191,7 +205,10 @@ func summary(why string, rec *recorder, res reconcile.Result, wanted int, probs 
 	if len(rec.pruned) > 0 {
 		parts = append(parts, "pruned "+list(rec.pruned))
 	}
-	s := fmt.Sprintf("%d of %s in place", res.InPlace, diag.Count(wanted, "route"))
+	s := fmt.Sprintf("%d of %s in place", inPlace, diag.Count(wanted, "route"))
+	if stale {
+		s = fmt.Sprintf("%d of the last plan's %s in place", inPlace, diag.Count(wanted, "route"))
+	}
 	if len(parts) > 0 {
 		s = strings.Join(parts, ", ") + " after " + why + "; " + s
 	} else {

@@ -89,7 +89,13 @@ type Options struct {
 	// API's Nodes): each replaces the config, as a reload does. With a
 	// live source, a config refused at start is reported and retried
 	// like a failure, not returned.
-	Updates <-chan config.Config
+	Updates <-chan Update
+	// Replan, if set, asks the live source to plan again while its last
+	// plan failed (Update.Err): Run calls it at each retry and periodic
+	// resync, and at each address change (this host holding another
+	// Node's address fails a plan). The new plan comes as an Update. It
+	// must return at once.
+	Replan func()
 	// Observer, if set, is told of each pass, heals included.
 	Observer Observer
 	// Lock serializes each pass with other podroutes processes; it returns
@@ -108,6 +114,17 @@ type Options struct {
 	Clock  clock.WithTicker
 	Log    notify.Log
 	Notify Notifier
+}
+
+// Update is what a live source sends (Options.Updates): this host's
+// config as the source plans it now, or, in Err, why it cannot plan it.
+// While the last Update is an Err, watch keeps the routes of the last
+// config it took (they may still be right) but reports each pass as a
+// failure, with Err among its problems, and claims no route in place: the
+// routes wanted now are not known.
+type Update struct {
+	Config config.Config
+	Err    error
 }
 
 // Run applies cfg and keeps it applied until ctx is done, then returns nil,
@@ -154,6 +171,9 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 				ev = kernel.Event{Kind: kernel.EventsLost}
 			}
 			k.Observe(&ev)
+			if ev.Kind == kernel.AddrChanged || ev.Kind == kernel.EventsLost {
+				w.replan()
+			}
 			if w.note(ev) {
 				burst.add(ev, o.Debounce)
 			}
@@ -161,13 +181,15 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			first := burst.first
 			w.heal(ctx, burst.take(), first)
 		case <-w.retry.fire():
+			w.replan()
 			w.pass(ctx, "retry", 0)
 		case <-resync.C():
+			w.replan()
 			w.pass(ctx, "periodic resync", 0)
 		case <-o.Reload:
 			w.reload(ctx)
-		case cfg := <-o.Updates:
-			w.replace(ctx, cfg, "update")
+		case u := <-o.Updates:
+			w.update(ctx, u)
 		case <-watchdog:
 			if err := o.Notify.Watchdog(); err != nil {
 				o.Log.Warnf("%v", err)
@@ -208,6 +230,31 @@ func (w *watcher) reload(ctx context.Context) {
 	}
 	if w.replace(ctx, cfg, "config reload") {
 		w.o.Log.Infof("config reloaded: %s", diag.Count(len(cfg.Routes), "route"))
+	}
+}
+
+// update takes a live source's update: its config, or the news that the
+// source cannot plan one (kept in w.unplanned until it can), which a pass
+// of the config kept reports.
+func (w *watcher) update(ctx context.Context, u Update) {
+	if u.Err != nil {
+		// The same failure again (a replan asked at a retry, which
+		// passes itself) says nothing new: no second pass.
+		same := w.unplanned != nil && w.unplanned.Error() == u.Err.Error()
+		w.unplanned = u.Err
+		if !same {
+			w.pass(ctx, "update", 0)
+		}
+		return
+	}
+	w.unplanned = nil
+	w.replace(ctx, u.Config, "update")
+}
+
+// replan asks the live source to plan again, if its last plan failed.
+func (w *watcher) replan() {
+	if w.unplanned != nil && w.o.Replan != nil {
+		w.o.Replan()
 	}
 }
 

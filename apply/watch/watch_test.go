@@ -1,6 +1,7 @@
 package watch_test
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
@@ -145,7 +147,7 @@ func TestRepointsWhenTheAddressMoves(t *testing.T) {
 // and Run goes on; the next update is applied.
 func TestLiveSourceRefusedAtStart(t *testing.T) {
 	h := newHost(t)
-	updates := make(chan config.Config, 1)
+	updates := make(chan watch.Update, 1)
 	bad := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
 		{Destination: netip.MustParsePrefix("10.240.0.128/25"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1"},
 	}}
@@ -154,7 +156,7 @@ func TestLiveSourceRefusedAtStart(t *testing.T) {
 		t.Errorf("the refusal is logged %d times, want once", n)
 	}
 	start := time.Now()
-	updates <- twoRoutes("10.240.0.22")
+	updates <- watch.Update{Config: twoRoutes("10.240.0.22")}
 	nstest.Timed(t, "an update after a refused start", h.restored(t, start, both...))
 }
 
@@ -200,4 +202,104 @@ func TestRefusedConfigKeepsTheCount(t *testing.T) {
 	h.sys.wait(t, "new config refused, old config kept")
 	h.ns.IP(t, "route", "del", "10.200.1.0/24")
 	h.sys.wait(t, "restored 10.200.1.0/24 after route 10.200.1.0/24 via 10.240.0.21 deleted; 2 of 2 routes in place")
+}
+
+// TestUnplanned: while a live source cannot plan this host's config
+// (Update.Err), the routes of the last plan stay, but no pass is a
+// success, no route is said to be in place, and "resolved" waits; every
+// retry, resync and address change asks the source to plan again; its
+// next plan ends that, even if it is the same as the last.
+func TestUnplanned(t *testing.T) {
+	h := newHost(t)
+	updates := make(chan watch.Update, 1)
+	replans := make(chan struct{}, 100)
+	seen := &observed{c: make(chan pass, 100)}
+	h.watchWith(t, twoRoutes("10.240.0.22"), watch.Options{Updates: updates, Observer: seen,
+		Replan: func() { replans <- struct{}{} }})
+	h.restored(t, time.Now(), both...)
+	if p := seen.next(t); p.err != nil || p.left[reconcile.InPlace] != 2 {
+		t.Fatalf("the first pass: %v, %v in place; want no error, 2", p.err, p.left[reconcile.InPlace])
+	}
+	if len(replans) != 0 {
+		t.Fatalf("the source is asked to plan again with a plan that works")
+	}
+
+	const why = "planning this host's routes: more than one host has an address of this host's"
+	updates <- watch.Update{Err: errors.New(why)}
+	h.sys.wait(t, "2 of the last plan's 2 routes in place after update; 1 problem: "+why)
+	p := seen.next(t)
+	if p.err == nil || !strings.Contains(p.err.Error(), why) {
+		t.Errorf("the pass without a plan is told as %v, want a failure", p.err)
+	}
+	if p.left != ([reconcile.NumStates]int{}) {
+		t.Errorf("the pass without a plan says the routes are %v, want nothing said", p.left)
+	}
+	h.log.Wait(t, "error: "+why, 2*time.Second)
+	h.restored(t, time.Now(), both...) // the routes of the last plan stay
+
+	// An address change asks for a plan at once; the retry, a second
+	// later, asks again and fails again.
+	start := time.Now()
+	h.ns.IP(t, "addr", "add", "10.240.0.20/32", "dev", "eth0")
+	replanned(t, replans, start, 500*time.Millisecond)
+	start = time.Now()
+	replanned(t, replans, start, 3*time.Second)
+	if p := seen.next(t); p.err == nil {
+		t.Error("the retry without a plan is told as a success")
+	}
+	if n := h.log.Count("resolved"); n != 0 {
+		t.Errorf("resolved logged without a plan:\n%s", h.log)
+	}
+
+	// The same config as before, planned again, ends it.
+	updates <- watch.Update{Config: twoRoutes("10.240.0.22")}
+	h.sys.wait(t, "2 of 2 routes in place after update")
+	for p := seen.next(t); p.err != nil || p.left[reconcile.InPlace] != 2; p = seen.next(t) {
+		t.Logf("a pass before the plan came: %v", p.err)
+	}
+	h.log.Wait(t, "resolved: the problems of the last pass are gone (1)", 2*time.Second)
+	for len(replans) > 0 {
+		<-replans
+	}
+	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
+	time.Sleep(200 * time.Millisecond)
+	if len(replans) != 0 {
+		t.Error("the source is asked to plan again after its plan worked")
+	}
+}
+
+// pass is what an Observer is told of a pass.
+type pass struct {
+	err  error
+	left [reconcile.NumStates]int
+}
+
+// observed is a watch.Observer that sends each pass on c.
+type observed struct{ c chan pass }
+
+func (o *observed) Passed(_ string, res reconcile.Result, err error, _ time.Duration) {
+	o.c <- pass{err, res.Left}
+}
+
+// next is the next pass, within 3 s.
+func (o *observed) next(t *testing.T) pass {
+	t.Helper()
+	select {
+	case p := <-o.c:
+		return p
+	case <-time.After(3 * time.Second):
+		t.Fatal("no pass within 3 s")
+	}
+	return pass{}
+}
+
+// replanned waits until Replan is called, up to limit after start.
+func replanned(t *testing.T, replans <-chan struct{}, start time.Time, limit time.Duration) {
+	t.Helper()
+	select {
+	case <-replans:
+		t.Logf("asked to plan again after %s", time.Since(start).Round(time.Millisecond))
+	case <-time.After(time.Until(start.Add(limit))):
+		t.Fatalf("not asked to plan again within %s", limit)
+	}
 }

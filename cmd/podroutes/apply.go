@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,7 +130,10 @@ func checkCommand() *cli.Command {
 			"object is too (\"through a nexthop object\": networkd adds its own beside it;\n" +
 			"apply writes it inline).\n" +
 			"--output json prints one JSON object a line, schema in the README.\n" +
-			"Exit status: 0 in sync, 1 any drift, 2 bad config.",
+			"When it cannot tell (the Kubernetes API unreachable, frozen or refusing the\n" +
+			"credentials; the kernel's routes unreadable) it says why, and with --output json\n" +
+			"prints one line {\"unknown\": \"why\"}.\n" +
+			"Exit status: 0 in sync, 1 any drift, 2 bad config, 3 could not tell.",
 		Flags: append(o.source.flags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Destination: &o.output,
 				Usage: "`FORMAT` of the report: text (ip route style) or json (JSON Lines: each route's state, wanted route and the kernel's)"},
@@ -161,17 +165,23 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	}
 	defer s.end()
 	if err := src.fetch(s.ctx, s.log); err != nil {
-		return err
+		return cannotTell(err, o.output, stdout)
 	}
 	cfg, err := src.load(s.ctx, localHost(s.k), s.log)
 	if err != nil {
-		return err
+		return cannotTell(err, o.output, stdout)
 	}
+	// Once the report is out, check could tell: an error then is drift
+	// (routes left out) or the report's own; before, the kernel's routes
+	// could not be read.
+	reported := false
 	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.perNode(), Node: o.source.node, Keep: src.keep()},
-		func(p reconcile.Plan) error { return write(p, stdout) })
+		func(p reconcile.Plan) error { reported = true; return write(p, stdout) })
 	switch {
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.path, err))
+	case err != nil && !reported:
+		return cannotTell(failed("check", err), o.output, stdout)
 	case err != nil:
 		return failed("check", err)
 	}
@@ -186,6 +196,26 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		return failed("check", errors.Join(problems...))
 	}
 	return nil
+}
+
+// cannotTell is check's err when it means check could not tell whether
+// the routes are in place (a failure: not bad input, which stays exit 2):
+// exit 3, and with --output json the one line {"unknown": "why"}, so that
+// a program reading the lines tells it from a report without routes.
+func cannotTell(err error, output string, stdout io.Writer) error {
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitFailure {
+		return err
+	}
+	if output == "json" {
+		line, jerr := json.Marshal(struct {
+			Unknown string `json:"unknown"`
+		}{ee.err.Error()})
+		if jerr == nil {
+			_, _ = fmt.Fprintf(stdout, "%s\n", line)
+		}
+	}
+	return &exitError{code: exitUnknown, err: ee.err}
 }
 
 type removeOptions struct {

@@ -109,6 +109,11 @@ Failure, or drift found by check.
 .TP
 .B 2
 Bad input or usage.
+.TP
+.B 3
+check could not tell whether the routes are in place (the Kubernetes API
+unreachable or refusing the credentials, the kernel's routes unreadable);
+with \fB--output json\fR it prints one line, {"unknown": "why"}.
 .SH SYSTEMD-NETWORKD
 Where systemd-networkd manages the uplink, a link reconfigure or down/up
 removes every route networkd did not declare. Install gen's drop-in in

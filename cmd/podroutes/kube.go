@@ -17,10 +17,10 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/kube"
 	"github.com/podroutes/podroutes/gen/plan"
-	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/infile"
 	"github.com/podroutes/podroutes/internal/notify"
 )
@@ -169,16 +169,18 @@ func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
 // up, and a service ordered after it, or the boot, must not wait for an
 // API server that may be down for hours. It returns this host's configs
 // as the Nodes change, the latest first when the watcher is slow, and the
-// same config again only after an outage, to check the routes. Other
-// sources return nil: no updates. If ctx ends first, follow returns ctx's
-// error.
-func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready time.Duration) (<-chan config.Config, error) {
+// same config again only after an outage, to check the routes. When
+// planning fails (this host holds the addresses of two Nodes), it sends
+// why, and plans again at the next list or when replan is called, until
+// it can (watch.Options.Replan). Other sources return nil: no updates. If
+// ctx ends first, follow returns ctx's error.
+func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready time.Duration) (updates <-chan watch.Update, replan func(), err error) {
 	if s.kube == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	src, err := kube.New(s.kube.cfg, kubeOptions(log, s.metrics))
 	if err != nil {
-		return nil, failure(err)
+		return nil, nil, failure(err)
 	}
 	snaps := make(chan kube.Snapshot, 1)
 	go src.Run(ctx, func(snap kube.Snapshot) { latest(snaps, snap) })
@@ -195,7 +197,7 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 	for first := false; !first; {
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-pings:
 			_ = notify.Watchdog()
 		case <-readyAt.C:
@@ -210,20 +212,21 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 	// watcher's is not to be shared between goroutines.
 	k, err := kernel.Open()
 	if err != nil {
-		return nil, failure(err)
+		return nil, nil, failure(err)
 	}
 	local := localHost(k)
 	last, err := s.load(ctx, local, log)
 	if err != nil {
 		k.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	// The config sent last, to tell a changed plan from the same one. It
 	// costs nothing to keep: its routes are those watch applies, or waits
 	// to. (A hash of them instead cost 2.5 ms and 30000 allocations a
 	// snapshot with 5000 routes; comparing costs 20 µs.)
 	sent := last
-	updates := make(chan config.Config, 1)
+	out := make(chan watch.Update, 1)
+	again := make(chan struct{}, 1)
 	// Updates find this host at once, or plan it as a guest, without
 	// waiting for an address (s.wait is for the first plan); a copy, as
 	// the caller goes on with s.
@@ -231,26 +234,44 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 	next.wait = 0
 	go func() {
 		defer k.Close()
+		// failed says the last plan failed: the Nodes listed last are
+		// still to be planned (kubeSource.pending), and the plan that
+		// works again is sent even if it is the one sent last.
+		failed := false
 		for {
+			resync := false
 			select {
 			case <-ctx.Done():
 				return
 			case snap := <-snaps:
 				s.kube.take(snap)
 				countNodes(s.metrics, snap)
-				cfg, err := next.load(ctx, local, log)
-				if err != nil {
-					log.Errorf("planning this host's routes from the Nodes of %s: %v", s.kube.cfg.Host, err)
+				resync = snap.Resync
+			case <-again:
+				if !failed {
 					continue
 				}
-				if !cfg.Equal(sent) || snap.Resync {
-					sent = cfg
-					latest(updates, cfg)
-				}
 			}
+			cfg, err := next.load(ctx, local, log)
+			if err != nil {
+				failed = true
+				latest(out, watch.Update{Err: fmt.Errorf("planning this host's routes from the Nodes of %s: %w", s.kube.cfg.Host, err)})
+				continue
+			}
+			if !cfg.Equal(sent) || resync || failed {
+				sent = cfg
+				latest(out, watch.Update{Config: cfg})
+			}
+			failed = false
 		}
 	}()
-	return updates, nil
+	replan = func() {
+		select {
+		case again <- struct{}{}:
+		default:
+		}
+	}
+	return out, replan, nil
 }
 
 // latest sends v on ch (capacity 1), replacing a value not taken yet:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/procfs"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/k8stest"
@@ -105,6 +106,75 @@ func BenchmarkKube(b *testing.B) {
 	}
 	if peak > 40 {
 		b.Errorf("watch --kubeconfig peaked at %.1f MB RSS with %d Nodes, want 40 MB at most", peak, n)
+	}
+}
+
+// BenchmarkKubeLarge measures the memory of `check --kubeconfig` and
+// `watch --kubeconfig` listing 80 large Nodes (k8stest.LargeNode: 4500
+// images and a 250 KB annotation each, about 1.7 MB of JSON; 136 MB in
+// all): their peak RSS (for check, GNU time's maximum; for watch, VmHWM
+// once it routes every Node), which must stay at 60 MB or
+// less. Before list pages were bounded by bytes, one page held them all:
+// 271 MB. make bench runs it once (gen/kube/bench.sh), naming in
+// PODROUTES_KUBE_BENCH_LARGE the file its Markdown table goes to, and the
+// binary as BenchmarkKube does. A benchmark, not a test: `go test`
+// without -bench does not run it.
+func BenchmarkKubeLarge(b *testing.B) {
+	if bin := os.Getenv("PODROUTES_KUBE_BENCH_BIN"); bin != "" {
+		defer func(was string) { podroutesBin = was }(podroutesBin)
+		podroutesBin = bin
+	}
+	const n, images, annotation = 80, 4500, 250 << 10
+	timeBin := nstest.Tool(b, "time", "time")
+	server, host := nstest.New(b), nstest.New(b)
+	nstest.Veth(b, server, "eth0", host, "eth0")
+	server.IP(b, "addr", "add", "10.240.0.10/16", "dev", "eth0")
+	host.IP(b, "addr", "add", "10.240.255.1/16", "dev", "eth0")
+	c := k8stest.Start(b, server.Name, "10.240.0.10")
+	c.ApplyRBAC(b, k8stest.RepoPath(b, "examples/rbac.yaml"))
+	c.CreateNodesAs(b, k8stest.Fleet(n), func(node k8stest.Node, seed int) *corev1.Node {
+		return k8stest.LargeNode(node, seed, images, annotation)
+	})
+	kubeconfig, lock := c.Kubeconfig(b, c.Tokens.Podroutes), b.TempDir()+"/lock"
+	in := []string{"ip", "netns", "exec", host.Name}
+	var checkPeak, watchPeak float64
+	for b.Loop() {
+		if r := runBin(b, nil, in, "remove", "--all", "--lock", lock); r.code != exitOK {
+			b.Fatalf("remove --all: exit %d: %s", r.code, r.stderr)
+		}
+		// check's peak from GNU time, which forks: the rusage of a child
+		// Go starts (with vfork) counts the memory of this benchmark,
+		// which made the Nodes, as the child's before its exec.
+		r := runBin(b, nil, append([]string{timeBin, "-f", "maxrss %M"}, in...), "check", "--kubeconfig", kubeconfig, "--node", "bench")
+		_, kb, found := strings.Cut(r.stderr, "maxrss ")
+		kib, err := strconv.ParseFloat(strings.TrimSpace(kb), 64)
+		if r.code != exitFailure || !found || err != nil { // exit 1: every route missing
+			b.Fatalf("check --kubeconfig: exit %d, want 1 and its peak RSS:\n%s", r.code, r.stderr)
+		}
+		checkPeak = max(checkPeak, kib/1024)
+
+		w := startBin(b, nil, in, "watch", "--kubeconfig", kubeconfig, "--node", "bench", "--lock", lock)
+		countRoutes(b, host, n, time.Now(), 2*time.Minute)
+		_, hwm := status(b, w.cmd.Process.Pid)
+		watchPeak = max(watchPeak, hwm)
+		w.signal(b, syscall.SIGTERM)
+		if code, out := w.wait(b); code != exitOK {
+			b.Fatalf("watch exited %d:\n%s", code, out)
+		}
+	}
+	b.ReportMetric(checkPeak, "MB-check-peak")
+	b.ReportMetric(watchPeak, "MB-watch-peak")
+	if out := os.Getenv("PODROUTES_KUBE_BENCH_LARGE"); out != "" {
+		md := fmt.Sprintf("| large Nodes | each | `check --kubeconfig` peak RSS | `watch --kubeconfig` peak RSS |\n"+
+			"|---|---|---|---|\n| %d | %d images, a %d KB annotation | %.1f MB | %.1f MB |\n",
+			n, images, annotation>>10, checkPeak, watchPeak)
+		b.Logf("\n%s", md)
+		filetest.Write(b, out, md, 0o644)
+	}
+	for what, peak := range map[string]float64{"check": checkPeak, "watch": watchPeak} {
+		if peak > 60 {
+			b.Errorf("%s --kubeconfig peaked at %.1f MB RSS with %d large Nodes, want 60 MB at most", what, peak, n)
+		}
 	}
 }
 

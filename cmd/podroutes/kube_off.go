@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
-	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -35,8 +35,8 @@ func (*kubeSource) plan(context.Context, *source, thisHost, *notify.Logger) (pla
 
 func (*source) fetch(context.Context, *notify.Logger) error { return nil }
 
-func (*source) follow(context.Context, *notify.Logger, time.Duration, time.Duration) (<-chan config.Config, error) {
-	return nil, nil
+func (*source) follow(context.Context, *notify.Logger, time.Duration, time.Duration) (<-chan watch.Update, func(), error) {
+	return nil, nil, nil
 }
 
 func (*source) keep() func() []apply.Kept { return nil }

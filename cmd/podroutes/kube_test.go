@@ -3,12 +3,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -379,6 +381,24 @@ func TestKubeOnePass(t *testing.T) {
 		t.Errorf("gen --kubeconfig --format ip printed:\n%s", r.stdout)
 	}
 
+	// Credentials the API server rejects: check cannot tell, which is not
+	// drift: exit 3, and in JSON one line that says so.
+	bad := l.c.Kubeconfig(t, "not-a-token")
+	for _, output := range []string{"text", "json"} {
+		r := runBin(t, nil, in, "check", "--kubeconfig", bad, "--output", output)
+		expect(t, "check --kubeconfig --output "+output+" with a token the API server does not know", r, 3,
+			"rejects the kubeconfig's credentials: Unauthorized")
+		if output == "json" {
+			var line map[string]string
+			if err := json.Unmarshal([]byte(r.stdout), &line); err != nil || len(line) != 1 ||
+				!strings.Contains(line["unknown"], "rejects the kubeconfig's credentials") {
+				t.Errorf("check --output json, unable to tell, printed %q (%v); want one line {\"unknown\": why}", r.stdout, err)
+			}
+		} else if r.stdout != "" {
+			t.Errorf("check, unable to tell, printed %q", r.stdout)
+		}
+	}
+
 	if err := os.Chmod(l.kubeconfig, 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -387,4 +407,67 @@ func TestKubeOnePass(t *testing.T) {
 			l.kubeconfig+": refusing kubeconfig: ")
 	}
 	expect(t, "--kubeconfig with --config", podroutes(t, "apply", "--kubeconfig", l.kubeconfig, "--config", "x"), 2, "--kubeconfig excludes --config and --inventory")
+}
+
+// TestKubeUnplanned: watch --kubeconfig, on a host found by its address,
+// cannot plan while the host holds a second Node's address too. Until it
+// can again, it says so: every pass a failure, no route said in place, the
+// last success not renewed, nothing "resolved"; once the address goes it
+// plans again at once, and a Node created meanwhile is routed.
+func TestKubeUnplanned(t *testing.T) {
+	l := newKubeLab(t)
+	for i, name := range []string{"node-0", "node-1", "node-2"} {
+		l.create(t, name, fmt.Sprintf("10.240.0.2%d", i), fmt.Sprintf("10.200.%d.0/24", i))
+	}
+	h := l.hosts["node-1"]
+	h.w = startBin(t, nil, h.in, "watch", "--kubeconfig", l.kubeconfig, "--lock", h.lock, "--metrics-file", h.prom)
+	l.converge(t, time.Now(), 30*time.Second, "node-1")
+	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 2`)
+	success := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds")
+
+	h.ns.IP(t, "addr", "add", "10.240.0.20/32", "dev", "eth0") // node-0's
+	l.create(t, "node-3", "10.240.0.23", "10.200.3.0/24")
+	const twice = "more than one host has an address of this host's: node-0"
+	l.logged(t, "node-1", twice, 5*time.Second)
+	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 0`)
+	l.metric(t, "node-1", `podroutes_routes{state="missing"} 0`)
+	// The retries (1 s, then 2 s later) fail too.
+	for end := time.Now().Add(8 * time.Second); l.value(t, "node-1", `podroutes_passes_total{result="failure"}`) < 3; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("fewer than 3 failed passes 8 s after the plan failed:\n%s", h.w.out.String())
+		}
+	}
+	if got := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds"); got != success {
+		t.Errorf("the last success went from %v to %v without a plan", success, got)
+	}
+	if out := h.w.out.String(); strings.Contains(out, "resolved") || strings.Count(out, twice) != 1 {
+		t.Errorf("without a plan, watch logged a resolution, or the failure other than once:\n%s", out)
+	}
+
+	start := time.Now()
+	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
+	within(t, "the second Node's address gone", l.converge(t, start, 5*time.Second, "node-1"))
+	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 3`)
+	l.logged(t, "node-1", "resolved: the problems of the last pass are gone", 5*time.Second)
+	if got := l.value(t, "node-1", "podroutes_last_success_timestamp_seconds"); got <= success {
+		t.Errorf("the last success is still %v once the plan works", got)
+	}
+}
+
+// value is the value of the series named (with its labels) in host's
+// watcher's textfile; the test fails if it has none.
+func (l *kubeLab) value(t *testing.T, host, series string) float64 {
+	t.Helper()
+	data, _ := os.ReadFile(l.hosts[host].prom)
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s's metrics lack %s:\n%s", host, series, data)
+	return 0
 }

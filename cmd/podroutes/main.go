@@ -2,7 +2,8 @@
 // on every other node: `gen` plans them from an inventory, `apply` installs a
 // host's routes through netlink, `check` verifies, `remove` undoes.
 //
-// Exit codes: 0 success; 1 failure or drift (check); 2 bad input or usage.
+// Exit codes: 0 success; 1 failure or drift (check); 2 bad input or usage;
+// 3 check could not tell (Nagios' unknown).
 package main
 
 import (
@@ -21,6 +22,11 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitInput   = 2
+	// exitUnknown is check's when it cannot tell whether the routes are
+	// in place (Nagios' UNKNOWN): not drift, which a person fixes on the
+	// host, but no answer (the Kubernetes API unreachable or refusing the
+	// credentials, the kernel's routes unreadable).
+	exitUnknown = 3
 )
 
 // version is set by the Makefile (-ldflags -X main.version=...).
@@ -50,7 +56,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			"in it and routes to every other node's pod subnet through netlink: apply at boot,\n" +
 			"watch keeps the routes, check verifies them, remove deletes them. gen writes one\n" +
 			"tree per host instead: /etc/podroutes/routes.yaml and a systemd-networkd drop-in.\n" +
-			"Exit status: 0 success, 1 failure or drift, 2 bad input or usage.",
+			"Exit status: 0 success, 1 failure or drift, 2 bad input or usage, 3 check could not tell.",
 		Version:              version,
 		Reader:               os.Stdin,
 		Writer:               stdout,

@@ -82,7 +82,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		p.log.Warnf("%v; sending no watchdog pings", err)
 	}
 	p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
-	updates, err := p.src.follow(p.ctx, p.log, interval, o.wait)
+	updates, replan, err := p.src.follow(p.ctx, p.log, interval, o.wait)
 	switch {
 	case err != nil && p.ctx.Err() != nil:
 		p.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
@@ -106,6 +106,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload:   reload,
 		Updates:  updates,
+		Replan:   replan,
 		Load:     p.load,
 		Lock:     o.lock.forPass(p.log),
 		Observer: p.m,

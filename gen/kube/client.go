@@ -42,11 +42,14 @@ func newNodeClient(cfg *rest.Config) (*nodeClient, error) {
 	return &nodeClient{rest: rc, params: runtime.NewParameterCodec(scheme)}, nil
 }
 
-// List lists Nodes, one page as opts say.
-func (c *nodeClient) List(ctx context.Context, opts metav1.ListOptions) (*corev1.NodeList, error) {
+// List lists Nodes, one page as opts say, and says how many bytes the
+// page took to send (client-go reads the whole response before decoding
+// it).
+func (c *nodeClient) List(ctx context.Context, opts metav1.ListOptions) (*corev1.NodeList, int, error) {
 	list := &corev1.NodeList{}
-	err := c.rest.Get().Resource("nodes").VersionedParams(&opts, c.params).Do(ctx).Into(list)
-	return list, err
+	res := c.rest.Get().Resource("nodes").VersionedParams(&opts, c.params).Do(ctx)
+	raw, _ := res.Raw() // the error is Into's
+	return list, len(raw), res.Into(list)
 }
 
 // Watch watches Nodes from opts.ResourceVersion.

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -33,10 +34,11 @@ const (
 	// outage, is one update rather than hundreds, and a change still
 	// reaches the routes well within a second.
 	DefaultDebounce = 100 * time.Millisecond
-	// DefaultPageSize is how many Nodes one list request returns. Each
-	// page is decoded whole (a kubelet's Node with its images is about
-	// 12 KB of JSON) and slimmed before the next is asked for, so the page
-	// bounds the memory a list takes.
+	// DefaultPageSize is how many Nodes one list request returns at most.
+	// Each page is decoded whole (a kubelet's Node with its images is
+	// about 12 KB of JSON) and slimmed before the next is asked for, so the
+	// page bounds the memory a list takes; fewer come in a page when they
+	// are large (pageBytes).
 	DefaultPageSize = 250
 )
 
@@ -46,9 +48,12 @@ type Options struct {
 	PageSize int64
 	Log      notify.Log
 	// Answering, if set, is told whether the API server answers: false
-	// when a list or watch fails (not at each retry), true when one
+	// when a list or watch fails (not at each retry), or Run's probe gets
+	// no answer (a frozen API server: see ProbeEvery), true when one
 	// succeeds after that or at first. It must return soon.
 	Answering func(bool)
+	// Clock times Run's probes; nil is the real clock.
+	Clock clock.WithTicker
 }
 
 // Snapshot is the inventory the Nodes make at one moment.
@@ -70,6 +75,7 @@ type Snapshot struct {
 type Source struct {
 	o       Options
 	host    string // the API server, for messages
+	nodes   *nodeClient
 	inf     cache.SharedIndexInformer
 	changed chan struct{} // a change since the last snapshot; capacity 1
 	resync  atomic.Bool   // the next snapshot follows a reconnection
@@ -99,7 +105,10 @@ func New(cfg *rest.Config, o Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{o: o, host: cfg.Host, changed: make(chan struct{}, 1)}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	s := &Source{o: o, host: cfg.Host, nodes: client, changed: make(chan struct{}, 1)}
 	s.api = apiState{host: cfg.Host, log: o.Log, answering: o.Answering, recovered: func() { s.resync.Store(true); s.change() }}
 	s.inf = cache.NewSharedIndexInformerWithOptions(s.listWatch(client), &corev1.Node{}, cache.SharedIndexInformerOptions{})
 	if err := s.inf.SetTransform(transform); err != nil {
@@ -137,10 +146,13 @@ func (s *Source) change() {
 // a snapshot once the Nodes are listed, then after each burst of changes
 // (o.Debounce after its first), and after the API server answers again
 // following a failure. Nothing is sent while the Nodes cannot be listed.
+// It probes the API server every ProbeEvery, so that a frozen one is
+// told (Options.Answering, the log) too.
 // Problems with Nodes are logged once per change. send runs on Run's
 // goroutine.
 func (s *Source) Run(ctx context.Context, send func(Snapshot)) {
 	s.start(ctx)
+	go s.heartbeat(ctx, s.o.Clock, s.nodes.Probe)
 	if !cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) {
 		return
 	}

@@ -10,6 +10,14 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
+// pageBytes is about how many bytes of Nodes one list page brings. A
+// page is read whole, then decoded whole (about as many bytes again), and
+// a Node may be as large as etcd takes (1.5 MiB): 80 Nodes with 4500
+// images each and a 250 KB annotation (1.7 MB of JSON each) in one page
+// took 271 MB. Kubelets' Nodes (about 5 KB of protobuf) still come
+// DefaultPageSize at a time.
+const pageBytes = 2 << 20
+
 // listWatch is the informer's ListerWatcher. Its watch is client-go's; its
 // list pages itself and slims each page before asking for the next. The
 // reflector's own paging cannot bound memory: it gathers every page, as
@@ -40,18 +48,23 @@ func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 	}
 }
 
-// list lists every Node, o.PageSize at a time, slimmed, as one list
-// without a continue token. It lists the most recent Nodes (a consistent
-// read, which pages; newer than any resourceVersion the reflector asks
-// for, as it requires), whatever opts say of versions and paging.
+// list lists every Node, slimmed, as one list without a continue token,
+// a page at a time: the first of one Node, then as many as pageBytes holds
+// at the size of the Nodes of the page before, o.PageSize at most. It
+// lists the most recent Nodes (a consistent read, which pages; newer than
+// any resourceVersion the reflector asks for, as it requires), whatever
+// opts say of versions and paging.
 func (s *Source) list(ctx context.Context, nodes *nodeClient, opts metav1.ListOptions) (*nodeList, error) {
 	opts.ResourceVersion, opts.ResourceVersionMatch, opts.Continue = "", "", ""
-	opts.Limit = s.o.PageSize
+	opts.Limit = 1
 	var all *nodeList
 	for {
-		page, err := nodes.List(ctx, opts)
+		page, size, err := nodes.List(ctx, opts)
 		if err != nil {
 			return nil, err
+		}
+		if n := int64(len(page.Items)); n > 0 {
+			opts.Limit = min(max(pageBytes*n/int64(max(size, 1)), 1), s.o.PageSize)
 		}
 		if all == nil {
 			n := int64(len(page.Items))

@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,6 +112,25 @@ func (c *Cluster) StartAPI(t testing.TB) {
 		t.Fatal(err)
 	}
 	t.Logf("kube-apiserver ready again after %s", time.Since(began).Round(time.Millisecond))
+}
+
+// FreezeAPI stops the API server with SIGSTOP, as a hung process or a
+// path that drops every packet: its connections stay open, and nothing
+// answers on them. thaw resumes it (SIGCONT); so does the end of t, if
+// thaw has not.
+func (c *Cluster) FreezeAPI(t testing.TB) (thaw func()) {
+	t.Helper()
+	if c.api == nil {
+		t.Fatal("freezing kube-apiserver: not running")
+	}
+	p := c.api.cmd.Process
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("freezing kube-apiserver: %v", err)
+	}
+	var once sync.Once
+	thaw = func() { once.Do(func() { _ = p.Signal(syscall.SIGCONT) }) }
+	t.Cleanup(thaw)
+	return thaw
 }
 
 // RestartAPI is StopAPI then StartAPI.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -143,4 +144,21 @@ func digest(s string, n int) string {
 // uuid formats 32 hex digits as a UUID.
 func uuid(h string) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// LargeNode is KubeletNode grown as a hostile (or a very busy) cluster's
+// Nodes can be: images images in status.images and an annotation of
+// annotation bytes. 4500 images and 250 KB make about 1.7 MB of JSON
+// (1 MB of protobuf, as etcd keeps it; it takes 1.5 MiB at most).
+func LargeNode(n Node, seed, images, annotation int) *corev1.Node {
+	node := KubeletNode(n, seed)
+	node.Annotations["example.com/large"] = strings.Repeat("x", annotation)
+	for i := len(node.Status.Images); i < images; i++ {
+		name := fmt.Sprintf("123456789012.dkr.ecr.eu-west-1.amazonaws.com/batch/job-%05d:v1.%d", i, seed)
+		node.Status.Images = append(node.Status.Images, corev1.ContainerImage{
+			Names:     []string{name[:lastColon(name)] + "@sha256:" + digest(name, seed), name},
+			SizeBytes: int64(1_000_000 + i),
+		})
+	}
+	return node
 }

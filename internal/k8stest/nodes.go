@@ -99,6 +99,13 @@ func addAddr(a netip.Addr, n uint32) netip.Addr {
 // thousands of Nodes.
 func (c *Cluster) CreateNodes(t testing.TB, nodes []Node) {
 	t.Helper()
+	c.CreateNodesAs(t, nodes, KubeletNode)
+}
+
+// CreateNodesAs is CreateNodes with the Node of each made by as (given
+// the Node and its index): LargeNode, say.
+func (c *Cluster) CreateNodesAs(t testing.TB, nodes []Node, as func(n Node, seed int) *corev1.Node) {
+	t.Helper()
 	const inFlight = 16
 	var next atomic.Int64
 	errs := make(chan error, inFlight)
@@ -112,7 +119,7 @@ func (c *Cluster) CreateNodes(t testing.TB, nodes []Node) {
 				if i >= len(nodes) {
 					return
 				}
-				if _, err := c.admin.CoreV1().Nodes().Create(context.Background(), KubeletNode(nodes[i], i), metav1.CreateOptions{}); err != nil {
+				if _, err := c.admin.CoreV1().Nodes().Create(context.Background(), as(nodes[i], i), metav1.CreateOptions{}); err != nil {
 					errs <- fmt.Errorf("creating Node %s: %w", nodes[i].Name, err)
 					next.Store(int64(len(nodes))) // the others stop too
 					return

@@ -1,0 +1,155 @@
+package kube
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/podroutes/podroutes/internal/k8stest"
+	"github.com/podroutes/podroutes/internal/logtest"
+)
+
+// TestHeartbeat, on an injected clock: a probe without an answer within
+// ProbeTimeout marks the API server unreachable, logged once however long
+// it stays frozen, and the next answer marks it answering again, with a
+// snapshot due to check the routes.
+func TestHeartbeat(t *testing.T) {
+	start := time.Now()
+	clk := clocktesting.NewFakeClock(start)
+	log := &logtest.Lines{T: t}
+	told := make(chan bool, 10)
+	s := &Source{changed: make(chan struct{}, 1)}
+	s.api = apiState{host: "https://10.240.0.10:6443", log: log, answering: func(up bool) { told <- up },
+		recovered: func() { s.resync.Store(true); s.change() }}
+	calls := make(chan chan error)
+	probe := func(ctx context.Context) error {
+		reply := make(chan error, 1)
+		calls <- reply
+		select {
+		case err := <-reply:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.heartbeat(ctx, clk, probe) }()
+	defer func() { cancel(); <-done }()
+
+	// step moves the clock on by a second at a time until the heartbeat
+	// probes (it returns the probe's reply) or tells (it returns what),
+	// and says when on the clock.
+	type event struct {
+		reply chan error
+		up    *bool
+		at    time.Duration
+	}
+	step := func() event {
+		t.Helper()
+		for range 100 {
+			select {
+			case reply := <-calls:
+				return event{reply: reply, at: clk.Since(start)}
+			case up := <-told:
+				return event{up: &up, at: clk.Since(start)}
+			case <-time.After(20 * time.Millisecond):
+				clk.Step(time.Second)
+			}
+		}
+		t.Fatal("neither a probe nor news within 100 s")
+		return event{}
+	}
+
+	e := step()
+	if e.reply == nil || e.at != ProbeEvery {
+		t.Fatalf("the first probe at %s (%+v), want at %s", e.at, e, ProbeEvery)
+	}
+	e.reply <- nil
+	if e = step(); e.up == nil || !*e.up {
+		t.Fatalf("after an answer: %+v, want told true", e)
+	}
+
+	// Frozen: no answer.
+	e = step()
+	if e.reply == nil {
+		t.Fatalf("%+v, want a probe", e)
+	}
+	asked := e.at
+	if e = step(); e.up == nil || *e.up {
+		t.Fatalf("a probe without an answer: %+v, want told false", e)
+	}
+	if d := e.at - asked; d < ProbeTimeout || d > ProbeTimeout+2*time.Second {
+		t.Errorf("told the API server is unreachable %s after the probe, want %s", d, ProbeTimeout)
+	}
+	log.Wait(t, "error: the Kubernetes API at https://10.240.0.10:6443 is unreachable: no answer within 10s; the routes stay as they are", 2*time.Second)
+	// Frozen for a few probes more: said once.
+	for range 3 {
+		if e = step(); e.reply == nil {
+			t.Fatalf("%+v, want a probe", e)
+		}
+	}
+	if n := log.Count("is unreachable"); n != 1 {
+		t.Errorf("the frozen API server is logged %d times, want once", n)
+	}
+
+	// Thawed: the next answer.
+	e.reply <- nil
+	if e = step(); e.up == nil || !*e.up {
+		t.Fatalf("an answer after the outage: %+v, want told true", e)
+	}
+	log.Wait(t, "the Kubernetes API at https://10.240.0.10:6443 answers again", 2*time.Second)
+	if !s.resync.Load() {
+		t.Error("no resync due after the API server answered again")
+	}
+}
+
+// TestFrozenAPI: an API server stopped with SIGSTOP, its connections open
+// and the watch silent, is told unreachable within ProbeEvery+ProbeTimeout,
+// and answering once it runs again.
+func TestFrozenAPI(t *testing.T) {
+	c := controlPlane(t)
+	c.CreateNode(t, k8stest.Fleet(1)[0])
+	log := &logtest.Lines{T: t}
+	told := make(chan bool, 10)
+	s, err := New(c.RESTConfig(c.Tokens.Podroutes), Options{Log: log, Answering: func(up bool) { told <- up }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	snaps := make(chan Snapshot, 10)
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx, func(snap Snapshot) { snaps <- snap }) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-snaps:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no snapshot within 20 s")
+	}
+	expectTold(t, told, true, time.Second)
+
+	thaw := c.FreezeAPI(t)
+	start := time.Now()
+	expectTold(t, told, false, ProbeEvery+ProbeTimeout+5*time.Second)
+	t.Logf("a frozen API server told unreachable after %s", time.Since(start).Round(time.Millisecond))
+	log.Wait(t, "is unreachable: no answer within 10s", time.Second)
+	thaw()
+	start = time.Now()
+	expectTold(t, told, true, ProbeEvery+5*time.Second)
+	t.Logf("the API server, thawed, told answering after %s", time.Since(start).Round(time.Millisecond))
+}
+
+// expectTold waits up to d for Answering to be told want.
+func expectTold(t *testing.T, told <-chan bool, want bool, d time.Duration) {
+	t.Helper()
+	select {
+	case up := <-told:
+		if up != want {
+			t.Fatalf("told the API server answers: %v, want %v", up, want)
+		}
+	case <-time.After(d):
+		t.Fatalf("not told %v within %s", want, d)
+	}
+}
