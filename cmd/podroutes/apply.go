@@ -189,11 +189,38 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if !inSync {
 		problems = append(problems, errors.New("routes differ from "+src.path))
 	}
-	for _, d := range src.dropInDrift(cfg) {
+	drift := src.dropInDrift(cfg)
+	for _, d := range drift {
 		problems = append(problems, errors.New(d))
+	}
+	if o.output == "json" {
+		// The routes' lines can all be in place: the drift is said in
+		// the report too, not only on stderr, or a program reading it
+		// would find nothing behind exit 1.
+		if err := writeDropInDrift(stdout, drift); err != nil {
+			return failed("check", fmt.Errorf("printing the report: %w", err))
+		}
 	}
 	if problems != nil {
 		return failed("check", errors.Join(problems...))
+	}
+	return nil
+}
+
+// writeDropInDrift prints a JSON line {"dropInDrift": "FILE: what"} for
+// each way a podroutes networkd drop-in disagrees with the config, after
+// the routes' lines.
+func writeDropInDrift(out io.Writer, drift []string) error {
+	for _, d := range drift {
+		line, err := json.Marshal(struct {
+			DropInDrift string `json:"dropInDrift"`
+		}{d})
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(out, "%s\n", line); err != nil {
+			return err
+		}
 	}
 	return nil
 }

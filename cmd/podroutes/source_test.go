@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"path/filepath"
@@ -114,6 +115,24 @@ func TestDropInDrift(t *testing.T) {
 	}
 	if got := dropInDrift(cfg); !slices.Equal(got, want) {
 		t.Errorf("drift:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// check --output json says each in a line of its own, the README's
+	// {"dropInDrift": "..."}.
+	var out strings.Builder
+	if err := writeDropInDrift(&out, want); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for i, l := range lines {
+		var d struct{ DropInDrift string }
+		dec := json.NewDecoder(strings.NewReader(l))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil || i >= len(want) || d.DropInDrift != want[i] || !strings.HasPrefix(l, `{"dropInDrift":`) {
+			t.Errorf("JSON line %d: %s (%v); want {\"dropInDrift\": %q}", i, l, err, want[min(i, len(want)-1)])
+		}
+	}
+	if len(lines) != len(want) {
+		t.Errorf("%d JSON lines, want %d", len(lines), len(want))
 	}
 }
 
