@@ -427,7 +427,7 @@ func TestKubeUnplanned(t *testing.T) {
 
 	h.ns.IP(t, "addr", "add", "10.240.0.20/32", "dev", "eth0") // node-0's
 	l.create(t, "node-3", "10.240.0.23", "10.200.3.0/24")
-	const twice = "more than one host has an address of this host's: node-0"
+	const twice = "more than one host has an address of this host's: Node node-0 (10.240.0.20)"
 	l.logged(t, "node-1", twice, 5*time.Second)
 	l.metric(t, "node-1", `podroutes_routes{state="in_place"} 0`)
 	l.metric(t, "node-1", `podroutes_routes{state="missing"} 0`)

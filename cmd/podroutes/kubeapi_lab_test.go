@@ -68,7 +68,8 @@ func TestKubeAPIServerKept(t *testing.T) {
 
 // TestKubeOnePassRejected: apply and check, which list once, say that
 // they failed and why when the API server rejects the credentials or
-// their rights, and nothing of a retry they do not make.
+// their rights, and nothing of a retry they do not make: apply fails
+// (exit 1), check could not tell (exit 3).
 func TestKubeOnePassRejected(t *testing.T) {
 	l := newKubeLab(t)
 	n1 := l.hosts["node-1"]
@@ -77,10 +78,13 @@ func TestKubeOnePassRejected(t *testing.T) {
 		{"a token without rights", l.c.Tokens.Nobody, "listing the Nodes: the kubeconfig's user may not list and watch Nodes at https://10.240.0.10:6443"},
 	} {
 		kubeconfig := l.c.Kubeconfig(t, c.token)
-		for _, args := range [][]string{{"apply", "--lock", n1.lock}, {"check"}} {
-			what := args[0] + " with " + c.name
-			r := runBin(t, nil, n1.in, append(args, "--kubeconfig", kubeconfig, "--node", "node-1")...)
-			expect(t, what, r, 1, c.why)
+		for _, run := range []struct {
+			args []string
+			code int
+		}{{[]string{"apply", "--lock", n1.lock}, 1}, {[]string{"check"}, 3}} {
+			what := run.args[0] + " with " + c.name
+			r := runBin(t, nil, n1.in, append(run.args, "--kubeconfig", kubeconfig, "--node", "node-1")...)
+			expect(t, what, r, run.code, c.why)
 			if out := r.stdout + r.stderr; strings.Contains(out, "retrying") {
 				t.Errorf("%s: a one-shot command speaks of a retry:\n%s", what, out)
 			}
