@@ -2,6 +2,16 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
+# Go: at least go.mod's go line (README, top). Checked before anything else
+# (packaging/check-go.sh says what to install). Go 1.21 and later fetch that
+# toolchain themselves when GOTOOLCHAIN allows it: auto here unless you set
+# GOTOOLCHAIN. ($(shell) gets no exported variables before GNU make 4.4.)
+ifeq ($(origin GOTOOLCHAIN),undefined)
+export GOTOOLCHAIN := auto
+endif
+ifneq ($(shell GOTOOLCHAIN='$(GOTOOLCHAIN)' packaging/check-go.sh '$(GO)' >&2; echo $$?),0)
+$(error Go $(shell sed -n 's/^go //p' go.mod) or later is needed (above))
+endif
 BIN := bin/podroutes
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.0.0)
 LDFLAGS := -X main.version=$(VERSION)
