@@ -69,14 +69,11 @@ func (e *Emulation) Ensure(ctx context.Context, arch string) ([]string, error) {
 		}
 		did = append(did, "loaded the binfmt_misc kernel module")
 	}
-	if !exists(filepath.Join(e.BinfmtDir, "register")) {
-		if _, err := e.Run(ctx, "mount", "-t", "binfmt_misc", "binfmt_misc", e.BinfmtDir); err != nil {
-			return did, fmt.Errorf("emulating %s: mounting binfmt_misc on %s (a container needs it mounted by its host): %w", arch, e.BinfmtDir, err)
-		}
-		did = append(did, "mounted binfmt_misc on "+e.BinfmtDir)
-	}
-	// Installing qemu-user-static may register handlers of its own (its
-	// postinst imports them all into update-binfmts): those are named too.
+	// qemu-user-static's postinst imports a handler for each of its
+	// architectures into update-binfmts' database, which registers them all
+	// with the kernel if binfmt_misc is mounted: so install before mounting,
+	// and only the one handler asked for is registered. Where binfmt_misc was
+	// mounted already (systemd automounts it), the report names the others.
 	before := e.handlers()
 	if err := e.EnsureTools(ctx, handler+"-static:qemu-user-static", "update-binfmts:binfmt-support"); err != nil {
 		return did, fmt.Errorf("emulating %s: installing qemu-user-static and binfmt-support: %w", arch, err)
@@ -89,6 +86,12 @@ func (e *Emulation) Ensure(ctx context.Context, arch string) ([]string, error) {
 	}
 	if len(added) > 0 {
 		did = append(did, "binfmt_misc: installing qemu-user-static registered "+strings.Join(added, " "))
+	}
+	if !exists(filepath.Join(e.BinfmtDir, "register")) {
+		if _, err := e.Run(ctx, "mount", "-t", "binfmt_misc", "binfmt_misc", e.BinfmtDir); err != nil {
+			return did, fmt.Errorf("emulating %s: mounting binfmt_misc on %s (a container needs it mounted by its host): %w", arch, e.BinfmtDir, err)
+		}
+		did = append(did, "mounted binfmt_misc on "+e.BinfmtDir)
 	}
 	entry := filepath.Join(e.BinfmtDir, handler)
 	h, err := readHandler(entry)

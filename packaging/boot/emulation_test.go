@@ -81,8 +81,9 @@ func TestEmulationNoBinfmtMisc(t *testing.T) {
 	}
 }
 
-// On a fresh host: mount binfmt_misc, install the packages, register the
-// handler through update-binfmts, and say so, naming interpreter and flags.
+// On a fresh host: install the packages, then mount binfmt_misc (so that
+// the install registers no handler), register the one handler through
+// update-binfmts, and say so, naming interpreter and flags.
 func TestEmulationRegisters(t *testing.T) {
 	f := newFakeEmulation(t, withBinfmt, false, goodEntry)
 	did, err := f.Ensure(context.Background(), foreign())
@@ -90,8 +91,8 @@ func TestEmulationRegisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := "qemu-" + qemuNames[foreign()]
-	want := []string{"mount -t binfmt_misc binfmt_misc " + f.BinfmtDir,
-		"install " + h + "-static:qemu-user-static update-binfmts:binfmt-support", "update-binfmts --enable " + h}
+	want := []string{"install " + h + "-static:qemu-user-static update-binfmts:binfmt-support",
+		"mount -t binfmt_misc binfmt_misc " + f.BinfmtDir, "update-binfmts --enable " + h}
 	if strings.Join(f.calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Ensure ran %q, want %q", f.calls, want)
 	}
@@ -109,6 +110,13 @@ func TestEmulationAlreadyRegistered(t *testing.T) {
 	f := newFakeEmulation(t, withBinfmt, true, goodEntry)
 	h := "qemu-" + qemuNames[foreign()]
 	filetest.Write(t, filepath.Join(f.BinfmtDir, h), goodEntry, 0o644)
+	// With binfmt_misc mounted, installing qemu-user-static registers all
+	// its handlers: the report names those.
+	f.EnsureTools = func(_ context.Context, pairs ...string) error {
+		f.calls = append(f.calls, "install "+strings.Join(pairs, " "))
+		filetest.Write(t, filepath.Join(f.BinfmtDir, "qemu-mips"), goodEntry, 0o644)
+		return nil
+	}
 	did, err := f.Ensure(context.Background(), foreign())
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +124,8 @@ func TestEmulationAlreadyRegistered(t *testing.T) {
 	if len(f.calls) != 1 || !strings.HasPrefix(f.calls[0], "install ") {
 		t.Errorf("Ensure ran %q, want only the package check", f.calls)
 	}
-	if len(did) != 1 || !strings.Contains(did[0], h+" already registered") {
-		t.Errorf("Ensure reported %q, want %s already registered", did, h)
+	if want := []string{"binfmt_misc: installing qemu-user-static registered qemu-mips"}; len(did) != 2 || did[0] != want[0] || !strings.Contains(did[1], h+" already registered") {
+		t.Errorf("Ensure reported %q, want %q and %s already registered", did, want, h)
 	}
 }
 
