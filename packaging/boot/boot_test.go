@@ -247,6 +247,12 @@ func testBoot(ctx context.Context, t *testing.T, f fixture) {
 	wantActive(ctx, t, m, 1)
 	wantRoutesNow(ctx, t, lab, "after boot", wantRoutes)
 	wantProbeSaw(t, m, wantRoutes)
+	if f.release.Emulated() && waitJournal(ctx, m, "podroutes.service", "the kernel has no nexthop objects", 0) {
+		// qemu-user does not translate RTM_NEWNEXTHOP: what runs here is
+		// apply's fallback, routes with their gateway; nexthop objects are
+		// proven by the native releases and the namespace tests.
+		t.Log("under qemu-user apply found no nexthop objects: this release proves the gateway-route path")
+	}
 	if out, _ := m.Exec(ctx, "systemctl", "status", "podroutes.service"); !strings.Contains(out, `Status: "1 route`) {
 		t.Errorf("systemctl status shows no Status: line:\n%s", out)
 	}
