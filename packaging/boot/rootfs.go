@@ -1,5 +1,6 @@
 // Package boot boots the podroutes .deb in a real systemd: a cached Debian
-// root file system per release (bookworm, trixie), booted with systemd-nspawn
+// root file system per release (bookworm, trixie, and bookworm arm64 through
+// qemu-user on other hosts), booted with systemd-nspawn
 // over a fresh overlay inside lab network namespaces, so that the unit, its
 // ordering and the maintainer scripts are tested the way a host runs them. It
 // works where PID 1 is not systemd (no D-Bus, no machined). boot_test.go
@@ -14,34 +15,61 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	flock "github.com/podroutes/podroutes/internal/lock"
 )
 
-// Release is a Debian release the boot test runs on.
+// Release is a Debian release, of one architecture, the boot test runs on.
 type Release struct {
 	Suite   string // debootstrap's name for it
 	Systemd int    // the major version of its systemd, checked in the root fs
+	Arch    string // Debian's name for its architecture (Go's, for amd64 and arm64)
 }
 
-// Releases are the releases every boot case runs on: Debian 12 and 13.
-var Releases = []Release{{"bookworm", 252}, {"trixie", 257}}
+// Releases are the releases the boot cases run on: Debian 12 and 13 on this
+// host's architecture, and Debian 12 on arm64 (Raspberry Pis and the VMs of
+// Apple-silicon Macs, where Kubernetes the Hard Way is most often followed),
+// emulated by qemu-user on any other host (see Emulation).
+var Releases = releases(runtime.GOARCH)
+
+func releases(host string) []Release {
+	rs := []Release{{"bookworm", 252, host}, {"trixie", 257, host}}
+	if host != "arm64" {
+		rs = append(rs, Release{"bookworm", 252, "arm64"})
+	}
+	return rs
+}
 
 // CacheDir holds a pristine root file system per release between runs.
 const CacheDir = "/var/cache/podroutes-test"
 
+// Emulated tells whether r's programs run here through qemu-user.
+func (r Release) Emulated() bool { return r.Arch != runtime.GOARCH }
+
+// Name is the suite, with the architecture where it is emulated.
+func (r Release) Name() string {
+	if r.Emulated() {
+		return r.Suite + "-" + r.Arch
+	}
+	return r.Suite
+}
+
 // Dir is r's root file system in the cache.
-func (r Release) Dir() string { return filepath.Join(CacheDir, "rootfs-"+r.Suite) }
+func (r Release) Dir() string { return filepath.Join(CacheDir, "rootfs-"+r.Name()) }
 
 // Rootfs returns r's root file system, debootstrapping it first if the cache
-// holds none yet (about 50 s for bookworm, 60 s for trixie), from the mirror
-// in apt's sources. Concurrent runs take turns on a lock file.
+// holds none yet (about 50 s for bookworm, 60 s for trixie, 80 s for an
+// emulated bookworm arm64, whose packages are configured under qemu-user),
+// from the mirror in apt's sources. Concurrent runs take turns on a lock
+// file. An emulated release needs its Emulation in place first.
 func Rootfs(ctx context.Context, r Release) (string, error) {
 	dir := r.Dir()
 	if err := os.MkdirAll(CacheDir, 0o755); err != nil {
@@ -73,7 +101,7 @@ func Rootfs(ctx context.Context, r Release) (string, error) {
 // no second copy of the data, and nothing writes to a cached root fs), which
 // also leaves it in place for a run of the earlier test still booting it.
 func fill(ctx context.Context, r Release, dir string) error {
-	if old := filepath.Join(CacheDir, "rootfs"); r.Suite == "bookworm" && hasSystemd(old) {
+	if old := filepath.Join(CacheDir, "rootfs"); r.Suite == "bookworm" && !r.Emulated() && hasSystemd(old) {
 		_, err := run(ctx, "cp", "-a", "--link", old, dir)
 		return err
 	}
@@ -81,7 +109,7 @@ func fill(ctx context.Context, r Release, dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := run(ctx, "debootstrap", "--variant=minbase",
+	if _, err := run(ctx, "debootstrap", "--variant=minbase", "--arch="+r.Arch,
 		"--include=systemd,systemd-sysv,iproute2,dbus", r.Suite, dir, mirror); err != nil {
 		return err
 	}
@@ -108,6 +136,23 @@ func lock(ctx context.Context, path string) (func(), error) {
 		return nil, err
 	}
 	return func() { l.Release() }, nil
+}
+
+// Arch returns the Debian architecture of the root fs dir, from the ELF
+// header of its systemd: what runs, whatever the cache's name says.
+func Arch(dir string) (string, error) {
+	f, err := elf.Open(filepath.Join(dir, "usr/lib/systemd/systemd"))
+	if err != nil {
+		return "", fmt.Errorf("reading the root fs's architecture: %w", err)
+	}
+	defer f.Close()
+	switch f.Machine {
+	case elf.EM_X86_64:
+		return "amd64", nil
+	case elf.EM_AARCH64:
+		return "arm64", nil
+	}
+	return "", fmt.Errorf("reading the root fs's architecture: %s's systemd is for %v", dir, f.Machine)
 }
 
 // SystemdVersion returns the version of the systemd package installed in
@@ -169,7 +214,9 @@ func EnsureTools(ctx context.Context, pairs ...string) error {
 	if len(pkgs) == 0 {
 		return nil
 	}
-	args := append([]string{"install", "-y", "-qq"}, pkgs...)
+	// Waiting for apt's lock: another install (another test, another run)
+	// may hold it.
+	args := append([]string{"-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq"}, pkgs...)
 	if _, err := run(ctx, "apt-get", args...); err != nil {
 		if _, uerr := run(ctx, "apt-get", "update", "-qq"); uerr != nil {
 			return uerr
