@@ -165,12 +165,7 @@ func (pa path) apply(t *testing.T, k *fake.Kernel, s state) reconcile.Result {
 }
 
 // check compares the table and the errors with what s expects, then
-// re-applies s and expects no write.
-func check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
-	t.Helper()
-	paths[0].check(t, k, s, res)
-}
-
+// re-applies s the path's way and expects no write.
 func (pa path) check(t *testing.T, k *fake.Kernel, s state, res reconcile.Result) {
 	t.Helper()
 	if res.Left[reconcile.InPlace] != res.InPlace {
