@@ -28,18 +28,8 @@ func TestEqualSeesEveryField(t *testing.T) {
 	typ := reflect.TypeFor[Config]()
 	for i := range typ.NumField() {
 		c := copyOf(base)
-		f := reflect.ValueOf(&c).Elem().Field(i)
-		switch f.Kind() {
-		case reflect.String:
-			f.SetString(f.String() + "x")
-		case reflect.Uint32:
-			f.SetUint(f.Uint() + 1)
-		case reflect.Bool:
-			f.SetBool(!f.Bool())
-		case reflect.Slice:
-			f.Set(reflect.Append(f, reflect.Zero(f.Type().Elem())))
-		default:
-			t.Fatalf("Config.%s is a %s: teach this test to change it, and Equal to compare it", typ.Field(i).Name, f.Kind())
+		if !change(reflect.ValueOf(&c).Elem().Field(i)) {
+			t.Fatalf("Config.%s is a %s: teach this test to change it, and Equal to compare it", typ.Field(i).Name, typ.Field(i).Type)
 		}
 		if base.Equal(c) || c.Equal(base) {
 			t.Errorf("configs differing in %s are Equal: Equal does not compare it", typ.Field(i).Name)
@@ -49,21 +39,33 @@ func TestEqualSeesEveryField(t *testing.T) {
 	rtyp := reflect.TypeFor[Route]()
 	for i := range rtyp.NumField() {
 		c := copyOf(base)
-		f := reflect.ValueOf(&c.Routes[0]).Elem().Field(i)
-		switch f.Kind() {
-		case reflect.String:
-			f.SetString(f.String() + "x")
-		case reflect.Int:
-			f.SetInt(f.Int() + 1)
-		case reflect.Bool:
-			f.SetBool(!f.Bool())
-		case reflect.Struct: // netip values
-			f.Set(reflect.Zero(f.Type()))
-		default:
-			t.Fatalf("Route.%s is a %s: teach this test to change it", rtyp.Field(i).Name, f.Kind())
+		if !change(reflect.ValueOf(&c.Routes[0]).Elem().Field(i)) {
+			t.Fatalf("Route.%s is a %s: teach this test to change it", rtyp.Field(i).Name, rtyp.Field(i).Type)
 		}
 		if base.Equal(c) {
 			t.Errorf("configs whose route differs in %s are Equal", rtyp.Field(i).Name)
 		}
 	}
+}
+
+// change makes f differ from what it was, and reports whether it knew
+// how for f's kind.
+func change(f reflect.Value) bool {
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(f.String() + "x")
+	case reflect.Uint32:
+		f.SetUint(f.Uint() + 1)
+	case reflect.Int:
+		f.SetInt(f.Int() + 1)
+	case reflect.Bool:
+		f.SetBool(!f.Bool())
+	case reflect.Slice:
+		f.Set(reflect.Append(f, reflect.Zero(f.Type().Elem())))
+	case reflect.Struct: // netip values, set in the base: zero differs
+		f.Set(reflect.Zero(f.Type()))
+	default:
+		return false
+	}
+	return true
 }
