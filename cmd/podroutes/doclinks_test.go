@@ -10,8 +10,8 @@ import (
 	"github.com/podroutes/podroutes/internal/filetest"
 )
 
-// TestDocLinks: every relative link of the README, CONTRIBUTING.md and
-// docs/ names a file that exists, and a #fragment a heading of it (as
+// TestDocLinks: every relative link of the README, CONTRIBUTING.md,
+// packaging/README.md and docs/ names a file that exists, and a #fragment a heading of it (as
 // GitHub makes anchors: lowercased, punctuation dropped, spaces as -).
 func TestDocLinks(t *testing.T) {
 	docs, err := filepath.Glob("../../docs/*.md")
@@ -22,7 +22,7 @@ func TestDocLinks(t *testing.T) {
 		t.Fatal("no docs/*.md")
 	}
 	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
-	for _, doc := range append([]string{"../../README.md", "../../CONTRIBUTING.md"}, docs...) {
+	for _, doc := range append([]string{"../../README.md", "../../CONTRIBUTING.md", "../../packaging/README.md"}, docs...) {
 		text := string(filetest.Read(t, doc))
 		for _, m := range link.FindAllStringSubmatch(text, -1) {
 			target := m[1]
