@@ -17,7 +17,7 @@ for c in lintian:lintian rpm:rpm rpmlint:rpmlint systemd-analyze:systemd; do
   command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
 done
 if [ "${#need[@]}" -gt 0 ]; then
-  # As a normal user make test skips what it cannot install (see README); CI runs as root.
+  # As a normal user make test skips what it cannot install (see CONTRIBUTING.md); CI runs as root.
   [ "$(id -u)" = 0 ] || { echo "SKIP lint: needs ${need[*]}; run as root (make test installs them) or apt-get install ${need[*]}"; exit 0; }
   # update first: a fresh machine has no package lists yet (make test's
   # test-deps does the same).

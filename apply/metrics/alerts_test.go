@@ -15,7 +15,7 @@ const alertsFile = "../../examples/podroutes-alerts.yaml"
 // TestAlertRules: the example alerting rules load (promtool check rules),
 // alert when and only when they should (promtool test rules on
 // testdata/alerts_test.yaml), use only metrics podroutes has, and are
-// what the README shows.
+// what docs/monitoring.md links to and names in its table.
 func TestAlertRules(t *testing.T) {
 	promtest.Promtool(t, "", "check", "rules", alertsFile)
 	promtest.Promtool(t, "", "test", "rules", "testdata/alerts_test.yaml")
@@ -42,8 +42,19 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 
-	readme := filetest.Read(t, "../../README.md")
-	if !strings.Contains(string(readme), "```yaml\n"+rules+"```\n") {
-		t.Errorf("README.md does not show %s as it is, in a yaml block", alertsFile)
+	const doc = "../../docs/monitoring.md"
+	text := string(filetest.Read(t, doc))
+	if !strings.Contains(text, "](../examples/podroutes-alerts.yaml)") {
+		t.Errorf("%s does not link to %s", doc, alertsFile)
+	}
+	alerts := func(re, text string) string {
+		var names []string
+		for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(text, -1) {
+			names = append(names, m[1])
+		}
+		return strings.Join(names, ", ")
+	}
+	if got, want := alerts("(?m)^\\| `(Podroutes[A-Za-z]+)` \\|", text), alerts(`(?m)^\s*- alert: (\S+)$`, rules); got != want {
+		t.Errorf("%s's table names the alerts %s; %s has %s", doc, got, alertsFile, want)
 	}
 }

@@ -15,7 +15,7 @@ import (
 //	 "kernel":[{"route":"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",...}]}
 //
 // want is null for a stale route; kernel is [] when the kernel has no
-// route to the destination. The README documents the schema.
+// route to the destination. docs/check.md documents the schema.
 func (p Plan) WriteJSON(out io.Writer) error {
 	return buffered(out, p.writeJSON)
 }

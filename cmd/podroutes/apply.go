@@ -129,7 +129,7 @@ func checkCommand() *cli.Command {
 			"its next configure of the link; with it, a route of podroutes' through a nexthop\n" +
 			"object is too (\"through a nexthop object\": networkd adds its own beside it;\n" +
 			"apply writes it inline).\n" +
-			"--output json prints one JSON object a line, schema in the README.\n" +
+			"--output json prints one JSON object a line; docs/check.md in the source has the schema.\n" +
 			"When it cannot tell (the Kubernetes API unreachable, frozen or refusing the\n" +
 			"credentials; the kernel's routes unreadable) it says why, and with --output json\n" +
 			"prints one line {\"unknown\": \"why\"}.\n" +

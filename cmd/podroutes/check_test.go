@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// checkLine is one line of `podroutes check --output json` (README).
+// checkLine is one line of `podroutes check --output json` (docs/check.md).
 type checkLine struct {
 	State, Destination, Peer, Note string
 	Want                           *checkRoute
@@ -33,7 +33,7 @@ func TestCheckJSON(t *testing.T) {
 		for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
 			var c checkLine
 			dec := json.NewDecoder(strings.NewReader(l))
-			dec.DisallowUnknownFields() // the README's schema is the whole of it
+			dec.DisallowUnknownFields() // docs/check.md's schema is the whole of it
 			if err := dec.Decode(&c); err != nil {
 				t.Fatalf("line %q: %v", l, err)
 			}

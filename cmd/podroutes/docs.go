@@ -13,6 +13,7 @@ import (
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -45,10 +46,17 @@ func manPage(app *cli.App) (string, error) {
 	return page + manExtra(), nil
 }
 
-// manExtra is roff: FILES, EXIT STATUS, the networkd note and SEE ALSO,
-// with the paths and numbers from where they are defined.
+// manExtra is roff: ENVIRONMENT, FILES, EXIT STATUS, the networkd note and
+// SEE ALSO, with the names, paths and numbers from where they are defined.
+// The environment's names are placeholders too: written out, the METRIC in
+// PODROUTES_METRICS_ADDRESS would be replaced.
 func manExtra() string {
 	return strings.NewReplacer(
+		"ENV_LOCK", envLock,
+		"ENV_METRICS_ADDRESS", envMetricsAddress,
+		"PASS_LOCK", lock.DefaultPath,
+		"MEMORY_LIMIT", strconv.Itoa(memoryLimit>>20),
+		"WATCH_MEMORY_LIMIT", strconv.Itoa(watchMemoryLimit>>20),
 		"ROUTES_YAML", config.DefaultPath,
 		"INVENTORY", defaultInventory,
 		"PROTOCOL", strconv.Itoa(int(route.Owner)),
@@ -59,7 +67,42 @@ func manExtra() string {
 	).Replace(manTemplate)
 }
 
-const manTemplate = `.SH FILES
+const manTemplate = `.SH ENVIRONMENT
+.TP
+.B GOMEMLIMIT
+Unset, apply, check and remove run under a soft memory limit of
+MEMORY_LIMIT MiB and collect garbage only at that limit (unless GOGC is set),
+and watch runs under one of WATCH_MEMORY_LIMIT MiB. Set, podroutes sets neither, and the Go
+runtime takes GOMEMLIMIT (and GOGC) as any Go program does. Likewise
+watch runs on one processor unless GOMAXPROCS is set.
+.TP
+.B ENV_LOCK
+The lock file apply, remove and each pass of watch take, as it is: every
+podroutes that names the same file waits for the others, in any network
+namespace. Unset, the lock is PASS_LOCK-INO, INO the inode of the network
+namespace (\fBstat -L -c %i /proc/self/ns/net\fR), so that only the processes
+of one namespace wait for each other. watch also holds watch-INO.lock in the
+lock's directory while it runs, which keeps a second watcher of the namespace
+from starting.
+.TP
+.B ENV_METRICS_ADDRESS
+For watch, as \fB--metrics-address\fR (which wins when both are given): serve
+Prometheus metrics at http://HOST:PORT/metrics. Not HOST:PORT: exit 2. Unset
+or empty, no metrics are served.
+.TP
+.B NOTIFY_SOCKET
+Set by systemd for a unit that waits for a notification; unset, nothing is
+sent. apply sends READY=1 and STATUS= with what it did (e.g. "3 routes in
+place: 1 added, 0 replaced, 0 pruned") once the routes are in place, or
+STATUS= with the reason and ERRNO= when it fails. watch sends READY=1 after
+its first pass (with \fB--kubeconfig\fR, at the latest when \fB--wait\fR
+ends), STATUS= as its passes go, and WATCHDOG=1 at half the unit's
+WatchdogSec= (WATCHDOG_USEC).
+.TP
+.B JOURNAL_STREAM
+Set by systemd when stderr is the journal: each log line then carries its
+syslog priority, so that the journal keeps its level.
+.SH FILES
 .TP
 .B INVENTORY
 The inventory every host shares (machines.txt, YAML or kubectl JSON): apply,

@@ -24,6 +24,8 @@ func TestManPage(t *testing.T) {
 	for _, want := range []string{
 		`.TH podroutes 8`, ".SH NAME", ".SH COMMANDS", ".SH FILES",
 		".SH EXIT STATUS", "/etc/podroutes/routes.yaml", ".SH SEE ALSO",
+		".SH ENVIRONMENT", "\n.B GOMEMLIMIT\n", "\n.B " + envLock + "\n", "\n.B " + envMetricsAddress + "\n",
+		"\n.B NOTIFY_SOCKET\n", "32 MiB", "20 MiB", "/run/podroutes/lock-INO",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("man page lacks %q", want)

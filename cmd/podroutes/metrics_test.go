@@ -136,7 +136,7 @@ func TestWatchMetrics(t *testing.T) {
 	if strings.Contains(text, "go_goroutines") {
 		t.Errorf("the textfile has the Go runtime's metrics, which node_exporter has too:\n%s", text)
 	}
-	checkREADMESample(t, after)
+	checkMonitoringSample(t, after)
 }
 
 // TestWatchMetricsAddress: a --metrics-address that is not HOST:PORT is
@@ -156,20 +156,24 @@ func TestWatchMetricsAddress(t *testing.T) {
 		"podroutes watch: listening for metrics scrapes: listen tcp 127.0.0.1:9157: bind: address already in use")
 }
 
-// checkREADMESample: the README's sample scrape has the same podroutes
-// series, HELP and TYPE lines as a real one (the values differ).
-func checkREADMESample(t *testing.T, scrape string) {
+// monitoringDoc shows a sample scrape of watch.
+const monitoringDoc = "../../docs/monitoring.md"
+
+// checkMonitoringSample: the sample scrape in docs/monitoring.md has the
+// same podroutes series, HELP and TYPE lines as a real one (the values
+// differ).
+func checkMonitoringSample(t *testing.T, scrape string) {
 	t.Helper()
-	readme := string(filetest.Read(t, "../../README.md"))
+	doc := string(filetest.Read(t, monitoringDoc))
 	const start = "```\n# HELP podroutes_build_info"
-	i := strings.Index(readme, start)
+	i := strings.Index(doc, start)
 	if i < 0 {
-		t.Fatal("README.md has no sample scrape (a block starting with podroutes_build_info's HELP)")
+		t.Fatalf("%s has no sample scrape (a block starting with podroutes_build_info's HELP)", monitoringDoc)
 	}
-	sample := readme[i+4:]
+	sample := doc[i+4:]
 	sample = sample[:strings.Index(sample, "```")]
 	if got, want := seriesOf(sample), seriesOf(scrape); got != want {
-		t.Errorf("README.md's sample scrape has:\n%s\na real scrape has:\n%s", got, want)
+		t.Errorf("%s's sample scrape has:\n%s\na real scrape has:\n%s", monitoringDoc, got, want)
 	}
 }
 

@@ -116,7 +116,7 @@ func TestDropInDrift(t *testing.T) {
 	if got := dropInDrift(cfg); !slices.Equal(got, want) {
 		t.Errorf("drift:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	// check --output json says each in a line of its own, the README's
+	// check --output json says each in a line of its own, docs/check.md's
 	// {"dropInDrift": "..."}.
 	var out strings.Builder
 	if err := writeDropInDrift(&out, want); err != nil {

@@ -41,7 +41,7 @@ func watchCommand() *cli.Command {
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
 				Usage: "re-apply at most `DURATION` after the first event of a burst (sooner when the events pause for 5ms)"},
-			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{"PODROUTES_METRICS_ADDRESS"}, Destination: &o.metricsAddress,
+			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{envMetricsAddress}, Destination: &o.metricsAddress,
 				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"}),
 		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // TestRules: each rule accepts a good value ("" is no problem) and names
-// what is wrong with a bad one; README's "Bad input" lists these refusals,
+// what is wrong with a bad one; docs/inventory.md's "Bad input" lists these refusals,
 // which every reader (inventories, routes.yaml, flags) shares through them.
 func TestRules(t *testing.T) {
 	addr := func(s string) string { _, msg := Addr("address", s); return msg }

@@ -20,7 +20,7 @@ import (
 // (node-0), routes node-1's pods, and then node-2's once it is created.
 // As in testMetrics, IPAddressAllow= is not enforced on this container's
 // cgroup v1; RestrictAddressFamilies= and ProtectSystem= are. With
-// networkd managing the uplink (and no drop-in of podroutes: the README
+// networkd managing the uplink (and no drop-in of podroutes: docs/kubernetes.md
 // says why), the watcher puts back the routes networkd's reconfigure drops.
 func testKubernetes(ctx context.Context, t *testing.T, f fixture, networkd bool) {
 	lab, err := NewLab(ctx, peerAddr)
