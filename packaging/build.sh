@@ -39,19 +39,18 @@ done
 host=$(go env GOHOSTARCH)
 B=$(mktemp -d)
 trap 'rm -rf "$B"' EXIT
+# The tags make build uses: the packaged binary links no man page renderer.
+tags=$(make --no-print-directory -s print-build-tags)
 for arch in $ARCHS; do
   mkdir "$B/$arch"
-  CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -buildvcs=false \
+  CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -buildvcs=false -tags "$tags" \
     -ldflags "-s -w -X main.version=$version" -o "$B/$arch/podroutes" ./cmd/podroutes
 done
-# The build machine's binary renders the docs: one of the targets when it is
-# this machine's architecture, else one more build.
-tool=$B/$host/podroutes
-if [ ! -x "$tool" ]; then
-  tool=$B/tool/podroutes
-  CGO_ENABLED=0 GOOS=linux GOARCH=$host go build -trimpath -buildvcs=false \
-    -ldflags "-X main.version=$version" -o "$tool" ./cmd/podroutes
-fi
+# A binary for this machine, built without those tags, renders the docs:
+# the targets cannot render the man page.
+tool=$B/tool/podroutes
+CGO_ENABLED=0 GOOS=linux GOARCH=$host go build -trimpath -buildvcs=false \
+  -ldflags "-X main.version=$version" -o "$tool" ./cmd/podroutes
 "$tool" man | gzip -9n > "$B/podroutes.8.gz"
 "$tool" completion bash > "$B/podroutes.bash"
 "$tool" completion zsh > "$B/_podroutes"

@@ -37,9 +37,10 @@ func manCommand() *cli.Command {
 }
 
 // manPage renders app as a section 8 man page with the sections urfave/cli
-// does not generate appended.
+// does not generate appended. The binary that is installed cannot
+// (toMan): packaging/build.sh renders the page with one built for it.
 func manPage(app *cli.App) (string, error) {
-	page, err := app.ToManWithSection(manSection)
+	page, err := toMan(app)
 	if err != nil {
 		return "", fmt.Errorf("rendering man page: %w", err)
 	}

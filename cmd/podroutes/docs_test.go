@@ -18,6 +18,13 @@ func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) 
 
 func TestManPage(t *testing.T) {
 	code, page, stderr := runCapture(t, "man")
+	if !manRenderer {
+		// Built as installed: it says where the page is instead.
+		if code != exitFailure || !strings.Contains(stderr, "urfave_cli_no_docs") || page != "" {
+			t.Fatalf("podroutes man without the renderer: exit %d, stdout %q, stderr %q; want exit %d naming the build tag", code, page, stderr, exitFailure)
+		}
+		return
+	}
 	if code != exitOK {
 		t.Fatalf("podroutes man: exit %d: %s", code, stderr)
 	}
@@ -94,6 +101,24 @@ func TestCompletionCandidates(t *testing.T) {
 	for _, hidden := range []string{"man", "completion"} {
 		if slices.Contains(words, hidden) {
 			t.Errorf("candidates %q offer hidden command %s", words, hidden)
+		}
+	}
+}
+
+// The binary make build and packaging/build.sh install links no man page
+// renderer: its package init ran in every boot apply (issue 22).
+func TestInstalledBuildLinksNoManRenderer(t *testing.T) {
+	tags, err := exec.Command("make", "--no-print-directory", "-s", "-C", "../..", "print-build-tags").Output()
+	if err != nil {
+		t.Fatalf("make print-build-tags: %v", err)
+	}
+	out, err := exec.Command("go", "list", "-deps", "-tags", strings.TrimSpace(string(tags)), ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "md2man") || strings.Contains(pkg, "blackfriday") {
+			t.Errorf("built with -tags %s, podroutes links %s", strings.TrimSpace(string(tags)), pkg)
 		}
 	}
 }
