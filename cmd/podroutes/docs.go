@@ -17,9 +17,6 @@ import (
 	"github.com/podroutes/podroutes/internal/route"
 )
 
-// manSection is the man page section: podroutes changes the system's routes.
-const manSection = 8
-
 func manCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "man",

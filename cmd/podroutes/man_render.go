@@ -4,6 +4,9 @@ package main
 
 import "github.com/urfave/cli/v2"
 
+// manSection is the man page section: podroutes changes the system's routes.
+const manSection = 8
+
 // manRenderer says this podroutes can render its man page.
 const manRenderer = true
 
