@@ -18,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // Kernel is the routing table plus the links and addresses gateways
@@ -37,7 +38,7 @@ type Options struct {
 	// Force takes over destinations other owners hold (as config.Force).
 	Force bool
 	// Log gets one line per change.
-	Log reconcile.Logger
+	Log logs.Logger
 	// Wrote, if set, is called after each write made (watch names them).
 	Wrote func(reconcile.Write)
 	// Lock, if set, serializes the passes that write with other podroutes
@@ -281,7 +282,7 @@ func Check(ctx context.Context, k Kernel, cfg config.Config, o Options, report f
 
 // Remove deletes every route podroutes owns in the main table: those of the
 // config applied and any an earlier config left. Other owners' routes stay.
-func Remove(ctx context.Context, k reconcile.Kernel, log reconcile.Logger) (reconcile.Result, error) {
+func Remove(ctx context.Context, k reconcile.Kernel, log logs.Logger) (reconcile.Result, error) {
 	have, err := k.Routes(ctx)
 	if err != nil {
 		return reconcile.Result{}, err

@@ -18,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -50,7 +51,7 @@ func (h *host) setLinks(links ...gateway.Link) {
 func (h *host) Add(r reconcile.Route) error     { return h.route(r, h.Kernel.Add) }
 func (h *host) Replace(r reconcile.Route) error { return h.route(r, h.Kernel.Replace) }
 
-func (h *host) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error { return fake.Batch(h, ws) }
+func (h *host) WriteBatch(ws []reconcile.Write, _ logs.Logger) []error { return fake.Batch(h, ws) }
 
 func (h *host) route(r reconcile.Route, write func(reconcile.Route) error) error {
 	links, _ := h.Links()
@@ -70,9 +71,7 @@ func newHost(routes ...string) *host {
 	return &host{Kernel: fake.New(routes...), links: []gateway.Link{eth0}, changes: make(chan struct{})}
 }
 
-type discard struct{}
-
-func (discard) Infof(string, ...any) {}
+type discard = logs.Discard
 
 // cfg is a config of "DST via GW" routes, metric 100.
 func cfg(routes ...string) config.Config {
@@ -423,7 +422,7 @@ type vanishing struct {
 	gone chan struct{} // closed once the first write found the address gone
 }
 
-func (v *vanishing) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
+func (v *vanishing) WriteBatch(ws []reconcile.Write, _ logs.Logger) []error {
 	return fake.Batch(v, ws)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/route"
 )
@@ -35,7 +36,7 @@ type counting struct {
 func (c *counting) Add(r reconcile.Route) error     { c.writes++; return c.Kernel.Add(r) }
 func (c *counting) Replace(r reconcile.Route) error { c.writes++; return c.Kernel.Replace(r) }
 func (c *counting) Delete(r reconcile.Route) error  { c.writes++; return c.Kernel.Delete(r) }
-func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
+func (c *counting) WriteBatch(ws []reconcile.Write, log logs.Logger) []error {
 	c.writes += len(ws)
 	return c.Kernel.WriteBatch(ws, log)
 }
@@ -103,7 +104,9 @@ func (n *node) apply(t *testing.T, o apply.Options) (reconcile.Result, error) {
 
 type testLog struct{ t *testing.T }
 
-func (l testLog) Infof(format string, args ...any) { l.t.Logf(format, args...) }
+func (l testLog) Infof(format string, args ...any)  { l.t.Logf(format, args...) }
+func (l testLog) Warnf(format string, args ...any)  { l.t.Logf("warning: "+format, args...) }
+func (l testLog) Errorf(format string, args ...any) { l.t.Logf("error: "+format, args...) }
 
 // TestPodsReachEachOther: apply on both nodes lets the pods talk, over
 // IPv4 and IPv6; a second apply writes nothing; check catches a deleted

@@ -12,7 +12,7 @@ import (
 	"github.com/vishvananda/netns"
 
 	"github.com/podroutes/podroutes/apply/gateway"
-	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // Kernel is one network namespace's routes, links and addresses. It is not
@@ -50,7 +50,7 @@ type Kernel struct {
 type Options struct {
 	// Log gets the Kernel's own notes, each once (the kernel refuses
 	// nexthop objects, or strict checking).
-	Log reconcile.Logger
+	Log logs.Logger
 	// FullDumps reads the whole routing table, as on a kernel that refuses
 	// strict checking, and picks podroutes' routes out of it: for kernels
 	// whose filtering misbehaves, and for tests that hold the two paths to

@@ -14,7 +14,9 @@ import (
 
 type lines []string
 
-func (l *lines) Infof(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
+func (l *lines) Infof(format string, args ...any)  { *l = append(*l, fmt.Sprintf(format, args...)) }
+func (l *lines) Warnf(format string, args ...any)  { l.Infof("warning: "+format, args...) }
+func (l *lines) Errorf(format string, args ...any) { l.Infof("error: "+format, args...) }
 
 func wants(routes ...string) []reconcile.Want {
 	ws := make([]reconcile.Want, len(routes))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -67,7 +68,7 @@ func (k *Kernel) parseNexthop(p []byte) error {
 // for its gateway, podroutes' own, creating those missing; 0 where the
 // route is to carry its gateway itself: no gateway, the device is
 // ambiguous, or the kernel refused the nexthop (logged, one line).
-func (k *Kernel) nexthopsFor(ws []reconcile.Write, log reconcile.Logger) []uint32 {
+func (k *Kernel) nexthopsFor(ws []reconcile.Write, log logs.Logger) []uint32 {
 	ids := make([]uint32, len(ws))
 	bt := k.c.batch()
 	var created []nhKey
@@ -147,7 +148,7 @@ func encodeNexthop(bt *batch, id uint32, key nhKey) {
 // logOnce logs a line the first time this Kernel has it to say: a watch
 // retrying every few seconds must not repeat why its routes carry their
 // gateway.
-func (k *Kernel) logOnce(log reconcile.Logger, format string, args ...any) {
+func (k *Kernel) logOnce(log logs.Logger, format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
 	if log == nil || k.said[line] {
 		return
@@ -159,7 +160,7 @@ func (k *Kernel) logOnce(log reconcile.Logger, format string, args ...any) {
 	log.Infof("%s", line)
 }
 
-func logf(log reconcile.Logger, format string, args ...any) {
+func logf(log logs.Logger, format string, args ...any) {
 	if log != nil {
 		log.Infof(format, args...)
 	}

@@ -6,12 +6,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // Finish deletes podroutes' nexthop objects that no route uses any more: a
 // replace or delete left them, or the add of their route failed.
-func (k *Kernel) Finish(log reconcile.Logger) error {
+func (k *Kernel) Finish(log logs.Logger) error {
 	if !k.nh.loaded || k.nh.off != nil {
 		return nil
 	}

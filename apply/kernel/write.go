@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -29,7 +30,7 @@ func (k *Kernel) one(op reconcile.Op, r reconcile.Route) error {
 // WriteBatch makes the writes in order, pipelined on one socket: first the
 // nexthop objects the adds and replaces need, then the routes. Each write
 // gets the kernel's answer to it.
-func (k *Kernel) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
+func (k *Kernel) WriteBatch(ws []reconcile.Write, log logs.Logger) []error {
 	errs := make([]error, len(ws))
 	if !k.nh.loaded {
 		if err := k.load(); err != nil {

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/net/netutil"
+
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // TextfileDir is where Debian's prometheus-node-exporter reads *.prom
@@ -37,9 +39,9 @@ const textfileName = "podroutes.prom"
 // textfileDir; told to log: a metrics file never fails a pass); any other
 // value is a file, not a directory, in a directory that must exist. The
 // errors are the user's to fix.
-func Path(flag string, log Logger) (string, error) { return path(flag, TextfileDir, log) }
+func Path(flag string, log logs.Logger) (string, error) { return path(flag, TextfileDir, log) }
 
-func path(flag, autoDir string, log Logger) (string, error) {
+func path(flag, autoDir string, log logs.Logger) (string, error) {
 	switch flag {
 	case "":
 		return "", nil

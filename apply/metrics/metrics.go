@@ -16,18 +16,8 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/logs"
 )
-
-// Logger is told when the textfile cannot be written (notify.Logger).
-type Logger interface {
-	Infof(format string, args ...any)
-	Warnf(format string, args ...any)
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Infof(string, ...any) {}
-func (nopLogger) Warnf(string, ...any) {}
 
 // Options say whose metrics these are and where they go.
 type Options struct {
@@ -45,7 +35,7 @@ type Options struct {
 	// /var/lib/prometheus) and so swap for a symlink while watch runs.
 	Guarded bool
 	// Log is told when writing File fails, and when it works again.
-	Log Logger
+	Log logs.Logger
 }
 
 // Metrics are one podroutes process's metrics. Its methods are safe for
@@ -62,7 +52,7 @@ type Metrics struct {
 	healTime    prometheus.Histogram // nil unless Options.Watch
 	file        string
 	guarded     bool
-	log         Logger
+	log         logs.Logger
 	exporting   sync.Mutex // held while writing file, and for failing
 	failing     bool       // writing file failed last time, and was logged
 	kubeOnce    sync.Once
@@ -111,7 +101,7 @@ func New(o Options) *Metrics {
 		log:         o.Log,
 	}
 	if m.log == nil {
-		m.log = nopLogger{}
+		m.log = logs.Discard{}
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "podroutes_build_info",

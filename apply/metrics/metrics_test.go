@@ -218,3 +218,6 @@ func (l *logged) Infof(format string, args ...any) {
 func (l *logged) Warnf(format string, args ...any) {
 	*l = append(*l, "warn: "+fmt.Sprintf(format, args...))
 }
+func (l *logged) Errorf(format string, args ...any) {
+	*l = append(*l, "error: "+fmt.Sprintf(format, args...))
+}

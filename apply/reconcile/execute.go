@@ -9,13 +9,8 @@ import (
 	"syscall"
 
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/logs"
 )
-
-// Logger receives the changes, a line each, for a person; the lines of
-// a batch of writes come in one call.
-type Logger interface {
-	Infof(format string, args ...any)
-}
 
 // Result is what Execute reached.
 type Result struct {
@@ -87,7 +82,7 @@ const chunk = 1024
 // counted in one error, and since a delete follows only its successor's
 // add, the table then holds only wanted routes and podroutes' stale ones,
 // nothing `check` cannot explain; the next run finishes the job.
-func Execute(ctx context.Context, k Kernel, p Plan, log Logger, wrote func(Write)) Result {
+func Execute(ctx context.Context, k Kernel, p Plan, log logs.Logger, wrote func(Write)) Result {
 	var res Result
 	failed := make([]bool, len(p.entries))
 	found := make([]bool, len(p.entries)) // in place, added by another writer
@@ -203,7 +198,7 @@ type racedAdd struct {
 // does this at boot): the entry is in place, found, not failed. Else the
 // add's error stays, naming what came. The lookup covers only these
 // destinations, as a heal's does.
-func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, found []bool, log Logger) []error {
+func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, found []bool, log logs.Logger) []error {
 	dsts := make([]netip.Prefix, len(raced))
 	for i, r := range raced {
 		dsts[i] = r.w.Route.Dst
@@ -250,7 +245,7 @@ func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, f
 
 // writeAll makes the writes, as one batch if k can, and returns each one's
 // error.
-func writeAll(k Kernel, ws []Write, log Logger) []error {
+func writeAll(k Kernel, ws []Write, log logs.Logger) []error {
 	if b, ok := k.(Batcher); ok && len(ws) > 0 {
 		return b.WriteBatch(ws, log)
 	}

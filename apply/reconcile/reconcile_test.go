@@ -12,13 +12,12 @@ import (
 
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
-type discard struct{}
-
-func (discard) Infof(string, ...any) {}
+type discard = logs.Discard
 
 // wants reads "ROUTE # PEER" lines.
 func wants(lines ...string) []reconcile.Want {
@@ -399,7 +398,7 @@ type batching struct {
 	sizes []int
 }
 
-func (b *batching) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error {
+func (b *batching) WriteBatch(ws []reconcile.Write, _ logs.Logger) []error {
 	b.sizes = append(b.sizes, len(ws))
 	return fake.Batch(b, ws)
 }

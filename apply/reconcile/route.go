@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -92,11 +93,11 @@ type Kernel interface {
 type Batcher interface {
 	// WriteBatch makes the writes in order, each as Add, Replace or Delete
 	// would, and returns each one's error (nil: made), one per write.
-	WriteBatch(ws []Write, log Logger) []error
+	WriteBatch(ws []Write, log logs.Logger) []error
 	// Finish runs after the last batch and deletes what the writes left
 	// unused (kernel.Kernel: its nexthop objects no route uses), logging
 	// each deletion.
-	Finish(log Logger) error
+	Finish(log logs.Logger) error
 }
 
 // String prints r the way `ip route` does: type (unless unicast),

@@ -16,6 +16,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
 	"github.com/podroutes/podroutes/internal/route"
@@ -146,7 +147,7 @@ func (c *counting) Delete(r reconcile.Route) error  { c.writes.Add(1); return c.
 
 // WriteBatch is the path Execute takes for every write: a kernel.Kernel is
 // a reconcile.Batcher.
-func (c *counting) WriteBatch(ws []reconcile.Write, log reconcile.Logger) []error {
+func (c *counting) WriteBatch(ws []reconcile.Write, log logs.Logger) []error {
 	c.writes.Add(int64(len(ws)))
 	return c.Kernel.WriteBatch(ws, log)
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
-	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // Kernel is what apply needs, plus the kernel's change events
@@ -112,7 +112,7 @@ type Options struct {
 	// Clock is the time watch goes by: debounce, resync, retries, the
 	// watchdog and heal times. nil is the real clock; tests pass a fake.
 	Clock  clock.WithTicker
-	Log    notify.Log
+	Log    logs.Logger
 	Notify Notifier
 }
 

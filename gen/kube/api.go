@@ -8,7 +8,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // errKind sorts the errors of the API server by what they mean for a
@@ -45,7 +45,7 @@ func (k errKind) final() bool { return k == unauthorized || k == forbidden }
 // of client-go's retries.
 type apiState struct {
 	host      string
-	log       notify.Log
+	log       logs.Logger
 	recovered func()     // called when the API server answers again
 	answering func(bool) // Options.Answering, or nil
 	// once: a List, which ends on a failure waiting cannot mend (final)

@@ -24,7 +24,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/podroutes/podroutes/gen/inventory"
-	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // Defaults of Options.
@@ -46,7 +46,7 @@ const (
 type Options struct {
 	Debounce time.Duration
 	PageSize int64
-	Log      notify.Log
+	Log      logs.Logger
 	// Answering, if set, is told whether the API server answers: false
 	// when a list or watch fails (not at each retry), or Run's probe gets
 	// no answer (a frozen API server: see ProbeEvery), true when one

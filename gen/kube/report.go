@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/podroutes/podroutes/gen/inventory"
-	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // reporter logs the problems of each snapshot that the last did not
@@ -15,7 +15,7 @@ type reporter struct {
 	last map[string]string // Node name: its problem
 }
 
-func (r *reporter) report(log notify.Log, snap Snapshot) {
+func (r *reporter) report(log logs.Logger, snap Snapshot) {
 	now := make(map[string]string, len(snap.Problems))
 	for _, p := range snap.Problems {
 		now[p.Node] = p.Msg

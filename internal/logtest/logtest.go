@@ -1,6 +1,6 @@
-// Package logtest is a logger for tests: it has notify.Logger's methods
-// (Infof, Warnf, Errorf), keeps every line it is told, and says how many
-// contain a text, so that a test can check that a problem is logged once.
+// Package logtest is a logger for tests: a logs.Logger that keeps every
+// line it is told, and says how many contain a text, so that a test can
+// check that a problem is logged once.
 package logtest
 
 import (
@@ -9,7 +9,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/logs"
 )
+
+var _ logs.Logger = (*Lines)(nil)
 
 // Lines keeps what it is told; safe for concurrent use. With T set, each
 // line also goes to the test's log.

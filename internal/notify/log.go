@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/coreos/go-systemd/v22/journal"
+
+	"github.com/podroutes/podroutes/internal/logs"
 )
 
 // Logger writes lines for a person to read. When its writer is the journal
@@ -21,13 +23,8 @@ type Logger struct {
 	journal bool
 }
 
-// Log is what the packages that log ask of a Logger (watch, kube): the
-// levels a person reads, so that their tests can pass a recorder.
-type Log interface {
-	Infof(format string, args ...any)
-	Warnf(format string, args ...any)
-	Errorf(format string, args ...any)
-}
+// A Logger is what the packages that log ask for.
+var _ logs.Logger = (*Logger)(nil)
 
 // NewLogger returns a Logger writing to w. w counts as the journal only if
 // it is os.Stderr and stderr is the journal's stream

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/logs"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -109,7 +110,7 @@ func (k *Kernel) Delete(r reconcile.Route) error {
 
 // WriteBatch makes the writes in order, as Add, Replace and Delete do, and
 // returns each one's error.
-func (k *Kernel) WriteBatch(ws []reconcile.Write, _ reconcile.Logger) []error { return Batch(k, ws) }
+func (k *Kernel) WriteBatch(ws []reconcile.Write, _ logs.Logger) []error { return Batch(k, ws) }
 
 // Batch makes the writes through k's Add, Replace and Delete, in order,
 // and returns each one's error: the WriteBatch of a test's Kernel that
@@ -138,7 +139,7 @@ type unbatched struct{ reconcile.Kernel }
 
 // Finish ends a run of batches: a fake table has no nexthop objects to
 // delete.
-func (k *Kernel) Finish(reconcile.Logger) error { return nil }
+func (k *Kernel) Finish(logs.Logger) error { return nil }
 
 // Inline reports InlineGateways: whether every route is written with its
 // gateway inline (apply plans for it: reconcile.Plan.Inline).
