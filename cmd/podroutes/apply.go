@@ -16,7 +16,7 @@ import (
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
-	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -305,9 +305,9 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	var dropErr error
 	if o.dropIns != "" {
 		var removed []string
-		removed, dropErr = gen.RemoveDropIns(o.dropIns)
+		removed, dropErr = networkd.Remove(o.dropIns)
 		if len(removed) > 0 {
-			reloadNetworkd(s.log, "removed "+strings.Join(removed, ", "))
+			networkd.Reload(s.log, "removed "+strings.Join(removed, ", "))
 		}
 	}
 	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil || dropErr != nil {
