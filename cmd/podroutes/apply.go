@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -304,11 +303,7 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	// must find no route of podroutes' to add again.
 	var dropErr error
 	if o.dropIns != "" {
-		var removed []string
-		removed, dropErr = networkd.Remove(o.dropIns)
-		if len(removed) > 0 {
-			networkd.Reload(s.log, "removed "+strings.Join(removed, ", "))
-		}
+		dropErr = networkd.Uninstall(s.log, o.dropIns)
 	}
 	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil || dropErr != nil {
 		return failed("remove", errors.Join(dropErr, err))

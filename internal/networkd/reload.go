@@ -36,6 +36,16 @@ func Update(log notify.Log, dir string, c config.Config, networkFile, source str
 	}
 }
 
+// Uninstall deletes the podroutes drop-ins in dir (Remove) and, when
+// there were any, has networkd reload; a failed reload is a warning.
+func Uninstall(log notify.Log, dir string) error {
+	removed, err := Remove(dir)
+	if len(removed) > 0 {
+		Reload(log, "removed "+strings.Join(removed, ", "))
+	}
+	return err
+}
+
 // Reload has systemd-networkd reload its configuration after done
 // ("wrote FILE"), which the log line names; a failure is a warning.
 func Reload(log notify.Log, done string) {

@@ -42,3 +42,20 @@ func TestUpdateReloads(t *testing.T) {
 		t.Errorf("after a failed reload, the drop-in drifts: %q, %v", drift, err)
 	}
 }
+
+// TestUninstallReloads: Uninstall has networkd reload after it removed a
+// drop-in, naming it, and not when there was none.
+func TestUninstallReloads(t *testing.T) {
+	defer func(cmd []string) { reloadCommand = cmd }(reloadCommand)
+	reloadCommand = []string{"true"}
+	dir := t.TempDir()
+	mine := filetest.Write(t, filepath.Join(dir, DropInRel(netFile)), "[Route]\n", 0o644)
+	log := new(logtest.Lines)
+	if err := Uninstall(log, dir); err != nil || log.String() != "removed "+mine+" and reloaded systemd-networkd" {
+		t.Errorf("uninstall: %v, logged %q", err, log.String())
+	}
+	log = new(logtest.Lines)
+	if err := Uninstall(log, dir); err != nil || log.String() != "" {
+		t.Errorf("again: %v, logged %q, want nothing (no reload)", err, log.String())
+	}
+}
