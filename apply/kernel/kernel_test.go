@@ -310,6 +310,27 @@ wins unreachable 10.200.11.0/24 proto static
 	if fallback != filtered {
 		t.Errorf("fallback path:\n%s\nfiltered path:\n%s", fallback, filtered)
 	}
+	// OtherWinners is Winners less podroutes' own, on both paths.
+	var others []string
+	for _, l := range strings.SplitAfter(want, "\n") {
+		if strings.HasPrefix(l, "wins ") && !strings.Contains(l, "proto podroutes") {
+			others = append(others, l)
+		}
+	}
+	for name, k := range map[string]*kernel.Kernel{"filtered": k, "fallback": full} {
+		won, err := k.OtherWinners(context.Background(), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range won {
+			got = append(got, "wins "+r.String()+"\n")
+		}
+		slices.Sort(got)
+		if g, w := strings.Join(got, ""), strings.Join(others, ""); g != w {
+			t.Errorf("OtherWinners, %s path:\n%s\nwant:\n%s", name, g, w)
+		}
+	}
 }
 
 // TestFullDumpsLogged: reading the whole table (no strict checking) is

@@ -156,7 +156,11 @@ func Have(ctx context.Context, k Kernel, want []Want) ([]Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	won, err := k.Winners(ctx, Keys(want))
+	look := k.Winners
+	if o, ok := k.(OtherWinners); ok {
+		look = o.OtherWinners
+	}
+	won, err := look(ctx, Keys(want))
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +170,13 @@ func Have(ctx context.Context, k Kernel, want []Want) ([]Route, error) {
 		}
 	}
 	return ours, nil
+}
+
+// OtherWinners is a Kernel that looks up only the routes of other owners
+// that win at keys, leaving podroutes' own unread (kernel.Kernel): what
+// Have needs of every wanted destination, where Routes has podroutes'.
+type OtherWinners interface {
+	OtherWinners(ctx context.Context, keys []route.Key) ([]Route, error)
 }
 
 // Keys lists the keys of want's routes, each once, sorted.
