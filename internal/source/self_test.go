@@ -106,7 +106,8 @@ func TestSelfLogged(t *testing.T) {
 		{"NODE-0", "node-1", nil, "this host is node-0 of m.txt (by --node)\n"},
 		{"node-0", "node-1", nil, ""},
 	} {
-		s.o.Node = look.node
+		// The options of a run, and what was logged before it.
+		s = &Source{o: Options{Node: look.node}, identity: s.identity}
 		h := &bootHost{hostname: look.hostname, looks: [][]string{look.addrs}}
 		log.Reset()
 		if _, err := s.self(context.Background(), selfInventory, Host{Local: h.local, Log: logger}, 0); err != nil {

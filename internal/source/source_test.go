@@ -2,12 +2,16 @@ package source
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/filetest"
+	"github.com/podroutes/podroutes/internal/notify"
 )
 
 // TestSourceReadsOnce: apply reads routes.yaml once (Open checks it and
@@ -51,5 +55,31 @@ func TestDefaultSource(t *testing.T) {
 	filetest.Write(t, routes, "", 0o644)
 	if got, err := defaultSource(routes, inv); got != routes || err != nil {
 		t.Errorf("both: %q, %v, want routes.yaml", got, err)
+	}
+}
+
+// TestFirstWaitsReloadDoesNot: from an inventory, the first load waits
+// (Host.Wait) for the address that says which host this is; a reload
+// finds this host at once, by its hostname here, without waiting.
+func TestFirstWaitsReloadDoesNot(t *testing.T) {
+	path := filetest.Write(t, filepath.Join(t.TempDir(), "machines.txt"),
+		"10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n", 0o644)
+	src, err := Open(Options{Inventory: path, NetworkFile: gen.DefaultNetworkFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	boot := &bootHost{hostname: "laptop", looks: [][]string{nil, {"10.240.0.21"}}}
+	n, err := src.First(context.Background(), Host{Local: boot.local, Changes: boot.changes, Wait: time.Hour, Log: notify.NewLogger(&log)})
+	if err != nil || n.Config.Node != "node-1" || boot.n != 2 {
+		t.Fatalf("first: %q after %d looks, %v; want node-1 after the address came", n.Config.Node, boot.n, err)
+	}
+	later := &bootHost{hostname: "node-0", looks: [][]string{{"192.168.1.5"}}}
+	waited := func(<-chan struct{}) (<-chan struct{}, error) {
+		return nil, errors.New("a reload waited for an address")
+	}
+	n, err = src.Reload(context.Background(), Host{Local: later.local, Changes: waited, Wait: time.Hour, Log: notify.NewLogger(&log)})
+	if err != nil || n.Config.Node != "node-0" {
+		t.Errorf("reload: %q, %v; want node-0 by its hostname, at once", n.Config.Node, err)
 	}
 }
