@@ -18,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
 	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // host is a namespace whose eth0 (10.240.0.10/24, fd00:240::10/64) leads to
@@ -260,19 +261,19 @@ func TestPathsAgree(t *testing.T) {
 	}
 	ns.IP(t, "-6", "route", "add", "fd00:200:2::/64", "from", "fd00:1::/64", "via", "fd00:240::99", "proto", "static")
 	ns.IP(t, "-6", "route", "add", "fd00:200:3::/64", "via", "fd00:240::98", "proto", "static", "metric", "10")
-	var dsts []netip.Prefix
+	var keys []route.Key
 	for _, s := range []string{"10.200.1.0/24", "10.200.2.0/24", "10.200.3.0/24", "10.200.4.0/24", "10.200.5.0/24",
 		"10.200.6.0/24", "10.200.7.0/24", "10.200.8.0/24", "10.200.9.0/24", "10.200.10.0/24",
 		"10.200.11.0/24", "10.200.12.0/24", "10.200.13.0/24",
 		"fd00:200:1::/64", "fd00:200:2::/64", "fd00:200:3::/64"} {
-		dsts = append(dsts, netip.MustParsePrefix(s))
+		keys = append(keys, route.Key{Table: route.MainTable, Dst: netip.MustParsePrefix(s)})
 	}
 	read := func(k *kernel.Kernel) string {
 		ours, err := k.Routes(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		won, err := k.Winners(context.Background(), dsts)
+		won, err := k.Winners(context.Background(), keys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +340,7 @@ func TestRefusingKept(t *testing.T) {
 	dst := netip.MustParsePrefix("10.200.9.0/24")
 	winner := func() string {
 		t.Helper()
-		rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
+		rs, err := k.Winners(context.Background(), []route.Key{{Table: route.MainTable, Dst: dst}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,7 +395,7 @@ func TestEventsLost(t *testing.T) {
 	ns, k := host(t)
 	events := watching(t, k)
 	dst := netip.MustParsePrefix("10.200.9.0/24")
-	if rs, err := k.Winners(context.Background(), []netip.Prefix{dst}); err != nil || len(rs) != 0 {
+	if rs, err := k.Winners(context.Background(), []route.Key{{Table: route.MainTable, Dst: dst}}); err != nil || len(rs) != 0 {
 		t.Fatalf("before: %v, %v", rs, err)
 	}
 	// Not reading: 500 routes overflow the buffers, then the throw route
@@ -415,7 +416,7 @@ func TestEventsLost(t *testing.T) {
 			t.Fatal("no EventsLost after overflowing the socket")
 		}
 	}
-	rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
+	rs, err := k.Winners(context.Background(), []route.Key{{Table: route.MainTable, Dst: dst}})
 	if err != nil || len(rs) != 1 || rs[0].Type != unix.RTN_THROW {
 		t.Errorf("after the loss: %v, %v; want the throw route", rs, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -15,7 +14,7 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
-	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 )
@@ -293,11 +292,7 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	// must find no route of podroutes' to add again.
 	var dropErr error
 	if o.dropIns != "" {
-		var removed []string
-		removed, dropErr = gen.RemoveDropIns(o.dropIns)
-		if len(removed) > 0 {
-			reloadNetworkd(s.log, "removed "+strings.Join(removed, ", "))
-		}
+		dropErr = networkd.Uninstall(s.log, o.dropIns)
 	}
 	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil || dropErr != nil {
 		return failed("remove", errors.Join(dropErr, err))

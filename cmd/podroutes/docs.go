@@ -11,9 +11,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply/metrics"
-	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/route"
 	"github.com/podroutes/podroutes/internal/source"
 )
@@ -63,7 +63,7 @@ func manExtra() string {
 		"PROTOCOL", strconv.Itoa(int(route.Owner)),
 		"PROTONAME", route.Owner.String(),
 		"METRIC", strconv.Itoa(route.DefaultMetric),
-		"DROPIN", render.DropInName,
+		"DROPIN", networkd.DropInName,
 		"TEXTFILE", metrics.AutoPath,
 	).Replace(manTemplate)
 }

@@ -1,23 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/plan"
-	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 )
@@ -132,119 +125,32 @@ func (o *sourceOptions) kernelOptions() (kernel.Options, string) {
 	if o.dropIns != "" {
 		return kernel.Options{Inline: true}, "--networkd-dropin: routes carry their gateway, as systemd-networkd's do"
 	}
-	if path, ok := networkdDropIn(); ok {
+	if path, ok := networkd.Find(); ok {
 		return kernel.Options{Inline: true}, fmt.Sprintf("systemd-networkd installs these routes too (%s): they carry their gateway, as networkd's do", path)
 	}
 	return kernel.Options{}, ""
 }
 
-// networkdDirs are systemd-networkd's configuration directories
-// (systemd.network(5)); a variable for tests.
-var networkdDirs = []string{"/etc/systemd/network", "/run/systemd/network", "/usr/local/lib/systemd/network", "/usr/lib/systemd/network"}
-
-// networkdDropIn returns the first podroutes drop-in (gen's, or apply's
-// with --networkd-dropin) in networkd's directories, if there is one.
-func networkdDropIn() (string, bool) {
-	for _, dir := range networkdDirs {
-		if found := gen.DropIns(dir); len(found) > 0 {
-			return found[0], true
-		}
-	}
-	return "", false
-}
-
-// dropInDrift names, line by line, where the podroutes drop-ins in
-// networkd's directories disagree with cfg (render.DropInDrift): the
-// routes networkd would make at its next configure of the link, where
-// podroutes makes cfg's. A drop-in that cannot be read is named too.
-func dropInDrift(cfg config.Config) []string {
-	var out []string
-	for _, dir := range networkdDirs {
-		for _, path := range gen.DropIns(dir) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				out = append(out, err.Error()) // it names the file
-				continue
-			}
-			drift, err := render.DropInDrift(data, cfg)
-			if err != nil {
-				drift = []string{err.Error()}
-			}
-			for _, d := range drift {
-				out = append(out, path+": "+d)
-			}
-		}
-	}
-	return out
-}
-
-// sourceDrift is dropInDrift for src's config, as check and each
+// sourceDrift is networkd.FindDrift for src's config, as check and each
 // (re)load of apply and watch look: the Nodes have no drop-in.
 func sourceDrift(src *source.Source, cfg config.Config) []string {
 	if src.PerNode() {
 		return nil
 	}
-	return dropInDrift(cfg)
+	return networkd.FindDrift(cfg)
 }
 
 // dropIn installs n's networkd drop-in into dir and, when it changed, has
-// networkd reload; from is the file n was planned from. Failures are
-// warnings: the routes go in without it, and networkd, when it runs, keeps
-// them until it reconfigures the link. A dry run prints to dryRun what it
-// would change instead.
+// networkd reload (networkd.Update); from is the file n was planned from.
+// A dry run prints to dryRun what it would change instead.
 func dropIn(dir string, n plan.Node, from string, dryRun io.Writer, log *notify.Logger) error {
 	if dryRun != nil {
-		return dryRunDropIn(dryRun, dir, n, from)
+		c, err := networkd.Plan(dir, n.Config, n.NetworkFile, from)
+		if err != nil {
+			return err
+		}
+		return c.Print(dryRun)
 	}
-	wrote, removed, err := gen.InstallDropIn(dir, n, from)
-	if err != nil {
-		log.Warnf("%v", err)
-	}
-	var done []string
-	if wrote {
-		done = append(done, "wrote "+filepath.Join(dir, render.DropInRel(n)))
-	}
-	if len(removed) > 0 {
-		done = append(done, "removed "+strings.Join(removed, ", "))
-	}
-	if done != nil {
-		reloadNetworkd(log, strings.Join(done, "; "))
-	}
+	networkd.Update(log, dir, n.Config, n.NetworkFile, from)
 	return nil
-}
-
-// dryRunDropIn prints to w, as apply --dry-run prints the writes of
-// routes, what installing n's drop-in into dir would change: the drop-in
-// written, the others removed, and networkd's reload.
-func dryRunDropIn(w io.Writer, dir string, n plan.Node, source string) error {
-	c, err := gen.PlanDropIn(dir, n, source)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	if c.Write {
-		fmt.Fprintf(&b, "write    %s  # this host's networkd drop-in\n", c.Path)
-	}
-	for _, path := range c.Remove {
-		fmt.Fprintf(&b, "remove   %s  # a podroutes drop-in for another .network file\n", path)
-	}
-	if c.Changes() {
-		b.WriteString("reload   systemd-networkd  # networkctl reload\n")
-	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("printing the plan: %w", err)
-	}
-	return nil
-}
-
-// reloadNetworkd has systemd-networkd reload its configuration after
-// done ("wrote FILE"), which the log line names; a failure is a warning.
-func reloadNetworkd(log *notify.Logger, done string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "networkctl", "reload").CombinedOutput(); err != nil {
-		log.Warnf("%s, but networkctl reload failed (is systemd-networkd running?): %v %s", done, err, strings.TrimSpace(string(out)))
-		return
-	}
-	log.Infof("%s and reloaded systemd-networkd", done)
 }

@@ -2,15 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"net/netip"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/filetest"
+	"github.com/podroutes/podroutes/internal/networkd"
 )
 
 // TestKernelOptionsFollowNetworkd: routes are written inline (as networkd
@@ -19,8 +17,8 @@ import (
 // drop-ins of the .network file change nothing.
 func TestKernelOptionsFollowNetworkd(t *testing.T) {
 	etc, run := t.TempDir(), t.TempDir()
-	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
-	networkdDirs = []string{etc, run}
+	defer func(dirs []string) { networkd.Dirs = dirs }(networkd.Dirs)
+	networkd.Dirs = []string{etc, run}
 	inline := func(o sourceOptions) (bool, string) {
 		ko, why := o.kernelOptions()
 		return ko.Inline, why
@@ -33,42 +31,22 @@ func TestKernelOptionsFollowNetworkd(t *testing.T) {
 	if on, why := inline(sourceOptions{dropIns: "/run/systemd/network"}); !on || !strings.Contains(why, "--networkd-dropin") {
 		t.Errorf("--networkd-dropin: inline %v (%q), want inline, naming the flag", on, why)
 	}
-	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", render.DropInName), "[Route]\n", 0o644)
+	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", networkd.DropInName), "[Route]\n", 0o644)
 	if on, why := inline(sourceOptions{}); !on || !strings.Contains(why, dropIn) {
 		t.Errorf("with %s: inline %v (%q), want inline, naming the drop-in", dropIn, on, why)
 	}
 }
 
-// TestDropInDrift: check's look at the podroutes drop-ins in networkd's
-// directories names, with its path, each route of one that disagrees
-// with the config (here gen's, left from before a node moved) and a
-// drop-in it cannot read; one that agrees, or another drop-in of the
-// .network file, says nothing.
-func TestDropInDrift(t *testing.T) {
-	etc, run := filepath.Join(t.TempDir(), "etc[x]"), t.TempDir() // a path, not a pattern
-	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
-	networkdDirs = []string{etc, run}
-	cfg := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
-		{Destination: netip.MustParsePrefix("10.200.1.0/24"), Gateway: netip.MustParseAddr("10.240.0.21")}}}
-	agrees := "[Route]\nDestination=10.200.1.0/24\nGateway=10.240.0.21\nProtocol=157\nMetric=100\n"
-
-	filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", "10-mtu.conf"), "[Link]\nMTUBytes=9000\n", 0o644)
-	filetest.Write(t, filepath.Join(run, "10-eth0.network.d", render.DropInName), agrees, 0o644)
-	if got := dropInDrift(cfg); got != nil {
-		t.Errorf("drop-ins that agree: %q", got)
-	}
-	old := filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", render.DropInName), strings.Replace(agrees, "0.21", "0.31", 1), 0o644)
-	bad := filetest.Write(t, filepath.Join(etc, "20-br0.network.d", render.DropInName), "[Route]\nMetric=-1\n", 0o644)
+// TestDropInDriftJSON: check --output json says each way a drop-in
+// disagrees with the config (networkd's TestFindDrift) in a line of its
+// own, docs/check.md's {"dropInDrift": "..."}.
+func TestDropInDriftJSON(t *testing.T) {
+	old, bad := "/etc/systemd/network/10-eth0.network.d/"+networkd.DropInName, "/etc/systemd/network/20-br0.network.d/"+networkd.DropInName
 	want := []string{
 		old + ": has 10.200.1.0/24 via 10.240.0.31 proto podroutes metric 100, which the config does not want: networkd would add it",
 		old + ": lacks 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100: networkd would drop it",
 		bad + ": line 2: Metric=-1: want a number from 0 to 4294967295",
 	}
-	if got := dropInDrift(cfg); !slices.Equal(got, want) {
-		t.Errorf("drift:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	// check --output json says each in a line of its own, docs/check.md's
-	// {"dropInDrift": "..."}.
 	var out strings.Builder
 	if err := writeDropInDrift(&out, want); err != nil {
 		t.Fatal(err)
