@@ -15,6 +15,7 @@ import (
 	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/source"
 )
 
 // manSection is the man page section: podroutes changes the system's routes.
@@ -58,7 +59,7 @@ func manExtra() string {
 		"MEMORY_LIMIT", strconv.Itoa(memoryLimit>>20),
 		"WATCH_MEMORY_LIMIT", strconv.Itoa(watchMemoryLimit>>20),
 		"ROUTES_YAML", config.DefaultPath,
-		"INVENTORY", defaultInventory,
+		"INVENTORY", source.DefaultInventory,
 		"PROTOCOL", strconv.Itoa(int(route.Owner)),
 		"PROTONAME", route.Owner.String(),
 		"METRIC", strconv.Itoa(route.DefaultMetric),

@@ -1,41 +1,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen"
-	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/networkd"
 )
-
-// TestSourceReadsOnce: apply reads routes.yaml once (open checks it and
-// the first load takes what open read), and every later load, a reload,
-// reads the file again.
-func TestSourceReadsOnce(t *testing.T) {
-	path := writeRoutes(t, "a", "10.200.1.0/24 via 10.240.0.21")
-	o := sourceOptions{config: path, networkFile: gen.DefaultNetworkFile}
-	src, err := o.open(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	filetest.Write(t, path, "node: b\nroutes: []\n", 0o644)
-	for _, want := range []string{"a", "b"} {
-		cfg, err := src.load(context.Background(), nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cfg.Node != want {
-			t.Errorf("load: node %q, want %q", cfg.Node, want)
-		}
-	}
-}
 
 // TestKernelOptionsFollowNetworkd: routes are written inline (as networkd
 // writes them) with --networkd-dropin, or when a podroutes drop-in is in
@@ -60,29 +34,6 @@ func TestKernelOptionsFollowNetworkd(t *testing.T) {
 	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", networkd.DropInName), "[Route]\n", 0o644)
 	if on, why := inline(sourceOptions{}); !on || !strings.Contains(why, dropIn) {
 		t.Errorf("with %s: inline %v (%q), want inline, naming the drop-in", dropIn, on, why)
-	}
-}
-
-// TestDefaultSource: without a flag naming the config, this host's
-// routes.yaml wins, else the shared inventory; with neither, one line
-// names both and the flags, as bad input.
-func TestDefaultSource(t *testing.T) {
-	dir := t.TempDir()
-	routes, inv := filepath.Join(dir, "routes.yaml"), filepath.Join(dir, "inventory")
-	_, err := defaultSource(routes, inv)
-	var ee *exitError
-	want := "no config: neither " + routes + " (this host's routes, from podroutes gen) nor " + inv +
-		" (the inventory every host shares) exists; name one with --config, --inventory or --kubeconfig"
-	if !errors.As(err, &ee) || ee.code != exitInput || err.Error() != want {
-		t.Errorf("neither: %v, want exit %d and %q", err, exitInput, want)
-	}
-	filetest.Write(t, inv, "", 0o644)
-	if got, err := defaultSource(routes, inv); got != inv || err != nil {
-		t.Errorf("only the inventory: %q, %v", got, err)
-	}
-	filetest.Write(t, routes, "", 0o644)
-	if got, err := defaultSource(routes, inv); got != routes || err != nil {
-		t.Errorf("both: %q, %v, want routes.yaml", got, err)
 	}
 }
 
@@ -119,17 +70,16 @@ func TestDropInDriftJSON(t *testing.T) {
 // passes the flag) is not refused, but writes no drop-in and says so;
 // from an inventory it writes one, and there is nothing to say.
 func TestDropInNote(t *testing.T) {
-	o := &sourceOptions{dropIns: "/run/systemd/network"}
-	routes := &source{o: o, path: config.DefaultPath, cfg: &config.Config{}}
+	dir := "/run/systemd/network"
 	want := "--networkd-dropin: the routes come from " + config.DefaultPath +
 		", whose drop-in is gen's (in /etc/systemd/network): none written into /run/systemd/network"
-	if got := routes.dropInNote(); got != want {
+	if got := dropInNote(dir, config.DefaultPath, true); got != want {
 		t.Errorf("from routes.yaml: %q, want %q", got, want)
 	}
-	if got := (&source{o: o, path: "/etc/podroutes/inventory", inv: &inventory.Inventory{}}).dropInNote(); got != "" {
+	if got := dropInNote(dir, "/etc/podroutes/inventory", false); got != "" {
 		t.Errorf("from an inventory: %q, want none", got)
 	}
-	if got := (&source{o: &sourceOptions{}, path: config.DefaultPath, cfg: &config.Config{}}).dropInNote(); got != "" {
+	if got := dropInNote("", config.DefaultPath, true); got != "" {
 		t.Errorf("without --networkd-dropin: %q, want none", got)
 	}
 }
