@@ -268,21 +268,26 @@ func TestPathsAgree(t *testing.T) {
 		"fd00:200:1::/64", "fd00:200:2::/64", "fd00:200:3::/64"} {
 		keys = append(keys, route.Key{Table: route.MainTable, Dst: netip.MustParsePrefix(s)})
 	}
+	// winners prints what look finds at keys, a line each, sorted.
+	winners := func(look func(context.Context, []route.Key) ([]reconcile.Route, error)) []string {
+		won, err := look(context.Background(), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, r := range won {
+			lines = append(lines, "wins "+r.String()+"\n")
+		}
+		return lines
+	}
 	read := func(k *kernel.Kernel) string {
 		ours, err := k.Routes(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		won, err := k.Winners(context.Background(), keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
+		lines := winners(k.Winners)
 		for _, r := range ours {
 			lines = append(lines, "ours "+r.String()+"\n")
-		}
-		for _, r := range won {
-			lines = append(lines, "wins "+r.String()+"\n")
 		}
 		slices.Sort(lines)
 		return strings.Join(lines, "")
@@ -318,14 +323,7 @@ wins unreachable 10.200.11.0/24 proto static
 		}
 	}
 	for name, k := range map[string]*kernel.Kernel{"filtered": k, "fallback": full} {
-		won, err := k.OtherWinners(context.Background(), keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, r := range won {
-			got = append(got, "wins "+r.String()+"\n")
-		}
+		got := winners(k.OtherWinners)
 		slices.Sort(got)
 		if g, w := strings.Join(got, ""), strings.Join(others, ""); g != w {
 			t.Errorf("OtherWinners, %s path:\n%s\nwant:\n%s", name, g, w)
