@@ -160,7 +160,7 @@ fuzz:
 # size with and without client-go (gen/kube/bench.sh), all written to
 # BENCHMARKS.md with the machine they ran on.
 bench: build
-	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
+	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/networkd/ ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
 	{ apply/bench/bench.sh $(BIN) && $(GO) run ./apply/bench/busy $(BIN) && gen/kube/bench.sh && \
@@ -170,7 +170,7 @@ bench: build
 
 # Rewrite golden files after an intended output change.
 golden:
-	$(GO) test ./gen/... -update
+	$(GO) test ./gen/... ./internal/networkd/ -update
 
 clean:
 	rm -rf bin dist

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"slices"
 	"syscall"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/logs"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Kernel is the routing table plus the links and addresses gateways
@@ -50,11 +50,11 @@ type Options struct {
 	// that names another host.
 	Hostname string
 	// Only, when set, makes the pass a heal: it repairs the routes to
-	// these destinations only (watch's, those it saw change), reading
+	// these keys only (watch's, those it saw change), reading
 	// what is there by looking each up (Kernel.Winners) rather than
 	// listing podroutes' routes, so that its cost follows what changed;
 	// stale routes are left to the full passes.
-	Only []netip.Prefix
+	Only []route.Key
 	// LeaveOut leaves out a route the host's links make wrong (a
 	// destination it is connected to, a gateway of its own), or that
 	// holds an address to Keep, as an error
@@ -207,7 +207,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	resolve(want, links, left)
 	var have []reconcile.Route
 	if o.Only != nil {
-		have, err = k.Winners(ctx, reconcile.Destinations(want))
+		have, err = k.Winners(ctx, reconcile.Keys(want))
 	} else {
 		have, err = reconcile.Have(ctx, k, want)
 	}

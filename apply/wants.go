@@ -28,6 +28,12 @@ func Wants(cfg config.Config) []reconcile.Want {
 	return ws
 }
 
+// Key is the key of the route Wants makes of a config's route r.
+func Key(r config.Route) route.Key {
+	w := reconcile.Route{Dst: r.Destination}
+	return w.Key()
+}
+
 // targets are the gateways the wanted routes need, each once, in the order
 // the routes first name them. It finds the repeats by sorting indexes (a
 // config's gateways usually come sorted), not with a map of them all.
@@ -110,11 +116,11 @@ func resolve(want []reconcile.Want, links []gateway.Link, left []gateway.Target)
 	}
 }
 
-// only keeps the wanted routes to dsts.
-func only(want []reconcile.Want, dsts []netip.Prefix) []reconcile.Want {
-	set := make(map[netip.Prefix]bool, len(dsts))
-	for _, d := range dsts {
-		set[d] = true
+// only keeps the wanted routes with keys.
+func only(want []reconcile.Want, keys []route.Key) []reconcile.Want {
+	set := make(map[route.Key]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
 	}
-	return slices.DeleteFunc(want, func(w reconcile.Want) bool { return !set[w.Route.Dst] })
+	return slices.DeleteFunc(want, func(w reconcile.Want) bool { return !set[w.Route.Key()] })
 }

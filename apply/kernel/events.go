@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // EventKind says what an Event is about.
@@ -265,7 +266,7 @@ func parseEvent(h header, p []byte) (Event, bool) {
 		raw, ok := parseRouteMsg(p)
 		ev.Kind, ev.Route, ev.raw = RouteChanged, raw.r, raw
 		ev.replace = h.flags&unix.NLM_F_REPLACE != 0
-		return ev, ok && raw.table == unix.RT_TABLE_MAIN
+		return ev, ok && raw.table == route.MainTable
 	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
 		if len(p) < unix.SizeofIfInfomsg {
 			return ev, false

@@ -18,6 +18,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile/fake"
 	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // host is a namespace whose eth0 (10.240.0.10/24, fd00:240::10/64) leads to
@@ -260,28 +261,33 @@ func TestPathsAgree(t *testing.T) {
 	}
 	ns.IP(t, "-6", "route", "add", "fd00:200:2::/64", "from", "fd00:1::/64", "via", "fd00:240::99", "proto", "static")
 	ns.IP(t, "-6", "route", "add", "fd00:200:3::/64", "via", "fd00:240::98", "proto", "static", "metric", "10")
-	var dsts []netip.Prefix
+	var keys []route.Key
 	for _, s := range []string{"10.200.1.0/24", "10.200.2.0/24", "10.200.3.0/24", "10.200.4.0/24", "10.200.5.0/24",
 		"10.200.6.0/24", "10.200.7.0/24", "10.200.8.0/24", "10.200.9.0/24", "10.200.10.0/24",
 		"10.200.11.0/24", "10.200.12.0/24", "10.200.13.0/24",
 		"fd00:200:1::/64", "fd00:200:2::/64", "fd00:200:3::/64"} {
-		dsts = append(dsts, netip.MustParsePrefix(s))
+		keys = append(keys, route.Key{Table: route.MainTable, Dst: netip.MustParsePrefix(s)})
+	}
+	// winners prints what look finds at keys, a line each, sorted.
+	winners := func(look func(context.Context, []route.Key) ([]reconcile.Route, error)) []string {
+		won, err := look(context.Background(), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, r := range won {
+			lines = append(lines, "wins "+r.String()+"\n")
+		}
+		return lines
 	}
 	read := func(k *kernel.Kernel) string {
 		ours, err := k.Routes(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		won, err := k.Winners(context.Background(), dsts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
+		lines := winners(k.Winners)
 		for _, r := range ours {
 			lines = append(lines, "ours "+r.String()+"\n")
-		}
-		for _, r := range won {
-			lines = append(lines, "wins "+r.String()+"\n")
 		}
 		slices.Sort(lines)
 		return strings.Join(lines, "")
@@ -308,6 +314,20 @@ wins unreachable 10.200.11.0/24 proto static
 	}
 	if fallback != filtered {
 		t.Errorf("fallback path:\n%s\nfiltered path:\n%s", fallback, filtered)
+	}
+	// OtherWinners is Winners less podroutes' own, on both paths.
+	var others []string
+	for _, l := range strings.SplitAfter(want, "\n") {
+		if strings.HasPrefix(l, "wins ") && !strings.Contains(l, "proto podroutes") {
+			others = append(others, l)
+		}
+	}
+	for name, k := range map[string]*kernel.Kernel{"filtered": k, "fallback": full} {
+		got := winners(k.OtherWinners)
+		slices.Sort(got)
+		if g, w := strings.Join(got, ""), strings.Join(others, ""); g != w {
+			t.Errorf("OtherWinners, %s path:\n%s\nwant:\n%s", name, g, w)
+		}
 	}
 }
 
@@ -339,7 +359,7 @@ func TestRefusingKept(t *testing.T) {
 	dst := netip.MustParsePrefix("10.200.9.0/24")
 	winner := func() string {
 		t.Helper()
-		rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
+		rs, err := k.Winners(context.Background(), []route.Key{{Table: route.MainTable, Dst: dst}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,7 +414,7 @@ func TestEventsLost(t *testing.T) {
 	ns, k := host(t)
 	events := watching(t, k)
 	dst := netip.MustParsePrefix("10.200.9.0/24")
-	if rs, err := k.Winners(context.Background(), []netip.Prefix{dst}); err != nil || len(rs) != 0 {
+	if rs, err := k.Winners(context.Background(), []route.Key{{Table: route.MainTable, Dst: dst}}); err != nil || len(rs) != 0 {
 		t.Fatalf("before: %v, %v", rs, err)
 	}
 	// Not reading: 500 routes overflow the buffers, then the throw route
@@ -415,7 +435,7 @@ func TestEventsLost(t *testing.T) {
 			t.Fatal("no EventsLost after overflowing the socket")
 		}
 	}
-	rs, err := k.Winners(context.Background(), []netip.Prefix{dst})
+	rs, err := k.Winners(context.Background(), []route.Key{{Table: route.MainTable, Dst: dst}})
 	if err != nil || len(rs) != 1 || rs[0].Type != unix.RTN_THROW {
 		t.Errorf("after the loss: %v, %v; want the throw route", rs, err)
 	}

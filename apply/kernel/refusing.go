@@ -1,12 +1,12 @@
 package kernel
 
 import (
-	"net/netip"
 	"slices"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // refusing holds, for a watcher, the main table's routes of the types a
@@ -34,11 +34,11 @@ func (c refusing) observe(r reconcile.Route, deleted, replace bool) {
 	}
 }
 
-// refused finds, for each of dsts, the route of type typ the kernel uses
+// refused finds, for each of keys, the route of type typ the kernel uses
 // there (reconcile.PickWinners). A watcher's Kernel keeps them (refusing);
 // any other dumps the table by type (the kernel filters: there are few
 // such routes).
-func (k *Kernel) refused(typ uint8, dsts []netip.Prefix) ([]reconcile.Route, error) {
+func (k *Kernel) refused(typ uint8, keys []route.Key) ([]reconcile.Route, error) {
 	rs, loaded := k.refusing[typ]
 	if !loaded {
 		var err error
@@ -52,14 +52,14 @@ func (k *Kernel) refused(typ uint8, dsts []netip.Prefix) ([]reconcile.Route, err
 			k.refusing[typ] = rs
 		}
 	}
-	return reconcile.PickWinners(rs, dsts), nil
+	return reconcile.PickWinners(rs, keys), nil
 }
 
 // dumpType lists the main table's routes of type typ, with a dump the
 // kernel filters by type.
 func (k *Kernel) dumpType(typ uint8) ([]reconcile.Route, error) {
 	hdr := make([]byte, sizeofRtmsg)
-	hdr[4], hdr[7] = unix.RT_TABLE_MAIN, typ // rtm_table, rtm_type
+	hdr[4], hdr[7] = byte(route.MainTable), typ // rtm_table, rtm_type
 	var rs []reconcile.Route
 	err := k.c.dump(unix.RTM_GETROUTE, hdr, func(b []byte) error {
 		if r, main, ok := k.parseRoute(b); ok && main && r.Type == typ {

@@ -15,8 +15,9 @@ import (
 )
 
 var (
-	_ reconcile.Kernel  = (*Kernel)(nil)
-	_ reconcile.Batcher = (*Kernel)(nil)
+	_ reconcile.Kernel       = (*Kernel)(nil)
+	_ reconcile.Batcher      = (*Kernel)(nil)
+	_ reconcile.OtherWinners = (*Kernel)(nil)
 )
 
 // Routes lists podroutes' own routes of the main table (IPv4 and IPv6):
@@ -56,48 +57,67 @@ func (k *Kernel) Routes(ctx context.Context) ([]reconcile.Route, error) {
 	return rs, nil
 }
 
-// Winners looks each of dsts up in the kernel's routing (a fib match, as
+// Winners looks each of keys up in the kernel's routing (a fib match, as
 // `ip route get fibmatch` does, pipelined) and returns the routes found
-// that are exactly a destination of dsts, in the main table, whoever owns
-// them. A lookup that finds nothing, or a route to a wider or narrower
-// prefix, finds none. Without strict checking it reads the whole table
-// instead and picks, for each of dsts, the route the kernel uses
+// that have exactly a key of keys (in the main table), whoever owns them.
+// A lookup that finds nothing, or a route to a wider or narrower prefix,
+// finds none. Without strict checking it reads the whole table instead
+// and picks, for each of keys, the route the kernel uses
 // (winnersFromDump): the same routes.
-func (k *Kernel) Winners(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
-	if len(dsts) == 0 {
+func (k *Kernel) Winners(ctx context.Context, keys []route.Key) ([]reconcile.Route, error) {
+	return k.winners(ctx, keys, false)
+}
+
+// OtherWinners is Winners less podroutes' own routes, which it does not
+// read: Have has them from Routes, and parsing 5000 of them again was a
+// third of the lookup's cost (reconcile.OtherWinners).
+func (k *Kernel) OtherWinners(ctx context.Context, keys []route.Key) ([]reconcile.Route, error) {
+	return k.winners(ctx, keys, true)
+}
+
+// winners is Winners, less podroutes' own routes when others.
+func (k *Kernel) winners(ctx context.Context, keys []route.Key, others bool) ([]reconcile.Route, error) {
+	if len(keys) == 0 {
 		return nil, nil
 	}
 	var held []reconcile.Route
 	err := dump(func() error {
 		var err error
 		if !k.strict() {
-			held, err = k.winnersFromDump(ctx, dsts)
+			held, err = k.winnersFromDump(ctx, keys)
+			if others {
+				held = slices.DeleteFunc(held, func(r reconcile.Route) bool { return r.Protocol == route.Owner })
+			}
 		} else {
-			held, err = k.lookUp(dsts)
+			held, err = k.lookUp(keys, others)
 		}
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("looking up the routes to %s: %w", diag.Count(len(dsts), "destination"), err)
+		return nil, fmt.Errorf("looking up the routes to %s: %w", diag.Count(len(keys), "destination"), err)
 	}
 	return held, nil
 }
 
-// lookUp is Winners by fib match.
-func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
+// lookUp is Winners by fib match; with others, a route of podroutes'
+// found is left unread.
+func (k *Kernel) lookUp(keys []route.Key, others bool) ([]reconcile.Route, error) {
 	var fibMatch [4]byte // rtm_flags
 	native.PutUint32(fibMatch[:], unix.RTM_F_FIB_MATCH)
 	bt := k.c.batch()
-	for _, d := range dsts {
+	for _, key := range keys {
+		d := key.Dst
 		bits := byte(32)
 		if d.Addr().Is6() {
 			bits = 128
 		}
+		// No table: the lookup goes through the routing rules, as the
+		// traffic does, and the route found must be of the key's table.
 		bt.begin(unix.RTM_GETROUTE, 0, family(d.Addr()), bits, 0, 0, 0, 0, 0, 0, fibMatch[0], fibMatch[1], fibMatch[2], fibMatch[3])
 		bt.addr(unix.RTA_DST, d.Addr())
 	}
 	var held []reconcile.Route
-	var refused map[uint8][]netip.Prefix // by the route type the error stands for
+	var refused map[uint8][]route.Key // by the route type the error stands for
 	err := k.c.query(bt, func(i int, h header, p []byte) {
 		if h.typ != unix.RTM_NEWROUTE {
 			// The kernel answers a match of a route that drops the traffic
@@ -105,14 +125,17 @@ func (k *Kernel) lookUp(dsts []netip.Prefix) ([]reconcile.Route, error) {
 			// type. ENETUNREACH is also no route at all, the usual answer.
 			if typ, ok := errorTypes[errnoOf(ackError(h, p))]; ok {
 				if refused == nil {
-					refused = map[uint8][]netip.Prefix{}
+					refused = map[uint8][]route.Key{}
 				}
-				refused[typ] = append(refused[typ], dsts[i])
+				refused[typ] = append(refused[typ], keys[i])
 			}
 			return
 		}
+		if others && len(p) >= sizeofRtmsg && route.Protocol(p[rtmProtocol]) == route.Owner {
+			return
+		}
 		r, main, ok := k.parseRoute(p)
-		if ok && main && r.Dst == dsts[i] {
+		if ok && main && r.Key() == keys[i] {
 			held = append(held, r)
 		}
 	})
@@ -144,21 +167,21 @@ func errnoOf(err error) unix.Errno {
 }
 
 // winnersFromDump is Winners for a kernel without strict checking: the
-// whole main table, and for each of dsts the route the kernel uses (of the
+// whole main table, and for each of keys the route the kernel uses (of the
 // routes for all its traffic, the one with the lowest metric).
-func (k *Kernel) winnersFromDump(ctx context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
-	wanted := make(map[netip.Prefix]bool, len(dsts))
-	for _, d := range dsts {
-		wanted[d] = true
+func (k *Kernel) winnersFromDump(ctx context.Context, keys []route.Key) ([]reconcile.Route, error) {
+	wanted := make(map[route.Key]bool, len(keys))
+	for _, key := range keys {
+		wanted[key] = true
 	}
 	var found []reconcile.Route
 	err := k.reload(nil, func(r reconcile.Route) error {
-		if wanted[r.Dst] {
+		if wanted[r.Key()] {
 			found = append(found, r)
 		}
 		return ctx.Err()
 	})
-	return reconcile.PickWinners(found, dsts), err
+	return reconcile.PickWinners(found, keys), err
 }
 
 // fullDumpOnce logs, once, that this kernel makes podroutes read the
@@ -207,7 +230,7 @@ func (k *Kernel) reload(also []route.Protocol, keep func(reconcile.Route) error)
 // kernel, passing each to keep.
 func (k *Kernel) dumpProtocol(p route.Protocol, keep func(reconcile.Route) error) error {
 	hdr := make([]byte, sizeofRtmsg)
-	hdr[4], hdr[5] = unix.RT_TABLE_MAIN, byte(p) // rtm_table, rtm_protocol
+	hdr[4], hdr[5] = byte(route.MainTable), byte(p) // rtm_table, rtm_protocol
 	return k.c.dump(unix.RTM_GETROUTE, hdr, func(b []byte) error {
 		r, main, ok := k.parseRoute(b)
 		if !ok || !main || r.Protocol != p {
@@ -244,7 +267,7 @@ func (k *Kernel) counted(r reconcile.Route) {
 // podroutes has no use for (not IP), main tells the main table's.
 func (k *Kernel) parseRoute(p []byte) (r reconcile.Route, main, ok bool) {
 	raw, ok := parseRouteMsg(p)
-	return k.resolve(raw), raw.table == unix.RT_TABLE_MAIN, ok
+	return k.resolve(raw), raw.table == route.MainTable, ok
 }
 
 // rawRoute is a route message read without k: the route, its links by
@@ -273,6 +296,9 @@ func (k *Kernel) resolve(raw rawRoute) reconcile.Route {
 
 // parseRouteMsg reads a route message (RTM_NEWROUTE, RTM_DELROUTE) as far
 // as it can without k; ok is false for what is not an IP route.
+// rtmProtocol is the offset of rtm_protocol in a struct rtmsg.
+const rtmProtocol = 5
+
 func parseRouteMsg(p []byte) (raw rawRoute, ok bool) {
 	if len(p) < sizeofRtmsg || (p[0] != unix.AF_INET && p[0] != unix.AF_INET6) {
 		return raw, false
@@ -284,7 +310,7 @@ func parseRouteMsg(p []byte) (raw rawRoute, ok bool) {
 	}
 	src := dst
 	raw.table = uint32(p[4])
-	r.Tos, r.Protocol, r.Scope, r.Type = p[3], route.Protocol(p[5]), p[6], p[7]
+	r.Tos, r.Protocol, r.Scope, r.Type = p[3], route.Protocol(p[rtmProtocol]), p[6], p[7]
 	if r.Type == unix.RTN_UNICAST {
 		r.Type = 0 // the zero value is unicast, as wanted routes are
 	}

@@ -186,7 +186,7 @@ func (k *Kernel) encodeRoute(bt *batch, w reconcile.Write, nh uint32) error {
 		srcLen = r.Src.Bits()
 	}
 	bt.begin(typ, flags, family(r.Dst.Addr()), byte(r.Dst.Bits()), byte(srcLen), r.Tos,
-		unix.RT_TABLE_MAIN, byte(r.Protocol), scope, kind, rflags[0], rflags[1], rflags[2], rflags[3])
+		byte(route.MainTable), byte(r.Protocol), scope, kind, rflags[0], rflags[1], rflags[2], rflags[3])
 	bt.addr(unix.RTA_DST, r.Dst.Addr())
 	if srcLen > 0 {
 		bt.addr(unix.RTA_SRC, r.Src.Addr())

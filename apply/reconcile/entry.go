@@ -194,7 +194,7 @@ func viaNexthop(w Route) Route {
 //     gateway or device it names; else x's (first sibling's) device and
 //     gateway must be those d names.
 func deleteTakes(d, x Route) bool {
-	if d.Dst != x.Dst || d.source() != x.source() || d.Tos != x.Tos || d.Protocol != x.Protocol ||
+	if !keyEqual(&d, &x) || d.source() != x.source() || d.Tos != x.Tos || d.Protocol != x.Protocol ||
 		(d.Metric != 0 && d.Metric != x.Metric) {
 		return false
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"syscall"
 
 	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/logs"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // Result is what Execute reached.
@@ -32,9 +32,9 @@ type Result struct {
 	Errs []error
 }
 
-// Final is the state a wanted destination is left in.
+// Final is the state a wanted route, by its key, is left in.
 type Final struct {
-	Dst   netip.Prefix
+	Key   route.Key
 	State State
 }
 
@@ -173,7 +173,7 @@ func Execute(ctx context.Context, k Kernel, p Plan, log logs.Logger, wrote func(
 			if !unfixed && e.state != LeftOut { // a left-out one's writes delete ours
 				final = InPlace
 			}
-			res.Final = append(res.Final, Final{p.dst(e), final})
+			res.Final = append(res.Final, Final{p.key(e), final})
 		}
 	}
 	res.Errs = append(res.Errs, p.Conflicts()...)
@@ -199,14 +199,14 @@ type racedAdd struct {
 // add's error stays, naming what came. The lookup covers only these
 // destinations, as a heal's does.
 func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, found []bool, log logs.Logger) []error {
-	dsts := make([]netip.Prefix, len(raced))
+	keys := make([]route.Key, len(raced))
 	for i, r := range raced {
-		dsts[i] = r.w.Route.Dst
+		keys[i] = r.w.Route.Key()
 	}
-	won, lookErr := k.Winners(ctx, dsts)
-	now := make(map[netip.Prefix]Route, len(won))
+	won, lookErr := k.Winners(ctx, keys)
+	now := make(map[route.Key]Route, len(won))
 	for _, r := range won {
-		now[r.Dst] = r
+		now[r.Key()] = r
 	}
 	var errs []error
 	var lines strings.Builder
@@ -214,7 +214,7 @@ func (p *Plan) settle(ctx context.Context, k Kernel, raced []racedAdd, failed, f
 	for _, r := range raced {
 		e := p.entries[r.entry]
 		w := p.wanted(e)
-		got, ok := now[r.w.Route.Dst]
+		got, ok := now[r.w.Route.Key()]
 		switch {
 		case ok && ours(got) && w.written(got, p.inline):
 			failed[r.entry], found[r.entry] = false, true

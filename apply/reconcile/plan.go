@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"net/netip"
 	"slices"
 
 	"github.com/podroutes/podroutes/internal/route"
@@ -88,14 +87,15 @@ func (w Want) written(r Route, inline bool) bool {
 	return w.satisfied(r) && !(inline && r.NH != 0)
 }
 
-// Plan is every wanted destination and every stale one, sorted. It refers
+// Plan is every wanted destination and every stale one, sorted by key
+// (route.Key: table, then destination). It refers
 // to the wanted and the kernel's routes it was made from (which must not
 // change while it is used) and works out each destination's writes when
 // they are made or printed, so that it costs a few bytes a destination.
 type Plan struct {
 	want []Want
-	// have are the kernel's routes sorted by destination, stable: those to
-	// one destination are next to each other, in the kernel's order.
+	// have are the kernel's routes sorted by key, stable: those with one
+	// key are next to each other, in the kernel's order.
 	have    []Route
 	entries []entry
 	// force takes over the destinations other owners hold.
@@ -122,16 +122,16 @@ type entry struct {
 // written, except that with force a wanted destination another owner holds
 // is taken over (theirs deleted, ours added).
 func Diff(want []Want, have []Route, force bool) Plan {
-	p := Plan{want: want, have: sortedByDst(have), force: force, reason: "no longer in the config"}
+	p := Plan{want: want, have: sortedByKey(have), force: force, reason: "no longer in the config"}
 	p.entries = make([]entry, 0, len(want))
 	h := 0
 	for _, i := range wantOrder(want) {
-		dst := want[i].Route.Dst
-		for h < len(p.have) && route.ComparePrefix(p.have[h].Dst, dst) < 0 {
+		w := &want[i].Route
+		for h < len(p.have) && keyOrder(&p.have[h], w) < 0 {
 			h = p.stale(h)
 		}
-		// A second want to one destination finds no route: h is past them.
-		e := entry{want: i, from: int32(h), to: int32(p.group(h, dst))}
+		// A second want of one key finds no route: h is past them.
+		e := entry{want: i, from: int32(h), to: int32(p.group(h, w))}
 		h = int(e.to)
 		e.state = state(want[i], p.have[e.from:e.to])
 		p.entries = append(p.entries, e)
@@ -156,7 +156,11 @@ func Have(ctx context.Context, k Kernel, want []Want) ([]Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	won, err := k.Winners(ctx, Destinations(want))
+	look := k.Winners
+	if o, ok := k.(OtherWinners); ok {
+		look = o.OtherWinners
+	}
+	won, err := look(ctx, Keys(want))
 	if err != nil {
 		return nil, err
 	}
@@ -168,14 +172,21 @@ func Have(ctx context.Context, k Kernel, want []Want) ([]Route, error) {
 	return ours, nil
 }
 
-// Destinations lists want's destinations, each once, sorted.
-func Destinations(want []Want) []netip.Prefix {
-	ds := make([]netip.Prefix, len(want))
+// OtherWinners is a Kernel that looks up only the routes of other owners
+// that win at keys, leaving podroutes' own unread (kernel.Kernel): what
+// Have needs of every wanted destination, where Routes has podroutes'.
+type OtherWinners interface {
+	OtherWinners(ctx context.Context, keys []route.Key) ([]Route, error)
+}
+
+// Keys lists the keys of want's routes, each once, sorted.
+func Keys(want []Want) []route.Key {
+	ks := make([]route.Key, len(want))
 	for i, w := range want {
-		ds[i] = w.Route.Dst
+		ks[i] = w.Route.Key()
 	}
-	slices.SortFunc(ds, route.ComparePrefix)
-	return slices.Compact(ds)
+	slices.SortFunc(ks, route.Key.Compare)
+	return slices.Compact(ks)
 }
 
 // Inline returns p for a kernel that writes every route with its gateway
@@ -211,10 +222,10 @@ func (p Plan) Omit(out []Omitted) Plan {
 	if len(out) == 0 {
 		return p
 	}
-	stale := make(map[netip.Prefix]int, len(out)) // the stale entries, by destination
+	stale := make(map[route.Key]int, len(out)) // the stale entries, by key
 	for i, e := range p.entries {
 		if e.want < 0 {
-			stale[p.have[e.from].Dst] = i
+			stale[p.have[e.from].Key()] = i
 		}
 	}
 	p.want, p.entries = slices.Clip(p.want), slices.Clone(p.entries) // p's caller keeps its own
@@ -222,47 +233,48 @@ func (p Plan) Omit(out []Omitted) Plan {
 	for _, o := range out {
 		i := int32(len(p.want))
 		p.want, p.omitted[i] = append(p.want, o.Want), o.Why
-		if k, ok := stale[o.Want.Route.Dst]; ok {
+		if k, ok := stale[o.Want.Route.Key()]; ok {
 			p.entries[k].state, p.entries[k].want = LeftOut, i
 			continue
 		}
 		p.entries = append(p.entries, entry{state: LeftOut, want: i})
 	}
-	slices.SortStableFunc(p.entries, func(a, b entry) int { return route.ComparePrefix(p.dst(a), p.dst(b)) })
+	slices.SortStableFunc(p.entries, func(a, b entry) int { return p.key(a).Compare(p.key(b)) })
 	return p
 }
 
-// dst is e's destination.
-func (p *Plan) dst(e entry) netip.Prefix {
+// key is e's key.
+func (p *Plan) key(e entry) route.Key {
 	if e.want < 0 {
-		return p.have[e.from].Dst
+		return p.have[e.from].Key()
 	}
-	return p.want[e.want].Route.Dst
+	return p.want[e.want].Route.Key()
 }
 
 // Removal plans deleting every route of podroutes' among have.
 func Removal(have []Route) Plan {
-	p := Plan{have: sortedByDst(have)}
+	p := Plan{have: sortedByKey(have)}
 	for h := 0; h < len(p.have); {
 		h = p.stale(h)
 	}
 	return p
 }
 
-// stale adds an entry deleting podroutes' routes to the destination of
-// have[h], if there are any, and returns the index of the next
-// destination's first route.
+// stale adds an entry deleting podroutes' routes with the key of
+// have[h], if there are any, and returns the index of the next key's
+// first route.
 func (p *Plan) stale(h int) int {
-	end := p.group(h, p.have[h].Dst)
+	end := p.group(h, &p.have[h])
 	if slices.ContainsFunc(p.have[h:end], ours) {
 		p.entries = append(p.entries, entry{state: Stale, want: -1, from: int32(h), to: int32(end)})
 	}
 	return end
 }
 
-// group returns the end of the run of have's routes to dst starting at h.
-func (p *Plan) group(h int, dst netip.Prefix) int {
-	for h < len(p.have) && p.have[h].Dst == dst {
+// group returns the end of the run of have's routes with r's key starting
+// at h.
+func (p *Plan) group(h int, r *Route) int {
+	for h < len(p.have) && keyEqual(&p.have[h], r) {
 		h++
 	}
 	return h
@@ -292,28 +304,28 @@ func ours(r Route) bool {
 	return r.Protocol == route.Owner && !(len(r.Hops) > 0 && r.Dst.Addr().Is6())
 }
 
-// sortedByDst returns have if it is sorted by destination (a dump usually
-// is), else a copy sorted stably.
-func sortedByDst(have []Route) []Route {
-	byDst := func(a, b Route) int { return route.ComparePrefix(a.Dst, b.Dst) }
-	if slices.IsSortedFunc(have, byDst) {
+// sortedByKey returns have if it is sorted by key (a dump usually is),
+// else a copy sorted stably.
+func sortedByKey(have []Route) []Route {
+	byKey := func(a, b Route) int { return keyOrder(&a, &b) }
+	if slices.IsSortedFunc(have, byKey) {
 		return have
 	}
 	have = slices.Clone(have)
-	slices.SortStableFunc(have, byDst)
+	slices.SortStableFunc(have, byKey)
 	return have
 }
 
-// wantOrder lists want's indexes sorted stably by destination (a config's
-// routes usually come sorted).
+// wantOrder lists want's indexes sorted stably by key (a config's routes
+// usually come sorted).
 func wantOrder(want []Want) []int32 {
 	order := make([]int32, len(want))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	byDst := func(a, b int32) int { return route.ComparePrefix(want[a].Route.Dst, want[b].Route.Dst) }
-	if !slices.IsSortedFunc(order, byDst) {
-		slices.SortStableFunc(order, byDst)
+	byKey := func(a, b int32) int { return keyOrder(&want[a].Route, &want[b].Route) }
+	if !slices.IsSortedFunc(order, byKey) {
+		slices.SortStableFunc(order, byKey)
 	}
 	return order
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
@@ -234,7 +233,7 @@ func others(routes []string) []string {
 // delete), the other destinations are done, and the error names the route.
 func TestExecuteFailure(t *testing.T) {
 	k := fake.New("10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 50")
-	k.Fail = map[netip.Prefix]error{netip.MustParsePrefix("10.200.1.0/24"): syscall.ENETUNREACH}
+	k.FailWrites(fake.MustKey("10.200.1.0/24"), syscall.ENETUNREACH)
 	res := apply(t, k, state{want: all})
 	want := "10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 50\n" +
 		"10.200.2.0/24 via 10.240.0.22 dev eth0 proto podroutes metric 100\n" +
@@ -311,7 +310,7 @@ func TestExecuteRaced(t *testing.T) {
 				t.Errorf("error %v\nwant %s", err, cmp.Or(tc.err, "none"))
 			}
 			if got := res.Final[0]; got.State != tc.first {
-				t.Errorf("%s left %s, want %s", got.Dst, got.State, tc.first)
+				t.Errorf("%s left %s, want %s", got.Key, got.State, tc.first)
 			}
 			if tc.log != "" && log.Count(tc.log) != 1 {
 				t.Errorf("logged:\n%s\nwant a line %q", log.String(), tc.log)
@@ -481,12 +480,12 @@ func TestPickWinners(t *testing.T) {
 	} {
 		rs = append(rs, fake.MustParse(s))
 	}
-	var dsts []netip.Prefix
+	var keys []route.Key
 	for _, s := range []string{"10.200.3.0/24", "10.200.1.0/24", "10.200.9.0/24", "10.200.2.0/24", "10.200.1.0/24", "fd00:200:1::/64"} {
-		dsts = append(dsts, netip.MustParsePrefix(s))
+		keys = append(keys, fake.MustKey(s))
 	}
 	var got []string
-	for _, r := range reconcile.PickWinners(rs, dsts) {
+	for _, r := range reconcile.PickWinners(rs, keys) {
 		got = append(got, r.String())
 	}
 	want := []string{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // echoTTL is how long a write's own event is waited for. The kernel sends
@@ -15,7 +16,7 @@ import (
 const echoTTL = 2 * time.Second
 
 // echoes are the route events podroutes' own writes will cause: each is
-// recognized, exactly (destination, add or delete, gateway, metric), and
+// recognized, exactly (key, add or delete, gateway, metric), and
 // starts no heal, which would only find the route as written. Another
 // owner's change to the same destination differs in one of those and is
 // seen.
@@ -29,7 +30,7 @@ type echoes struct {
 }
 
 type echo struct {
-	dst     netip.Prefix
+	key     route.Key
 	deleted bool
 	gw      netip.Addr
 	metric  uint32
@@ -40,7 +41,7 @@ func (e *echoes) expect(w reconcile.Write) {
 	if e.m == nil {
 		e.m = map[echo]time.Time{}
 	}
-	e.m[echo{w.Route.Dst, w.Op == reconcile.Delete, w.Route.Gw, w.Route.Metric}] = e.clock.Now().Add(echoTTL)
+	e.m[echo{w.Route.Key(), w.Op == reconcile.Delete, w.Route.Gw, w.Route.Metric}] = e.clock.Now().Add(echoTTL)
 }
 
 // heard reports whether ev is the echo of a write, forgetting it; now and
@@ -50,7 +51,7 @@ func (e *echoes) heard(ev kernel.Event) bool {
 		return false
 	}
 	now := e.clock.Now()
-	k := echo{ev.Route.Dst, ev.Deleted, ev.Route.Gw, ev.Route.Metric}
+	k := echo{ev.Route.Key(), ev.Deleted, ev.Route.Gw, ev.Route.Metric}
 	until, ok := e.m[k]
 	delete(e.m, k)
 	if now.Sub(e.swept) > echoTTL {

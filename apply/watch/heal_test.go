@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
@@ -27,8 +28,11 @@ func (quiet) Ready(string) error  { return nil }
 func (quiet) Status(string) error { return nil }
 func (quiet) Watchdog() error     { return nil }
 
-// dst is the destination of oneRoute.
-var dst = netip.MustParsePrefix("10.200.1.0/24")
+// dst is the destination of oneRoute, and dstKey its route's key.
+var (
+	dst    = netip.MustParsePrefix("10.200.1.0/24")
+	dstKey = apply.Key(config.Route{Destination: dst})
+)
 
 // oneRoute is a config with a route to dst, via eth0's peer.
 func oneRoute(dst netip.Prefix) config.Config {
@@ -63,7 +67,7 @@ func started(t *testing.T) (*nstest.NS, *watcher, *passes) {
 func TestHealPasses(t *testing.T) {
 	ns, w, seen := started(t)
 	ctx := context.Background()
-	w.dirty[dst] = true // an event came, then a resync ran before the burst's heal
+	w.dirty[dstKey] = true // an event came, then a resync ran before the burst's heal
 	if err := w.pass(ctx, "periodic resync", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +76,10 @@ func TestHealPasses(t *testing.T) {
 		t.Fatalf("after start, resync and a heal with nothing left: %d passes %v, want 2", len(*seen), *seen)
 	}
 
-	w.dirty[dst] = true // an event of a route that is as wanted
+	w.dirty[dstKey] = true // an event of a route that is as wanted
 	w.heal(ctx, "route 10.200.1.0/24 changed", time.Now())
 	ns.IP(t, "route", "del", dst.String())
-	w.dirty[dst] = true
+	w.dirty[dstKey] = true
 	w.heal(ctx, "route 10.200.1.0/24 deleted", time.Now().Add(-time.Second))
 	if len(*seen) != 4 || (*seen)[2] != 0 || (*seen)[3] < time.Second {
 		t.Errorf("heal times told %v; want [0 0 0 >=1s]: a heal that wrote nothing is 0, one that wrote counts from its first event", *seen)
@@ -92,11 +96,11 @@ func TestRefusedKeepsPending(t *testing.T) {
 	ns, w, _ := started(t)
 	ctx := context.Background()
 	ns.IP(t, "route", "del", dst.String())
-	w.dirty[dst] = true
+	w.dirty[dstKey] = true
 	if w.replace(ctx, oneRoute(netip.MustParsePrefix("10.240.0.0/25")), "config reload") {
 		t.Fatal("a config routing the connected subnet was taken")
 	}
-	if !w.dirty[dst] || len(w.cfg.Routes) != 1 || w.cfg.Routes[0].Destination != dst {
+	if !w.dirty[dstKey] || len(w.cfg.Routes) != 1 || w.cfg.Routes[0].Destination != dst {
 		t.Fatalf("after the refusal: config %v, pending %v; want the old config and %s pending", w.cfg.Routes, w.dirty, dst)
 	}
 	w.heal(ctx, "route 10.200.1.0/24 deleted", time.Now())
@@ -115,7 +119,7 @@ func TestForeignWinnerStays(t *testing.T) {
 	w.o.Log = log
 	ctx := context.Background()
 	ns.IP(t, "route", "add", dst.String(), "via", "10.240.0.99", "proto", "static", "metric", "50")
-	w.dirty[dst] = true
+	w.dirty[dstKey] = true
 	w.heal(ctx, "route 10.200.1.0/24 added", time.Now())
 	for _, why := range []string{"retry", "periodic resync", "retry"} {
 		err := w.pass(ctx, why, 0)

@@ -97,7 +97,7 @@ func (h *host) ours(t *testing.T) []string {
 }
 
 // restored waits until podroutes' routes are want, and returns how long
-// that took since start; it fails the test after 2 s.
+// that took since start; it fails the test after nstest.Patience.
 func (h *host) restored(t *testing.T, start time.Time, want ...string) time.Duration {
 	t.Helper()
 	for {
@@ -105,7 +105,7 @@ func (h *host) restored(t *testing.T, start time.Time, want ...string) time.Dura
 		if strings.Join(got, "\n") == strings.Join(want, "\n") {
 			return time.Since(start)
 		}
-		if time.Since(start) > 2*time.Second {
+		if time.Since(start) > nstest.Patience {
 			t.Fatalf("after %s podroutes' routes are %q, want %q", time.Since(start), got, want)
 		}
 		time.Sleep(time.Millisecond)
@@ -171,10 +171,11 @@ func (s *statuses) Ready(status string) error  { return s.send("READY=1 " + stat
 func (s *statuses) Status(status string) error { return s.send(status) }
 func (s *statuses) Watchdog() error            { return nil }
 
-// wait returns the first notification containing want, within 2 s.
+// wait returns the first notification containing want, within
+// nstest.Patience.
 func (s *statuses) wait(t *testing.T, want string) string {
 	t.Helper()
-	timeout := time.After(2 * time.Second)
+	timeout := time.After(nstest.Patience)
 	var seen []string
 	for {
 		select {

@@ -4,9 +4,11 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // interest says which kernel events can change the config's routes: a
@@ -16,15 +18,15 @@ import (
 // veth coming and going, another owner's routes elsewhere) costs watch the
 // reading of the event, nothing more.
 type interest struct {
-	wanted map[netip.Prefix]bool
-	// dsts are the wanted destinations, each once: what a change of a
+	wanted map[route.Key]bool
+	// keys are the wanted routes' keys, each once: what a change of a
 	// link that reaches the gateways can have broken. Made with the
 	// config, not at each such event; shared, never modified.
-	dsts []netip.Prefix
-	// gws are the wanted gateways, sorted, each once, and byGw the
-	// destinations each is the gateway of.
+	keys []route.Key
+	// gws are the wanted gateways, sorted, each once, and byGw the keys
+	// of the routes each is the gateway of.
 	gws  []netip.Addr
-	byGw map[netip.Addr][]netip.Prefix
+	byGw map[netip.Addr][]route.Key
 	// device, when the config pins one, is the only link routes leave by:
 	// only its addresses and its state matter.
 	device string
@@ -34,28 +36,30 @@ type interest struct {
 }
 
 func newInterest(cfg config.Config) *interest {
-	in := &interest{wanted: make(map[netip.Prefix]bool, len(cfg.Routes)), byGw: map[netip.Addr][]netip.Prefix{}, device: cfg.Device}
+	in := &interest{wanted: make(map[route.Key]bool, len(cfg.Routes)), byGw: map[netip.Addr][]route.Key{}, device: cfg.Device}
 	for _, r := range cfg.Routes {
-		if !in.wanted[r.Destination] {
-			in.wanted[r.Destination] = true
-			in.dsts = append(in.dsts, r.Destination)
+		key := apply.Key(r)
+		if !in.wanted[key] {
+			in.wanted[key] = true
+			in.keys = append(in.keys, key)
 		}
 		if _, ok := in.byGw[r.Gateway]; !ok {
 			in.gws = append(in.gws, r.Gateway)
 		}
-		in.byGw[r.Gateway] = append(in.byGw[r.Gateway], r.Destination)
+		in.byGw[r.Gateway] = append(in.byGw[r.Gateway], key)
 	}
 	slices.SortFunc(in.gws, netip.Addr.Compare)
 	return in
 }
 
-// dirty returns the destinations ev can have changed, and whether a full
-// pass is due (events were lost). ev has been observed (kernel.Observe).
-func (in *interest) dirty(ev kernel.Event) (dsts []netip.Prefix, full bool) {
+// dirty returns the keys of the wanted routes ev can have changed, and
+// whether a full pass is due (events were lost). ev has been observed
+// (kernel.Observe).
+func (in *interest) dirty(ev kernel.Event) (keys []route.Key, full bool) {
 	switch ev.Kind {
 	case kernel.RouteChanged:
-		if in.wanted[ev.Route.Dst] {
-			return []netip.Prefix{ev.Route.Dst}, false
+		if key := ev.Route.Key(); in.wanted[key] {
+			return []route.Key{key}, false
 		}
 	case kernel.AddrChanged:
 		if in.device == "" || ev.Name == in.device {
@@ -63,7 +67,7 @@ func (in *interest) dirty(ev kernel.Event) (dsts []netip.Prefix, full bool) {
 		}
 	case kernel.LinkChanged:
 		if in.links[ev.Name] || in.device != "" && ev.Name == in.device {
-			return in.dsts, false
+			return in.keys, false
 		}
 	case kernel.EventsLost:
 		return nil, true
@@ -71,17 +75,17 @@ func (in *interest) dirty(ev kernel.Event) (dsts []netip.Prefix, full bool) {
 	return nil, false
 }
 
-// within returns the destinations whose gateway p holds.
-func (in *interest) within(p netip.Prefix) []netip.Prefix {
-	var dsts []netip.Prefix
+// within returns the keys of the routes whose gateway p holds.
+func (in *interest) within(p netip.Prefix) []route.Key {
+	var keys []route.Key
 	for i := in.first(p); i < len(in.gws) && p.Contains(in.gws[i]); i++ {
-		dsts = append(dsts, in.byGw[in.gws[i]]...)
+		keys = append(keys, in.byGw[in.gws[i]]...)
 	}
-	return dsts
+	return keys
 }
 
 // holds reports whether p holds a wanted gateway, without listing the
-// destinations: the uplink's prefix holds them all.
+// routes: the uplink's prefix holds them all.
 func (in *interest) holds(p netip.Prefix) bool {
 	i := in.first(p)
 	return i < len(in.gws) && p.Contains(in.gws[i])

@@ -10,6 +10,7 @@ import (
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // TestInterest: a route event matters for a wanted destination, an
@@ -17,14 +18,14 @@ import (
 // link event for every destination when the link has such an address;
 // a pod's veth and another owner's route elsewhere matter not at all.
 func TestInterest(t *testing.T) {
-	route := func(dst, gw string) config.Route {
+	cfgRoute := func(dst, gw string) config.Route {
 		return config.Route{Destination: netip.MustParsePrefix(dst), Gateway: netip.MustParseAddr(gw)}
 	}
 	in := newInterest(config.Config{Routes: []config.Route{
-		route("10.200.1.0/24", "10.240.0.21"),
-		route("10.200.2.0/24", "10.240.0.22"),
-		route("10.200.3.0/24", "10.240.0.22"),
-		route("10.200.4.0/24", "10.241.0.24"),
+		cfgRoute("10.200.1.0/24", "10.240.0.21"),
+		cfgRoute("10.200.2.0/24", "10.240.0.22"),
+		cfgRoute("10.200.3.0/24", "10.240.0.22"),
+		cfgRoute("10.200.4.0/24", "10.241.0.24"),
 	}})
 	in.watchLinks([]gateway.Link{
 		{Name: "lo", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}},
@@ -46,7 +47,7 @@ func TestInterest(t *testing.T) {
 	} {
 		dsts, full := in.dirty(c.ev)
 		dsts = slices.Clone(dsts) // a link's are the interest's own
-		slices.SortFunc(dsts, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+		slices.SortFunc(dsts, route.Key.Compare)
 		if got := fmt.Sprint(dsts); got != c.want || full {
 			t.Errorf("%s: %s (full %v), want %s", c.ev, got, full, c.want)
 		}

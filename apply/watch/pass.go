@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/route"
 )
 
 // watcher is Run's state between passes.
@@ -21,9 +21,9 @@ type watcher struct {
 	k Kernel
 	o Options
 	kept
-	// dirty are the destinations events changed since the last pass, and
-	// full says a full pass is due instead (events were lost).
-	dirty map[netip.Prefix]bool
+	// dirty are the keys of the routes events changed since the last
+	// pass, and full says a full pass is due instead (events were lost).
+	dirty map[route.Key]bool
 	full  bool
 	// echoes are the events of podroutes' own writes, to be told apart.
 	echoes *echoes
@@ -41,7 +41,7 @@ type watcher struct {
 
 // newWatcher starts keeping cfg.
 func newWatcher(k Kernel, cfg config.Config, o Options) *watcher {
-	w := &watcher{k: k, o: o, dirty: map[netip.Prefix]bool{}, reported: map[string]bool{},
+	w := &watcher{k: k, o: o, dirty: map[route.Key]bool{}, reported: map[string]bool{},
 		echoes: &echoes{clock: o.Clock}, retry: backoff{clock: o.Clock}}
 	w.take(cfg)
 	return w
@@ -52,17 +52,17 @@ func newWatcher(k Kernel, cfg config.Config, o Options) *watcher {
 type kept struct {
 	cfg config.Config
 	in  *interest
-	// state is the state each wanted destination was left in, by the
+	// state is the state each wanted route (by key) was left in, by the
 	// last pass that looked at it, and counts how many are in each; stale
 	// is the stale routes the last full pass left.
-	state  map[netip.Prefix]reconcile.State
+	state  map[route.Key]reconcile.State
 	counts [reconcile.NumStates]int
 	stale  int
 }
 
 // take makes cfg the config, knowing nothing of its routes yet.
 func (w *watcher) take(cfg config.Config) {
-	w.kept = kept{cfg: cfg, in: newInterest(cfg), state: make(map[netip.Prefix]reconcile.State, len(cfg.Routes))}
+	w.kept = kept{cfg: cfg, in: newInterest(cfg), state: make(map[route.Key]reconcile.State, len(cfg.Routes))}
 }
 
 // pass applies the whole config once, after why ("config reload"),
@@ -87,7 +87,7 @@ func (w *watcher) heal(ctx context.Context, why string, first time.Time) {
 	case len(w.dirty) == 0:
 		return
 	default:
-		o.Only = make([]netip.Prefix, 0, len(w.dirty))
+		o.Only = make([]route.Key, 0, len(w.dirty))
 		for d := range w.dirty {
 			o.Only = append(o.Only, d)
 		}
@@ -147,10 +147,10 @@ func (w *watcher) tally(res reconcile.Result, full bool) {
 		w.stale = res.Left[reconcile.Stale]
 	}
 	for _, f := range res.Final {
-		if old, ok := w.state[f.Dst]; ok {
+		if old, ok := w.state[f.Key]; ok {
 			w.counts[old]--
 		}
-		w.state[f.Dst] = f.State
+		w.state[f.Key] = f.State
 		w.counts[f.State]++
 	}
 }
@@ -224,13 +224,13 @@ func summary(why string, rec *recorder, inPlace, wanted int, stale bool, probs [
 	return s
 }
 
-// list names up to three destinations: "10.200.1.0/24 and 4 more".
-func list(ps []netip.Prefix) string { return diag.Some(ps, 3, netip.Prefix.String) }
+// list names up to three routes by key: "10.200.1.0/24 and 4 more".
+func list(ks []route.Key) string { return diag.Some(ks, 3, route.Key.String) }
 
 // recorder remembers the destinations a pass's writes fixed, and the
 // events they will cause.
 type recorder struct {
-	restored, pruned []netip.Prefix
+	restored, pruned []route.Key
 	writes           int
 	echoes           *echoes
 }
@@ -239,9 +239,9 @@ func (r *recorder) wrote(w reconcile.Write) {
 	r.writes++
 	r.echoes.expect(w)
 	if w.Op == reconcile.Delete {
-		r.pruned = append(r.pruned, w.Route.Dst)
+		r.pruned = append(r.pruned, w.Route.Key())
 	} else {
-		r.restored = append(r.restored, w.Route.Dst)
+		r.restored = append(r.restored, w.Route.Key())
 	}
 }
 

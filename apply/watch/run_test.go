@@ -115,14 +115,14 @@ func TestRunResync(t *testing.T) {
 // retry is armed.
 func TestRunBacksOff(t *testing.T) {
 	h := newFakeHost()
-	h.FailWrites(dst, syscall.ENOBUFS)
+	h.FailWrites(dstKey, syscall.ENOBUFS)
 	l := startLoop(t, h, oneRoute(dst), Options{})
 	for _, after := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
 		l.none(t, "after a failure", 1)
 		l.clock.Step(after - time.Millisecond)
 		l.none(t, "before the retry due after "+after.String(), 1)
 		if after == 4*time.Second {
-			h.FailWrites(dst, nil)
+			h.FailWrites(dstKey, nil)
 		}
 		l.clock.Step(time.Millisecond)
 		if p := l.next(t); p.why != "retry" {

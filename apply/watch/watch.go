@@ -285,12 +285,12 @@ func (w *watcher) note(ev kernel.Event) bool {
 	if w.echoes.heard(ev) {
 		return false
 	}
-	dsts, full := w.in.dirty(ev)
-	for _, d := range dsts {
-		w.dirty[d] = true
+	keys, full := w.in.dirty(ev)
+	for _, k := range keys {
+		w.dirty[k] = true
 	}
 	w.full = w.full || full
-	return full || len(dsts) > 0
+	return full || len(keys) > 0
 }
 
 // burst coalesces the events that arrive while a pass waits to start.

@@ -7,17 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply"
-	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
-	"github.com/podroutes/podroutes/gen"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/source"
 )
 
 type applyOptions struct {
@@ -44,20 +43,12 @@ func applyCommand() *cli.Command {
 }
 
 func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) error {
-	p, err := o.start(ctx, stderr, false, o.dryRun)
+	p, err := o.start(ctx, stdout, stderr, false, o.dryRun)
 	if err != nil {
 		return err
 	}
 	defer p.end()
-	if o.dryRun {
-		p.src.dryRun = stdout // what it would do to the drop-in, before the routes
-	} else {
-		p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
-	}
-	if err := p.src.fetch(p.ctx, p.log); err != nil {
-		return report(err)
-	}
-	cfg, err := p.load()
+	cfg, err := p.first()
 	if err != nil {
 		return report(err)
 	}
@@ -67,7 +58,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	res, err := apply.Apply(p.ctx, p.k, cfg, apply.Options{
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.log, Lock: lock, Hostname: hostname(),
-		LeaveOut: p.src.perNode(), Node: o.source.node, Keep: p.src.keep(),
+		LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
 	})
 	if o.dryRun {
 		return p.exit(err)
@@ -151,7 +142,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	default:
 		return inputError(fmt.Errorf("--output %q: want text or json", o.output))
 	}
-	src, err := o.source.open(nil)
+	src, err := o.source.open()
 	if err != nil {
 		return err
 	}
@@ -164,22 +155,20 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		return err
 	}
 	defer s.end()
-	if err := src.fetch(s.ctx, s.log); err != nil {
-		return cannotTell(err, o.output, stdout)
-	}
-	cfg, err := src.load(s.ctx, localHost(s.k), s.log)
+	n, err := src.First(s.ctx, source.Host{Local: source.Local(s.k), Log: s.log})
 	if err != nil {
-		return cannotTell(err, o.output, stdout)
+		return cannotTell(sourceError(err), o.output, stdout)
 	}
+	cfg := n.Config
 	// Once the report is out, check could tell: an error then is drift
 	// (routes left out) or the report's own; before, the kernel's routes
 	// could not be read.
 	reported := false
-	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.perNode(), Node: o.source.node, Keep: src.keep()},
+	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.PerNode(), Node: o.source.Node, Keep: src.Keep()},
 		func(p reconcile.Plan) error { reported = true; return write(p, stdout) })
 	switch {
 	case apply.IsRefused(err):
-		return inputError(fmt.Errorf("%s: %w", src.path, err))
+		return inputError(fmt.Errorf("%s: %w", src.Path(), err))
 	case err != nil && !reported:
 		return cannotTell(failed("check", err), o.output, stdout)
 	case err != nil:
@@ -187,9 +176,9 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	}
 	var problems []error
 	if !inSync {
-		problems = append(problems, errors.New("routes differ from "+src.path))
+		problems = append(problems, errors.New("routes differ from "+src.Path()))
 	}
-	drift := src.dropInDrift(cfg)
+	drift := sourceDrift(src, cfg)
 	for _, d := range drift {
 		problems = append(problems, errors.New(d))
 	}
@@ -267,9 +256,8 @@ func removeCommand() *cli.Command {
 		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},
-			&cli.StringFlag{Name: "networkd-dropin", Destination: &o.dropIns,
-				Usage: "first delete the systemd-networkd route drop-ins apply --networkd-dropin wrote into `DIR` " +
-					"and have networkd reload, or it puts the routes back at its next reconfigure of the link"},
+			dropInFlag(&o.dropIns, "first delete the systemd-networkd route drop-ins apply --networkd-dropin wrote into `DIR` "+
+				"and have networkd reload, or it puts the routes back at its next reconfigure of the link"),
 		), lockFlags(&o.lock)...),
 		Action: func(c *cli.Context) error {
 			if o.all && (c.IsSet("config") || c.IsSet("inventory") || c.IsSet("kubeconfig")) {
@@ -291,7 +279,7 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 		// A bad config is refused, as ever; a good one selects nothing: the
 		// routes of the config that was applied (it may have been replaced
 		// since) are podroutes' own too, and apply would prune them.
-		if _, err := o.source.open(nil); err != nil {
+		if _, err := o.source.open(); err != nil {
 			return err
 		}
 	}
@@ -304,25 +292,10 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	// must find no route of podroutes' to add again.
 	var dropErr error
 	if o.dropIns != "" {
-		var removed []string
-		removed, dropErr = gen.RemoveDropIns(o.dropIns)
-		if len(removed) > 0 {
-			reloadNetworkd(s.log, "removed "+strings.Join(removed, ", "))
-		}
+		dropErr = networkd.Uninstall(s.log, o.dropIns)
 	}
 	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil || dropErr != nil {
 		return failed("remove", errors.Join(dropErr, err))
 	}
 	return nil
-}
-
-// localHost reads, from k, what says which host of an inventory this
-// is: the host's links with their addresses, and its hostname.
-func localHost(k interface {
-	Links() ([]gateway.Link, error)
-}) thisHost {
-	return func() ([]gateway.Link, string, error) {
-		links, err := k.Links()
-		return links, hostname(), err
-	}
 }

@@ -11,10 +11,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply/metrics"
-	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/route"
+	"github.com/podroutes/podroutes/internal/source"
 )
 
 func manCommand() *cli.Command {
@@ -56,11 +57,11 @@ func manExtra() string {
 		"MEMORY_LIMIT", strconv.Itoa(memoryLimit>>20),
 		"WATCH_MEMORY_LIMIT", strconv.Itoa(watchMemoryLimit>>20),
 		"ROUTES_YAML", config.DefaultPath,
-		"INVENTORY", defaultInventory,
+		"INVENTORY", source.DefaultInventory,
 		"PROTOCOL", strconv.Itoa(int(route.Owner)),
 		"PROTONAME", route.Owner.String(),
 		"METRIC", strconv.Itoa(route.DefaultMetric),
-		"DROPIN", render.DropInName,
+		"DROPIN", networkd.DropInName,
 		"TEXTFILE", metrics.AutoPath,
 	).Replace(manTemplate)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/source"
 	"github.com/podroutes/podroutes/internal/valid"
 )
 
@@ -22,17 +23,31 @@ type inventoryOptions struct {
 }
 
 func (o *inventoryOptions) flags() []cli.Flag {
+	return inventoryFlags(&o.path, &o.format,
+		"inventory `FILE`: machines.txt, YAML inventory or `kubectl get nodes -o json` output (- for stdin)")
+}
+
+// inventoryFlags are --inventory (path; usage says what it is for the
+// command) and --inventory-format (format), for every command that reads
+// an inventory.
+func inventoryFlags(path, format *string, usage string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Destination: &o.path,
-			Usage: "inventory `FILE`: machines.txt, YAML inventory or `kubectl get nodes -o json` output (- for stdin)"},
-		&cli.StringFlag{Name: "inventory-format", Value: string(inventory.FormatAuto), Destination: &o.format,
+		&cli.StringFlag{Name: "inventory", Aliases: []string{"i"}, Destination: path, Usage: usage},
+		&cli.StringFlag{Name: "inventory-format", Value: string(inventory.FormatAuto), Destination: format,
 			Usage: "inventory format: auto (by content), machines, yaml or kubectl"},
 	}
 }
 
+// networkFileFlag is --network-file, for gen and the commands that plan
+// this host's routes: usage says what the file is to the command.
+func networkFileFlag(file *string, usage string) cli.Flag {
+	return &cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: file, Usage: usage}
+}
+
 // load reads and validates the inventory. Every problem is bad input.
 func (o *inventoryOptions) load(stdin io.Reader) (inventory.Inventory, error) {
-	return o.read(stdin, false)
+	inv, err := source.ReadInventory(o.path, o.format, stdin, false)
+	return inv, sourceError(err)
 }
 
 type genOptions struct {
@@ -61,8 +76,7 @@ func genCommand() *cli.Command {
 				Usage: "only this host (repeatable)"},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "tree", Destination: &o.format,
 				Usage: "output: tree (routes.yaml and networkd drop-in) or ip (ip route replace commands)"},
-			&cli.StringFlag{Name: "network-file", Value: gen.DefaultNetworkFile, Destination: &o.networkFile,
-				Usage: "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"},
+			networkFileFlag(&o.networkFile, "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"),
 		),
 		Action: func(c *cli.Context) error { return runGen(c.Context, c.App.Reader, c.App.Writer, c.App.ErrWriter, o) },
 	}
@@ -114,11 +128,8 @@ func (o *genOptions) inventory(ctx context.Context, stdin io.Reader, stderr io.W
 	if o.path != "" {
 		return inventory.Inventory{}, inputError(errors.New("--kubeconfig excludes --inventory"))
 	}
-	k, err := openKube(o.kubeconfig)
-	if err != nil {
-		return inventory.Inventory{}, err
-	}
-	return k.inventory(ctx, notify.NewLogger(stderr), nil)
+	inv, err := source.Nodes(ctx, o.kubeconfig, notify.NewLogger(stderr))
+	return inv, sourceError(err)
 }
 
 // validateCommand is `podroutes validate`, gen's checks without its output.

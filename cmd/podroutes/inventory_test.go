@@ -15,6 +15,7 @@ import (
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/internal/filetest"
 	"github.com/podroutes/podroutes/internal/nstest"
+	"github.com/podroutes/podroutes/internal/source"
 	"github.com/podroutes/podroutes/internal/synth"
 )
 
@@ -170,8 +171,8 @@ func TestCloudInitExample(t *testing.T) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.WriteFiles) != 1 || doc.WriteFiles[0].Path != defaultInventory || doc.WriteFiles[0].Owner != "root:root" || doc.WriteFiles[0].Permissions != "0644" {
-		t.Fatalf("write_files %+v, want %s, root:root, 0644", doc.WriteFiles, defaultInventory)
+	if len(doc.WriteFiles) != 1 || doc.WriteFiles[0].Path != source.DefaultInventory || doc.WriteFiles[0].Owner != "root:root" || doc.WriteFiles[0].Permissions != "0644" {
+		t.Fatalf("write_files %+v, want %s, root:root, 0644", doc.WriteFiles, source.DefaultInventory)
 	}
 	if _, err := inventory.Parse("cloud-init.yaml", []byte(doc.WriteFiles[0].Content), inventory.FormatAuto); err != nil {
 		t.Errorf("the inventory it writes: %v", err)

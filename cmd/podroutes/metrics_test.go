@@ -114,7 +114,7 @@ func TestWatchMetrics(t *testing.T) {
 		if after, err = promtest.Scrape(t, ns, addr); err != nil {
 			t.Fatal(err)
 		}
-		if v, _ := promtest.Value(after, "podroutes_heals_total"); v == 1 || time.Since(start) > 2*time.Second {
+		if v, _ := promtest.Value(after, "podroutes_heals_total"); v == 1 || time.Since(start) > nstest.Patience {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -10,8 +10,10 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/metrics"
+	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/source"
 )
 
 // passOptions are the flags of the commands that make the routes match the
@@ -29,7 +31,7 @@ type passOptions struct {
 // waitUsage says what --wait waits for; metricsWhen when the textfile is
 // written.
 func (o *passOptions) flags(waitUsage, metricsWhen string, extra ...cli.Flag) []cli.Flag {
-	fs := append(o.source.flags(), o.source.dropInFlag(),
+	fs := append(o.source.flags(), dropInFlag(&o.source.dropIns, dropInUsage),
 		&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Destination: &o.wait, Usage: waitUsage},
 		&cli.BoolFlag{Name: "force", Destination: &o.force,
 			Usage: "take over destinations another owner's route holds (delete theirs, add ours); as force: true in the config"},
@@ -41,19 +43,26 @@ func (o *passOptions) flags(waitUsage, metricsWhen string, extra ...cli.Flag) []
 }
 
 // pass is a started apply or watch: its session, metrics and config
-// source.
+// source, the host the source looks at, and where the drop-in goes.
 type pass struct {
 	*session
-	cmd string // "apply" or "watch", for messages
-	m   *metrics.Metrics
-	src *source
+	cmd  string // "apply" or "watch", for messages
+	m    *metrics.Metrics
+	src  *source.Source
+	host source.Host
+	// dropIns is --networkd-dropin; dryRun, if set (apply --dry-run),
+	// gets what a load would change in it, which it leaves as it is.
+	dropIns string
+	dryRun  io.Writer
 }
 
 // start checks the flags, then opens the metrics (watch's if watching),
 // the config source and the session, as apply and watch do first. A
-// config source refused is counted in the metrics unless dryRun. The
-// errors are exit errors; end releases what start took.
-func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dryRun bool) (*pass, error) {
+// config source refused is counted in the metrics unless dryRun (then
+// stdout gets what would change in the drop-in directory, and the source
+// waits for no address). The errors are exit errors; end releases what
+// start took.
+func (o *passOptions) start(ctx context.Context, stdout, stderr io.Writer, watching, dryRun bool) (*pass, error) {
 	if o.wait < 0 {
 		return nil, inputError(fmt.Errorf("--wait %s: want a duration of 0 or more", o.wait))
 	}
@@ -73,7 +82,7 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 	if err != nil {
 		return nil, err
 	}
-	src, err := o.source.open(nil)
+	src, err := o.source.open()
 	if err != nil {
 		if !dryRun {
 			m.Refused()
@@ -89,24 +98,41 @@ func (o *passOptions) start(ctx context.Context, stderr io.Writer, watching, dry
 	if why != "" {
 		s.log.Infof("%s", why)
 	}
-	if note := src.dropInNote(); note != "" {
+	if note := dropInNote(o.source.dropIns, src.Path(), src.Routes()); note != "" {
 		s.log.Infof("%s", note)
 	}
-	return &pass{session: s, cmd: cmd, m: m, src: src}, nil
+	p := &pass{session: s, cmd: cmd, m: m, src: src, dropIns: o.source.dropIns,
+		host: source.Host{Local: source.Local(s.k), Log: s.log}}
+	if dryRun {
+		p.dryRun = stdout // what it would do to the drop-in, before the routes
+	} else {
+		p.host.Wait, p.host.Changes, p.host.Metrics = o.wait, s.k.Subscribe, m
+	}
+	return p, nil
 }
 
-// load loads the config, as apply and watch do at each (re)load, and
-// warns of each route of a podroutes networkd drop-in that disagrees with
-// it (dropInDrift; check counts them as drift): networkd would make those
-// at its next configure of the link, whatever the pass makes now.
-func (p *pass) load() (config.Config, error) {
-	cfg, err := p.src.load(p.ctx, p.local, p.log)
+// first loads the config as the pass starts (source.First), reload at a
+// reload (SIGHUP).
+func (p *pass) first() (config.Config, error)  { return p.load(p.src.First) }
+func (p *pass) reload() (config.Config, error) { return p.load(p.src.Reload) }
+
+// load loads the config, as apply and watch do at each (re)load, installs
+// this host's networkd drop-in when asked (from an inventory), and warns
+// of each route of a podroutes networkd drop-in that disagrees with it
+// (dropInDrift; check counts them as drift): networkd would make those at
+// its next configure of the link, whatever the pass makes now.
+func (p *pass) load(get func(context.Context, source.Host) (plan.Node, error)) (config.Config, error) {
+	n, err := get(p.ctx, p.host)
+	err = sourceError(err)
+	if err == nil && p.dropIns != "" && !p.src.Routes() {
+		err = dropIn(p.dropIns, n, p.src.Path(), p.dryRun, p.log)
+	}
 	if err == nil {
-		for _, d := range p.src.dropInDrift(cfg) {
+		for _, d := range sourceDrift(p.src, n.Config) {
 			p.log.Warnf("%s", d)
 		}
 	}
-	return cfg, err
+	return n.Config, err
 }
 
 // exit is the exit error of the command for err, reported to systemd: a
@@ -117,7 +143,7 @@ func (p *pass) exit(err error) error {
 	case err == nil:
 		return nil
 	case apply.IsRefused(err):
-		return report(inputError(fmt.Errorf("%s: %w", p.src.path, err)))
+		return report(inputError(fmt.Errorf("%s: %w", p.src.Path(), err)))
 	}
 	return report(failed(p.cmd, err))
 }

@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -75,6 +74,3 @@ func mayChangeRoutes(cmd string) error {
 	return failed(cmd, errors.New("changing routes needs CAP_NET_ADMIN, which this process does not have: "+
 		"run podroutes as root (sudo), or through podroutes.service"))
 }
-
-// local says which host of an inventory this is (see localHost).
-func (s *session) local() ([]gateway.Link, string, error) { return localHost(s.k)() }

@@ -1,43 +1,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"net/netip"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen"
-	"github.com/podroutes/podroutes/gen/inventory"
-	"github.com/podroutes/podroutes/gen/render"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/filetest"
+	"github.com/podroutes/podroutes/internal/networkd"
 )
-
-// TestSourceReadsOnce: apply reads routes.yaml once (open checks it and
-// the first load takes what open read), and every later load, a reload,
-// reads the file again.
-func TestSourceReadsOnce(t *testing.T) {
-	path := writeRoutes(t, "a", "10.200.1.0/24 via 10.240.0.21")
-	o := sourceOptions{config: path, networkFile: gen.DefaultNetworkFile}
-	src, err := o.open(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	filetest.Write(t, path, "node: b\nroutes: []\n", 0o644)
-	for _, want := range []string{"a", "b"} {
-		cfg, err := src.load(context.Background(), nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cfg.Node != want {
-			t.Errorf("load: node %q, want %q", cfg.Node, want)
-		}
-	}
-}
 
 // TestKernelOptionsFollowNetworkd: routes are written inline (as networkd
 // writes them) with --networkd-dropin, or when a podroutes drop-in is in
@@ -45,8 +17,8 @@ func TestSourceReadsOnce(t *testing.T) {
 // drop-ins of the .network file change nothing.
 func TestKernelOptionsFollowNetworkd(t *testing.T) {
 	etc, run := t.TempDir(), t.TempDir()
-	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
-	networkdDirs = []string{etc, run}
+	defer func(dirs []string) { networkd.Dirs = dirs }(networkd.Dirs)
+	networkd.Dirs = []string{etc, run}
 	inline := func(o sourceOptions) (bool, string) {
 		ko, why := o.kernelOptions()
 		return ko.Inline, why
@@ -59,65 +31,22 @@ func TestKernelOptionsFollowNetworkd(t *testing.T) {
 	if on, why := inline(sourceOptions{dropIns: "/run/systemd/network"}); !on || !strings.Contains(why, "--networkd-dropin") {
 		t.Errorf("--networkd-dropin: inline %v (%q), want inline, naming the flag", on, why)
 	}
-	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", render.DropInName), "[Route]\n", 0o644)
+	dropIn := filetest.Write(t, filepath.Join(run, "10-eth0.network.d", networkd.DropInName), "[Route]\n", 0o644)
 	if on, why := inline(sourceOptions{}); !on || !strings.Contains(why, dropIn) {
 		t.Errorf("with %s: inline %v (%q), want inline, naming the drop-in", dropIn, on, why)
 	}
 }
 
-// TestDefaultSource: without a flag naming the config, this host's
-// routes.yaml wins, else the shared inventory; with neither, one line
-// names both and the flags, as bad input.
-func TestDefaultSource(t *testing.T) {
-	dir := t.TempDir()
-	routes, inv := filepath.Join(dir, "routes.yaml"), filepath.Join(dir, "inventory")
-	_, err := defaultSource(routes, inv)
-	var ee *exitError
-	want := "no config: neither " + routes + " (this host's routes, from podroutes gen) nor " + inv +
-		" (the inventory every host shares) exists; name one with --config, --inventory or --kubeconfig"
-	if !errors.As(err, &ee) || ee.code != exitInput || err.Error() != want {
-		t.Errorf("neither: %v, want exit %d and %q", err, exitInput, want)
-	}
-	filetest.Write(t, inv, "", 0o644)
-	if got, err := defaultSource(routes, inv); got != inv || err != nil {
-		t.Errorf("only the inventory: %q, %v", got, err)
-	}
-	filetest.Write(t, routes, "", 0o644)
-	if got, err := defaultSource(routes, inv); got != routes || err != nil {
-		t.Errorf("both: %q, %v, want routes.yaml", got, err)
-	}
-}
-
-// TestDropInDrift: check's look at the podroutes drop-ins in networkd's
-// directories names, with its path, each route of one that disagrees
-// with the config (here gen's, left from before a node moved) and a
-// drop-in it cannot read; one that agrees, or another drop-in of the
-// .network file, says nothing.
-func TestDropInDrift(t *testing.T) {
-	etc, run := filepath.Join(t.TempDir(), "etc[x]"), t.TempDir() // a path, not a pattern
-	defer func(dirs []string) { networkdDirs = dirs }(networkdDirs)
-	networkdDirs = []string{etc, run}
-	cfg := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
-		{Destination: netip.MustParsePrefix("10.200.1.0/24"), Gateway: netip.MustParseAddr("10.240.0.21")}}}
-	agrees := "[Route]\nDestination=10.200.1.0/24\nGateway=10.240.0.21\nProtocol=157\nMetric=100\n"
-
-	filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", "10-mtu.conf"), "[Link]\nMTUBytes=9000\n", 0o644)
-	filetest.Write(t, filepath.Join(run, "10-eth0.network.d", render.DropInName), agrees, 0o644)
-	if got := dropInDrift(cfg); got != nil {
-		t.Errorf("drop-ins that agree: %q", got)
-	}
-	old := filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", render.DropInName), strings.Replace(agrees, "0.21", "0.31", 1), 0o644)
-	bad := filetest.Write(t, filepath.Join(etc, "20-br0.network.d", render.DropInName), "[Route]\nMetric=-1\n", 0o644)
+// TestDropInDriftJSON: check --output json says each way a drop-in
+// disagrees with the config (networkd's TestFindDrift) in a line of its
+// own, docs/check.md's {"dropInDrift": "..."}.
+func TestDropInDriftJSON(t *testing.T) {
+	old, bad := "/etc/systemd/network/10-eth0.network.d/"+networkd.DropInName, "/etc/systemd/network/20-br0.network.d/"+networkd.DropInName
 	want := []string{
 		old + ": has 10.200.1.0/24 via 10.240.0.31 proto podroutes metric 100, which the config does not want: networkd would add it",
 		old + ": lacks 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100: networkd would drop it",
 		bad + ": line 2: Metric=-1: want a number from 0 to 4294967295",
 	}
-	if got := dropInDrift(cfg); !slices.Equal(got, want) {
-		t.Errorf("drift:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	// check --output json says each in a line of its own, docs/check.md's
-	// {"dropInDrift": "..."}.
 	var out strings.Builder
 	if err := writeDropInDrift(&out, want); err != nil {
 		t.Fatal(err)
@@ -141,17 +70,16 @@ func TestDropInDrift(t *testing.T) {
 // passes the flag) is not refused, but writes no drop-in and says so;
 // from an inventory it writes one, and there is nothing to say.
 func TestDropInNote(t *testing.T) {
-	o := &sourceOptions{dropIns: "/run/systemd/network"}
-	routes := &source{o: o, path: config.DefaultPath, cfg: &config.Config{}}
+	dir := "/run/systemd/network"
 	want := "--networkd-dropin: the routes come from " + config.DefaultPath +
 		", whose drop-in is gen's (in /etc/systemd/network): none written into /run/systemd/network"
-	if got := routes.dropInNote(); got != want {
+	if got := dropInNote(dir, config.DefaultPath, true); got != want {
 		t.Errorf("from routes.yaml: %q, want %q", got, want)
 	}
-	if got := (&source{o: o, path: "/etc/podroutes/inventory", inv: &inventory.Inventory{}}).dropInNote(); got != "" {
+	if got := dropInNote(dir, "/etc/podroutes/inventory", false); got != "" {
 		t.Errorf("from an inventory: %q, want none", got)
 	}
-	if got := (&source{o: &sourceOptions{}, path: config.DefaultPath, cfg: &config.Config{}}).dropInNote(); got != "" {
+	if got := dropInNote("", config.DefaultPath, true); got != "" {
 		t.Errorf("without --networkd-dropin: %q, want none", got)
 	}
 }

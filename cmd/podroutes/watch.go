@@ -60,7 +60,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err := checkAddress(o.metricsAddress); err != nil {
 		return err
 	}
-	p, err := o.start(ctx, stderr, true, false)
+	p, err := o.start(ctx, nil, stderr, true, false)
 	if err != nil {
 		return err
 	}
@@ -81,8 +81,8 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err != nil {
 		p.log.Warnf("%v; sending no watchdog pings", err)
 	}
-	p.src.wait, p.src.changes, p.src.metrics = o.wait, p.k.Subscribe, p.m
-	updates, replan, err := p.src.follow(p.ctx, p.log, interval, o.wait)
+	updates, replan, err := p.src.Follow(p.ctx, p.host, interval, o.wait)
+	err = sourceError(err)
 	switch {
 	case err != nil && p.ctx.Err() != nil:
 		p.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
@@ -90,11 +90,10 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	case err != nil:
 		return report(err)
 	}
-	cfg, err := p.load()
+	cfg, err := p.first()
 	if err != nil {
 		return report(err)
 	}
-	p.src.wait = 0 // a reload finds this host at once, or says why not
 	if o.metricsAddress != "" {
 		addr, err := p.m.Serve(p.ctx, o.metricsAddress)
 		if err != nil {
@@ -107,10 +106,10 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Reload:   reload,
 		Updates:  updates,
 		Replan:   replan,
-		Load:     p.load,
+		Load:     p.reload, // finds this host at once, or says why not
 		Lock:     o.lock.forPass(p.log),
 		Observer: p.m,
-		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.perNode(), Node: o.source.node, Keep: p.src.keep(),
+		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
 	})
 	if err != nil {
 		return p.exit(err)

@@ -67,7 +67,7 @@ func startWatch(t *testing.T, prefix []string, args ...string) (*process, *notif
 }
 
 // waitRoute waits until `ip route show DST` contains want, and returns how
-// long that took since start; it fails the test after 2 s.
+// long that took since start; it fails the test after nstest.Patience.
 func waitRoute(t *testing.T, ns *nstest.NS, start time.Time, dst, want string) time.Duration {
 	t.Helper()
 	for {
@@ -75,7 +75,7 @@ func waitRoute(t *testing.T, ns *nstest.NS, start time.Time, dst, want string) t
 		if strings.Contains(got, want) {
 			return time.Since(start)
 		}
-		if time.Since(start) > 2*time.Second {
+		if time.Since(start) > nstest.Patience {
 			t.Fatalf("after %s the route to %s is %q, want %q", time.Since(start), dst, got, want)
 		}
 		time.Sleep(2 * time.Millisecond)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/podroutes/podroutes/internal/k8stest"
 	"github.com/podroutes/podroutes/internal/logtest"
+	"github.com/podroutes/podroutes/internal/nstest"
 )
 
 // TestHeartbeat, on an injected clock: a probe without an answer within
@@ -84,7 +85,7 @@ func TestHeartbeat(t *testing.T) {
 	if d := e.at - asked; d < ProbeTimeout || d > ProbeTimeout+2*time.Second {
 		t.Errorf("told the API server is unreachable %s after the probe, want %s", d, ProbeTimeout)
 	}
-	log.Wait(t, "error: the Kubernetes API at https://10.240.0.10:6443 is unreachable: no answer within 10s; the routes stay as they are", 2*time.Second)
+	log.Wait(t, "error: the Kubernetes API at https://10.240.0.10:6443 is unreachable: no answer within 10s; the routes stay as they are", nstest.Patience)
 	// Frozen for a few probes more: said once.
 	for range 3 {
 		if e = step(); e.reply == nil {
@@ -100,7 +101,7 @@ func TestHeartbeat(t *testing.T) {
 	if e = step(); e.up == nil || !*e.up {
 		t.Fatalf("an answer after the outage: %+v, want told true", e)
 	}
-	log.Wait(t, "the Kubernetes API at https://10.240.0.10:6443 answers again", 2*time.Second)
+	log.Wait(t, "the Kubernetes API at https://10.240.0.10:6443 answers again", nstest.Patience)
 	if !s.resync.Load() {
 		t.Error("no resync due after the API server answered again")
 	}
@@ -128,13 +129,13 @@ func TestFrozenAPI(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no snapshot within 20 s")
 	}
-	expectTold(t, told, true, time.Second)
+	expectTold(t, told, true, nstest.Patience)
 
 	thaw := c.FreezeAPI(t)
 	start := time.Now()
 	expectTold(t, told, false, ProbeEvery+ProbeTimeout+5*time.Second)
 	t.Logf("a frozen API server told unreachable after %s", time.Since(start).Round(time.Millisecond))
-	log.Wait(t, "is unreachable: no answer within 10s", time.Second)
+	log.Wait(t, "is unreachable: no answer within 10s", nstest.Patience)
 	thaw()
 	start = time.Now()
 	expectTold(t, told, true, ProbeEvery+5*time.Second)

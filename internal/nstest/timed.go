@@ -5,14 +5,20 @@ import (
 	"time"
 )
 
-// Timed logs how long the restore of what took, and fails the test above
-// one second: the bound every test of a repair holds podroutes to, far
-// above the milliseconds it takes, so that only a repair that waited for
-// a timer (a retry, a resync) instead of an event fails.
+// Patience bounds every wait of a test for what the kernel, a process or
+// a server does: a failure bound, never a figure, long enough that a
+// loaded machine (-race on two cores beside the boot tests) never reaches
+// it. How fast podroutes is, `make bench` measures; a test that needs a
+// timing exactly runs on a fake clock.
+const Patience = 10 * time.Second
+
+// Timed logs how long the restore of what took, and fails the test past
+// Patience: a repair that waited for the periodic resync (minutes)
+// instead of an event fails, and the milliseconds it takes are logged.
 func Timed(t testing.TB, what string, d time.Duration) {
 	t.Helper()
 	t.Logf("%s: restored in %s", what, d.Round(100*time.Microsecond))
-	if d > time.Second {
-		t.Errorf("%s: restored in %s, want under 1s", what, d)
+	if d > Patience {
+		t.Errorf("%s: restored in %s, want under %s", what, d, Patience)
 	}
 }

@@ -1,8 +1,9 @@
 // Package route is podroutes' mark in the routing table, shared by gen,
 // apply and the routes.yaml contract: the rtnetlink protocol that makes a
 // route podroutes' own (Owner, 157) and the names `ip route` gives
-// protocols, the metric used when none is set, and the one order in which
-// prefixes are listed.
+// protocols, the metric used when none is set, the table podroutes'
+// routes are in (MainTable), what a route is known by (Key), and the one
+// order in which prefixes and keys are listed.
 package route
 
 import (
@@ -29,6 +30,45 @@ const Boot Protocol = 3
 // is explicit (not the kernel's per-family default) so that the kernel route
 // and the networkd drop-in are identical for IPv4 and IPv6 alike.
 const DefaultMetric = 100
+
+// MainTable is the kernel's main routing table (RT_TABLE_MAIN), the one
+// every route podroutes reads, writes and watches is in today. (A number
+// here rather than golang.org/x/sys/unix's constant keeps gen, which
+// shares this package, free of a Linux-only import; a test holds them
+// equal.)
+const MainTable uint32 = 254
+
+// Key is what the kernel and podroutes know a route by, whoever owns it:
+// the table it is in and its destination. Routes that share a key compete
+// for its traffic; the plan, the kernel's lookups and the watcher's
+// bookkeeping all go key by key. (The kernel's own key for a write adds
+// the source, TOS and metric: reconcile.SameKey.)
+type Key struct {
+	Table uint32
+	Dst   netip.Prefix
+}
+
+// Compare orders keys by table, then by destination (ComparePrefix): in
+// the main table alone, the order of the destinations.
+func (k Key) Compare(o Key) int {
+	// Written to stay within the inliner's budget: sorts call it often.
+	if k.Table == o.Table {
+		return ComparePrefix(k.Dst, o.Dst)
+	}
+	if k.Table < o.Table {
+		return -1
+	}
+	return 1
+}
+
+// String is the destination, followed by its table where that is not the
+// main one, as `ip route` prints a route.
+func (k Key) String() string {
+	if k.Table == MainTable {
+		return k.Dst.String()
+	}
+	return k.Dst.String() + " table " + strconv.FormatUint(uint64(k.Table), 10)
+}
 
 // protocolNames are iproute2's rt_protos, plus podroutes (what the packages
 // install in /etc/iproute2/rt_protos.d, so `ip route` shows it too).

@@ -5,7 +5,6 @@ package fake
 
 import (
 	"context"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -24,8 +23,8 @@ import (
 type Kernel struct {
 	// Dev is the device the kernel picks for a route added without one.
 	Dev string
-	// Fail makes every write of a route to these destinations fail.
-	Fail map[netip.Prefix]error
+	// Fail makes every write of a route with these keys fail.
+	Fail map[route.Key]error
 	// InlineGateways is what Inline reports.
 	InlineGateways bool
 
@@ -62,12 +61,12 @@ func (k *Kernel) Routes(context.Context) ([]reconcile.Route, error) {
 	return rs, nil
 }
 
-// Winners returns, for each of dsts, the route the kernel uses there: of
+// Winners returns, for each of keys, the route the kernel uses there: of
 // those for all its traffic, the one with the lowest metric.
-func (k *Kernel) Winners(_ context.Context, dsts []netip.Prefix) ([]reconcile.Route, error) {
+func (k *Kernel) Winners(_ context.Context, keys []route.Key) ([]reconcile.Route, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return reconcile.PickWinners(k.routes, dsts), nil
+	return reconcile.PickWinners(k.routes, keys), nil
 }
 
 // Add fails with EEXIST if a route to the destination with the same metric
@@ -168,19 +167,19 @@ func (k *Kernel) SetDev(dev string) {
 	k.Dev = dev
 }
 
-// FailWrites makes every write of a route to dst fail with err from now
+// FailWrites makes every write of a route with key fail with err from now
 // on, or succeed again when err is nil; safe while the table is in use.
-func (k *Kernel) FailWrites(dst netip.Prefix, err error) {
+func (k *Kernel) FailWrites(key route.Key, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if err == nil {
-		delete(k.Fail, dst)
+		delete(k.Fail, key)
 		return
 	}
 	if k.Fail == nil {
-		k.Fail = map[netip.Prefix]error{}
+		k.Fail = map[route.Key]error{}
 	}
-	k.Fail[dst] = err
+	k.Fail[key] = err
 }
 
 // Writes counts the writes made so far, failed ones included.
@@ -206,7 +205,7 @@ func (k *Kernel) do(r reconcile.Route, f func() error) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.writes++
-	if err := k.Fail[r.Dst]; err != nil {
+	if err := k.Fail[r.Key()]; err != nil {
 		return err
 	}
 	return f()

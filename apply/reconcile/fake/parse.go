@@ -23,6 +23,13 @@ func MustParse(s string) reconcile.Route {
 	return r
 }
 
+// MustKey is the key of the route MustParse reads from s ("DST", or a
+// whole route).
+func MustKey(s string) route.Key {
+	r := MustParse(s)
+	return r.Key()
+}
+
 var types = map[string]uint8{"blackhole": 6, "unreachable": 7, "prohibit": 8, "throw": 9}
 
 var scopes = map[string]uint8{"link": 253, "host": 254}

@@ -1,8 +1,7 @@
-package main
+package source
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -72,11 +71,10 @@ func TestSelfAddressFirst(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &bootHost{hostname: tc.hostname, looks: tc.looks}
 			var log strings.Builder
-			s := &source{o: &sourceOptions{}, wait: tc.wait, changes: h.changes}
-			got, err := s.self(context.Background(), selfInventory, h.local, notify.NewLogger(&log))
-			var ee *exitError
+			s := &Source{}
+			got, err := s.self(context.Background(), selfInventory, Host{Local: h.local, Changes: h.changes, Log: notify.NewLogger(&log)}, tc.wait)
 			switch {
-			case err != nil && (got != "" || err.Error() != tc.want || !errors.As(err, &ee) || ee.code != exitInput):
+			case err != nil && (got != "" || err.Error() != tc.want || !IsInput(err)):
 				t.Errorf("%q, %v; want %s", got, err, tc.want)
 			case err == nil && got != tc.want:
 				t.Errorf("this host is %s, want %s", got, tc.want)
@@ -96,7 +94,7 @@ func TestSelfAddressFirst(t *testing.T) {
 func TestSelfLogged(t *testing.T) {
 	var log strings.Builder
 	logger := notify.NewLogger(&log)
-	s := &source{o: &sourceOptions{}}
+	s := &Source{}
 	for _, look := range []struct {
 		node, hostname string
 		addrs          []string
@@ -108,10 +106,11 @@ func TestSelfLogged(t *testing.T) {
 		{"NODE-0", "node-1", nil, "this host is node-0 of m.txt (by --node)\n"},
 		{"node-0", "node-1", nil, ""},
 	} {
-		s.o.node = look.node
+		// The options of a run, and what was logged before it.
+		s = &Source{o: Options{Node: look.node}, identity: s.identity}
 		h := &bootHost{hostname: look.hostname, looks: [][]string{look.addrs}}
 		log.Reset()
-		if _, err := s.self(context.Background(), selfInventory, h.local, logger); err != nil {
+		if _, err := s.self(context.Background(), selfInventory, Host{Local: h.local, Log: logger}, 0); err != nil {
 			t.Fatal(err)
 		}
 		if log.String() != look.want {

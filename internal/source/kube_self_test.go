@@ -1,6 +1,6 @@
 //go:build !nokube
 
-package main
+package source
 
 import (
 	"context"
@@ -18,16 +18,16 @@ import (
 func TestKubeSelfAddressFirst(t *testing.T) {
 	var log strings.Builder
 	h := &bootHost{hostname: "node-0", looks: [][]string{nil, {"10.240.0.21"}}}
-	s := &source{o: &sourceOptions{}, wait: time.Hour, changes: h.changes}
-	n, err := (&kubeSource{}).planFrom(context.Background(), s, selfInventory, h.local, notify.NewLogger(&log))
+	s := &Source{}
+	n, err := (&kubeSource{}).planFrom(context.Background(), s, selfInventory, Host{Local: h.local, Changes: h.changes, Log: notify.NewLogger(&log)}, time.Hour)
 	if err == nil || !strings.Contains(err.Error(), `by address it is node-1 (line 2, 10.240.0.21), by its hostname "node-0" it is node-0`) {
 		t.Errorf("planned %q, %v; want the disagreement refused", n.Config.Node, err)
 	}
 
 	h = &bootHost{hostname: "node-0", looks: [][]string{{"192.168.1.5"}}}
-	s = &source{o: &sourceOptions{}, wait: time.Nanosecond, changes: h.changes}
+	s = &Source{}
 	k := &kubeSource{}
-	n, err = k.planFrom(context.Background(), s, selfInventory, h.local, notify.NewLogger(&log))
+	n, err = k.planFrom(context.Background(), s, selfInventory, Host{Local: h.local, Changes: h.changes, Log: notify.NewLogger(&log)}, time.Nanosecond)
 	if err != nil || n.Config.Node != "node-0" || k.guest != "" {
 		t.Errorf("planned %q (guest %q), %v; want node-0 by its hostname", n.Config.Node, k.guest, err)
 	}

@@ -1,6 +1,6 @@
 //go:build !nokube
 
-package main
+package source
 
 import (
 	"cmp"
@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,12 +31,12 @@ const kubeListWait = 30 * time.Second
 
 // kubeSource is where this host's routes come from with --kubeconfig: the
 // Nodes, as gen/kube lists them, planned as an inventory file's hosts are.
+// All but api is guarded by Source.mu.
 type kubeSource struct {
 	cfg *rest.Config
 
-	// mu serializes planning (and installing the drop-in): watch's
-	// reload and the Nodes' updates plan on goroutines of their own.
-	mu sync.Mutex
+	// listed says Nodes were listed (or followed) already.
+	listed bool
 	// pending are the Nodes listed last, until they are planned; then
 	// only the plan is kept (not the inventory of every Node), and a
 	// reload re-applies it.
@@ -48,7 +47,7 @@ type kubeSource struct {
 	// when that changes, not at each update.
 	guest string
 	// api are the API server's addresses, looked up before each plan
-	// (lookUpAPI), which no Node's route may hold (source.keep).
+	// (lookUpAPI), which no Node's route may hold (Source.Keep).
 	api atomic.Pointer[[]apply.Kept]
 }
 
@@ -62,31 +61,61 @@ func openKube(path string) (*kubeSource, error) {
 	return &kubeSource{cfg: cfg}, nil
 }
 
-// inventory lists the Nodes once, waiting up to kubeListWait, logs their
-// problems, and returns their inventory; this host's plan is made from
-// it next.
-func (k *kubeSource) inventory(ctx context.Context, log *notify.Logger, m nodeMetrics) (inventory.Inventory, error) {
+// Nodes reads the kubeconfig at path and lists the Nodes of its API
+// server once, waiting up to kubeListWait, logging their problems: their
+// inventory, as gen plans from it.
+func Nodes(ctx context.Context, kubeconfig string, log *notify.Logger) (inventory.Inventory, error) {
+	k, err := openKube(kubeconfig)
+	if err != nil {
+		return inventory.Inventory{}, err
+	}
+	snap, err := k.list(ctx, log, nil)
+	return snap.Inventory, err
+}
+
+// list lists the Nodes once, waiting up to kubeListWait, logs their
+// problems and tells m, if set, how many are routed.
+func (k *kubeSource) list(ctx context.Context, log *notify.Logger, m NodeMetrics) (kube.Snapshot, error) {
 	src, err := kube.New(k.cfg, kubeOptions(log, m))
 	if err != nil {
-		return inventory.Inventory{}, failure(err)
+		return kube.Snapshot{}, failure(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, kubeListWait)
 	defer cancel()
 	snap, err := src.List(ctx)
 	if err != nil {
-		return inventory.Inventory{}, failure(err)
+		return kube.Snapshot{}, failure(err)
 	}
 	for _, p := range snap.Problems {
 		log.Warnf("%s", p)
 	}
-	k.take(snap)
 	countNodes(m, snap)
-	return snap.Inventory, nil
+	return snap, nil
+}
+
+// listOnce lists the Nodes when the routes come from them and they were
+// not listed yet (apply, check; watch follows them first).
+func (s *Source) listOnce(ctx context.Context, h Host) error {
+	if s.kube == nil {
+		return nil
+	}
+	s.mu.Lock()
+	listed := s.kube.listed
+	s.mu.Unlock()
+	if listed {
+		return nil
+	}
+	snap, err := s.kube.list(ctx, h.Log, h.Metrics)
+	if err != nil {
+		return err
+	}
+	s.take(snap)
+	return nil
 }
 
 // kubeOptions are gen/kube's options: log, and tell m, if set, whether
 // the API server answers.
-func kubeOptions(log *notify.Logger, m nodeMetrics) kube.Options {
+func kubeOptions(log *notify.Logger, m NodeMetrics) kube.Options {
 	o := kube.Options{Log: log}
 	if m != nil {
 		o.Answering = m.Answering
@@ -95,16 +124,17 @@ func kubeOptions(log *notify.Logger, m nodeMetrics) kube.Options {
 }
 
 // countNodes tells m, if set, how many Nodes snap routes.
-func countNodes(m nodeMetrics, snap kube.Snapshot) {
+func countNodes(m NodeMetrics, snap kube.Snapshot) {
 	if m != nil {
 		m.Nodes(snap.Nodes-len(snap.Problems), len(snap.Problems))
 	}
 }
 
-func (k *kubeSource) take(snap kube.Snapshot) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.pending = &snap
+// take keeps snap to plan from next.
+func (s *Source) take(snap kube.Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kube.pending, s.kube.listed = &snap, true
 }
 
 // plan plans this host's routes from the Nodes listed last, or returns
@@ -112,36 +142,36 @@ func (k *kubeSource) take(snap kube.Snapshot) {
 // inventory file (plan.Self), else planned as a guest (plan.Guest) named
 // --node or the kubelet's default name, since a host may run podroutes
 // before its kubelet registers it, or never be a Node (the lab's server).
-// The caller holds k.mu.
-func (k *kubeSource) plan(ctx context.Context, s *source, local thisHost, log *notify.Logger) (plan.Node, error) {
+// The caller holds s.mu.
+func (k *kubeSource) plan(ctx context.Context, s *Source, h Host, wait time.Duration) (plan.Node, error) {
 	if k.pending == nil {
 		return k.last, nil
 	}
 	if err := k.lookUpAPI(ctx); err != nil {
 		return plan.Node{}, err
 	}
-	n, err := k.planFrom(ctx, s, k.pending.Inventory, local, log)
+	n, err := k.planFrom(ctx, s, k.pending.Inventory, h, wait)
 	if err == nil {
 		k.pending, k.last = nil, n
 	}
 	return n, err
 }
 
-func (k *kubeSource) planFrom(ctx context.Context, s *source, inv inventory.Inventory, local thisHost, log *notify.Logger) (plan.Node, error) {
-	self, err := s.self(ctx, inv, local, log)
+func (k *kubeSource) planFrom(ctx context.Context, s *Source, inv inventory.Inventory, h Host, wait time.Duration) (plan.Node, error) {
+	self, err := s.self(ctx, inv, h, wait)
 	switch {
 	case err == nil:
 		k.guest = ""
-		return s.o.planSelf(inv, self)
-	case s.o.node == "" && !errors.Is(err, plan.ErrNotFound):
+		return s.planSelf(inv, self)
+	case s.o.Node == "" && !errors.Is(err, plan.ErrNotFound):
 		return plan.Node{}, err // more than one Node is this host
 	}
-	name := cmp.Or(s.o.node, kubeletName())
+	name := cmp.Or(s.o.Node, kubeletName())
 	if k.guest != name {
-		log.Warnf("%v; routing to every Node as %q, a host outside the cluster", err, name)
+		h.Log.Warnf("%v; routing to every Node as %q, a host outside the cluster", err, name)
 		k.guest = name
 	}
-	return plan.Guest(inv, name, plan.Options{NetworkFile: s.o.networkFile}), nil
+	return plan.Guest(inv, name, plan.Options{NetworkFile: s.o.NetworkFile}), nil
 }
 
 // kubeletName is the name a kubelet registers its Node under by default:
@@ -151,34 +181,25 @@ func kubeletName() string {
 	return strings.ToLower(strings.TrimSpace(h))
 }
 
-// fetch lists the Nodes once when the routes come from them (apply,
-// check); other sources need nothing.
-func (s *source) fetch(ctx context.Context, log *notify.Logger) error {
-	if s.kube == nil {
-		return nil
-	}
-	_, err := s.kube.inventory(ctx, log, s.metrics)
-	return err
-}
-
-// follow, when the routes come from the Nodes (watch), starts following
+// Follow, when the routes come from the Nodes (watch), starts following
 // them and waits for the first list, pinging the watchdog meanwhile
 // (every interval; 0 sends none) and saying on STATUS= what it waits for:
 // until then nothing is applied, so the routes stay as they were. If the
 // list takes longer than ready, it sends READY=1 anyway: the watcher is
 // up, and a service ordered after it, or the boot, must not wait for an
-// API server that may be down for hours. It returns this host's configs
-// as the Nodes change, the latest first when the watcher is slow, and the
-// same config again only after an outage, to check the routes. When
-// planning fails (this host holds the addresses of two Nodes), it sends
-// why, and plans again at the next list or when replan is called, until
-// it can (watch.Options.Replan). Other sources return nil: no updates. If
-// ctx ends first, follow returns ctx's error.
-func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready time.Duration) (updates <-chan watch.Update, replan func(), err error) {
+// API server that may be down for hours. It plans the first config (which
+// First then returns) and returns this host's configs as the Nodes
+// change, the latest first when the watcher is slow, and the same config
+// again only after an outage, to check the routes. When planning fails
+// (this host holds the addresses of two Nodes), it sends why, and plans
+// again at the next list or when replan is called, until it can
+// (watch.Options.Replan). Other sources return nil: no updates. If ctx
+// ends first, Follow returns ctx's error.
+func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Duration) (updates <-chan watch.Update, replan func(), err error) {
 	if s.kube == nil {
 		return nil, nil, nil
 	}
-	src, err := kube.New(s.kube.cfg, kubeOptions(log, s.metrics))
+	src, err := kube.New(s.kube.cfg, kubeOptions(h.Log, h.Metrics))
 	if err != nil {
 		return nil, nil, failure(err)
 	}
@@ -203,8 +224,8 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 		case <-readyAt.C:
 			_ = notify.Ready(waiting)
 		case snap := <-snaps:
-			s.kube.take(snap)
-			countNodes(s.metrics, snap)
+			s.take(snap)
+			countNodes(h.Metrics, snap)
 			first = true
 		}
 	}
@@ -214,8 +235,8 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 	if err != nil {
 		return nil, nil, failure(err)
 	}
-	local := localHost(k)
-	last, err := s.load(ctx, local, log)
+	h.Local = Local(k)
+	last, err := s.load(ctx, h, h.Wait)
 	if err != nil {
 		k.Close()
 		return nil, nil, err
@@ -224,14 +245,9 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 	// costs nothing to keep: its routes are those watch applies, or waits
 	// to. (A hash of them instead cost 2.5 ms and 30000 allocations a
 	// snapshot with 5000 routes; comparing costs 20 µs.)
-	sent := last
+	sent := last.Config
 	out := make(chan watch.Update, 1)
 	again := make(chan struct{}, 1)
-	// Updates find this host at once, or plan it as a guest, without
-	// waiting for an address (s.wait is for the first plan); a copy, as
-	// the caller goes on with s.
-	next := *s
-	next.wait = 0
 	go func() {
 		defer k.Close()
 		// failed says the last plan failed: the Nodes listed last are
@@ -244,23 +260,26 @@ func (s *source) follow(ctx context.Context, log *notify.Logger, interval, ready
 			case <-ctx.Done():
 				return
 			case snap := <-snaps:
-				s.kube.take(snap)
-				countNodes(s.metrics, snap)
+				s.take(snap)
+				countNodes(h.Metrics, snap)
 				resync = snap.Resync
 			case <-again:
 				if !failed {
 					continue
 				}
 			}
-			cfg, err := next.load(ctx, local, log)
+			// Updates find this host at once, or plan it as a guest,
+			// without waiting for an address (h.Wait is for the first
+			// plan).
+			n, err := s.load(ctx, h, 0)
 			if err != nil {
 				failed = true
 				latest(out, watch.Update{Err: fmt.Errorf("planning this host's routes from the Nodes of %s: %w", s.kube.cfg.Host, err)})
 				continue
 			}
-			if !cfg.Equal(sent) || resync || failed {
-				sent = cfg
-				latest(out, watch.Update{Config: cfg})
+			if !n.Config.Equal(sent) || resync || failed {
+				sent = n.Config
+				latest(out, watch.Update{Config: n.Config})
 			}
 			failed = false
 		}

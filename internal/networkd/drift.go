@@ -1,4 +1,4 @@
-package render
+package networkd
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 
@@ -13,15 +14,15 @@ import (
 	"github.com/podroutes/podroutes/internal/route"
 )
 
-// DropInDrift compares a networkd drop-in of podroutes' (data, as DropIn
-// wrote it, or an edit of it) with the routes c wants, and names each
+// Drift compares a networkd drop-in of podroutes' (data, as Render wrote
+// it, or an edit of it) with the routes c wants, and names each
 // route that differs, as networkd would make it at its next configure of
 // the link: one the drop-in has that c does not want (networkd would add
 // it, and podroutes prune it), one c wants that the drop-in lacks
 // (networkd would drop it, as it drops every route it does not declare).
 // A route is its destination, gateway, onlink flag, protocol and metric.
 // A drop-in that cannot be read is an error naming its line.
-func DropInDrift(data []byte, c config.Config) ([]string, error) {
+func Drift(data []byte, c config.Config) ([]string, error) {
 	got, err := dropInRoutes(data)
 	if err != nil {
 		return nil, err
@@ -47,6 +48,42 @@ func DropInDrift(data []byte, c config.Config) ([]string, error) {
 	return drift, nil
 }
 
+// Find returns the first podroutes drop-in (gen's, or apply's with
+// --networkd-dropin) in networkd's directories (Dirs), if there is one.
+func Find() (string, bool) {
+	for _, dir := range Dirs {
+		if found := DropIns(dir); len(found) > 0 {
+			return found[0], true
+		}
+	}
+	return "", false
+}
+
+// FindDrift names, line by line, where the podroutes drop-ins in
+// networkd's directories (Dirs) disagree with cfg (Drift): the routes
+// networkd would make at its next configure of the link, where podroutes
+// makes cfg's. A drop-in that cannot be read is named too.
+func FindDrift(cfg config.Config) []string {
+	var out []string
+	for _, dir := range Dirs {
+		for _, path := range DropIns(dir) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				out = append(out, err.Error()) // it names the file
+				continue
+			}
+			drift, err := Drift(data, cfg)
+			if err != nil {
+				drift = []string{err.Error()}
+			}
+			for _, d := range drift {
+				out = append(out, path+": "+d)
+			}
+		}
+	}
+	return out
+}
+
 // dropInRoute is a [Route] section, as much of it as podroutes writes.
 type dropInRoute struct {
 	dst      netip.Prefix
@@ -56,7 +93,7 @@ type dropInRoute struct {
 	metric   uint32
 }
 
-// written is r of c as DropIn writes it (the round trip of
+// written is r of c as Render writes it (the round trip of
 // TestDropInDrift holds the two together).
 func written(r config.Route, c config.Config) dropInRoute {
 	return dropInRoute{r.Destination, r.Gateway, r.OnLink, route.Owner, c.Metric}
@@ -75,7 +112,7 @@ func (r dropInRoute) String() string {
 
 // dropInRoutes reads the [Route] sections of a .network drop-in, with
 // systemd's defaults for what a section leaves out (protocol static, 4;
-// metric 1024 for IPv6, else 0). It reads what DropIn writes and what
+// metric 1024 for IPv6, else 0). It reads what Render writes and what
 // systemd.network(5) allows of the keys it writes; other keys and
 // sections are not podroutes' and are skipped.
 func dropInRoutes(data []byte) ([]dropInRoute, error) {

@@ -1,6 +1,6 @@
 //go:build nokube
 
-package main
+package source
 
 // Built with -tags nokube, podroutes has no --kubeconfig source: it links
 // none of client-go, for a smaller binary (BENCHMARKS.md compares the two).
@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/podroutes/podroutes/apply"
@@ -21,22 +20,25 @@ import (
 var errNoKube = errors.New("--kubeconfig: this podroutes is built without Kubernetes (-tags nokube)")
 
 // kubeSource is never made: openKube refuses.
-type kubeSource struct{ mu sync.Mutex }
+type kubeSource struct{}
 
 func openKube(string) (*kubeSource, error) { return nil, inputError(errNoKube) }
 
-func (*kubeSource) inventory(context.Context, *notify.Logger, nodeMetrics) (inventory.Inventory, error) {
+// Nodes refuses: there is no Kubernetes source.
+func Nodes(context.Context, string, *notify.Logger) (inventory.Inventory, error) {
 	return inventory.Inventory{}, inputError(errNoKube)
 }
 
-func (*kubeSource) plan(context.Context, *source, thisHost, *notify.Logger) (plan.Node, error) {
+func (*Source) listOnce(context.Context, Host) error { return nil }
+
+func (*kubeSource) plan(context.Context, *Source, Host, time.Duration) (plan.Node, error) {
 	return plan.Node{}, inputError(errNoKube)
 }
 
-func (*source) fetch(context.Context, *notify.Logger) error { return nil }
-
-func (*source) follow(context.Context, *notify.Logger, time.Duration, time.Duration) (<-chan watch.Update, func(), error) {
+// Follow returns no updates: there is no Kubernetes source.
+func (*Source) Follow(context.Context, Host, time.Duration, time.Duration) (<-chan watch.Update, func(), error) {
 	return nil, nil, nil
 }
 
-func (*source) keep() func() []apply.Kept { return nil }
+// Keep is nil: there is no Kubernetes source.
+func (*Source) Keep() func() []apply.Kept { return nil }

@@ -1,6 +1,6 @@
 //go:build !nokube
 
-package main
+package source
 
 import (
 	"context"
@@ -63,9 +63,9 @@ func (k *kubeSource) lookUpAPI(ctx context.Context) error {
 	return nil
 }
 
-// keep is apply.Options.Keep for this source: with --kubeconfig, the API
+// Keep is apply.Options.Keep for this source: with --kubeconfig, the API
 // server's addresses, as last looked up; else nil.
-func (s *source) keep() func() []apply.Kept {
+func (s *Source) Keep() func() []apply.Kept {
 	if s.kube == nil {
 		return nil
 	}

@@ -1,14 +1,16 @@
-package render
+package networkd
 
 import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/filetest"
 )
 
 var node0 = config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
@@ -17,17 +19,17 @@ var node0 = config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
 	{Destination: netip.MustParsePrefix("fd00:200:1::/64"), Gateway: netip.MustParseAddr("fd00:240::21")},
 }}
 
-// dropIn is what DropIn writes for c.
+// dropIn is what Render writes for c.
 func dropIn(t *testing.T, c config.Config) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := DropIn(&b, plan.Node{Config: c, NetworkFile: "10-netplan-eth0.network"}, "machines.txt"); err != nil {
+	if err := Render(&b, c, "10-netplan-eth0.network", "machines.txt"); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
 }
 
-// TestDropInDrift: what DropIn writes agrees with its config; an edit
+// TestDropInDrift: what Render writes agrees with its config; an edit
 // of it, or a config changed since, is named route by route, as `ip
 // route` would print it; systemd's defaults fill what a section leaves
 // out.
@@ -51,7 +53,7 @@ func TestDropInDrift(t *testing.T) {
 			"lacks fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100: networkd would drop it"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := DropInDrift([]byte(tc.data), node0)
+			got, err := Drift([]byte(tc.data), node0)
 			if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("drift %q, %v\nwant %q", got, err, tc.want)
 			}
@@ -68,9 +70,39 @@ func TestDropInDriftUnreadable(t *testing.T) {
 		"[Route]\nGatewayOnLink=maybe\n":       "line 2: GatewayOnLink=maybe: want yes or no",
 		"[Route]\nProtocol=nobody\n":           "line 2: Protocol=nobody: want a protocol number or name",
 	} {
-		if _, err := DropInDrift([]byte(data), node0); err == nil || !strings.HasPrefix(err.Error(), want) {
+		if _, err := Drift([]byte(data), node0); err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", data, err, want)
 		}
+	}
+}
+
+// TestFindDrift: check's look at the podroutes drop-ins in networkd's
+// directories names, with its path, each route of one that disagrees
+// with the config (here gen's, left from before a node moved) and a
+// drop-in it cannot read; one that agrees, or another drop-in of the
+// .network file, says nothing.
+func TestFindDrift(t *testing.T) {
+	etc, run := filepath.Join(t.TempDir(), "etc[x]"), t.TempDir() // a path, not a pattern
+	defer func(dirs []string) { Dirs = dirs }(Dirs)
+	Dirs = []string{etc, run}
+	cfg := config.Config{Node: "node-0", Metric: 100, Routes: []config.Route{
+		{Destination: netip.MustParsePrefix("10.200.1.0/24"), Gateway: netip.MustParseAddr("10.240.0.21")}}}
+	agrees := "[Route]\nDestination=10.200.1.0/24\nGateway=10.240.0.21\nProtocol=157\nMetric=100\n"
+
+	filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", "10-mtu.conf"), "[Link]\nMTUBytes=9000\n", 0o644)
+	filetest.Write(t, filepath.Join(run, "10-eth0.network.d", DropInName), agrees, 0o644)
+	if got := FindDrift(cfg); got != nil {
+		t.Errorf("drop-ins that agree: %q", got)
+	}
+	old := filetest.Write(t, filepath.Join(etc, "10-eth0.network.d", DropInName), strings.Replace(agrees, "0.21", "0.31", 1), 0o644)
+	bad := filetest.Write(t, filepath.Join(etc, "20-br0.network.d", DropInName), "[Route]\nMetric=-1\n", 0o644)
+	want := []string{
+		old + ": has 10.200.1.0/24 via 10.240.0.31 proto podroutes metric 100, which the config does not want: networkd would add it",
+		old + ": lacks 10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100: networkd would drop it",
+		bad + ": line 2: Metric=-1: want a number from 0 to 4294967295",
+	}
+	if got := FindDrift(cfg); !slices.Equal(got, want) {
+		t.Errorf("drift:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -84,12 +116,12 @@ func BenchmarkDropInDrift5000(b *testing.B) {
 			Gateway:     netip.AddrFrom4([4]byte{10, 240, byte(i / 256), byte(i % 256)})})
 	}
 	var buf bytes.Buffer
-	if err := DropIn(&buf, plan.Node{Config: c, NetworkFile: "10-netplan-eth0.network"}, "machines.txt"); err != nil {
+	if err := Render(&buf, c, "10-netplan-eth0.network", "machines.txt"); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
-		if drift, err := DropInDrift(buf.Bytes(), c); err != nil || drift != nil {
+		if drift, err := Drift(buf.Bytes(), c); err != nil || drift != nil {
 			b.Fatal(drift, err)
 		}
 	}
