@@ -42,17 +42,30 @@ func TestHeartbeat(t *testing.T) {
 
 	// step moves the clock on by a second at a time until the heartbeat
 	// probes (it returns the probe's reply) or tells (it returns what),
-	// and says when on the clock.
+	// and says when on the clock. What it tells comes first: a timeout
+	// and the next tick fall on the same second, and the heartbeat tells
+	// before it probes again, but a select picks at random among the two.
 	type event struct {
 		reply chan error
 		up    *bool
 		at    time.Duration
 	}
+	var next chan error // a probe that came with news, for the next step
 	step := func() event {
 		t.Helper()
+		if reply := next; reply != nil {
+			next = nil
+			return event{reply: reply, at: clk.Since(start)}
+		}
 		for range 100 {
 			select {
 			case reply := <-calls:
+				select {
+				case up := <-told:
+					next = reply
+					return event{up: &up, at: clk.Since(start)}
+				default:
+				}
 				return event{reply: reply, at: clk.Since(start)}
 			case up := <-told:
 				return event{up: &up, at: clk.Since(start)}
