@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -40,6 +41,7 @@ type options struct {
 	seed     uint64
 	hosts    int
 	svg      string
+	schedule string
 	quiet    time.Duration
 	bound    time.Duration
 	out      io.Writer
@@ -74,6 +76,7 @@ type lab struct {
 
 	mu         sync.Mutex
 	namespaces []string
+	conflicted atomic.Int64 // see result.conflicted
 }
 
 // node is an inventory line's address and pod subnet ("" for none).

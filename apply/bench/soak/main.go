@@ -38,6 +38,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 0, "the schedule's seed (0: from the clock, printed to replay it)")
 	flag.IntVar(&o.hosts, "hosts", 12, "hosts in the lab")
 	flag.StringVar(&o.svg, "svg", "", "write the plot of RSS and convergence time to this SVG file")
+	flag.StringVar(&o.schedule, "schedule", "", "write the schedule of faults to this file at the end (a divergence prints it)")
 	flag.DurationVar(&o.quiet, "quiet", 3*time.Second, "the quiet period after each burst of faults")
 	flag.DurationVar(&o.bound, "bound", 10*time.Second, "the longest convergence that is not a divergence")
 	flag.Usage = func() {
