@@ -82,6 +82,18 @@ func TestSoakSeesDivergence(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Another owner's routes gone that the soak put there: a conflict's
+	// and the unrelated bird routes.
+	h.foreign[podSubnet(2)] = true
+	h.bird = 5
+	_, p = l.converge(ctx, time.Now())
+	if !has(p, "node-1: another owner's route 10.200.2.0/24 via 192.168.255.2 dev aux0 proto static metric 50 deleted or changed") ||
+		!has(p, "node-1: 0 of another owner's proto bird routes, not 5") {
+		t.Errorf("another owner's routes gone: %q", p)
+	}
+	delete(h.foreign, podSubnet(2))
+	h.bird = 0
+
 	// A watcher killed: its exit is a divergence, and a route deleted
 	// without it to mend it is never converged.
 	if err := h.kill(); err != nil {
