@@ -57,7 +57,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, o)
-	if err != nil && !errors.Is(err, errDiverged) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(os.Stderr, "soak: stopped by a signal; the lab is gone")
+	case err != nil && !errors.Is(err, errDiverged):
 		fmt.Fprintln(os.Stderr, "soak:", err)
 	}
 	if res != nil {
