@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The expectation, computed here from the inventory and the kernel alone,
+// never from podroutes' code: a host wants every other node's pod subnet
+// via that node's address, through the link that holds the host's own
+// address.
+
+// readInventory parses machines.txt (IP FQDN HOSTNAME [POD_SUBNET], #
+// comments) into nodes by name.
+func readInventory(path string) (map[string]node, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	nodes := map[string]node{}
+	for n, line := range strings.Split(string(b), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < 3 || len(f) > 4 {
+			return nil, fmt.Errorf("%s:%d: want IP FQDN HOSTNAME [POD_SUBNET]", path, n+1)
+		}
+		nd := node{addr: f[0]}
+		if len(f) == 4 {
+			nd.subnet = f[3]
+		}
+		nodes[f[2]] = nd
+	}
+	return nodes, nil
+}
+
+// wanted is the routes the host at addr wants: destination to gateway.
+func wanted(inv map[string]node, addr string) map[string]string {
+	w := map[string]string{}
+	for _, nd := range inv {
+		if nd.addr != addr && nd.subnet != "" {
+			w[nd.subnet] = nd.addr
+		}
+	}
+	return w
+}
+
+// kroute is a route of `ip -j -N route show table main`.
+type kroute struct {
+	Dst      string `json:"dst"`
+	Gateway  string `json:"gateway"`
+	Dev      string `json:"dev"`
+	Protocol string `json:"protocol"`
+	Metric   int    `json:"metric"`
+}
+
+func (k kroute) String() string {
+	return fmt.Sprintf("%s via %s dev %s proto %s metric %d", k.Dst, k.Gateway, k.Dev, k.Protocol, k.Metric)
+}
+
+func kernelRoutes(ns string) ([]kroute, error) {
+	out, err := exec.Command("ip", "-j", "-N", "-n", ns, "route", "show", "table", "main").Output()
+	if err != nil {
+		return nil, fmt.Errorf("ip route in %s: %w", ns, err)
+	}
+	var rs []kroute
+	if err := json.Unmarshal(out, &rs); err != nil {
+		return nil, fmt.Errorf("ip route in %s: %w", ns, err)
+	}
+	for i := range rs {
+		if rs[i].Dst != "default" && !strings.Contains(rs[i].Dst, "/") {
+			rs[i].Dst += "/32"
+		}
+	}
+	return rs, nil
+}
+
+// uplink is the link that holds addr in ns.
+func uplink(ns, addr string) (string, error) {
+	out, err := exec.Command("ip", "-j", "-4", "-n", ns, "addr", "show").Output()
+	if err != nil {
+		return "", fmt.Errorf("ip addr in %s: %w", ns, err)
+	}
+	var links []struct {
+		Ifname   string `json:"ifname"`
+		AddrInfo []struct {
+			Local string `json:"local"`
+		} `json:"addr_info"`
+	}
+	if err := json.Unmarshal(out, &links); err != nil {
+		return "", fmt.Errorf("ip addr in %s: %w", ns, err)
+	}
+	for _, l := range links {
+		for _, a := range l.AddrInfo {
+			if a.Local == addr {
+				return l.Ifname, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no link holds %s", addr)
+}
+
+// kernelProblems compares h's table with what it should hold: each wanted
+// route podroutes' own and exact, or another owner's route there (the
+// conflict); no podroutes route the host does not want; every route of
+// another owner the soak added still there, unchanged. It returns the
+// destinations in conflict.
+func kernelProblems(h *host, inv map[string]node) (conflicts []string, problems []string, err error) {
+	dev, err := uplink(h.ns, h.addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	routes, err := kernelRoutes(h.ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	at := map[string][]kroute{}
+	birds := 0
+	for _, k := range routes {
+		at[k.Dst] = append(at[k.Dst], k)
+		if k.Protocol == birdProto {
+			birds++
+		}
+	}
+	foreignAt := func(d string) bool {
+		return slices.Contains(at[d], kroute{Dst: d, Gateway: auxGW, Dev: "aux0", Protocol: foreignProto, Metric: foreignMetric})
+	}
+	for _, d := range sortedKeys(h.foreign) {
+		if !foreignAt(d) {
+			problems = append(problems, fmt.Sprintf("another owner's route %s via %s dev aux0 proto static metric %d deleted or changed: the kernel has %v",
+				d, auxGW, foreignMetric, at[d]))
+		}
+	}
+	if birds != h.bird {
+		problems = append(problems, fmt.Sprintf("%d of another owner's proto bird routes, not %d", birds, h.bird))
+	}
+	w := wanted(inv, h.addr)
+	for _, d := range sortedKeys(w) {
+		if h.foreign[d] {
+			conflicts = append(conflicts, d)
+			continue
+		}
+		want := kroute{Dst: d, Gateway: w[d], Dev: dev, Protocol: ownProto, Metric: 100}
+		var own []kroute
+		for _, k := range at[d] {
+			if k.Protocol == ownProto {
+				own = append(own, k)
+			}
+		}
+		if len(own) != 1 || own[0] != want {
+			problems = append(problems, fmt.Sprintf("want %v, the kernel has %v", want, at[d]))
+		}
+	}
+	for _, k := range routes {
+		if _, ok := w[k.Dst]; k.Protocol == ownProto && !ok {
+			problems = append(problems, fmt.Sprintf("podroutes' route %v not wanted", k))
+		}
+	}
+	return conflicts, problems, nil
+}
+
+// checkProblems runs `podroutes check --output json` in h and compares its
+// report and exit status with the kernel's truth: each wanted route in
+// place, or held by another owner where the soak put one; nothing else.
+func checkProblems(bin, inv string, h *host, want map[string]string, conflicts []string) []string {
+	cmd := exec.Command("ip", "netns", "exec", h.ns, bin, "check", "--inventory", inv, "--output", "json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		return []string{fmt.Sprintf("check: %v", err)}
+	}
+	var problems []string
+	wantCode := 0
+	if len(conflicts) > 0 {
+		wantCode = 1
+	}
+	if code != wantCode {
+		problems = append(problems, fmt.Sprintf("check exits %d, not %d (stderr: %s)", code, wantCode, bytes.TrimSpace(tail(stderr.Bytes()))))
+	}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l struct {
+			State       string `json:"state"`
+			Destination string `json:"destination"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			problems = append(problems, fmt.Sprintf("check: unreadable line %q: %v", sc.Text(), err))
+			continue
+		}
+		state := "in place"
+		if slices.Contains(conflicts, l.Destination) {
+			state = "held by another owner"
+		}
+		if _, ok := want[l.Destination]; !ok || seen[l.Destination] || l.State != state {
+			problems = append(problems, fmt.Sprintf("check says %s", sc.Text()))
+		}
+		seen[l.Destination] = true
+	}
+	for _, d := range sortedKeys(want) {
+		if !seen[d] {
+			problems = append(problems, "check names no route to "+d)
+		}
+	}
+	return problems
+}
+
+// metricsProblems compares the metrics textfile's podroutes_routes with the
+// kernel's truth.
+func metricsProblems(h *host, want map[string]string, conflicts []string) []string {
+	b, err := os.ReadFile(h.prom)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	expect := map[string]float64{"in_place": float64(len(want) - len(conflicts)), "conflict": float64(len(conflicts))}
+	got := map[string]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, `podroutes_routes{state="`)
+		if !ok {
+			continue
+		}
+		state, value, ok := strings.Cut(rest, `"} `)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return []string{fmt.Sprintf("metrics: %q: %v", line, err)}
+		}
+		got[state] = v
+	}
+	var problems []string
+	for _, s := range sortedKeys(got) {
+		if got[s] != expect[s] {
+			problems = append(problems, fmt.Sprintf("metrics: podroutes_routes{state=%q} %g, the kernel: %g", s, got[s], expect[s]))
+		}
+	}
+	for _, s := range sortedKeys(expect) {
+		if _, ok := got[s]; !ok && expect[s] != 0 {
+			problems = append(problems, fmt.Sprintf("metrics: no podroutes_routes{state=%q}, the kernel: %g", s, expect[s]))
+		}
+	}
+	return problems
+}
+
+// table is h's main table as ip prints it, another owner's bird routes
+// counted rather than listed.
+func table(h *host) string {
+	out, _ := exec.Command("ip", "-n", h.ns, "route", "show", "table", "main").CombinedOutput()
+	var b strings.Builder
+	birds := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.Contains(line, " proto bird") {
+			birds++
+			continue
+		}
+		b.WriteString("    " + line + "\n")
+	}
+	fmt.Fprintf(&b, "    (and %d routes proto bird)\n", birds)
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		pa, ea := netip.ParsePrefix(a)
+		pb, eb := netip.ParsePrefix(b)
+		if ea == nil && eb == nil {
+			if c := pa.Addr().Compare(pb.Addr()); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}

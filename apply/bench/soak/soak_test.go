@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podroutes/podroutes/internal/nstest"
+)
+
+// podroutes builds the binary the soak drives.
+func podroutes(t *testing.T) string {
+	t.Helper()
+	nstest.RequireRoot(t)
+	bin := filepath.Join(t.TempDir(), "podroutes")
+	build := exec.Command("go", "build", "-o", bin, "github.com/podroutes/podroutes/cmd/podroutes")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building podroutes: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestSoak is make test's short soak: about 90 s of faults of every kind on
+// 12 hosts, a fixed seed; any divergence fails it, with the soak's report.
+func TestSoak(t *testing.T) {
+	bin := podroutes(t)
+	var out bytes.Buffer
+	svg := filepath.Join(t.TempDir(), "soak.svg")
+	res, err := run(context.Background(), options{bin: bin, duration: 90 * time.Second, seed: 23, hosts: 12,
+		svg: svg, quiet: 3 * time.Second, bound: 10 * time.Second, out: &out})
+	if err != nil || res.divergences != 0 {
+		t.Fatalf("soak: %v\n%s", err, out.String())
+	}
+	t.Log(res.line())
+	if len(res.kinds) != len(faults) {
+		t.Errorf("faults of %d kinds, not all %d:\n%s", len(res.kinds), len(faults), out.String())
+	}
+	if b, err := os.ReadFile(svg); err != nil || !bytes.HasPrefix(b, []byte("<svg")) || !bytes.Contains(b, []byte("<polyline")) {
+		t.Errorf("plot: %v\n%s", err, b)
+	}
+}
+
+// TestSoakSeesDivergence breaks what the watchers would mend, with them
+// stopped, and what check would name, behind the soak's back: the soak must
+// see both, or a clean run proves nothing.
+func TestSoakSeesDivergence(t *testing.T) {
+	bin := podroutes(t)
+	l, err := newLab(options{bin: bin, hosts: 3, bound: 2 * time.Second, out: os.Stdout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.cleanup)
+	ctx := context.Background()
+	if err := l.build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+	if p := l.verify(ctx); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+
+	// Another owner's route at a wanted destination the soak does not
+	// know of: check names a conflict and the metrics count it, where the
+	// soak expects the route in place.
+	h := l.hosts[1]
+	if err := ip(h.ns, "route", "add", podSubnet(0), "via", auxGW, "dev", "aux0", "proto", "static", "metric", "50"); err != nil {
+		t.Fatal(err)
+	}
+	p := l.verify(ctx)
+	if !has(p, "node-1: check exits 1, not 0") || !has(p, `node-1: metrics: podroutes_routes{state="conflict"} 1`) {
+		t.Errorf("an unknown conflict: %q", p)
+	}
+	if err := ip(h.ns, "route", "del", podSubnet(0), "via", auxGW, "dev", "aux0", "proto", "static", "metric", "50"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another owner's routes gone that the soak put there: a conflict's
+	// and the unrelated bird routes.
+	h.foreign[podSubnet(2)] = true
+	h.bird = 5
+	_, p = l.converge(ctx, time.Now())
+	if !has(p, "node-1: another owner's route 10.200.2.0/24 via 192.168.255.2 dev aux0 proto static metric 50 deleted or changed") ||
+		!has(p, "node-1: 0 of another owner's proto bird routes, not 5") {
+		t.Errorf("another owner's routes gone: %q", p)
+	}
+	delete(h.foreign, podSubnet(2))
+	h.bird = 0
+
+	// A watcher killed: its exit is a divergence, and a route deleted
+	// without it to mend it is never converged.
+	if err := h.kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ip(h.ns, "route", "del", podSubnet(2), "proto", ownProto); err != nil {
+		t.Fatal(err)
+	}
+	_, p = l.converge(ctx, time.Now())
+	if !has(p, "node-1: watch exited") {
+		t.Errorf("a watcher killed: %q", p)
+	}
+	dead := h.exited
+	h.exited = make(chan error, 1) // as if it ran, to see the table judged
+	_, p = l.converge(ctx, time.Now())
+	h.exited = dead
+	if !has(p, "node-1: want 10.200.2.0/24 via 10.240.0.12 dev eth0 proto 157 metric 100, the kernel has []") {
+		t.Errorf("a route deleted: %q", p)
+	}
+}
+
+func has(problems []string, prefix string) bool {
+	return slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, prefix) })
+}
