@@ -115,6 +115,13 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatalf("an answer after the outage: %+v, want told true", e)
 	}
 	log.Wait(t, "the Kubernetes API at https://10.240.0.10:6443 answers again", nstest.Patience)
+	// The resync is marked after the line is logged: wait for the change
+	// it signals (nothing else signals one here), then look.
+	select {
+	case <-s.changed:
+	case <-time.After(nstest.Patience):
+		t.Fatal("no change signalled after the API server answered again")
+	}
 	if !s.resync.Load() {
 		t.Error("no resync due after the API server answered again")
 	}
