@@ -153,12 +153,12 @@ func TestFrozenAPI(t *testing.T) {
 
 	thaw := c.FreezeAPI(t)
 	start := time.Now()
-	expectTold(t, told, false, ProbeEvery+ProbeTimeout+5*time.Second)
+	expectTold(t, told, false, ProbeEvery+ProbeTimeout+nstest.Patience)
 	t.Logf("a frozen API server told unreachable after %s", time.Since(start).Round(time.Millisecond))
 	log.Wait(t, "is unreachable: no answer within 10s", nstest.Patience)
 	thaw()
 	start = time.Now()
-	expectTold(t, told, true, ProbeEvery+5*time.Second)
+	expectTold(t, told, true, ProbeEvery+nstest.Patience)
 	t.Logf("the API server, thawed, told answering after %s", time.Since(start).Round(time.Millisecond))
 }
 
