@@ -19,7 +19,8 @@ func Header(node, source string) string {
 }
 
 // Write writes c as routes.yaml, in the plain shape the fast reader takes
-// (a test and FuzzWriteFast hold the two together). It writes by hand,
+// (TestGenOutputTakesTheFastPath and FuzzFastAgrees hold the two
+// together). It writes by hand,
 // not through a YAML encoder, because a 1000-host cluster means a million
 // routes; every value it writes is a validated address, prefix or name.
 // source names the inventory in the header.
