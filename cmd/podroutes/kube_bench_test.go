@@ -44,14 +44,7 @@ func BenchmarkKube(b *testing.B) {
 			b.Fatalf("PODROUTES_KUBE_BENCH_NODES=%q: want a number of Nodes, 1235 or more (node-1234 is re-addressed)", s)
 		}
 	}
-	// The server and the host on one /16, which holds every Node's
-	// InternalIP (k8stest.Fleet: 10.240.0.20 on).
-	server, host := nstest.New(b), nstest.New(b)
-	nstest.Veth(b, server, "eth0", host, "eth0")
-	server.IP(b, "addr", "add", "10.240.0.10/16", "dev", "eth0")
-	host.IP(b, "addr", "add", "10.240.255.1/16", "dev", "eth0")
-	c := k8stest.Start(b, server.Name, "10.240.0.10")
-	c.ApplyRBAC(b, k8stest.RepoPath(b, "examples/rbac.yaml"))
+	c, host := benchLab(b)
 	began := time.Now()
 	c.CreateNodes(b, k8stest.Fleet(n))
 	created := time.Since(began)
@@ -126,12 +119,7 @@ func BenchmarkKubeLarge(b *testing.B) {
 	}
 	const n, images, annotation = 80, 4500, 250 << 10
 	timeBin := nstest.Tool(b, "time", "time")
-	server, host := nstest.New(b), nstest.New(b)
-	nstest.Veth(b, server, "eth0", host, "eth0")
-	server.IP(b, "addr", "add", "10.240.0.10/16", "dev", "eth0")
-	host.IP(b, "addr", "add", "10.240.255.1/16", "dev", "eth0")
-	c := k8stest.Start(b, server.Name, "10.240.0.10")
-	c.ApplyRBAC(b, k8stest.RepoPath(b, "examples/rbac.yaml"))
+	c, host := benchLab(b)
 	c.CreateNodesAs(b, k8stest.Fleet(n), func(node k8stest.Node, seed int) *corev1.Node {
 		return k8stest.LargeNode(node, seed, images, annotation)
 	})
@@ -205,4 +193,18 @@ func status(t testing.TB, pid int) (rss, peak float64) {
 		t.Fatal(err)
 	}
 	return float64(st.VmRSS) / (1 << 20), float64(st.VmHWM) / (1 << 20)
+}
+
+// benchLab is the Kubernetes benchmarks' lab: a control plane in a
+// namespace of its own, with podroutes' RBAC, and the host that follows
+// it, both on one /16, which holds every Node's InternalIP (k8stest.Fleet:
+// 10.240.0.20 on).
+func benchLab(b *testing.B) (*k8stest.Cluster, *nstest.NS) {
+	server, host := nstest.New(b), nstest.New(b)
+	nstest.Veth(b, server, "eth0", host, "eth0")
+	server.IP(b, "addr", "add", "10.240.0.10/16", "dev", "eth0")
+	host.IP(b, "addr", "add", "10.240.255.1/16", "dev", "eth0")
+	c := k8stest.Start(b, server.Name, "10.240.0.10")
+	c.ApplyRBAC(b, k8stest.RepoPath(b, "examples/rbac.yaml"))
+	return c, host
 }
