@@ -21,6 +21,9 @@ type Link struct {
 	Name string
 	// Up is IFF_UP: the link is administratively up.
 	Up bool
+	// MTU is the link's MTU: a tunnel's over it is this less the
+	// encapsulation (tunnel.MTU).
+	MTU int
 	// Prefixes are the link's addresses with their prefix length
 	// (10.240.0.10/24).
 	Prefixes []netip.Prefix

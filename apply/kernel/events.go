@@ -43,10 +43,11 @@ type Event struct {
 	// when it goes through a nexthop object, once observed).
 	Route reconcile.Route
 	// Index and Name are the link of a LinkChanged or AddrChanged (Name
-	// once observed); Up is the link's IFF_UP.
+	// once observed); Up is the link's IFF_UP, MTU its MTU.
 	Index int
 	Name  string
 	Up    bool
+	MTU   int
 	// Prefix is the address of an AddrChanged, with its prefix length.
 	Prefix netip.Prefix
 	// ID is the nexthop object of a NexthopChanged.
@@ -275,8 +276,11 @@ func parseEvent(h header, p []byte) (Event, bool) {
 		ev.Index = int(int32(native.Uint32(p[4:])))
 		ev.Up = native.Uint32(p[8:])&unix.IFF_UP != 0
 		attrs(p[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) bool {
-			if typ == unix.IFLA_IFNAME {
+			switch typ {
+			case unix.IFLA_IFNAME:
 				ev.Name = string(bytes.TrimRight(v, "\x00"))
+			case unix.IFLA_MTU:
+				ev.MTU = int(u32Attr(v))
 			}
 			return true
 		})
