@@ -97,7 +97,9 @@ func (r Report) WriteReport(w io.Writer) error {
 }
 
 // wanted: the config sends some peer through the tunnel.
-func (t *TunnelReport) wanted() bool { return len(t.Spec.Peers) > 0 || t.Status.Device == tunnel.Foreign }
+func (t *TunnelReport) wanted() bool {
+	return len(t.Spec.Peers) > 0 || t.Status.Device == tunnel.Foreign
+}
 
 func (t *TunnelReport) waitingWhy() string {
 	if t.Address.IsValid() {
