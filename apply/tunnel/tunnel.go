@@ -5,7 +5,8 @@
 // (Remove) and a verdict per peer (Check). Every host derives every other
 // host's tunnel MAC and inner next hop from the inventory alone (MAC,
 // Gateway), so nothing is distributed. Routes through the device are the
-// caller's: `DST via Gateway(DST) dev podroutes-vx onlink`.
+// caller's: `DST via Gateway(DST) dev podroutes-vx onlink`, written after
+// Apply (a device deleted or created again takes its routes with it).
 package tunnel
 
 import (
@@ -77,7 +78,8 @@ func Gateway(dst netip.Prefix) netip.Addr {
 }
 
 // Peer is one pod subnet sent through the tunnel: its inner next hop
-// (Gateway of the subnet) and the node address of the host that has it.
+// (Gateway of the subnet) and the node address of the host that has it,
+// both unmapped (an IPv4 address is Is4).
 type Peer struct {
 	Inner netip.Addr
 	Node  netip.Addr
