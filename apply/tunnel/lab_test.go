@@ -104,12 +104,15 @@ type node struct {
 
 // lab is two hosts on two segments, 10.240.0.0/24 and 10.241.0.0/24
 // (fd00:240::/64, fd00:241::/64), joined by a router: a at .20 with pods
-// 10.200.0.0/24 and fd00:200::/64, b at .21 with 10.200.1.0/24 and
-// fd00:200:1::/64, their pods at .2.
-func lab(t *testing.T) (a, b node) {
+// 10.200.0.0/24 and fd00:200::/64, b at .21 (or at bAddr, nstest.Routed.Host's)
+// with 10.200.1.0/24 and fd00:200:1::/64, their pods at .2.
+func lab(t *testing.T, bAddr ...string) (a, b node) {
 	r := nstest.NewRouted(t, []string{"10.240.0.0/24", "fd00:240::/64"}, []string{"10.241.0.0/24", "fd00:241::/64"})
 	a.ns = r.Host(t, 0, "10.240.0.20", "fd00:240::20")
-	b.ns = r.Host(t, 1, "10.241.0.21", "fd00:241::21")
+	if bAddr == nil {
+		bAddr = []string{"10.241.0.21", "fd00:241::21"}
+	}
+	b.ns = r.Host(t, 1, bAddr...)
 	a.pod = nstest.Pod(t, a.ns, "10.200.0.1", "10.200.0.2/24")
 	nstest.PodAddr(t, a.ns, a.pod, "fd00:200::1", "fd00:200::2/64")
 	b.pod = nstest.Pod(t, b.ns, "10.200.1.1", "10.200.1.2/24")
@@ -177,6 +180,23 @@ func TestIPv6Underlay(t *testing.T) {
 		if err := nstest.Ping(t, a.pod, to, 1431); err == nil {
 			t.Errorf("a packet of 1431 bytes reached %s through a tunnel of MTU 1430 unfragmented", to)
 		}
+	}
+}
+
+// TestSlash32Host: a host whose address is a /32 behind an onlink default
+// route, as on a cloud VM, has no peer on-link: its pods reach the others
+// through the tunnel.
+func TestSlash32Host(t *testing.T) {
+	a, b := lab(t, "10.241.0.21/32")
+	if out := b.ns.IP(t, "route", "show", "default"); !strings.Contains(out, "onlink") {
+		t.Fatalf("b's default route: %s", out)
+	}
+	sync(t, a.h, spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24"))
+	sync(t, b.h, spec("10.241.0.21", "10.240.0.20", "10.200.0.0/24"))
+	route(t, a.ns, "10.200.1.0/24")
+	route(t, b.ns, "10.200.0.0/24")
+	if err := nstest.Reach(t, b.pod, a.pod, "10.200.0.2"); err != nil {
+		t.Error(err)
 	}
 }
 
