@@ -314,6 +314,31 @@ func TestRepairs(t *testing.T) {
 	}
 }
 
+// TestInterrupted: an apply stopped after any of its changes (killed) is
+// finished by the next, in one apply; one stopped inside the creation of
+// the device, TestRepairs' unfinished creation.
+func TestInterrupted(t *testing.T) {
+	ns := nstest.New(t)
+	h := handle(t, ns)
+	s := spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24", "fd00:200:1::/64")
+	s.Peers = append(s.Peers, spec("10.240.0.20", "10.241.0.22", "10.200.2.0/24").Peers...)
+	changes, err := diff(t, h, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range changes {
+		if err := tunnel.Apply(h, changes[:k]); err != nil {
+			t.Fatalf("the first %d changes: %v", k, err)
+		}
+		if got := sync(t, h, s); len(got) != len(changes)-k {
+			t.Errorf("after the first %d changes, the next apply: %q, want the other %d", k, got, len(changes)-k)
+		}
+		if _, err := tunnel.Remove(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // run runs an ip command, or a bridge one, in ns.
 func run(t *testing.T, ns *nstest.NS, cmd string) {
 	t.Helper()
