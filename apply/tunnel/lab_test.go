@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -404,5 +405,33 @@ func TestRemove(t *testing.T) {
 	}
 	if changes, err := tunnel.Remove(h); err != nil || len(changes) != 0 {
 		t.Errorf("remove again: %q, %v; want nothing to do", lines(changes), err)
+	}
+}
+
+// TestApplyErrors: a change that fails says which, with the kernel's
+// error, and leaves what the next apply takes: a device the kernel
+// refuses is not created, under either name.
+func TestApplyErrors(t *testing.T) {
+	ns := nstest.New(t)
+	h := handle(t, ns)
+	s := spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24")
+	changes, err := diff(t, h, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tunnel.Apply(h, changes[1:]) // the entries, without the device
+	if want := "adding fdb entry " + mac("10.241.0.21") + " dst 10.241.0.21: no link podroutes-vx"; err == nil || err.Error() != want {
+		t.Errorf("entries without the device: %v, want %q", err, want)
+	}
+	s.MTU = 65536 // above the largest the kernel takes
+	if changes, err = diff(t, h, s); err != nil {
+		t.Fatal(err)
+	}
+	err = tunnel.Apply(h, changes)
+	if !errors.Is(err, unix.EINVAL) || !strings.HasPrefix(err.Error(), "creating vxlan device podroutes-vx: ") {
+		t.Errorf("an MTU the kernel refuses: %v, want EINVAL, creating the device", err)
+	}
+	if o, err := tunnel.Read(h); err != nil || o.Device != nil || o.Unfinished != nil {
+		t.Errorf("after a refused creation: %+v, %v; want no device", o, err)
 	}
 }

@@ -96,8 +96,12 @@ type Spec struct {
 	Peers []Peer
 }
 
-// minMTU is the least MTU the kernel takes for an IPv4 interface.
-const minMTU = 68
+// minMTU is the least MTU the kernel takes for an IPv4 interface; below
+// minMTU6 it takes IPv6 off the interface.
+const (
+	minMTU  = 68
+	minMTU6 = 1280
+)
 
 // device is the device s wants.
 func (s Spec) device() Device {
@@ -149,6 +153,8 @@ func (s Spec) want() (want, error) {
 		case p.Node.Is4() != s.Local.Is4():
 			other = append(other, p)
 			continue
+		case p.Inner.Is6() && s.MTU < minMTU6:
+			return w, fmt.Errorf("tunnel peer %s: IPv6 needs an MTU of %d, the tunnel's is %d", p, minMTU6, s.MTU)
 		}
 		if n, ok := w.node[p.Inner]; ok && n != p.Node {
 			return w, fmt.Errorf("tunnel next hop %s claimed by nodes %s and %s", p.Inner, n, p.Node)

@@ -205,6 +205,11 @@ func TestSpecRefused(t *testing.T) {
 			return s
 		}(), "tunnel next hop 10.200.1.0 claimed by nodes 10.241.0.21 and 10.241.0.22"},
 		{"no MTU", tunnel.Spec{Local: s.Local, Peers: s.Peers}, "tunnel MTU 0 is below 68"},
+		{"IPv6 below its MTU", func() tunnel.Spec {
+			s := spec("10.240.0.20", "10.241.0.21", "fd00:200:1::/64")
+			s.MTU = 1279
+			return s
+		}(), "tunnel peer fd00:200:1:: (node 10.241.0.21): IPv6 needs an MTU of 1280, the tunnel's is 1279"},
 		{"no local address", tunnel.Spec{MTU: 1450, Peers: s.Peers}, "tunnel for 1 peer has no local node address"},
 	} {
 		_, err := tunnel.Diff(tunnel.Observed{}, c.s)
