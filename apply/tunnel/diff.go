@@ -124,10 +124,12 @@ func Diff(o Observed, s Spec) ([]Change, error) {
 	if d != nil {
 		if why := recreate(*d, w); why != "" {
 			out = append(out, Change{Op: DeleteDevice, Device: *d, Why: why + ": set only at creation"})
-			d, neighbours, fdb = nil, nil, nil
+			d = nil
 		}
 	}
 	if d == nil {
+		// A new device has no entries.
+		neighbours, fdb = nil, nil
 		out = append(out, Change{Op: CreateDevice, Device: w, Why: "absent"})
 	} else {
 		out = append(out, inPlace(*d, w)...)
