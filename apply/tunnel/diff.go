@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -91,7 +92,8 @@ func verb(add bool) string {
 // the other family), or when s wants a device and a link of its name is
 // foreign (a *ForeignError, with no change planned).
 func Diff(o Observed, s Spec) ([]Change, error) {
-	if err := s.check(); err != nil {
+	wanted, err := s.want()
+	if err != nil {
 		return nil, err
 	}
 	want := len(s.Peers) > 0
@@ -122,15 +124,17 @@ func Diff(o Observed, s Spec) ([]Change, error) {
 	if d != nil {
 		if why := recreate(*d, w); why != "" {
 			out = append(out, Change{Op: DeleteDevice, Device: *d, Why: why + ": set only at creation"})
-			d, neighbours, fdb = nil, nil, nil
+			d = nil
 		}
 	}
 	if d == nil {
+		// A new device has no entries.
+		neighbours, fdb = nil, nil
 		out = append(out, Change{Op: CreateDevice, Device: w, Why: "absent"})
 	} else {
 		out = append(out, inPlace(*d, w)...)
 	}
-	return append(out, entries(neighbours, fdb, s)...), nil
+	return append(out, entries(neighbours, fdb, wanted)...), nil
 }
 
 // recreate says how d differs from w in what only a new device can change,
@@ -168,52 +172,48 @@ func inPlace(d, w Device) []Change {
 	return out
 }
 
-// entries is the changes that leave on the device the entries s wants of
+// entries is the changes that leave on the device the entries w, of
 // those read, neighbours and fdb: additions, then deletions, each sorted.
-func entries(neighbours []Neighbour, fdb []FDBEntry, s Spec) []Change {
-	wantN, wantF := s.wanted()
-	var out []Change
-	have := make(map[netip.Addr]string, len(neighbours))
+func entries(neighbours []Neighbour, fdb []FDBEntry, w want) []Change {
+	haveN := make(map[netip.Addr]hw, len(neighbours))
 	for _, n := range neighbours {
-		have[n.Inner] = string(n.MAC)
+		haveN[n.Inner] = hwOf(n.MAC)
 	}
-	haveF := make(map[string]netip.Addr, len(fdb)) // MAC -> dst
+	haveF := make(map[hw]netip.Addr, len(fdb))
 	for _, f := range fdb {
 		if f.VNI == 0 || f.VNI == VNI {
-			haveF[string(f.MAC)] = f.Dst
+			haveF[hwOf(f.MAC)] = f.Dst
 		}
 	}
-	isWantedF := make(map[string]bool, len(wantF))
-	for _, f := range wantF {
-		isWantedF[string(f.MAC)] = true
-		if haveF[string(f.MAC)] != f.Dst {
-			out = append(out, Change{Op: AddFDB, FDB: f})
+	var addF, addN, delN, delF []Change
+	for node, m := range w.mac {
+		if haveF[m] != node {
+			addF = append(addF, Change{Op: AddFDB, FDB: FDBEntry{MAC: net.HardwareAddr(m[:]), Dst: node}})
 		}
 	}
-	isWantedN := make(map[netip.Addr]bool, len(wantN))
-	for _, n := range wantN {
-		isWantedN[n.Inner] = true
-		if mac, ok := have[n.Inner]; !ok || mac != string(n.MAC) {
-			out = append(out, Change{Op: AddNeighbour, Neighbour: n})
+	for inner, node := range w.node {
+		if m, ok := haveN[inner]; !ok || m != w.mac[node] {
+			m := w.mac[node]
+			addN = append(addN, Change{Op: AddNeighbour, Neighbour: Neighbour{Inner: inner, MAC: net.HardwareAddr(m[:])}})
 		}
 	}
-	neighbours = slices.Clone(neighbours)
-	slices.SortFunc(neighbours, func(a, b Neighbour) int { return a.Inner.Compare(b.Inner) })
 	for _, n := range neighbours {
-		if !isWantedN[n.Inner] {
-			out = append(out, Change{Op: DeleteNeighbour, Neighbour: n})
+		if _, ok := w.node[n.Inner]; !ok {
+			delN = append(delN, Change{Op: DeleteNeighbour, Neighbour: n})
 		}
 	}
-	fdb = slices.Clone(fdb)
-	slices.SortFunc(fdb, func(a, b FDBEntry) int {
-		return cmp.Or(bytes.Compare(a.MAC, b.MAC), a.Dst.Compare(b.Dst), cmp.Compare(a.VNI, b.VNI))
-	})
 	for _, f := range fdb {
 		// A unicast MAC has one destination: adding a wanted one replaces
 		// whatever it had.
-		if !isWantedF[string(f.MAC)] {
-			out = append(out, Change{Op: DeleteFDB, FDB: f})
+		if n, ok := w.owner[hwOf(f.MAC)]; !ok || w.mac[n] != hwOf(f.MAC) {
+			delF = append(delF, Change{Op: DeleteFDB, FDB: f})
 		}
 	}
-	return out
+	slices.SortFunc(addF, func(a, b Change) int { return a.FDB.Dst.Compare(b.FDB.Dst) })
+	slices.SortFunc(addN, func(a, b Change) int { return a.Neighbour.Inner.Compare(b.Neighbour.Inner) })
+	slices.SortFunc(delN, func(a, b Change) int { return a.Neighbour.Inner.Compare(b.Neighbour.Inner) })
+	slices.SortFunc(delF, func(a, b Change) int {
+		return cmp.Or(bytes.Compare(a.FDB.MAC, b.FDB.MAC), a.FDB.Dst.Compare(b.FDB.Dst), cmp.Compare(a.FDB.VNI, b.FDB.VNI))
+	})
+	return slices.Concat(addF, addN, delN, delF)
 }

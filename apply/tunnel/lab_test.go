@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/internal/nstest"
@@ -104,12 +105,15 @@ type node struct {
 
 // lab is two hosts on two segments, 10.240.0.0/24 and 10.241.0.0/24
 // (fd00:240::/64, fd00:241::/64), joined by a router: a at .20 with pods
-// 10.200.0.0/24 and fd00:200::/64, b at .21 with 10.200.1.0/24 and
-// fd00:200:1::/64, their pods at .2.
-func lab(t *testing.T) (a, b node) {
+// 10.200.0.0/24 and fd00:200::/64, b at .21 (or at bAddr, nstest.Routed.Host's)
+// with 10.200.1.0/24 and fd00:200:1::/64, their pods at .2.
+func lab(t *testing.T, bAddr ...string) (a, b node) {
 	r := nstest.NewRouted(t, []string{"10.240.0.0/24", "fd00:240::/64"}, []string{"10.241.0.0/24", "fd00:241::/64"})
 	a.ns = r.Host(t, 0, "10.240.0.20", "fd00:240::20")
-	b.ns = r.Host(t, 1, "10.241.0.21", "fd00:241::21")
+	if bAddr == nil {
+		bAddr = []string{"10.241.0.21", "fd00:241::21"}
+	}
+	b.ns = r.Host(t, 1, bAddr...)
 	a.pod = nstest.Pod(t, a.ns, "10.200.0.1", "10.200.0.2/24")
 	nstest.PodAddr(t, a.ns, a.pod, "fd00:200::1", "fd00:200::2/64")
 	b.pod = nstest.Pod(t, b.ns, "10.200.1.1", "10.200.1.2/24")
@@ -177,6 +181,23 @@ func TestIPv6Underlay(t *testing.T) {
 		if err := nstest.Ping(t, a.pod, to, 1431); err == nil {
 			t.Errorf("a packet of 1431 bytes reached %s through a tunnel of MTU 1430 unfragmented", to)
 		}
+	}
+}
+
+// TestSlash32Host: a host whose address is a /32 behind an onlink default
+// route, as on a cloud VM, has no peer on-link: its pods reach the others
+// through the tunnel.
+func TestSlash32Host(t *testing.T) {
+	a, b := lab(t, "10.241.0.21/32")
+	if out := b.ns.IP(t, "route", "show", "default"); !strings.Contains(out, "onlink") {
+		t.Fatalf("b's default route: %s", out)
+	}
+	sync(t, a.h, spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24"))
+	sync(t, b.h, spec("10.241.0.21", "10.240.0.20", "10.200.0.0/24"))
+	route(t, a.ns, "10.200.1.0/24")
+	route(t, b.ns, "10.200.0.0/24")
+	if err := nstest.Reach(t, b.pod, a.pod, "10.200.0.2"); err != nil {
+		t.Error(err)
 	}
 }
 
@@ -294,6 +315,31 @@ func TestRepairs(t *testing.T) {
 	}
 }
 
+// TestInterrupted: an apply stopped after any of its changes (killed) is
+// finished by the next, in one apply; one stopped inside the creation of
+// the device, TestRepairs' unfinished creation.
+func TestInterrupted(t *testing.T) {
+	ns := nstest.New(t)
+	h := handle(t, ns)
+	s := spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24", "fd00:200:1::/64")
+	s.Peers = append(s.Peers, spec("10.240.0.20", "10.241.0.22", "10.200.2.0/24").Peers...)
+	changes, err := diff(t, h, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range changes {
+		if err := tunnel.Apply(h, changes[:k]); err != nil {
+			t.Fatalf("the first %d changes: %v", k, err)
+		}
+		if got := sync(t, h, s); len(got) != len(changes)-k {
+			t.Errorf("after the first %d changes, the next apply: %q, want the other %d", k, got, len(changes)-k)
+		}
+		if _, err := tunnel.Remove(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // run runs an ip command, or a bridge one, in ns.
 func run(t *testing.T, ns *nstest.NS, cmd string) {
 	t.Helper()
@@ -359,5 +405,33 @@ func TestRemove(t *testing.T) {
 	}
 	if changes, err := tunnel.Remove(h); err != nil || len(changes) != 0 {
 		t.Errorf("remove again: %q, %v; want nothing to do", lines(changes), err)
+	}
+}
+
+// TestApplyErrors: a change that fails says which, with the kernel's
+// error, and leaves what the next apply takes: a device the kernel
+// refuses is not created, under either name.
+func TestApplyErrors(t *testing.T) {
+	ns := nstest.New(t)
+	h := handle(t, ns)
+	s := spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24")
+	changes, err := diff(t, h, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tunnel.Apply(h, changes[1:]) // the entries, without the device
+	if want := "adding fdb entry " + mac("10.241.0.21") + " dst 10.241.0.21: no link podroutes-vx"; err == nil || err.Error() != want {
+		t.Errorf("entries without the device: %v, want %q", err, want)
+	}
+	s.MTU = 65536 // above the largest the kernel takes
+	if changes, err = diff(t, h, s); err != nil {
+		t.Fatal(err)
+	}
+	err = tunnel.Apply(h, changes)
+	if !errors.Is(err, unix.EINVAL) || !strings.HasPrefix(err.Error(), "creating vxlan device podroutes-vx: ") {
+		t.Errorf("an MTU the kernel refuses: %v, want EINVAL, creating the device", err)
+	}
+	if o, err := tunnel.Read(h); err != nil || o.Device != nil || o.Unfinished != nil {
+		t.Errorf("after a refused creation: %+v, %v; want no device", o, err)
 	}
 }

@@ -5,16 +5,15 @@
 // (Remove) and a verdict per peer (Check). Every host derives every other
 // host's tunnel MAC and inner next hop from the inventory alone (MAC,
 // Gateway), so nothing is distributed. Routes through the device are the
-// caller's: `DST via Gateway(DST) dev podroutes-vx onlink`.
+// caller's: `DST via Gateway(DST) dev podroutes-vx onlink`, written after
+// Apply (a device deleted or created again takes its routes with it).
 package tunnel
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 
 	"github.com/podroutes/podroutes/internal/diag"
 )
@@ -79,7 +78,8 @@ func Gateway(dst netip.Prefix) netip.Addr {
 }
 
 // Peer is one pod subnet sent through the tunnel: its inner next hop
-// (Gateway of the subnet) and the node address of the host that has it.
+// (Gateway of the subnet) and the node address of the host that has it,
+// both unmapped (an IPv4 address is Is4).
 type Peer struct {
 	Inner netip.Addr
 	Node  netip.Addr
@@ -96,8 +96,12 @@ type Spec struct {
 	Peers []Peer
 }
 
-// minMTU is the least MTU the kernel takes for an IPv4 interface.
-const minMTU = 68
+// minMTU is the least MTU the kernel takes for an IPv4 interface; below
+// minMTU6 it takes IPv6 off the interface.
+const (
+	minMTU  = 68
+	minMTU6 = 1280
+)
 
 // device is the device s wants.
 func (s Spec) device() Device {
@@ -105,65 +109,70 @@ func (s Spec) device() Device {
 		MAC: MAC(s.Local), MTU: s.MTU, Up: true}
 }
 
-// check says what in s cannot be built: a peer whose node is of the other
-// family than Local (a *FamilyError), or a contradiction.
-func (s Spec) check() error {
+// hw is a MAC as a map key.
+type hw [6]byte
+
+func hwOf(m net.HardwareAddr) hw {
+	var k hw
+	copy(k[:], m)
+	return k
+}
+
+// want is the entries a Spec wants: the node of each inner next hop, the
+// MAC of each node.
+type want struct {
+	node map[netip.Addr]netip.Addr
+	mac  map[netip.Addr]hw
+	// owner is the node of each MAC, this host's included.
+	owner map[hw]netip.Addr
+}
+
+// want is the entries s wants, or what in s cannot be built: a peer whose
+// node is of the other family than Local (a *FamilyError), or a
+// contradiction.
+func (s Spec) want() (want, error) {
+	n := len(s.Peers)
+	w := want{node: make(map[netip.Addr]netip.Addr, n), mac: make(map[netip.Addr]hw, n), owner: make(map[hw]netip.Addr, n+1)}
 	if len(s.Peers) == 0 {
-		return nil
+		return w, nil
 	}
 	if !s.Local.IsValid() {
-		return fmt.Errorf("tunnel for %s has no local node address", diag.Count(len(s.Peers), "peer"))
+		return w, fmt.Errorf("tunnel for %s has no local node address", diag.Count(len(s.Peers), "peer"))
 	}
 	if s.MTU < minMTU {
-		return fmt.Errorf("tunnel MTU %d is below %d", s.MTU, minMTU)
+		return w, fmt.Errorf("tunnel MTU %d is below %d", s.MTU, minMTU)
 	}
+	w.owner[hwOf(MAC(s.Local))] = s.Local
 	var other []Peer
-	node := map[netip.Addr]netip.Addr{} // inner -> node
-	mac := map[string]netip.Addr{string(MAC(s.Local)): s.Local}
 	for _, p := range s.Peers {
 		switch {
 		case !p.Inner.IsValid() || !p.Node.IsValid():
-			return fmt.Errorf("tunnel peer %s: missing address", p)
+			return w, fmt.Errorf("tunnel peer %s: missing address", p)
 		case p.Node == s.Local:
-			return fmt.Errorf("tunnel peer %s: the node is this host", p)
+			return w, fmt.Errorf("tunnel peer %s: the node is this host", p)
 		case p.Node.Is4() != s.Local.Is4():
 			other = append(other, p)
 			continue
+		case p.Inner.Is6() && s.MTU < minMTU6:
+			return w, fmt.Errorf("tunnel peer %s: IPv6 needs an MTU of %d, the tunnel's is %d", p, minMTU6, s.MTU)
 		}
-		if n, ok := node[p.Inner]; ok && n != p.Node {
-			return fmt.Errorf("tunnel next hop %s claimed by nodes %s and %s", p.Inner, n, p.Node)
+		if n, ok := w.node[p.Inner]; ok && n != p.Node {
+			return w, fmt.Errorf("tunnel next hop %s claimed by nodes %s and %s", p.Inner, n, p.Node)
 		}
-		node[p.Inner] = p.Node
-		m := string(MAC(p.Node))
-		if n, ok := mac[m]; ok && n != p.Node {
-			return fmt.Errorf("nodes %s and %s have the same tunnel MAC %s: one of them needs another address", n, p.Node, MAC(p.Node))
+		w.node[p.Inner] = p.Node
+		if _, ok := w.mac[p.Node]; ok {
+			continue
 		}
-		mac[m] = p.Node
+		m := hwOf(MAC(p.Node))
+		if n, ok := w.owner[m]; ok {
+			return w, fmt.Errorf("nodes %s and %s have the same tunnel MAC %s: one of them needs another address", n, p.Node, MAC(p.Node))
+		}
+		w.mac[p.Node], w.owner[m] = m, p.Node
 	}
 	if other != nil {
-		return &FamilyError{Local: s.Local, Peers: other}
+		return w, &FamilyError{Local: s.Local, Peers: other}
 	}
-	return nil
-}
-
-// wanted is s's entries, sorted: neighbours by inner address, FDB entries
-// by node address, each once.
-func (s Spec) wanted() (neigh []Neighbour, fdb []FDBEntry) {
-	peers := slices.Clone(s.Peers)
-	slices.SortFunc(peers, func(a, b Peer) int {
-		return cmp.Or(a.Inner.Compare(b.Inner), a.Node.Compare(b.Node))
-	})
-	peers = slices.Compact(peers)
-	nodes := make([]netip.Addr, 0, len(peers))
-	for _, p := range peers {
-		neigh = append(neigh, Neighbour{Inner: p.Inner, MAC: MAC(p.Node)})
-		nodes = append(nodes, p.Node)
-	}
-	slices.SortFunc(nodes, netip.Addr.Compare)
-	for _, n := range slices.Compact(nodes) {
-		fdb = append(fdb, FDBEntry{MAC: MAC(n), Dst: n})
-	}
-	return neigh, fdb
+	return w, nil
 }
 
 // FamilyError names the peers whose node address is of the other family
