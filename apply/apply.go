@@ -120,7 +120,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 		stopped := func() error { return errors.Join(err, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()}) }
 		switch {
 		case len(left) == 0 || IsRefused(err) || o.Wait <= 0:
-			return res, errors.Join(unreachable(left, o.Wait), err)
+			return res, errors.Join(unreachable(left, o.Wait, o.offLink.mode), err)
 		case ctx.Err() != nil:
 			return res, stopped()
 		}
@@ -128,7 +128,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 		case <-ctx.Done():
 			return res, stopped()
 		case <-deadline.C:
-			return res, errors.Join(unreachable(left, o.Wait), err)
+			return res, errors.Join(unreachable(left, o.Wait, o.offLink.mode), err)
 		case _, ok := <-changes:
 			if !ok {
 				return res, errors.Join(errors.New("watching links and addresses: updates stopped"), err)
@@ -264,15 +264,16 @@ func dryRun(ctx context.Context, k Kernel, want []reconcile.Want, node string, f
 	if err := d.plan.WriteWrites(o.Out); err != nil {
 		return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)
 	}
-	return reconcile.Result{}, errors.Join(append([]error{d.leftOut, unreachable(d.left, 0)}, d.plan.Conflicts()...)...)
+	return reconcile.Result{}, errors.Join(append([]error{d.leftOut, unreachable(d.left, 0, o.offLink.mode)}, d.plan.Conflicts()...)...)
 }
 
 // unreachable is the error naming the gateways left, or nil.
-func unreachable(left []gateway.Target, waited time.Duration) error {
+// Without offLink vxlan, it says how a peer on another network is reached.
+func unreachable(left []gateway.Target, waited time.Duration, mode config.OffLink) error {
 	if len(left) == 0 {
 		return nil
 	}
-	return &gateway.UnreachableError{Targets: left, Waited: waited}
+	return &gateway.UnreachableError{Targets: left, Waited: waited, OffLinkHint: mode == config.OffLinkNone}
 }
 
 // InterruptedError is Apply stopped (SIGTERM) while it waited for
