@@ -153,6 +153,9 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		return reconcile.Result{}, nil, err
 	}
 	res := reconcile.Execute(ctx, k, d.plan, o.Log, o.Wrote)
+	if o.Only == nil {
+		res.Paths = paths(want, d.tunnel)
+	}
 	// The stale entries and an unneeded device go once the routes that
 	// used them are elsewhere, and only when they all are.
 	var post error

@@ -3,6 +3,7 @@ package apply_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -93,14 +94,19 @@ func nth(p netip.Prefix, n int) string {
 // podIP is the pod's address of the family of p, a node's pod subnet.
 func podIP(p netip.Prefix) string { return strings.Split(nth(p, 2), "/")[0] }
 
-// applyAll applies every host's config, waiting up to 5 s for gateways.
-func applyAll(t *testing.T, hosts []*offHost) {
+// applyAll applies every host's config, waiting up to nstest.Patience for
+// gateways, and returns each host's routes by path (Result.Paths).
+func applyAll(t *testing.T, hosts []*offHost) map[string]string {
 	t.Helper()
+	paths := map[string]string{}
 	for _, h := range hosts {
-		if _, err := apply.Apply(context.Background(), h.k, h.cfg, apply.Options{Wait: nstest.Patience, Log: testLog{t}}); err != nil {
+		res, err := apply.Apply(context.Background(), h.k, h.cfg, apply.Options{Wait: nstest.Patience, Log: testLog{t}})
+		if err != nil {
 			t.Fatalf("apply on %s: %v", h.name, err)
 		}
+		paths[h.name] = fmt.Sprint(res.Paths)
 	}
+	return paths
 }
 
 // checkAll runs check on every host and returns its reports; every host
@@ -142,7 +148,9 @@ func routeDev(t *testing.T, h *offHost, dst string) string {
 // neighbour or FDB entry of podroutes'.
 func TestTwoSegments(t *testing.T) {
 	hosts := segmentsLab(t, segmentsInventory)
-	applyAll(t, hosts)
+	if got := applyAll(t, hosts); got["server"] != "map[direct:2 vxlan:4]" || got["node-1"] != "map[direct:2 vxlan:2]" {
+		t.Errorf("routes by path: %v", got)
+	}
 	segment := func(h *offHost) int { return int(h.cfg.Address.As4()[1]) }
 	for _, from := range hosts {
 		for _, to := range hosts {

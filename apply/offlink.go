@@ -247,3 +247,10 @@ func (t *tunneled) writeChanges(w io.Writer) error {
 	}
 	return nil
 }
+
+// paths counts want by the path each route takes, direct or through the
+// tunnel (reconcile.Path): those t sent through it are its peers.
+func paths(want []reconcile.Want, t tunneled) map[string]int {
+	vxlan := len(t.spec.Peers)
+	return map[string]int{"direct": len(want) - vxlan, "vxlan": vxlan}
+}
