@@ -157,9 +157,11 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		res.Paths = paths(want, d.tunnel)
 	}
 	// The stale entries and an unneeded device go once the routes that
-	// used them are elsewhere, and only when they all are.
+	// used them are elsewhere, and only when they all are; with the
+	// tunnel turned off, the device goes whatever the routes' writes did
+	// (a route through it that could not be replaced goes with it).
 	var post error
-	if res.Err() == nil {
+	if res.Err() == nil || !d.tunnel.on {
 		tk, _ := k.(Tunnels) // one, if there are changes (planTunnel)
 		post = changeTunnel(tk, d.tunnel.post, o.Log)
 	}

@@ -241,6 +241,15 @@ hosts:
 		oh.k = open(t, oh.ns)
 		hosts = append(hosts, oh)
 	}
+	// A dry run says what it would make, and makes nothing.
+	var dry bytes.Buffer
+	if _, err := apply.Apply(context.Background(), hosts[0].k, hosts[0].cfg, apply.Options{DryRun: true, Out: &dry}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(dry.String(), "tunnel: create vxlan device podroutes-vx vni 157 local 10.240.0.20 mtu 1450\n") ||
+		strings.Contains(hosts[0].ns.IP(t, "link", "show"), tunnel.Name) || hosts[0].ns.IP(t, "route", "show", "proto", "157") != "" {
+		t.Errorf("dry run printed\n%s\nand left links\n%s", dry.String(), hosts[0].ns.IP(t, "link", "show"))
+	}
 	applyAll(t, hosts)
 	checkAll(t, hosts)
 	for i, from := range hosts {
@@ -251,5 +260,28 @@ hosts:
 		if dev := routeDev(t, from, podIP(to.subnets[0])); dev != tunnel.Name {
 			t.Errorf("%s reaches %s's pods by %s, want %s", from.name, to.name, dev, tunnel.Name)
 		}
+	}
+}
+
+// TestOffLinkTurnedOff: a config that no longer sends peers through the
+// tunnel finds the device stale (check: not in sync, "tunnel stale"), and
+// its apply deletes the device; the off-link peers are then unreachable,
+// and the error says how to reach them.
+func TestOffLinkTurnedOff(t *testing.T) {
+	hosts := segmentsLab(t, segmentsInventory)
+	applyAll(t, hosts)
+	n0 := hosts[1]
+	n0.cfg.OffLink, n0.cfg.Address = config.OffLinkNone, netip.Addr{}
+	var out bytes.Buffer
+	ok, _ := apply.Check(context.Background(), n0.k, n0.cfg, apply.Options{}, writeTo(&out))
+	if ok || !strings.Contains(out.String(), "tunnel stale  "+tunnel.Name+"  # no peer goes through it") {
+		t.Errorf("check with offLink none beside the device: in sync %v\n%s", ok, out.String())
+	}
+	_, err := apply.Apply(context.Background(), n0.k, n0.cfg, apply.Options{Log: testLog{t}})
+	if err == nil || !strings.Contains(err.Error(), "--off-link vxlan") {
+		t.Errorf("apply with offLink none: %v", err)
+	}
+	if links := n0.ns.IP(t, "link", "show"); strings.Contains(links, tunnel.Name) {
+		t.Errorf("the device stays with offLink none:\n%s", links)
 	}
 }
