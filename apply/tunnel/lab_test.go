@@ -420,7 +420,7 @@ func TestApplyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = tunnel.Apply(h, changes[1:]) // the entries, without the device
-	if want := "adding fdb entry " + mac("10.241.0.21") + " dst 10.241.0.21: no link podroutes-vx"; err == nil || err.Error() != want {
+	if want := "add fdb " + mac("10.241.0.21") + " dst 10.241.0.21 dev podroutes-vx: no link podroutes-vx"; err == nil || err.Error() != want {
 		t.Errorf("entries without the device: %v, want %q", err, want)
 	}
 	s.MTU = 65536 // above the largest the kernel takes
@@ -428,7 +428,7 @@ func TestApplyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = tunnel.Apply(h, changes)
-	if !errors.Is(err, unix.EINVAL) || !strings.HasPrefix(err.Error(), "creating vxlan device podroutes-vx: ") {
+	if !errors.Is(err, unix.EINVAL) || !strings.HasPrefix(err.Error(), "create vxlan device podroutes-vx ") {
 		t.Errorf("an MTU the kernel refuses: %v, want EINVAL, creating the device", err)
 	}
 	if o, err := tunnel.Read(h); err != nil || o.Device != nil || o.Unfinished != nil {

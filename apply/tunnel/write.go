@@ -18,7 +18,7 @@ func Apply(h *netlink.Handle, changes []Change) error {
 	a := applier{h: h}
 	for _, c := range changes {
 		if err := a.apply(c); err != nil {
-			return fmt.Errorf("%s: %w", c.doing(), err)
+			return fmt.Errorf("%s: %w", c, err)
 		}
 	}
 	return nil
@@ -41,36 +41,6 @@ func Remove(h *netlink.Handle) ([]Change, error) {
 		err = &ForeignError{Device: *o.Device}
 	}
 	return changes, err
-}
-
-// doing names what c does, for its error: "adding fdb entry 02:.. dst
-// 10.241.0.21".
-func (c Change) doing() string {
-	d := c.Device
-	switch c.Op {
-	case DeleteDevice:
-		return "deleting vxlan device " + d.Name
-	case CreateDevice:
-		return "creating vxlan device " + d.Name
-	case SetMAC:
-		return fmt.Sprintf("setting address %s of %s", d.MAC, d.Name)
-	case SetMTU:
-		return fmt.Sprintf("setting mtu %d of %s", d.MTU, d.Name)
-	case SetUp:
-		return fmt.Sprintf("setting %s up", d.Name)
-	case AddNeighbour, DeleteNeighbour:
-		return fmt.Sprintf("%s neighbour %s lladdr %s", ing(c.Op == AddNeighbour), c.Neighbour.Inner, c.Neighbour.MAC)
-	case AddFDB, DeleteFDB:
-		return fmt.Sprintf("%s fdb entry %s dst %s", ing(c.Op == AddFDB), c.FDB.MAC, c.FDB.Dst)
-	}
-	return c.String()
-}
-
-func ing(add bool) string {
-	if add {
-		return "adding"
-	}
-	return "deleting"
 }
 
 // applier makes changes, knowing the device's index once it has read it.

@@ -42,6 +42,13 @@ func newHost(t *testing.T) *host {
 	nstest.Veth(t, ns, "eth0", peer, "eth0")
 	ns.IP(t, "addr", "add", "10.240.0.10/24", "dev", "eth0")
 	peer.IP(t, "addr", "add", "10.240.0.21/24", "dev", "eth0")
+	h := hostOn(t, ns)
+	h.peer = peer
+	return h
+}
+
+// hostOn is the host of namespace ns, its Kernel open; watch starts it.
+func hostOn(t *testing.T, ns *nstest.NS) *host {
 	h, err := netlink.NewHandleAt(ns.Handle)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +57,7 @@ func newHost(t *testing.T) *host {
 	k := nstest.Open(t, ns, kernel.Open)
 	t.Cleanup(k.Close)
 	c := &counting{Kernel: k}
-	return &host{ns: ns, peer: peer, h: h, k: c, run: c, log: &logtest.Lines{T: t}, sys: &statuses{c: make(chan string, 1000)}}
+	return &host{ns: ns, h: h, k: c, run: c, log: &logtest.Lines{T: t}, sys: &statuses{c: make(chan string, 1000)}}
 }
 
 // twoRoutes is the config: routes to node-1's and node-2's pods.

@@ -6,13 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
-
-	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/config"
-	"github.com/podroutes/podroutes/internal/logtest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -21,19 +17,10 @@ import (
 // other segment, node-2 (10.240.0.22) on node-0's.
 func tunneledHost(t *testing.T) (*host, config.Config) {
 	lab := nstest.NewRouted(t, []string{"10.240.0.0/24"}, []string{"10.241.0.0/24"})
-	ns := lab.Host(t, 0, "10.240.0.20")
-	h, err := netlink.NewHandleAt(ns.Handle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	k := nstest.Open(t, ns, kernel.Open)
-	t.Cleanup(k.Close)
-	c := &counting{Kernel: k}
 	cfg := twoRoutes("10.240.0.22")
 	cfg.Routes[0].Gateway = netip.MustParseAddr("10.241.0.21")
 	cfg.OffLink, cfg.Address = config.OffLinkVXLAN, netip.MustParseAddr("10.240.0.20")
-	return &host{ns: ns, h: h, k: c, run: c, log: &logtest.Lines{T: t}, sys: &statuses{c: make(chan string, 1000)}}, cfg
+	return hostOn(t, lab.Host(t, 0, "10.240.0.20")), cfg
 }
 
 var (

@@ -24,15 +24,10 @@ func TestKubeOffLink(t *testing.T) {
 	server := lab.Host(t, 0, "10.240.0.10")
 	node1 := lab.Host(t, 1, "10.241.0.21")
 	c := k8stest.Start(t, server.Name, "10.240.0.10")
-	c.ApplyRBAC(t, k8stest.RepoPath(t, "examples/rbac.yaml"))
-	kubeconfig := c.Kubeconfig(t, c.Tokens.Podroutes)
-	node := func(name, ip, subnet string) {
-		c.CreateNode(t, k8stest.Node{Name: name, InternalIPs: []netip.Addr{netip.MustParseAddr(ip)},
-			PodCIDRs: []netip.Prefix{netip.MustParsePrefix(subnet)}})
-	}
-	node("node-0", "10.240.0.20", "10.200.0.0/24")
-	node("node-1", "10.241.0.21", "10.200.1.0/24")
-	node("node-2", "10.240.0.22", "10.200.2.0/24")
+	kubeconfig := c.PodroutesKubeconfig(t)
+	c.CreateNodeAt(t, "node-0", "10.240.0.20", "10.200.0.0/24")
+	c.CreateNodeAt(t, "node-1", "10.241.0.21", "10.200.1.0/24")
+	c.CreateNodeAt(t, "node-2", "10.240.0.22", "10.200.2.0/24")
 
 	in := []string{"ip", "netns", "exec", node1.Name}
 	lock := filepath.Join(t.TempDir(), "lock")
@@ -64,7 +59,7 @@ func TestKubeOffLink(t *testing.T) {
 		}
 		nstest.Timed(t, what, time.Since(start))
 	}
-	node("node-3", "10.241.0.23", "10.200.3.0/24")
+	c.CreateNodeAt(t, "node-3", "10.241.0.23", "10.200.3.0/24")
 	until("a Node joins on node-1's network", tunneled+"\n10.200.3.0/24 via 10.241.0.23")
 	c.SetNodeAddresses(t, "node-2", netip.MustParseAddr("10.241.0.22"))
 	until("node-2 re-addressed onto node-1's network",

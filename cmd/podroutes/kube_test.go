@@ -60,16 +60,14 @@ func newKubeLab(t *testing.T) *kubeLab {
 			lock: filepath.Join(dir, "lock"), prom: filepath.Join(dir, "podroutes.prom")}
 	}
 	l.c = k8stest.Start(t, l.hosts["server"].ns.Name, "10.240.0.10")
-	l.c.ApplyRBAC(t, k8stest.RepoPath(t, "examples/rbac.yaml"))
-	l.kubeconfig = l.c.Kubeconfig(t, l.c.Tokens.Podroutes)
+	l.kubeconfig = l.c.PodroutesKubeconfig(t)
 	return l
 }
 
 // create creates a Node and expects it routed.
 func (l *kubeLab) create(t *testing.T, name, ip, subnet string) {
 	t.Helper()
-	l.c.CreateNode(t, k8stest.Node{Name: name, InternalIPs: []netip.Addr{netip.MustParseAddr(ip)},
-		PodCIDRs: []netip.Prefix{netip.MustParsePrefix(subnet)}})
+	l.c.CreateNodeAt(t, name, ip, subnet)
 	l.routed[name] = routeTo{subnet, ip}
 }
 

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,15 +28,10 @@ func TestKubeAPIServerKept(t *testing.T) {
 	server.IP(t, "addr", "add", "192.0.2.10/32", "dev", "eth0")
 	node1.IP(t, "route", "add", "192.0.2.0/24", "via", "10.240.0.10", "proto", "static")
 	c := k8stest.Start(t, server.Name, "192.0.2.10")
-	c.ApplyRBAC(t, k8stest.RepoPath(t, "examples/rbac.yaml"))
-	kubeconfig := c.Kubeconfig(t, c.Tokens.Podroutes)
-	node := func(name, ip, subnet string) {
-		c.CreateNode(t, k8stest.Node{Name: name, InternalIPs: []netip.Addr{netip.MustParseAddr(ip)},
-			PodCIDRs: []netip.Prefix{netip.MustParsePrefix(subnet)}})
-	}
-	node("node-0", "10.240.0.20", "192.0.2.0/25")
-	node("node-1", "10.240.0.21", "10.200.1.0/24")
-	node("node-2", "10.240.0.22", "10.200.2.0/24")
+	kubeconfig := c.PodroutesKubeconfig(t)
+	c.CreateNodeAt(t, "node-0", "10.240.0.20", "192.0.2.0/25")
+	c.CreateNodeAt(t, "node-1", "10.240.0.21", "10.200.1.0/24")
+	c.CreateNodeAt(t, "node-2", "10.240.0.22", "10.200.2.0/24")
 
 	in := []string{"ip", "netns", "exec", node1.Name}
 	lock := filepath.Join(t.TempDir(), "lock")
@@ -55,7 +49,7 @@ func TestKubeAPIServerKept(t *testing.T) {
 
 	w := startBin(t, nil, in, "watch", "--kubeconfig", kubeconfig, "--lock", lock)
 	w.waitOutput(t, leftOut)
-	node("node-3", "10.240.0.23", "10.200.3.0/24")
+	c.CreateNodeAt(t, "node-3", "10.240.0.23", "10.200.3.0/24")
 	for end := time.Now().Add(10 * time.Second); !strings.Contains(routes(), "10.200.3.0/24 via 10.240.0.23"); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatalf("node-3 not routed after 10 s: has the watcher lost the API server?\n%s\n%s", routes(), w.out.String())

@@ -35,6 +35,13 @@ func (c *Cluster) CreateNode(t testing.TB, n Node) *corev1.Node {
 	return node
 }
 
+// CreateNodeAt creates Node name with one InternalIP, ip, and one pod
+// subnet: the shape most tests need, written as text.
+func (c *Cluster) CreateNodeAt(t testing.TB, name, ip, subnet string) *corev1.Node {
+	t.Helper()
+	return c.CreateNode(t, Node{Name: name, InternalIPs: []netip.Addr{netip.MustParseAddr(ip)}, PodCIDRs: []netip.Prefix{netip.MustParsePrefix(subnet)}})
+}
+
 // SetNodeAddresses replaces a Node's status.addresses with these
 // InternalIPs and its Hostname, with a JSON merge patch of the status
 // subresource. (A strategic merge patch would merge the list by address

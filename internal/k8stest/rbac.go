@@ -174,3 +174,12 @@ func RepoPath(t testing.TB, rel string) string {
 		dir = parent
 	}
 }
+
+// PodroutesKubeconfig applies the repository's examples/rbac.yaml and
+// returns a kubeconfig of the podroutes user it binds: what an operator
+// gives podroutes, with exactly those rights.
+func (c *Cluster) PodroutesKubeconfig(t testing.TB) string {
+	t.Helper()
+	c.ApplyRBAC(t, RepoPath(t, "examples/rbac.yaml"))
+	return c.Kubeconfig(t, c.Tokens.Podroutes)
+}
