@@ -285,3 +285,66 @@ func TestOffLinkTurnedOff(t *testing.T) {
 		t.Errorf("the device stays with offLink none:\n%s", links)
 	}
 }
+
+// TestForeignTunnelName: a link named podroutes-vx that podroutes did
+// not create is another owner's: apply names it, puts no route through
+// it (the off-link peers are left out, named), installs the direct ones
+// and leaves the link as it was; check is not in sync; remove leaves it.
+func TestForeignTunnelName(t *testing.T) {
+	hosts := segmentsLab(t, segmentsInventory)
+	n0 := hosts[2] // node-1: node-2 direct, node-0 through the tunnel
+	n0.ns.IP(t, "link", "add", tunnel.Name, "type", "veth", "peer", "name", "other")
+	before := n0.ns.IP(t, "-d", "link", "show", tunnel.Name)
+	_, err := apply.Apply(context.Background(), n0.k, n0.cfg, apply.Options{Log: testLog{t}})
+	if err == nil || !strings.Contains(err.Error(), tunnel.Name) || !strings.Contains(err.Error(), "podroutes did not create") {
+		t.Errorf("apply beside a foreign %s: %v", tunnel.Name, err)
+	}
+	if got := n0.ns.IP(t, "route", "show", "proto", "157"); strings.Contains(got, tunnel.Name) || !strings.Contains(got, "10.200.2.0/24 nhid") {
+		t.Errorf("routes beside a foreign %s:\n%s", tunnel.Name, got)
+	}
+	var out bytes.Buffer
+	if ok, _ := apply.Check(context.Background(), n0.k, n0.cfg, apply.Options{}, writeTo(&out)); ok || !strings.Contains(out.String(), "left out") {
+		t.Errorf("check beside a foreign %s: in sync %v\n%s", tunnel.Name, ok, out.String())
+	}
+	if _, err := apply.Remove(context.Background(), n0.k, testLog{t}); err != nil {
+		t.Errorf("remove beside a foreign %s: %v", tunnel.Name, err)
+	}
+	if after := n0.ns.IP(t, "-d", "link", "show", tunnel.Name); after != before {
+		t.Errorf("the foreign link changed:\n%s\nto\n%s", before, after)
+	}
+}
+
+// TestIPv6Underlay: hosts with IPv6 node addresses only, on two networks:
+// the device sends over IPv6, its MTU is 70 bytes less than the link's,
+// and pods reach pods across.
+func TestIPv6Underlay(t *testing.T) {
+	inv, err := inventory.Parse("inventory.yaml", []byte(`defaults: {offLink: vxlan}
+hosts:
+  - {name: node-0, addresses: ["fd00:240::20"], podSubnets: ["fd00:200::/64"]}
+  - {name: node-1, addresses: ["fd00:241::21"], podSubnets: ["fd00:200:1::/64"]}
+`), inventory.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := nstest.NewRouted(t, []string{"fd00:240::/64"}, []string{"fd00:241::/64"})
+	nodes, err := plan.Stream(inv, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []*offHost
+	for n := range nodes {
+		h := inv.Hosts[len(hosts)]
+		oh := &offHost{name: h.Name, ns: lab.Host(t, len(hosts), h.Addrs[0].String()), cfg: n.Config, subnets: h.Subnets}
+		oh.pod = nstest.Pod(t, oh.ns, h.Subnets[0].Addr().Next().String(), nth(h.Subnets[0], 2))
+		oh.k = open(t, oh.ns)
+		hosts = append(hosts, oh)
+	}
+	applyAll(t, hosts)
+	reports := checkAll(t, hosts)
+	if !strings.Contains(reports["node-0"], "local fd00:240::20 mtu 1430") {
+		t.Errorf("node-0's report:\n%s", reports["node-0"])
+	}
+	if err := nstest.Ping(t, hosts[0].pod, "fd00:200:1::2", 0); err != nil {
+		t.Errorf("pod to pod over an IPv6 underlay: %v", err)
+	}
+}

@@ -46,6 +46,19 @@ func TestKubeOffLink(t *testing.T) {
 	// how to reach them.
 	expect(t, "check --kubeconfig", runBin(t, nil, in, "check", "--kubeconfig", kubeconfig), 1, "gateway unreachable")
 
+	// The API server's machine is no Node: it sends from its own address,
+	// and routes node-1 through the tunnel, node-0 and node-2 direct.
+	expect(t, "apply --kubeconfig --off-link vxlan on a guest",
+		runBin(t, nil, []string{"ip", "netns", "exec", server.Name}, "apply", "--kubeconfig", kubeconfig, "--off-link", "vxlan",
+			"--lock", filepath.Join(t.TempDir(), "lock")), 0, "3 routes in place: 3 added")
+	kl.hosts["server"] = &labHost{ns: server}
+	if got, want := kl.routes(t, "server"), "10.200.0.0/24 via 10.240.0.20\n10.200.1.0/24 via 10.200.1.0\n10.200.2.0/24 via 10.240.0.22"; got != want {
+		t.Errorf("the server's routes:\n%s\nwant\n%s", got, want)
+	}
+	if err := nstest.Ping(t, server, "10.241.0.21", 0); err != nil {
+		t.Errorf("the lab's router: %v", err)
+	}
+
 	w := startBin(t, nil, in, "watch", "--kubeconfig", kubeconfig, "--off-link", "vxlan", "--lock", lock)
 	w.waitOutput(t, "this host is node-1")
 	until := func(what, want string) {
