@@ -169,19 +169,22 @@ bench: build
 	mv BENCHMARKS.md.tmp BENCHMARKS.md; cat BENCHMARKS.md
 
 # The soak (issue 23, apply/bench/soak): 12 hosts in namespaces, each
-# running `podroutes watch` from one shared inventory, faults of every kind
+# running `podroutes watch` from one shared inventory, and (SOURCE=both, the
+# default) 12 more following a real kube-apiserver, faults of every kind
 # on a schedule seeded by SEED (0: from the clock; the run prints it, to
-# replay) for DURATION, every host checked against the inventory after each
-# quiet period. Its last line is the figures; the plot goes to SOAK_SVG.
-# make test runs a 90 s one (TestSoak).
+# replay) for DURATION, every host checked against the inventory or the
+# Nodes after each quiet period. SOURCE=inventory or kube runs one lab.
+# Its last line is the figures; the plot goes to SOAK_SVG. make test runs
+# a short one of both (TestSoak).
 DURATION ?= 10m
 SEED ?= 0
+SOURCE ?= both
 SOAK_SVG ?= bin/soak.svg
 .PHONY: soak
-soak: build
+soak: build k8s-bins
 	@if [ "$$(id -u)" != 0 ]; then echo "soak: needs root (network namespaces): run 'sudo make soak'"; exit 2; fi; \
 	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
-	$(GO) run ./apply/bench/soak -duration '$(DURATION)' -seed '$(SEED)' -svg '$(SOAK_SVG)' $(BIN)
+	$(GO) run ./apply/bench/soak -duration '$(DURATION)' -seed '$(SEED)' -source '$(SOURCE)' -svg '$(SOAK_SVG)' $(BIN)
 
 # Rewrite golden files after an intended output change.
 golden:
