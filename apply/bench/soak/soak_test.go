@@ -174,3 +174,65 @@ func TestNotFlat(t *testing.T) {
 		t.Errorf("goroutines leaking: %q", nf)
 	}
 }
+
+// TestSoakSeesKubeDivergence: the kube variant's expectation is the Nodes
+// the soak created, not what the watchers make of the API server's: a
+// Node created behind its back is a route not wanted, one it records
+// without creating is a route missing.
+func TestSoakSeesKubeDivergence(t *testing.T) {
+	bin := podroutes(t)
+	l, err := newLab(options{bin: bin, hosts: 3, bound: 2 * time.Second, out: os.Stdout}, kubeSourceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.cleanup)
+	ctx := context.Background()
+	if err := l.build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+	if p := l.verify(ctx); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+
+	k := l.kube
+	stranger := node{addr: "10.240.0.150", subnet: "10.201.9.0/24"}
+	if err := k.tb.try(func() { k.c.CreateNode(k.tb, kubeNode("stranger", stranger)) }); err != nil {
+		t.Fatal(err)
+	}
+	// The watchers route it; then the soak must object.
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		rs, err := kernelRoutes(l.hosts[0].ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(rs, func(k kroute) bool { return k.Dst == stranger.subnet }) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("node-0 did not route the Node stranger in 10 s: %v", rs)
+		}
+	}
+	_, p := l.converge(ctx, time.Now())
+	if !has(p, "node-0: podroutes' route 10.201.9.0/24 via 10.240.0.150 dev eth0 proto 157 metric 100 not wanted") {
+		t.Errorf("a Node the soak did not create: %q", p)
+	}
+	l.joiners["stranger"] = stranger // now it did
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Errorf("the Node known: %q", p)
+	}
+
+	l.joiners["ghost"] = node{addr: "10.240.0.151", subnet: "10.201.10.0/24"}
+	_, p = l.converge(ctx, time.Now())
+	if !has(p, "node-2: want 10.201.10.0/24 via 10.240.0.151 dev eth0 proto 157 metric 100, the kernel has []") {
+		t.Errorf("a Node recorded, not created: %q", p)
+	}
+	if err := l.publishNodes(change{op: joins, name: "ghost"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Errorf("the Node created: %q", p)
+	}
+}
