@@ -81,7 +81,7 @@ func foreign(_ context.Context, l *lab, r *rand.Rand) (string, error) {
 		return fmt.Sprintf("foreign %s: removed static %s", h.name, d), ip(h.ns, "route", "del", d, "via", auxGW, "dev", "aux0",
 			"proto", foreignProto, "metric", fmt.Sprint(foreignMetric))
 	}
-	inv, err := readInventory(l.inv)
+	inv, err := l.expected()
 	if err != nil {
 		return "", err
 	}
