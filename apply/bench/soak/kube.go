@@ -22,14 +22,17 @@ import (
 const apiAddr = "10.240.0.2"
 
 // reflectorBackoffMax is how long after an API server restart a watcher
-// may still not watch its Nodes: podroutes follows them with client-go's
-// reflector, which after a failed list or watch (or a watch that ends)
-// waits 0.8 s doubling to 30 s, with a jitter of up to as much again, and
-// resets the wait only after 2 minutes without one (client-go
-// tools/cache/reflector.go, NewReflectorWithOptions). A few restarts in a
-// row leave it waiting up to 60 s once the API server answers again: a
-// Node changed in that time reaches the routes when the wait ends.
-const reflectorBackoffMax = 60 * time.Second
+// may still not follow its Nodes: podroutes follows them with client-go's
+// reflector, which after a failed watch waits before it watches again,
+// and after a list and watch that ends (a stream cut, or a version the
+// restarted API server no longer has) waits before it lists again: each
+// wait 0.8 s doubling to 30 s with a jitter of up to as much again (60 s),
+// reset only after 2 minutes without one (client-go tools/cache
+// reflector.go: NewReflectorWithOptions, RunWithContext, watch). A few
+// restarts in a row leave it at the cap, and a resumption can take both
+// waits: a Node changed in that time reaches the routes when they end. The
+// first 1 h run saw a Node change unseen 70 s after the restart.
+const reflectorBackoffMax = 2 * 60 * time.Second
 
 // kubeSource is what the kube variant adds to a lab.
 type kubeSource struct {
