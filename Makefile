@@ -158,13 +158,15 @@ fuzz:
 # big table, pods coming and going, watch's CPU and heal times) and `watch
 # --kubeconfig` following 5000 Nodes of a real API server, with the binary's
 # size with and without client-go (gen/kube/bench.sh), all written to
-# BENCHMARKS.md with the machine they ran on.
+# BENCHMARKS.md with the machine they ran on. Its Soak section, from an
+# hour of `make soak`, is kept as it is.
 bench: build
 	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/networkd/ ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
 	{ apply/bench/bench.sh $(BIN) && $(GO) run ./apply/bench/busy $(BIN) && gen/kube/bench.sh && \
-	  printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')"; } >BENCHMARKS.md.tmp || \
+	  printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')" && \
+	  awk '/^## /{p=/^## Soak/; if (p) print ""} p' BENCHMARKS.md; } >BENCHMARKS.md.tmp || \
 	  { rm -f BENCHMARKS.md.tmp; echo "bench: failed; BENCHMARKS.md left as it is"; exit 1; }; \
 	mv BENCHMARKS.md.tmp BENCHMARKS.md; cat BENCHMARKS.md
 
