@@ -54,7 +54,14 @@ type options struct {
 	schedule string
 	quiet    time.Duration
 	bound    time.Duration
-	out      io.Writer
+	// apiGap is the fewest bursts between two API server restarts (a
+	// count, so that the seed still makes the schedule): restarts more
+	// often than client-go's reflector resets its backoff (2 minutes, see
+	// reflectorBackoffMax) would keep the watchers waiting out a backoff
+	// at its cap, and every Node change would be judged against that
+	// rather than o.bound.
+	apiGap int
+	out    io.Writer
 }
 
 // host is one lab host and what the soak has done to it.
@@ -103,6 +110,8 @@ type lab struct {
 	deadline  time.Time
 	apiUp     time.Time
 	backedOff int
+	bursts    int // so far
+	apiBurst  int // the burst of the last apiserver fault, 0 for none
 }
 
 // node is an inventory line's address and pod subnet ("" for none).

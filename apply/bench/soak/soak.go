@@ -211,8 +211,8 @@ func (r *result) diverge(o options, labs []*lab, diverged [][]string) (*result, 
 			continue
 		}
 		r.divergences++
-		fmt.Fprintf(w, "\nsoak: DIVERGENCE in the %s lab (replay: -seed %d -hosts %d -quiet %v -source %s)\n",
-			l.source, o.seed, o.hosts, o.quiet, strings.Join(o.sources, ","))
+		fmt.Fprintf(w, "\nsoak: DIVERGENCE in the %s lab (replay: -seed %d -hosts %d -quiet %v -api-gap %d -source %s)\n",
+			l.source, o.seed, o.hosts, o.quiet, o.apiGap, cond(len(o.sources) > 1, "both", o.sources[0]))
 		for _, p := range diverged[i] {
 			fmt.Fprintln(w, "  "+p)
 		}
@@ -241,8 +241,15 @@ func (l *lab) soak(ctx context.Context, start time.Time, r *rand.Rand) []string 
 			return nil
 		}
 		nodeChange := false
+		l.bursts++
 		for n := 1 + r.IntN(4); n > 0; n-- {
 			f := l.faults[r.IntN(len(l.faults))]
+			for f.kind == "apiserver" && l.apiBurst > 0 && l.bursts-l.apiBurst < l.o.apiGap {
+				f = l.faults[r.IntN(len(l.faults))] // see options.apiGap
+			}
+			if f.kind == "apiserver" {
+				l.apiBurst = l.bursts
+			}
 			nodeChange = nodeChange || f.kind == "nodes"
 			at := time.Since(start)
 			what, err := f.do(ctx, l, r)

@@ -37,7 +37,7 @@ func TestSoak(t *testing.T) {
 	svg := filepath.Join(t.TempDir(), "soak.svg")
 	sources := []string{inventorySourceName, kubeSourceName}
 	res, err := run(context.Background(), options{bin: bin, sources: sources, duration: 60 * time.Second, seed: 23, hosts: 12,
-		svg: svg, quiet: 3 * time.Second, bound: 10 * time.Second, out: &out})
+		svg: svg, quiet: 3 * time.Second, bound: 10 * time.Second, apiGap: 4, out: &out})
 	if err != nil || res.divergences != 0 {
 		t.Fatalf("soak: %v\n%s", err, out.String())
 	}
