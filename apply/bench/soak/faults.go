@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -15,15 +16,23 @@ type fault struct {
 	do   func(ctx context.Context, l *lab, r *rand.Rand) (string, error)
 }
 
-var faults = []fault{
+// hostFaults befall a host whatever its source; each source adds its own.
+var hostFaults = []fault{
 	{"flap", flap},
 	{"delroute", delRoute},
 	{"foreign", foreign},
 	{"move", move},
 	{"pods", pods},
 	{"bird", bird},
-	{"inventory", inventory},
 	{"kill", kill},
+}
+
+// faultsOf is the faults of a lab of this source (inventory or kube).
+func faultsOf(source string) []fault {
+	if source == kubeSourceName {
+		return append(slices.Clone(hostFaults), fault{"nodes", nodes}, fault{"apiserver", apiserver})
+	}
+	return append(slices.Clone(hostFaults), fault{"inventory", inventory})
 }
 
 func pick(l *lab, r *rand.Rand) *host { return l.hosts[r.IntN(len(l.hosts))] }
@@ -72,7 +81,7 @@ func foreign(_ context.Context, l *lab, r *rand.Rand) (string, error) {
 		return fmt.Sprintf("foreign %s: removed static %s", h.name, d), ip(h.ns, "route", "del", d, "via", auxGW, "dev", "aux0",
 			"proto", foreignProto, "metric", fmt.Sprint(foreignMetric))
 	}
-	inv, err := readInventory(l.inv)
+	inv, err := l.expected()
 	if err != nil {
 		return "", err
 	}
@@ -165,38 +174,67 @@ func bird(_ context.Context, l *lab, r *rand.Rand) (string, error) {
 	return fmt.Sprintf("bird %s: deleted %d routes", h.name, n), nil
 }
 
-// inventory rewrites the shared inventory (a node joins, leaves or is
-// re-addressed) and reloads every watcher with SIGHUP.
-func inventory(_ context.Context, l *lab, r *rand.Rand) (string, error) {
+// A change of the cluster's nodes: one joins, leaves or is re-addressed.
+type change struct {
+	op   int // joins, leaves or readdressed
+	name string
+	what string // for the schedule
+}
+
+const (
+	joins = iota
+	leaves
+	readdressed
+)
+
+// churn changes the nodes without a host behind them (joiners): one joins
+// (while there are fewer than 4), leaves or takes a new address. Both
+// variants publish it their way: an inventory rewritten, or Nodes.
+func (l *lab) churn(r *rand.Rand) change {
 	names := sortedKeys(l.joiners)
-	var what string
 	switch c := r.IntN(3); {
 	case len(names) == 0 || (c == 0 && len(names) < 4):
 		name := fmt.Sprintf("joiner-%d", l.nextName)
 		l.nextName++
 		l.joiners[name] = node{addr: l.free(func(i int) string { return fmt.Sprintf("%s.%d", uplinkNet, 100+i%150) }),
 			subnet: l.free(func(i int) string { return fmt.Sprintf("10.201.%d.0/24", i%250) })}
-		what = fmt.Sprintf("%s joins at %s", name, l.joiners[name].addr)
+		return change{joins, name, fmt.Sprintf("%s joins at %s", name, l.joiners[name].addr)}
 	case c == 1:
 		name := names[r.IntN(len(names))]
 		delete(l.joiners, name)
-		what = name + " leaves"
+		return change{leaves, name, name + " leaves"}
 	default:
 		name := names[r.IntN(len(names))]
 		j := l.joiners[name]
 		j.addr = l.free(func(i int) string { return fmt.Sprintf("%s.%d", uplinkNet, 100+i%150) })
 		l.joiners[name] = j
-		what = fmt.Sprintf("%s re-addressed to %s", name, j.addr)
+		return change{readdressed, name, fmt.Sprintf("%s re-addressed to %s", name, j.addr)}
 	}
+}
+
+// inventory rewrites the shared inventory (a node joins, leaves or is
+// re-addressed) and reloads every watcher with SIGHUP, as an operator
+// would: watch reads the inventory again on SIGHUP only (it watches no
+// file).
+func inventory(_ context.Context, l *lab, r *rand.Rand) (string, error) {
+	c := l.churn(r)
 	if err := l.writeInventory(); err != nil {
 		return "", err
 	}
+	if err := l.reload(); err != nil {
+		return "", err
+	}
+	return "inventory: " + c.what + ", SIGHUP to every watcher", nil
+}
+
+// reload sends every watcher SIGHUP.
+func (l *lab) reload() error {
 	for _, h := range l.hosts {
 		if err := h.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-			return "", fmt.Errorf("%s: SIGHUP: %w", h.name, err)
+			return fmt.Errorf("%s: SIGHUP: %w", h.name, err)
 		}
 	}
-	return "inventory: " + what + ", SIGHUP to every watcher", nil
+	return nil
 }
 
 // free is the first of f(nextJ), f(nextJ+1)... no joiner uses, as its

@@ -33,10 +33,20 @@ const (
 	foreignMetric = 50
 	birdProto     = "12"
 	ownProto      = "157"
+	// metricsAddr is where each watcher serves its metrics, on its own
+	// namespace's loopback: the Go collector's go_goroutines is read there.
+	metricsAddr = "127.0.0.1:9157"
+)
+
+// The sources a lab's hosts follow.
+const (
+	inventorySourceName = "inventory"
+	kubeSourceName      = "kube"
 )
 
 type options struct {
 	bin      string
+	sources  []string // inventory, kube or both: a lab each, run at once
 	duration time.Duration
 	seed     uint64
 	hosts    int
@@ -44,7 +54,14 @@ type options struct {
 	schedule string
 	quiet    time.Duration
 	bound    time.Duration
-	out      io.Writer
+	// apiGap is the fewest bursts between two API server restarts (a
+	// count, so that the seed still makes the schedule): restarts more
+	// often than client-go's reflector resets its backoff (2 minutes, see
+	// reflectorBackoffMax) would keep the watchers waiting out a backoff
+	// at its cap, and every Node change would be judged against that
+	// rather than o.bound.
+	apiGap int
+	out    io.Writer
 }
 
 // host is one lab host and what the soak has done to it.
@@ -64,6 +81,8 @@ type host struct {
 
 type lab struct {
 	o      options
+	source string      // inventory or kube
+	kube   *kubeSource // the kube variant's, nil in the inventory's
 	prefix string
 	work   string
 	inv    string
@@ -77,13 +96,30 @@ type lab struct {
 	mu         sync.Mutex
 	namespaces []string
 	conflicted atomic.Int64 // see result.conflicted
+
+	// What the lab's run has done and seen, merged into the result.
+	faults    []fault
+	schedule  []string
+	kinds     map[string]int
+	nfaults   int
+	converged []convergence
+	// deadline, when set, is converge's instead of o.bound after the
+	// burst's last fault; apiUp is when the API server last answered
+	// again after an apiserver fault, backedOff how many bursts got a
+	// deadline for it.
+	deadline  time.Time
+	apiUp     time.Time
+	backedOff int
+	bursts    int // so far
+	apiBurst  int // the burst of the last apiserver fault, 0 for none
 }
 
 // node is an inventory line's address and pod subnet ("" for none).
 type node struct{ addr, subnet string }
 
-func newLab(o options) (*lab, error) {
-	l := &lab{o: o, prefix: fmt.Sprintf("prsoak-%d-", os.Getpid()), joiners: map[string]node{}}
+func newLab(o options, source string) (*lab, error) {
+	l := &lab{o: o, source: source, prefix: fmt.Sprintf("prsoak-%d-%c-", os.Getpid(), source[0]), joiners: map[string]node{},
+		faults: faultsOf(source), kinds: map[string]int{}}
 	var err error
 	if l.work, err = os.MkdirTemp("", "podroutes-soak-"); err != nil {
 		return nil, err
@@ -132,7 +168,11 @@ func (l *lab) build(ctx context.Context) error {
 		}
 		l.hosts = append(l.hosts, h)
 	}
-	if err := l.writeInventory(); err != nil {
+	if l.source == kubeSourceName {
+		if err := l.startKube(); err != nil {
+			return fmt.Errorf("starting the control plane: %w", err)
+		}
+	} else if err := l.writeInventory(); err != nil {
 		return err
 	}
 	for _, h := range l.hosts {
@@ -204,8 +244,8 @@ func (l *lab) startWatch(ctx context.Context, h *host) error {
 	fmt.Fprintf(logf, "--- soak: started at %s\n", time.Now().UTC().Format(time.RFC3339Nano))
 	// ip netns exec execs the command itself: the child is the watcher,
 	// so its PID is the one to sample and signal.
-	cmd := exec.Command("ip", "netns", "exec", h.ns, l.o.bin, "watch", "--inventory", l.inv,
-		"--lock", h.lock, "--metrics-file", h.prom)
+	args := append([]string{"netns", "exec", h.ns, l.o.bin, "watch"}, l.sourceArgs()...)
+	cmd := exec.Command("ip", append(args, "--lock", h.lock, "--metrics-file", h.prom, "--metrics-address", metricsAddr)...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+h.notify)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -233,6 +273,14 @@ func (l *lab) startWatch(ctx context.Context, h *host) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// sourceArgs are the flags that name the lab's source to podroutes.
+func (l *lab) sourceArgs() []string {
+	if l.kube != nil {
+		return []string{"--kubeconfig", l.kube.kubeconfig}
+	}
+	return []string{"--inventory", l.inv}
 }
 
 // kill ends h's watcher with SIGKILL and waits for it.
@@ -281,6 +329,9 @@ func (l *lab) cleanup() {
 			h.exited <- err
 		case <-time.After(5 * time.Second):
 		}
+	}
+	if l.kube != nil {
+		l.kube.tb.close() // the control plane, by PID
 	}
 	for _, ns := range l.namespaces {
 		_ = exec.Command("ip", "netns", "del", ns).Run()

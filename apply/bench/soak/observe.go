@@ -47,6 +47,23 @@ func readInventory(path string) (map[string]node, error) {
 	return nodes, nil
 }
 
+// expected is the nodes the lab's hosts should route: the inventory file
+// read back, or the Nodes the soak created (each Node's name, InternalIP
+// and podCIDR as it created or last patched them).
+func (l *lab) expected() (map[string]node, error) {
+	if l.kube == nil {
+		return readInventory(l.inv)
+	}
+	nodes := map[string]node{}
+	for i, h := range l.hosts {
+		nodes[h.name] = node{addr: h.addr, subnet: podSubnet(i)}
+	}
+	for name, j := range l.joiners {
+		nodes[name] = j
+	}
+	return nodes, nil
+}
+
 // wanted is the routes the host at addr wants: destination to gateway.
 func wanted(inv map[string]node, addr string) map[string]string {
 	w := map[string]string{}
@@ -175,8 +192,8 @@ func kernelProblems(h *host, inv map[string]node) (conflicts []string, problems 
 // checkProblems runs `podroutes check --output json` in h and compares its
 // report and exit status with the kernel's truth: each wanted route in
 // place, or held by another owner where the soak put one; nothing else.
-func checkProblems(bin, inv string, h *host, want map[string]string, conflicts []string) []string {
-	cmd := exec.Command("ip", "netns", "exec", h.ns, bin, "check", "--inventory", inv, "--output", "json")
+func checkProblems(bin string, source []string, h *host, want map[string]string, conflicts []string) []string {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", h.ns, bin, "check", "--output", "json"}, source...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,15 +15,18 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/k8stest"
 )
 
 // sample is the watchers' resources at one moment, means over the hosts.
 type sample struct {
-	at      time.Duration
-	rssMB   float64
-	fds     float64
-	threads float64
-	cpu     time.Duration // all watchers' CPU since the start
+	at         time.Duration
+	rssMB      float64
+	fds        float64
+	threads    float64
+	goroutines float64       // of the watchers whose metrics answered
+	cpu        time.Duration // all watchers' CPU since the start
 }
 
 // convergence is how long after a burst's last fault every host's table was
@@ -41,6 +47,7 @@ type result struct {
 	// conflicted counts the hosts' checks passed with another owner's
 	// route at a wanted destination.
 	conflicted int64
+	labs       []*lab // for the summary's faults per lab
 }
 
 func (r *result) line() string {
@@ -90,35 +97,127 @@ func mean(v []float64) float64 {
 	return s / float64(len(v))
 }
 
-// run builds the lab, injects faults for o.duration and checks after each
-// burst; it returns errDiverged after printing a divergence.
+// flatMin is the shortest run whose resources are judged flat or not: in a
+// shorter one, the first tenth is the watchers' warm-up (the Go heap
+// growing to its working size), not a level to hold.
+const flatMin = 5 * time.Minute
+
+// run builds a lab for each source, injects faults in all of them at once
+// for o.duration and checks each after every burst; it returns errDiverged
+// after printing a divergence. A lab that diverges stops the others.
 func run(ctx context.Context, o options) (*result, error) {
-	l, err := newLab(o)
-	if err != nil {
-		return nil, err
-	}
-	defer l.cleanup()
 	res := &result{seed: o.seed, kinds: map[string]int{}}
-	fmt.Fprintf(o.out, "soak: seed %d, %d hosts, %v of faults, quiet %v, bound %v, namespaces %s*\n",
-		o.seed, o.hosts, o.duration, o.quiet, o.bound, l.prefix)
-	if err := l.build(ctx); err != nil {
-		return nil, fmt.Errorf("building the lab: %w", err)
+	var labs []*lab
+	defer func() {
+		for _, l := range labs {
+			l.cleanup()
+		}
+	}()
+	for _, s := range o.sources {
+		l, err := newLab(o, s)
+		if err != nil {
+			return nil, err
+		}
+		labs = append(labs, l)
+		res.labs = append(res.labs, l)
 	}
-	var schedule []string
+	fmt.Fprintf(o.out, "soak: seed %d, sources %s, %d hosts each, %v of faults, quiet %v, bound %v, namespaces prsoak-%d-*\n",
+		o.seed, strings.Join(o.sources, " and "), o.hosts, o.duration, o.quiet, o.bound, os.Getpid())
+	errs := make([]error, len(labs))
+	var wg sync.WaitGroup
+	for i, l := range labs {
+		wg.Go(func() { errs[i] = l.build(ctx) })
+	}
+	if wg.Wait(); errors.Join(errs...) != nil {
+		return nil, fmt.Errorf("building the lab: %w", errors.Join(errs...))
+	}
 	start := time.Now()
-	stopSampling := func() {}
-	diverge := func(problems []string) (*result, error) {
-		stopSampling()
-		res.elapsed = time.Since(start)
-		res.conflicted = l.conflicted.Load()
+	// The labs' first state, before any fault, must be right too.
+	diverged := make([][]string, len(labs))
+	for i, l := range labs {
+		if _, p := l.converge(ctx, start); p != nil {
+			diverged[i] = append([]string{"at start:"}, p...)
+		} else if p := l.verify(ctx); p != nil {
+			diverged[i] = append([]string{"at start:"}, p...)
+		}
+	}
+	if slices.ContainsFunc(diverged, func(p []string) bool { return p != nil }) {
+		return res.diverge(o, labs, diverged)
+	}
+	start = time.Now()
+	stopSampling := startSampling(labs, start, res)
+	defer stopSampling()
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, l := range labs {
+		// Each lab its own schedule from the seed: the inventory lab's
+		// as before the kube variant came.
+		r := rand.New(rand.NewPCG(o.seed, o.seed^(0x50a4+uint64(i))))
+		if l.source == kubeSourceName {
+			r = rand.New(rand.NewPCG(o.seed, o.seed^0x6b75))
+		}
+		wg.Go(func() {
+			if diverged[i] = l.soak(inner, start, r); diverged[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	stopSampling()
+	res.elapsed = time.Since(start)
+	for _, l := range labs {
+		res.faults += l.nfaults
+		for k, n := range l.kinds {
+			res.kinds[k] += n
+		}
+		res.converge = append(res.converge, l.converged...)
+		res.conflicted += l.conflicted.Load()
+	}
+	slices.SortFunc(res.converge, func(a, b convergence) int { return int(a.at - b.at) })
+	if slices.ContainsFunc(diverged, func(p []string) bool { return p != nil }) {
+		return res.diverge(o, labs, diverged)
+	}
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	var err error
+	if notFlat := res.notFlat(); len(notFlat) > 0 && res.elapsed >= flatMin {
+		// A leak is a divergence too: the run fails with it.
 		res.divergences++
-		w := o.out
-		fmt.Fprintf(w, "\nsoak: DIVERGENCE (replay: -seed %d -hosts %d -quiet %v)\n", o.seed, o.hosts, o.quiet)
-		for _, p := range problems {
+		fmt.Fprintf(o.out, "\nsoak: DIVERGENCE: resources not flat (last tenth of the run more than 10%% above the first): %s\n",
+			strings.Join(notFlat, "; "))
+		err = errDiverged
+	}
+	res.summary(o)
+	if o.schedule != "" {
+		var all []string
+		for _, l := range labs {
+			all = append(all, "# "+l.source)
+			all = append(all, l.schedule...)
+		}
+		if err := os.WriteFile(o.schedule, []byte(strings.Join(all, "\n")+"\n"), 0o644); err != nil {
+			return res, err
+		}
+	}
+	return res, err
+}
+
+// diverge prints each diverged lab's problems, its schedule so far and
+// each of its hosts' table, then the summary; it returns errDiverged.
+func (r *result) diverge(o options, labs []*lab, diverged [][]string) (*result, error) {
+	w := o.out
+	for i, l := range labs {
+		if diverged[i] == nil {
+			continue
+		}
+		r.divergences++
+		fmt.Fprintf(w, "\nsoak: DIVERGENCE in the %s lab (replay: -seed %d -hosts %d -quiet %v -api-gap %d -source %s)\n",
+			l.source, o.seed, o.hosts, o.quiet, o.apiGap, cond(len(o.sources) > 1, "both", o.sources[0]))
+		for _, p := range diverged[i] {
 			fmt.Fprintln(w, "  "+p)
 		}
 		fmt.Fprintln(w, "schedule so far:")
-		for _, s := range schedule {
+		for _, s := range l.schedule {
 			fmt.Fprintln(w, "  "+s)
 		}
 		for _, h := range l.hosts {
@@ -128,34 +227,41 @@ func run(ctx context.Context, o options) (*result, error) {
 				fmt.Fprintf(w, "  its watch's last lines:\n    %s\n", strings.Join(lines[max(0, len(lines)-8):], "\n    "))
 			}
 		}
-		res.summary(o)
-		return res, errDiverged
 	}
-	// The lab's first state, before any fault, must be right too.
-	if _, problems := l.converge(ctx, start); problems != nil {
-		return diverge(append([]string{"at start:"}, problems...))
-	}
-	if problems := l.verify(ctx); problems != nil {
-		return diverge(append([]string{"at start:"}, problems...))
-	}
-	start = time.Now()
-	stopSampling = l.sample(start, res)
-	defer stopSampling()
-	r := rand.New(rand.NewPCG(o.seed, o.seed^0x50a4))
-	for time.Since(start) < o.duration {
+	r.summary(o)
+	return r, errDiverged
+}
+
+// soak injects the lab's faults in bursts until o.duration has passed since
+// start, and checks after each; it returns the problems of a divergence,
+// nil when the time is up or ctx is done.
+func (l *lab) soak(ctx context.Context, start time.Time, r *rand.Rand) []string {
+	for time.Since(start) < l.o.duration {
 		if ctx.Err() != nil {
-			return res, ctx.Err()
+			return nil
 		}
+		nodeChange := false
+		l.bursts++
 		for n := 1 + r.IntN(4); n > 0; n-- {
-			f := faults[r.IntN(len(faults))]
+			f := l.faults[r.IntN(len(l.faults))]
+			for f.kind == "apiserver" && l.apiBurst > 0 && l.bursts-l.apiBurst < l.o.apiGap {
+				f = l.faults[r.IntN(len(l.faults))] // see options.apiGap
+			}
+			if f.kind == "apiserver" {
+				l.apiBurst = l.bursts
+			}
+			nodeChange = nodeChange || f.kind == "nodes"
 			at := time.Since(start)
 			what, err := f.do(ctx, l, r)
-			schedule = append(schedule, fmt.Sprintf("%8.3fs %s", at.Seconds(), what))
+			l.schedule = append(l.schedule, fmt.Sprintf("%8.3fs %s", at.Seconds(), what))
 			if err != nil {
-				return diverge([]string{fmt.Sprintf("injecting %s: %v", f.kind, err)})
+				if ctx.Err() != nil {
+					return nil
+				}
+				return []string{fmt.Sprintf("injecting %s: %v", f.kind, err)}
 			}
-			res.faults++
-			res.kinds[f.kind]++
+			l.nfaults++
+			l.kinds[f.kind]++
 			if n > 1 {
 				// Apart within a burst; convergence counts from the
 				// end of the last one.
@@ -163,37 +269,41 @@ func run(ctx context.Context, o options) (*result, error) {
 			}
 		}
 		last := time.Now()
+		l.deadline = last.Add(l.o.bound)
+		if d := l.apiUp.Add(reflectorBackoffMax + l.o.bound); nodeChange && d.After(l.deadline) {
+			// A Node changed while the watchers' informers may still
+			// wait out client-go's backoff after an API server restart
+			// (see reflectorBackoffMax): they see the change when it
+			// ends.
+			l.deadline = d
+			l.backedOff++
+		}
 		took, problems := l.converge(ctx, last)
+		l.deadline = time.Time{}
+		if ctx.Err() != nil {
+			return nil // another lab diverged, or a signal came
+		}
 		if problems != nil {
-			return diverge(problems)
+			return problems
 		}
-		res.converge = append(res.converge, convergence{at: last.Sub(start), took: took})
-		schedule = append(schedule, fmt.Sprintf("%8.3fs converged in %v", time.Since(start).Seconds(), took.Round(time.Millisecond)))
+		l.converged = append(l.converged, convergence{at: last.Sub(start), took: took})
+		l.schedule = append(l.schedule, fmt.Sprintf("%8.3fs converged in %v", time.Since(start).Seconds(), took.Round(time.Millisecond)))
 		select {
-		case <-time.After(time.Until(last.Add(o.quiet))):
+		case <-time.After(time.Until(last.Add(l.o.quiet))):
 		case <-ctx.Done():
-			return res, ctx.Err()
+			return nil
 		}
-		if problems := l.verify(ctx); problems != nil {
-			return diverge(problems)
-		}
-	}
-	stopSampling()
-	res.elapsed = time.Since(start)
-	res.conflicted = l.conflicted.Load()
-	res.summary(o)
-	if o.schedule != "" {
-		if err := os.WriteFile(o.schedule, []byte(strings.Join(schedule, "\n")+"\n"), 0o644); err != nil {
-			return res, err
+		if problems := l.verify(ctx); problems != nil && ctx.Err() == nil {
+			return problems
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // forHosts runs f for every host at once and gathers its problems, each
 // prefixed with the host's name.
 func (l *lab) forHosts(f func(h *host, inv map[string]node) []string) []string {
-	inv, err := readInventory(l.inv)
+	inv, err := l.expected()
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -213,7 +323,8 @@ func (l *lab) forHosts(f func(h *host, inv map[string]node) []string) []string {
 }
 
 // converge polls every host's table until it is right, and returns how
-// long that took since last; past o.bound it returns the problems.
+// long that took since last; past o.bound (or l.deadline, if set) it
+// returns the problems.
 func (l *lab) converge(ctx context.Context, last time.Time) (time.Duration, []string) {
 	for {
 		poll := time.Now()
@@ -236,7 +347,7 @@ func (l *lab) converge(ctx context.Context, last time.Time) (time.Duration, []st
 			}
 			return took, nil
 		}
-		if took > l.o.bound || ctx.Err() != nil {
+		if now := time.Now(); (l.deadline.IsZero() && took > l.o.bound) || (!l.deadline.IsZero() && now.After(l.deadline)) || ctx.Err() != nil {
 			return took, append([]string{fmt.Sprintf("not converged %v after the last fault:", took.Round(time.Millisecond))}, problems...)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -260,7 +371,7 @@ func (l *lab) verify(ctx context.Context) []string {
 			}
 			if problems == nil {
 				w := wanted(inv, h.addr)
-				problems = append(metricsProblems(h, w, conflicts), checkProblems(l.o.bin, l.inv, h, w, conflicts)...)
+				problems = append(metricsProblems(h, w, conflicts), checkProblems(l.o.bin, l.sourceArgs(), h, w, conflicts)...)
 			}
 			if problems == nil && len(conflicts) > 0 {
 				// The conflict path was judged, not only the plain one.
@@ -274,9 +385,10 @@ func (l *lab) verify(ctx context.Context) []string {
 	})
 }
 
-// sample reads every watcher's RSS, open files, threads and CPU once a
-// second into res until the returned stop is called.
-func (l *lab) sample(start time.Time, res *result) (stop func()) {
+// sample reads every watcher's RSS, open files, threads and CPU from /proc,
+// and its goroutines from its metrics (go_goroutines), every two seconds
+// into res until the returned stop is called.
+func startSampling(labs []*lab, start time.Time, res *result) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	var once sync.Once
@@ -286,8 +398,9 @@ func (l *lab) sample(start time.Time, res *result) (stop func()) {
 	}
 	last := map[string]seen{}
 	var total time.Duration
+	scrapers := map[string]*http.Client{}
 	wg.Go(func() {
-		t := time.NewTicker(time.Second)
+		t := time.NewTicker(2 * time.Second)
 		defer t.Stop()
 		for {
 			select {
@@ -295,30 +408,64 @@ func (l *lab) sample(start time.Time, res *result) (stop func()) {
 				return
 			case <-t.C:
 			}
-			var rss, fds, threads []float64
-			l.mu.Lock()
-			for _, h := range l.hosts {
-				pid := h.cmd.Process.Pid
-				r, th, ok := procStatus(pid)
-				cpu, ok2 := procCPU(pid)
-				fd, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-				if !ok || !ok2 || err != nil {
-					continue // between a kill and its restart
+			var rss, fds, threads, goroutines []float64
+			for _, l := range labs {
+				l.mu.Lock()
+				hosts := make(map[*host]int, len(l.hosts))
+				for _, h := range l.hosts {
+					hosts[h] = h.cmd.Process.Pid
 				}
-				rss, fds, threads = append(rss, r), append(fds, float64(len(fd))), append(threads, th)
-				// CPU of a restarted watcher counts from its start.
-				if p := last[h.name]; p.pid == pid {
-					total += cpu - p.cpu
-				} else {
-					total += cpu
+				l.mu.Unlock()
+				for _, h := range l.hosts {
+					pid := hosts[h]
+					r, th, ok := procStatus(pid)
+					cpu, ok2 := procCPU(pid)
+					fd, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+					if !ok || !ok2 || err != nil {
+						continue // between a kill and its restart
+					}
+					rss, fds, threads = append(rss, r), append(fds, float64(len(fd))), append(threads, th)
+					// CPU of a restarted watcher counts from its start.
+					key := l.source + "/" + h.name
+					if p := last[key]; p.pid == pid {
+						total += cpu - p.cpu
+					} else {
+						total += cpu
+					}
+					last[key] = seen{pid, cpu}
+					if scrapers[h.ns] == nil {
+						scrapers[h.ns] = &http.Client{Timeout: time.Second, Transport: &http.Transport{
+							DialContext: k8stest.DialIn(h.ns), DisableKeepAlives: true}}
+					}
+					if g, ok := goroutinesOf(scrapers[h.ns]); ok {
+						goroutines = append(goroutines, g)
+					}
 				}
-				last[h.name] = seen{pid, cpu}
 			}
-			l.mu.Unlock()
-			res.samples = append(res.samples, sample{at: time.Since(start), rssMB: mean(rss), fds: mean(fds), threads: mean(threads), cpu: total})
+			res.samples = append(res.samples, sample{at: time.Since(start), rssMB: mean(rss), fds: mean(fds),
+				threads: mean(threads), goroutines: mean(goroutines), cpu: total})
 		}
 	})
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
+}
+
+// goroutinesOf is a watcher's go_goroutines, scraped from its
+// --metrics-address.
+func goroutinesOf(c *http.Client) (float64, bool) {
+	resp, err := c.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			g, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return g, err == nil
+		}
+	}
+	return 0, false
 }
 
 // procStatus is pid's VmRSS in MB and its threads.
@@ -369,12 +516,35 @@ func procCPU(pid int) (time.Duration, bool) {
 	return time.Duration(u+s) * 10 * time.Millisecond, true
 }
 
+// notFlat says which of the watchers' RSS, open files and goroutines is
+// not flat: its mean over the run's last tenth more than 10% above the
+// first tenth's.
+func (r *result) notFlat() []string {
+	var out []string
+	for _, m := range []struct {
+		name string
+		f    func(sample) float64
+	}{
+		{"RSS (MB)", func(s sample) float64 { return s.rssMB }},
+		{"fds", func(s sample) float64 { return s.fds }},
+		{"goroutines", func(s sample) float64 { return s.goroutines }},
+	} {
+		first, last := r.tenths(m.f)
+		if !(first > 0 && last <= first*1.1) {
+			out = append(out, fmt.Sprintf("%s %.1f -> %.1f", m.name, first, last))
+		}
+	}
+	return out
+}
+
 // summary prints the run's figures and writes the plot.
 func (r *result) summary(o options) {
 	w := o.out
 	fmt.Fprintf(w, "\nsoak summary: seed %d, %d hosts, %v\n", r.seed, o.hosts, r.elapsed.Round(time.Second))
-	for _, k := range sortedKeys(r.kinds) {
-		fmt.Fprintf(w, "  faults %-10s %d\n", k, r.kinds[k])
+	for _, l := range r.labs {
+		for _, k := range sortedKeys(l.kinds) {
+			fmt.Fprintf(w, "  faults %-9s %-10s %d\n", l.source, k, l.kinds[k])
+		}
 	}
 	if n := len(r.converge); n > 0 {
 		ds := make([]time.Duration, n)
@@ -383,24 +553,34 @@ func (r *result) summary(o options) {
 		}
 		slices.Sort(ds)
 		fmt.Fprintf(w, "  hosts checked with another owner's route at a wanted destination, named by check and the metrics: %d\n", r.conflicted)
-		fmt.Fprintf(w, "  convergence after a burst (%d bursts): p50 %v p90 %v max %v\n", n,
-			ds[n/2].Round(time.Millisecond), ds[n*9/10].Round(time.Millisecond), ds[n-1].Round(time.Millisecond))
+		for _, l := range r.labs {
+			if l.backedOff > 0 {
+				fmt.Fprintf(w, "  bursts of the %s lab with a Node change within %v of an API server restart, given until then plus %v to converge (client-go's reflector backoff): %d\n",
+					l.source, reflectorBackoffMax, o.bound, l.backedOff)
+			}
+		}
+		fmt.Fprintf(w, "  convergence after a burst (%d bursts): p50 %v p90 %v p99 %v max %v\n", n,
+			ds[n/2].Round(time.Millisecond), ds[n*9/10].Round(time.Millisecond),
+			ds[int(math.Ceil(0.99*float64(n)))-1].Round(time.Millisecond), ds[n-1].Round(time.Millisecond))
 	}
 	if len(r.samples) > 0 {
 		rss1, rss2 := r.tenths(func(s sample) float64 { return s.rssMB })
 		fd1, fd2 := r.tenths(func(s sample) float64 { return s.fds })
 		th1, th2 := r.tenths(func(s sample) float64 { return s.threads })
-		flat := func(a, b float64) string {
-			if a > 0 && b <= a*1.1 {
-				return "flat"
-			}
-			return "NOT flat"
+		g1, g2 := r.tenths(func(s sample) float64 { return s.goroutines })
+		fmt.Fprintf(w, "  per watcher (mean), first tenth -> last tenth: RSS %.1f -> %.1f MB, fds %.1f -> %.1f, goroutines %.1f -> %.1f, threads %.1f -> %.1f\n",
+			rss1, rss2, fd1, fd2, g1, g2, th1, th2)
+		switch nf := r.notFlat(); {
+		case r.elapsed < flatMin:
+			fmt.Fprintf(w, "  flatness not judged: the run is shorter than %v (%s)\n", flatMin, cond(len(nf) == 0, "flat", "not flat: "+strings.Join(nf, "; ")))
+		case len(nf) > 0:
+			fmt.Fprintf(w, "  resources NOT flat, counted as a divergence: %s\n", strings.Join(nf, "; "))
+		default:
+			fmt.Fprintln(w, "  resources flat: RSS, fds and goroutines of the last tenth within 10% of the first tenth's")
 		}
-		fmt.Fprintf(w, "  per watcher, first tenth -> last tenth: RSS %.1f -> %.1f MB (%s), fds %.1f -> %.1f (%s), threads %.1f -> %.1f\n",
-			rss1, rss2, flat(rss1, rss2), fd1, fd2, flat(fd1, fd2), th1, th2)
 		cpu := r.samples[len(r.samples)-1].cpu
 		if r.faults > 0 {
-			fmt.Fprintf(w, "  CPU of all watchers: %v, %v per fault\n", cpu.Round(time.Millisecond), (cpu / time.Duration(r.faults)).Round(time.Millisecond))
+			fmt.Fprintf(w, "  CPU (utime+stime) of all watchers: %v, %v per fault\n", cpu.Round(time.Millisecond), (cpu / time.Duration(r.faults)).Round(time.Millisecond))
 		}
 	}
 	if o.svg != "" {
@@ -411,4 +591,11 @@ func (r *result) summary(o options) {
 			fmt.Fprintln(w, "  plot:", p)
 		}
 	}
+}
+
+func cond(c bool, yes, no string) string {
+	if c {
+		return yes
+	}
+	return no
 }
