@@ -66,10 +66,8 @@ func newInterest(cfg config.Config) *interest {
 // whether a full pass is due (events were lost). ev has been observed
 // (kernel.Observe).
 func (in *interest) dirty(ev kernel.Event) (keys []route.Key, full bool) {
-	if in.tunneled {
-		if keys, full = in.tunnelDirty(ev); full {
-			return nil, true
-		}
+	if in.tunneled && in.tunnelDirty(ev) {
+		return nil, true
 	}
 	switch ev.Kind {
 	case kernel.RouteChanged:
@@ -90,22 +88,22 @@ func (in *interest) dirty(ev kernel.Event) (keys []route.Key, full bool) {
 	return nil, false
 }
 
-// tunnelDirty says whether ev, with the config tunneled, takes a full
+// tunnelDirty reports whether ev, with the config tunneled, takes a full
 // pass: the tunnel device changed or an entry on it; a link or address
 // that reaches a gateway (a peer may move between the tunnel and a direct
 // route); this host's node address (the tunnel's underlay) or, without
 // one, any global address.
-func (in *interest) tunnelDirty(ev kernel.Event) ([]route.Key, bool) {
+func (in *interest) tunnelDirty(ev kernel.Event) bool {
 	switch ev.Kind {
 	case kernel.NeighChanged:
-		return nil, ev.Name == tunnel.Name
+		return ev.Name == tunnel.Name
 	case kernel.LinkChanged:
-		return nil, ev.Name == tunnel.Name || in.links[ev.Name]
+		return ev.Name == tunnel.Name || in.links[ev.Name]
 	case kernel.AddrChanged:
 		a := ev.Prefix.Addr()
-		return nil, a == in.address || !in.address.IsValid() && a.IsGlobalUnicast() || in.holds(ev.Prefix.Masked())
+		return a == in.address || !in.address.IsValid() && a.IsGlobalUnicast() || in.holds(ev.Prefix.Masked())
 	}
-	return nil, false
+	return false
 }
 
 // within returns the keys of the routes whose gateway p holds.
