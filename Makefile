@@ -16,9 +16,14 @@ BIN := bin/podroutes
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.0.0)
 LDFLAGS := -X main.version=$(VERSION)
 # Build tags of the binary installed: urfave/cli without its man page
-# renderer, whose init ran in every boot apply; packaging/build.sh renders
-# the page at build time with a binary built without them.
-BUILD_TAGS := urfave_cli_no_docs
+# renderer, whose init ran in every boot apply (packaging/build.sh renders
+# the page at build time with a binary built without them), and without
+# client-go (nokube): a command given --kubeconfig execs KUBE_BIN, built
+# with KUBE_BUILD_TAGS, beside it (/usr/lib/podroutes/podroutes-kube in
+# the packages; internal/kubeexec).
+BUILD_TAGS := nokube,urfave_cli_no_docs
+KUBE_BUILD_TAGS := urfave_cli_no_docs
+KUBE_BIN = $(dir $(BIN))podroutes-kube
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # fail a clean run with "context deadline exceeded" as the time runs out
 # (golang/go#75804, fixed in Go 1.27). 50000 runs take a few seconds here.
@@ -44,15 +49,19 @@ DEMO_APT := iputils-ping iproute2
 # version, so a fresh machine needs nothing else.
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build print-build-tags demo test test-deps k8s-bins emulate fmt-check vet staticcheck unit lint fuzz bench package clean golden
+.PHONY: all build print-build-tags print-kube-build-tags demo test test-deps k8s-bins emulate fmt-check vet staticcheck unit lint fuzz bench package clean golden
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/podroutes
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(KUBE_BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(KUBE_BIN) ./cmd/podroutes
 
 print-build-tags:
 	@echo '$(BUILD_TAGS)'
+
+print-kube-build-tags:
+	@echo '$(KUBE_BUILD_TAGS)'
 
 # The main job on the bundled example: one machines.txt for the three lab
 # hosts. Show what gen makes of it for one of them, then (as root) build the
