@@ -166,13 +166,16 @@ fuzz:
 # (apply/bench/bench.sh), a busy node (apply/bench/busy: another owner's
 # big table, pods coming and going, watch's CPU and heal times) and `watch
 # --kubeconfig` following 5000 Nodes of a real API server, with the binary's
-# size with and without client-go (gen/kube/bench.sh), all written to
-# BENCHMARKS.md with the machine they ran on.
+# size with and without client-go (gen/kube/bench.sh), and what a one-shot
+# run (--version, a no-op apply) costs with and without it
+# (apply/bench/oneshot.sh), all written to BENCHMARKS.md with the machine
+# they ran on.
 bench: build
 	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/networkd/ ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
 	{ apply/bench/bench.sh $(BIN) && $(GO) run ./apply/bench/busy $(BIN) && gen/kube/bench.sh && \
+	  apply/bench/oneshot.sh $(BIN) $(KUBE_BIN) && \
 	  printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')"; } >BENCHMARKS.md.tmp || \
 	  { rm -f BENCHMARKS.md.tmp; echo "bench: failed; BENCHMARKS.md left as it is"; exit 1; }; \
 	mv BENCHMARKS.md.tmp BENCHMARKS.md; cat BENCHMARKS.md
