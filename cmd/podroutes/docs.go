@@ -13,6 +13,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/gotune"
 	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/route"
@@ -55,8 +56,8 @@ func manExtra() string {
 		"ENV_LOCK", envLock,
 		"ENV_METRICS_ADDRESS", envMetricsAddress,
 		"PASS_LOCK", lock.DefaultPath,
-		"MEMORY_LIMIT", strconv.Itoa(memoryLimit>>20),
-		"WATCH_MEMORY_LIMIT", strconv.Itoa(watchMemoryLimit>>20),
+		"MEMORY_LIMIT", strconv.Itoa(gotune.MemoryLimit>>20),
+		"WATCH_MEMORY_LIMIT", strconv.Itoa(gotune.WatchMemoryLimit>>20),
 		"ROUTES_YAML", config.DefaultPath,
 		"INVENTORY", source.DefaultInventory,
 		"PROTOCOL", strconv.Itoa(int(route.Owner)),
