@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply/watch"
+	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -72,9 +73,9 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	reload := hangups(p.ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
-	one, err := o.lock.onlyWatcher(p.ctx)
+	one, err := lock.OnlyWatcher(p.ctx, o.lock.path)
 	if err != nil {
-		return report(err)
+		return report(failure(err))
 	}
 	defer one.Release()
 	interval, err := notify.WatchdogInterval()
