@@ -13,7 +13,7 @@
 # planned from a 4-host inventory, applied once first), each binary runs
 # `--version`, a no-op `apply --config` and `check --kubeconfig` of a
 # missing file (refused at once: what the handover to podroutes-kube costs),
-# RUNS times each, taking turns. CPU is user + system of all the runs
+# RUNS times each, one build after the other. CPU is user + system of all the runs
 # (getrusage of the children, through bash's `times`) over RUNS; peak RSS
 # the median of /usr/bin/time's; wall the mean. Needs root, iproute2,
 # nsenter and /usr/bin/time. The namespace is deleted on exit.
@@ -95,8 +95,9 @@ cat <<MD
 
 \`make bench\` (apply/bench/oneshot.sh), $(date -u +%Y-%m-%d), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1):
 each command run $RUNS times by each build, in a namespace of its own (3 routes,
-in place: a no-op apply), the builds taking turns. Each cell: CPU (user +
-system) a run, wall time a run (both the mean), peak RSS (the median).
+in place: a no-op apply), as \`make build\` builds them (not stripped), one
+after the other. Each cell: CPU (user + system) a run, wall time a run (both
+the mean), peak RSS (the median).
 \`podroutes\` is the installed build (\`-tags nokube\`); \`podroutes-kube\` the
 build with client-go, which podroutes was before and which it execs for
 \`--kubeconfig\`.
