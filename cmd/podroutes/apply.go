@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -186,30 +185,12 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		// The routes' lines can all be in place: the drift is said in
 		// the report too, not only on stderr, or a program reading it
 		// would find nothing behind exit 1.
-		if err := writeDropInDrift(stdout, drift); err != nil {
+		if err := reconcile.WriteDropInDrift(stdout, drift); err != nil {
 			return failed("check", fmt.Errorf("printing the report: %w", err))
 		}
 	}
 	if problems != nil {
 		return failed("check", errors.Join(problems...))
-	}
-	return nil
-}
-
-// writeDropInDrift prints a JSON line {"dropInDrift": "FILE: what"} for
-// each way a podroutes networkd drop-in disagrees with the config, after
-// the routes' lines.
-func writeDropInDrift(out io.Writer, drift []string) error {
-	for _, d := range drift {
-		line, err := json.Marshal(struct {
-			DropInDrift string `json:"dropInDrift"`
-		}{d})
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(out, "%s\n", line); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -224,12 +205,7 @@ func cannotTell(err error, output string, stdout io.Writer) error {
 		return err
 	}
 	if output == "json" {
-		line, jerr := json.Marshal(struct {
-			Unknown string `json:"unknown"`
-		}{ee.err.Error()})
-		if jerr == nil {
-			_, _ = fmt.Fprintf(stdout, "%s\n", line)
-		}
+		_ = reconcile.WriteUnknown(stdout, ee.err.Error()) // the exit code says it too
 	}
 	return &exitError{code: exitUnknown, err: ee.err}
 }
