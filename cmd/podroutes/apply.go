@@ -177,7 +177,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if !inSync {
 		problems = append(problems, errors.New("routes differ from "+src.Path()))
 	}
-	drift := sourceDrift(src, cfg)
+	drift := src.Drift(cfg)
 	for _, d := range drift {
 		problems = append(problems, errors.New(d))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
+	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/source"
 )
 
@@ -98,7 +99,7 @@ func (o *passOptions) start(ctx context.Context, stdout, stderr io.Writer, watch
 	if why != "" {
 		s.log.Infof("%s", why)
 	}
-	if note := dropInNote(o.source.dropIns, src.Path(), src.Routes()); note != "" {
+	if note := networkd.NoneWritten(o.source.dropIns, src.Path(), src.Routes()); note != "" {
 		s.log.Infof("%s", note)
 	}
 	p := &pass{session: s, cmd: cmd, m: m, src: src, dropIns: o.source.dropIns,
@@ -119,16 +120,16 @@ func (p *pass) reload() (config.Config, error) { return p.load(p.src.Reload) }
 // load loads the config, as apply and watch do at each (re)load, installs
 // this host's networkd drop-in when asked (from an inventory), and warns
 // of each route of a podroutes networkd drop-in that disagrees with it
-// (dropInDrift; check counts them as drift): networkd would make those at
+// (Source.Drift; check counts them as drift): networkd would make those at
 // its next configure of the link, whatever the pass makes now.
 func (p *pass) load(get func(context.Context, source.Host) (plan.Node, error)) (config.Config, error) {
 	n, err := get(p.ctx, p.host)
 	err = sourceError(err)
 	if err == nil && p.dropIns != "" && !p.src.Routes() {
-		err = dropIn(p.dropIns, n, p.src.Path(), p.dryRun, p.log)
+		err = networkd.UpdateOrPrint(p.log, p.dropIns, n.Config, n.NetworkFile, p.src.Path(), p.dryRun)
 	}
 	if err == nil {
-		for _, d := range sourceDrift(p.src, n.Config) {
+		for _, d := range p.src.Drift(n.Config) {
 			p.log.Warnf("%s", d)
 		}
 	}
