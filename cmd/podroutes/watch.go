@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -70,7 +67,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	// are still awaited, and a reload then must not end the process (Go's
 	// default for SIGHUP); one that comes before watching starts is a
 	// reload at its start.
-	reload := hangups(p.ctx)
+	reload := watch.Hangups(p.ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
 	one, err := lock.OnlyWatcher(p.ctx, o.lock.path)
@@ -110,7 +107,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Load:     p.reload, // finds this host at once, or says why not
 		Lock:     o.lock.forPass(p.log),
 		Observer: p.m,
-		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
+		Log:      p.log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
 	})
 	if err != nil {
 		return p.exit(err)
@@ -118,33 +115,3 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	p.log.Infof("stopped watching; the routes stay in place")
 	return nil
 }
-
-// hangups signals each SIGHUP until ctx is done, coalescing those that
-// arrive while one is pending.
-func hangups(ctx context.Context) <-chan struct{} {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGHUP)
-	out := make(chan struct{}, 1)
-	go func() {
-		defer signal.Stop(sig)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sig:
-				select {
-				case out <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return out
-}
-
-// systemd is the watch.Notifier that talks to systemd.
-type systemd struct{}
-
-func (systemd) Ready(status string) error  { return notify.Ready(status) }
-func (systemd) Status(status string) error { return notify.Status(status) }
-func (systemd) Watchdog() error            { return notify.Watchdog() }
