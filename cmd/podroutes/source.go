@@ -5,9 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/internal/config"
-	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/source"
 )
 
@@ -97,11 +95,4 @@ func (o *sourceOptions) dropInExcludes() error {
 			"installed with it into /etc/systemd/network; --networkd-dropin writes one from --inventory"))
 	}
 	return nil
-}
-
-// kernelOptions are the Kernel's for apply and watch from this source,
-// and, when they differ from the default, why (networkd.Inline).
-func (o *sourceOptions) kernelOptions() (kernel.Options, string) {
-	inline, why := networkd.Inline(o.dropIns)
-	return kernel.Options{Inline: inline}, why
 }

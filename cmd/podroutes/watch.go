@@ -62,28 +62,28 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err != nil {
 		return err
 	}
-	defer p.end()
+	defer p.End()
 	// From the start: with --kubeconfig, READY=1 may go out while the Nodes
 	// are still awaited, and a reload then must not end the process (Go's
 	// default for SIGHUP); one that comes before watching starts is a
 	// reload at its start.
-	reload := watch.Hangups(p.ctx)
+	reload := watch.Hangups(p.Ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
-	one, err := lock.OnlyWatcher(p.ctx, o.lock.path)
+	one, err := lock.OnlyWatcher(p.Ctx, o.lock.path)
 	if err != nil {
 		return report(failure(err))
 	}
 	defer one.Release()
 	interval, err := notify.WatchdogInterval()
 	if err != nil {
-		p.log.Warnf("%v; sending no watchdog pings", err)
+		p.Log.Warnf("%v; sending no watchdog pings", err)
 	}
-	updates, replan, err := p.src.Follow(p.ctx, p.host, interval, o.wait)
+	updates, replan, err := p.Src.Follow(p.Ctx, p.Host, interval, o.wait)
 	err = sourceError(err)
 	switch {
-	case err != nil && p.ctx.Err() != nil:
-		p.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
+	case err != nil && p.Ctx.Err() != nil:
+		p.Log.Infof("stopped before the Nodes were listed; the routes stay as they are")
 		return nil
 	case err != nil:
 		return report(err)
@@ -93,25 +93,25 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	if o.metricsAddress != "" {
-		addr, err := p.m.Serve(p.ctx, o.metricsAddress)
+		addr, err := p.m.Serve(p.Ctx, o.metricsAddress)
 		if err != nil {
 			return p.exit(err)
 		}
-		p.log.Infof("serving metrics at http://%s/metrics", addr)
+		p.Log.Infof("serving metrics at http://%s/metrics", addr)
 	}
-	err = watch.Run(p.ctx, p.k, cfg, watch.Options{
+	err = watch.Run(p.Ctx, p.K, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload:   reload,
 		Updates:  updates,
 		Replan:   replan,
 		Load:     p.reload, // finds this host at once, or says why not
-		Lock:     o.lock.forPass(p.log),
+		Lock:     o.lock.forPass(p.Log),
 		Observer: p.m,
-		Log:      p.log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
+		Log:      p.Log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
 	})
 	if err != nil {
 		return p.exit(err)
 	}
-	p.log.Infof("stopped watching; the routes stay in place")
+	p.Log.Infof("stopped watching; the routes stay in place")
 	return nil
 }
