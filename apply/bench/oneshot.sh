@@ -75,6 +75,7 @@ rss() {
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg) # said with the figures: wall time follows it
 rows=(version:0:--version apply:0:apply\ --config\ "$CFG" kube:2:check\ --kubeconfig\ "$WORK/missing")
 for row in "${rows[@]}"; do
 	IFS=: read -r name expect args <<<"$row"
@@ -93,7 +94,8 @@ cat <<MD
 
 ## One-shot runs: without client-go, and with it
 
-\`make bench\` (apply/bench/oneshot.sh), $(date -u +%Y-%m-%d), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1):
+\`make bench\` (apply/bench/oneshot.sh), $(date -u +%Y-%m-%d), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1),
+load average $load at the start:
 each command run $RUNS times by each build, in a namespace of its own (3 routes,
 in place: a no-op apply), as \`make build\` builds them (not stripped), one
 after the other. Each cell: CPU (user + system) a run, wall time a run (both
