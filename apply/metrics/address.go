@@ -5,6 +5,10 @@ import (
 	"strconv"
 )
 
+// EnvAddress, set, is the address watch serves the metrics at, as its
+// --metrics-address.
+const EnvAddress = "PODROUTES_METRICS_ADDRESS"
+
 // CheckAddress refuses an address for Serve that is not HOST:PORT (a
 // port of 16 bits), before anything else is done; "" is none.
 func CheckAddress(addr string) error {

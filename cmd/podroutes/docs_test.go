@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/podroutes/podroutes/apply/metrics"
+	"github.com/podroutes/podroutes/internal/lock"
 )
 
 func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -31,7 +34,7 @@ func TestManPage(t *testing.T) {
 	for _, want := range []string{
 		`.TH podroutes 8`, ".SH NAME", ".SH COMMANDS", ".SH FILES",
 		".SH EXIT STATUS", "/etc/podroutes/routes.yaml", ".SH SEE ALSO",
-		".SH ENVIRONMENT", "\n.B GOMEMLIMIT\n", "\n.B " + envLock + "\n", "\n.B " + envMetricsAddress + "\n",
+		".SH ENVIRONMENT", "\n.B GOMEMLIMIT\n", "\n.B " + lock.Env + "\n", "\n.B " + metrics.EnvAddress + "\n",
 		"\n.B NOTIFY_SOCKET\n", "32 MiB", "20 MiB", "/run/podroutes/lock-INO",
 	} {
 		if !strings.Contains(page, want) {

@@ -18,13 +18,10 @@ type lockOptions struct {
 	wait time.Duration
 }
 
-// envLock names the pass lock, as the hidden --lock does.
-const envLock = "PODROUTES_LOCK"
-
 // lockFlags are --lock (hidden: tests and unusual setups) and --lock-wait.
 func lockFlags(o *lockOptions) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "lock", Value: lock.DefaultPath, EnvVars: []string{envLock}, Destination: &o.path,
+		&cli.StringFlag{Name: "lock", Value: lock.DefaultPath, EnvVars: []string{lock.Env}, Destination: &o.path,
 			Hidden: true, Usage: "serialize route changes on the lock `FILE` (the default is keyed by the network namespace: " +
 				lock.DefaultPath + "-INO; a FILE given is taken as it is)"},
 		&cli.DurationFlag{Name: "lock-wait", Value: 30 * time.Second, Destination: &o.wait,

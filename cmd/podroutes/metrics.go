@@ -19,9 +19,6 @@ func newMetrics(file string, watching bool, stderr io.Writer) (*metrics.Metrics,
 	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Guarded: file == metrics.Auto, Log: log}), nil
 }
 
-// envMetricsAddress sets watch's --metrics-address.
-const envMetricsAddress = "PODROUTES_METRICS_ADDRESS"
-
 // checkAddress refuses a --metrics-address that is not HOST:PORT.
 func checkAddress(addr string) error {
 	if err := metrics.CheckAddress(addr); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -39,7 +40,7 @@ func watchCommand() *cli.Command {
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
 				Usage: "re-apply at most `DURATION` after the first event of a burst (sooner when the events pause for 5ms)"},
-			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{envMetricsAddress}, Destination: &o.metricsAddress,
+			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{metrics.EnvAddress}, Destination: &o.metricsAddress,
 				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"}),
 		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
 	}

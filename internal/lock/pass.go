@@ -10,6 +10,11 @@ import (
 	"github.com/podroutes/podroutes/internal/logs"
 )
 
+// Env names the pass lock in the environment, as apply's, remove's and
+// watch's hidden --lock does: tests and labs give each run a lock of its
+// own.
+const Env = "PODROUTES_LOCK"
+
 // PassPath is the lock each pass of apply, remove and watch takes, for
 // path (--lock, PODROUTES_LOCK): DefaultPath is keyed by the network
 // namespace (InNetns); a path given is the lock as it is, whoever names
