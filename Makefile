@@ -79,7 +79,9 @@ demo: build
 		exit 0; \
 	fi; \
 	$(MAKE) --no-print-directory test-deps TEST_APT='$(DEMO_APT)'; \
-	echo; examples/lab.sh $(BIN) examples/machines.txt
+	echo; examples/lab.sh $(BIN) examples/machines.txt; \
+	echo; echo "== the same lab on two networks joined by a router (examples/segments.yaml, offLink: vxlan)"; \
+	examples/lab-segments.sh $(BIN) examples/segments.yaml
 
 test: test-deps k8s-bins emulate fmt-check vet staticcheck unit lint fuzz
 

@@ -70,6 +70,9 @@ type Options struct {
 	// connected subnet is, since it would take that traffic elsewhere.
 	// It is asked at each pass: the addresses may change (DNS).
 	Keep func() []Kept
+
+	// offLink is cfg's, set by Apply and Check from all its routes.
+	offLink offLink
 }
 
 // Apply makes k's main table hold exactly the routes cfg wants, as far as
@@ -84,6 +87,7 @@ type Options struct {
 func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconcile.Result, error) {
 	force := o.Force || cfg.Force
 	want := Wants(cfg)
+	o.offLink = offLinkOf(cfg, want)
 	if o.Only != nil {
 		want = only(want, o.Only)
 	}
@@ -116,7 +120,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 		stopped := func() error { return errors.Join(err, &InterruptedError{Waiting: left, Reached: res, Err: ctx.Err()}) }
 		switch {
 		case len(left) == 0 || IsRefused(err) || o.Wait <= 0:
-			return res, errors.Join(unreachable(left, o.Wait), err)
+			return res, errors.Join(unreachable(left, o.Wait, o.offLink.mode), err)
 		case ctx.Err() != nil:
 			return res, stopped()
 		}
@@ -124,7 +128,7 @@ func Apply(ctx context.Context, k Kernel, cfg config.Config, o Options) (reconci
 		case <-ctx.Done():
 			return res, stopped()
 		case <-deadline.C:
-			return res, errors.Join(unreachable(left, o.Wait), err)
+			return res, errors.Join(unreachable(left, o.Wait, o.offLink.mode), err)
 		case _, ok := <-changes:
 			if !ok {
 				return res, errors.Join(errors.New("watching links and addresses: updates stopped"), err)
@@ -144,16 +148,28 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		}
 		defer release()
 	}
-	d, err := diff(ctx, k, want, node, force, o)
+	d, err := diff(ctx, k, want, node, force, o, true)
 	if err != nil {
 		return reconcile.Result{}, nil, err
 	}
 	res := reconcile.Execute(ctx, k, d.plan, o.Log, o.Wrote)
+	if o.Only == nil {
+		res.Paths = paths(want, d.tunnel)
+	}
+	// The stale entries and an unneeded device go once the routes that
+	// used them are elsewhere, and only when they all are; with the
+	// tunnel turned off, the device goes whatever the routes' writes did
+	// (a route through it that could not be replaced goes with it).
+	var post error
+	if res.Err() == nil || !d.tunnel.on {
+		tk, _ := k.(Tunnels) // one, if there are changes (planTunnel)
+		post = changeTunnel(tk, d.tunnel.post, o.Log)
+	}
 	left := d.left
 	if o.Wait > 0 {
 		left = append(left, lost(res, left)...)
 	}
-	return res, left, errors.Join(d.leftOut, noIPv6(want, d.links), res.Err())
+	return res, left, errors.Join(d.leftOut, noIPv6(want, d.links), res.Err(), post)
 }
 
 // lost lists the gateways of the writes the kernel refused as unreachable
@@ -186,11 +202,14 @@ type planned struct {
 	links   []gateway.Link
 	left    []gateway.Target
 	leftOut error
+	tunnel  tunneled
 }
 
 // diff reads the links and the table and plans the writes. It returns a
 // *RefusedError for a config that must not go in whatever the kernel says.
-func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (planned, error) {
+// With write, it makes the tunnel's device and entries the routes need
+// (tunneled.pre) before it reads the routes.
+func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options, write bool) (planned, error) {
 	links, err := k.Links()
 	if err != nil {
 		return planned{}, fmt.Errorf("listing links and addresses: %w", err)
@@ -204,7 +223,19 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		return planned{}, leftOut
 	}
 	left := gateway.Unreachable(links, targets(want))
+	t, left := throughTunnel(want, links, left, o.offLink)
 	resolve(want, links, left)
+	if err := planTunnel(k, &t, o.Only != nil); err != nil {
+		// No route goes through a tunnel that cannot be made, or
+		// through a foreign device of its name.
+		want, out, leftOut = t.leaveOut(want, out, leftOut, err)
+	} else if write && len(t.pre) > 0 {
+		// Made before the routes are read: a device created anew
+		// has none of the routes through the one it replaced.
+		if err := changeTunnel(k.(Tunnels), t.pre, o.Log); err != nil { // planTunnel found it one
+			want, out, leftOut = t.leaveOut(want, out, leftOut, err)
+		}
+	}
 	var have []reconcile.Route
 	if o.Only != nil {
 		have, err = k.Winners(ctx, reconcile.Keys(want))
@@ -218,7 +249,7 @@ func diff(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 	if in, ok := k.(inliner); ok && in.Inline() {
 		p = p.Inline()
 	}
-	return planned{plan: p, links: links, left: left, leftOut: leftOut}, nil
+	return planned{plan: p, links: links, left: left, leftOut: leftOut, tunnel: t}, nil
 }
 
 // inliner is a Kernel that can say it writes every route with its gateway
@@ -228,22 +259,26 @@ type inliner interface{ Inline() bool }
 
 // dryRun prints what one pass would write.
 func dryRun(ctx context.Context, k Kernel, want []reconcile.Want, node string, force bool, o Options) (reconcile.Result, error) {
-	d, err := diff(ctx, k, want, node, force, o)
+	d, err := diff(ctx, k, want, node, force, o, false)
 	if err != nil {
 		return reconcile.Result{}, err
+	}
+	if err := d.tunnel.writeChanges(o.Out); err != nil {
+		return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)
 	}
 	if err := d.plan.WriteWrites(o.Out); err != nil {
 		return reconcile.Result{}, fmt.Errorf("printing the plan: %w", err)
 	}
-	return reconcile.Result{}, errors.Join(append([]error{d.leftOut, unreachable(d.left, 0)}, d.plan.Conflicts()...)...)
+	return reconcile.Result{}, errors.Join(append([]error{d.leftOut, unreachable(d.left, 0, o.offLink.mode)}, d.plan.Conflicts()...)...)
 }
 
 // unreachable is the error naming the gateways left, or nil.
-func unreachable(left []gateway.Target, waited time.Duration) error {
+// Without offLink vxlan, it says how a peer on another network is reached.
+func unreachable(left []gateway.Target, waited time.Duration, mode config.OffLink) error {
 	if len(left) == 0 {
 		return nil
 	}
-	return &gateway.UnreachableError{Targets: left, Waited: waited}
+	return &gateway.UnreachableError{Targets: left, Waited: waited, OffLinkHint: mode == config.OffLinkNone}
 }
 
 // InterruptedError is Apply stopped (SIGTERM) while it waited for
@@ -260,33 +295,44 @@ func (e *InterruptedError) Error() string {
 
 func (e *InterruptedError) Unwrap() error { return e.Err }
 
-// Check hands the plan, every configured (and stale) route with its state,
-// to report (which prints it: Plan.WriteReport or WriteJSON) and reports
-// whether the kernel is in sync with cfg. It writes nothing to the kernel.
-// It refuses what Apply refuses, and leaves out what it leaves out: of o,
-// it reads Hostname, LeaveOut, Node and Keep; the routes left out are its error.
-func Check(ctx context.Context, k Kernel, cfg config.Config, o Options, report func(reconcile.Plan) error) (bool, error) {
+// Check hands the report, every configured (and stale) route with its
+// state and the tunnel's, to report (which prints it: Report.WriteReport
+// or WriteJSON) and reports whether the kernel is in sync with cfg. It
+// writes nothing to the kernel. It refuses what Apply refuses, and leaves
+// out what it leaves out: of o, it reads Hostname, LeaveOut, Node and
+// Keep; the routes left out are its error.
+func Check(ctx context.Context, k Kernel, cfg config.Config, o Options, report func(Report) error) (bool, error) {
 	want := Wants(cfg)
 	if err := refuseDefault(want); err != nil {
 		return false, err
 	}
-	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut, Node: o.Node, Keep: o.Keep})
+	d, err := diff(ctx, k, want, cfg.Node, false, Options{Hostname: o.Hostname, LeaveOut: o.LeaveOut, Node: o.Node, Keep: o.Keep,
+		offLink: offLinkOf(cfg, want)}, false)
 	if err != nil {
 		return false, err
 	}
-	if err := report(d.plan); err != nil {
+	t, err := tunnelReport(d.tunnel, cfg.Address)
+	if err != nil {
+		return false, err
+	}
+	if err := report(Report{Plan: d.plan, Tunnel: t}); err != nil {
 		return false, fmt.Errorf("printing the report: %w", err)
 	}
-	return d.plan.InSync() && d.leftOut == nil, d.leftOut
+	return d.plan.InSync() && d.leftOut == nil && t.InPlace(), d.leftOut
 }
 
 // Remove deletes every route podroutes owns in the main table: those of the
-// config applied and any an earlier config left. Other owners' routes stay.
+// config applied and any an earlier config left; then podroutes' VXLAN
+// device, if there is one (RemoveTunnel). Other owners' routes and links
+// stay.
 func Remove(ctx context.Context, k reconcile.Kernel, log logs.Logger) (reconcile.Result, error) {
 	have, err := k.Routes(ctx)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
 	res := reconcile.Execute(ctx, k, reconcile.Removal(have), log, nil)
-	return res, res.Err()
+	if err := res.Err(); err != nil {
+		return res, err
+	}
+	return res, RemoveTunnel(k, log)
 }

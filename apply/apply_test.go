@@ -179,9 +179,9 @@ func TestApplyLeavesOut(t *testing.T) {
 	}
 
 	var before bytes.Buffer
-	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(p reconcile.Plan) error { return p.WriteJSON(&before) })
+	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(r apply.Report) error { return r.WriteJSON(&before) })
 	leftOut(t, "check before", err)
-	if line := strings.Split(before.String(), "\n")[1]; !strings.HasPrefix(line, `{"state":"left out","destination":"10.200.9.0/24","peer":"node-9","note":"the gateway is this host's own address`) ||
+	if line := strings.Split(before.String(), "\n")[1]; !strings.HasPrefix(line, `{"state":"left out","destination":"10.200.9.0/24","path":"direct","peer":"node-9","note":"the gateway is this host's own address`) ||
 		!strings.Contains(line, `"kernel":[{"route":"10.200.9.0/24 via 10.240.0.10 dev eth0 proto podroutes metric 100"`) {
 		t.Errorf("check --output json, before apply, said of 10.200.9.0/24:\n%s\nwant it left out, podroutes' route there named", line)
 	}
@@ -199,7 +199,7 @@ func TestApplyLeavesOut(t *testing.T) {
 	}
 
 	var report bytes.Buffer
-	inSync, err := apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(p reconcile.Plan) error { return p.WriteReport(&report) })
+	inSync, err := apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true}, func(r apply.Report) error { return r.WriteReport(&report) })
 	leftOut(t, "check", err)
 	if inSync {
 		t.Error("check: in sync with routes left out")
@@ -210,7 +210,7 @@ func TestApplyLeavesOut(t *testing.T) {
 		t.Errorf("check reported:\n%swant:\n%s", report.String(), want)
 	}
 	// --node given, the message names it.
-	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true, Node: "Node-0"}, func(reconcile.Plan) error { return nil })
+	_, err = apply.Check(context.Background(), h, c, apply.Options{LeaveOut: true, Node: "Node-0"}, func(apply.Report) error { return nil })
 	if want := `is this host Node "node-9" (--node "Node-0")? (not routed)`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("check --node: %v, want %q", err, want)
 	}
@@ -239,7 +239,7 @@ func TestApplyKeeps(t *testing.T) {
 		t.Errorf("%d left out, want 1", res.Left[reconcile.LeftOut])
 	}
 	var report bytes.Buffer
-	if _, err := apply.Check(context.Background(), h, c, o, func(p reconcile.Plan) error { return p.WriteReport(&report) }); err == nil ||
+	if _, err := apply.Check(context.Background(), h, c, o, func(r apply.Report) error { return r.WriteReport(&report) }); err == nil ||
 		!strings.Contains(report.String(), "left out  192.0.2.0/25 via 10.240.0.20 proto podroutes metric 100  # node-0, "+why+"\n") {
 		t.Errorf("check: %v, reported:\n%s", err, report.String())
 	}

@@ -163,8 +163,8 @@ func TestPodsReachEachOther(t *testing.T) {
 }
 
 // writeTo is the report Check hands its plan to: the text one, into w.
-func writeTo(w io.Writer) func(reconcile.Plan) error {
-	return func(p reconcile.Plan) error { return p.WriteReport(w) }
+func writeTo(w io.Writer) func(apply.Report) error {
+	return func(r apply.Report) error { return r.WriteReport(w) }
 }
 
 // check runs Check and expects inSync and the report to start with want.

@@ -27,11 +27,16 @@ type file struct {
 }
 
 // hostFiles lists the files of n's tree, in the order they are printed.
+// A host whose off-link peers go through VXLAN gets no networkd drop-in:
+// which peers are off-link is the host's links' to say, at run time, and
+// the tunnel's device and entries are apply's (podroutes.service) to
+// make; networkd would install every route direct.
 func hostFiles(n plan.Node, source string) []file {
-	return []file{
-		{config.InstallPath, func(w io.Writer) error { return config.Write(w, n.Config, source) }},
-		{networkd.DropInPath(n.NetworkFile), func(w io.Writer) error { return networkd.Render(w, n.Config, n.NetworkFile, source) }},
+	fs := []file{{config.InstallPath, func(w io.Writer) error { return config.Write(w, n.Config, source) }}}
+	if n.Config.OffLink != config.OffLinkNone {
+		return fs
 	}
+	return append(fs, file{networkd.DropInPath(n.NetworkFile), func(w io.Writer) error { return networkd.Render(w, n.Config, n.NetworkFile, source) }})
 }
 
 // WriteTrees writes DIR/<host>/... for every node, all or nothing.

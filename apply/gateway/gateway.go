@@ -21,6 +21,9 @@ type Link struct {
 	Name string
 	// Up is IFF_UP: the link is administratively up.
 	Up bool
+	// MTU is the link's MTU: a tunnel's over it is this less the
+	// encapsulation (tunnel.MTU).
+	MTU int
 	// Prefixes are the link's addresses with their prefix length
 	// (10.240.0.10/24).
 	Prefixes []netip.Prefix
@@ -102,6 +105,9 @@ func reaches(l Link, t Target) bool {
 type UnreachableError struct {
 	Targets []Target
 	Waited  time.Duration
+	// OffLinkHint adds how a peer on another network is reached: the
+	// config does not send such peers through the tunnel.
+	OffLinkHint bool
 }
 
 func (e *UnreachableError) Error() string {
@@ -109,7 +115,11 @@ func (e *UnreachableError) Error() string {
 	if e.Waited > 0 {
 		waited = " after waiting " + e.Waited.String()
 	}
-	return fmt.Sprintf("%s unreachable%s (no up link has an address on their subnet)", e.Names(), waited)
+	hint := ""
+	if e.OffLinkHint {
+		hint = "; if they are on another network, --off-link vxlan (offLink: vxlan in a YAML inventory) sends their pod subnets through a VXLAN tunnel"
+	}
+	return fmt.Sprintf("%s unreachable%s (no up link has an address on their subnet)%s", e.Names(), waited, hint)
 }
 
 // Names names the gateways, the first ten: "gateways 10.240.0.21,

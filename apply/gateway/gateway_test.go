@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -80,6 +81,10 @@ func TestUnreachableError(t *testing.T) {
 	}
 	if !errors.Is(err, syscall.ENETUNREACH) {
 		t.Errorf("%v is not ENETUNREACH", err)
+	}
+	err.OffLinkHint = true
+	if !strings.HasPrefix(err.Error(), want+"; if they are on another network, --off-link vxlan") {
+		t.Errorf("with the off-link hint: %q", err)
 	}
 }
 

@@ -32,6 +32,9 @@ const (
 	// EventsLost: the kernel dropped events (the socket overflowed): what
 	// they said is unknown, and everything must be read again.
 	EventsLost
+	// NeighChanged: a permanent neighbour or FDB entry was added or
+	// deleted (NeighEvents only): podroutes' tunnel entries are such.
+	NeighChanged
 )
 
 // Event is one change the kernel announced, as much of it as podroutes
@@ -43,10 +46,11 @@ type Event struct {
 	// when it goes through a nexthop object, once observed).
 	Route reconcile.Route
 	// Index and Name are the link of a LinkChanged or AddrChanged (Name
-	// once observed); Up is the link's IFF_UP.
+	// once observed); Up is the link's IFF_UP, MTU its MTU.
 	Index int
 	Name  string
 	Up    bool
+	MTU   int
 	// Prefix is the address of an AddrChanged, with its prefix length.
 	Prefix netip.Prefix
 	// ID is the nexthop object of a NexthopChanged.
@@ -76,6 +80,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("address %s %s", e.Prefix, verb(e.Deleted, "removed", "added"))
 	case NexthopChanged:
 		return fmt.Sprintf("nexthop %d %s", e.ID, verb(e.Deleted, "deleted", "added"))
+	case NeighChanged:
+		return fmt.Sprintf("neighbour or fdb entry on %s %s", e.Name, verb(e.Deleted, "deleted", "added"))
 	}
 	return "lost events"
 }
@@ -260,8 +266,22 @@ func read(conn syscall.RawConn, done <-chan struct{}, out chan<- Event) {
 // parseEvent reads the parts of a notification podroutes looks at: of
 // routes, the main table's only.
 func parseEvent(h header, p []byte) (Event, bool) {
-	ev := Event{Deleted: h.typ == unix.RTM_DELROUTE || h.typ == unix.RTM_DELLINK || h.typ == unix.RTM_DELADDR || h.typ == unix.RTM_DELNEXTHOP}
+	ev := Event{Deleted: h.typ == unix.RTM_DELROUTE || h.typ == unix.RTM_DELLINK || h.typ == unix.RTM_DELADDR ||
+		h.typ == unix.RTM_DELNEXTHOP || h.typ == unix.RTM_DELNEIGH}
 	switch h.typ {
+	case unix.RTM_NEWNEIGH, unix.RTM_DELNEIGH:
+		// struct ndmsg: family, padding, ifindex at 4, state at 8. Of
+		// the entries added or changed, only permanent ones are anyone's
+		// to write: the kernel's own (ARP's states, learnt FDB entries)
+		// churn on a busy host and are dropped here, on the reader's
+		// goroutine. A deletion says the state the entry was left in
+		// (failed), not the one it had: every one is sent.
+		if len(p) < sizeofNdmsg {
+			return ev, false
+		}
+		ev.Kind = NeighChanged
+		ev.Index = int(int32(native.Uint32(p[4:])))
+		return ev, ev.Deleted || native.Uint16(p[8:])&unix.NUD_PERMANENT != 0
 	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
 		raw, ok := parseRouteMsg(p)
 		ev.Kind, ev.Route, ev.raw = RouteChanged, raw.r, raw
@@ -275,8 +295,11 @@ func parseEvent(h header, p []byte) (Event, bool) {
 		ev.Index = int(int32(native.Uint32(p[4:])))
 		ev.Up = native.Uint32(p[8:])&unix.IFF_UP != 0
 		attrs(p[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) bool {
-			if typ == unix.IFLA_IFNAME {
+			switch typ {
+			case unix.IFLA_IFNAME:
 				ev.Name = string(bytes.TrimRight(v, "\x00"))
+			case unix.IFLA_MTU:
+				ev.MTU = int(u32Attr(v))
 			}
 			return true
 		})
@@ -338,9 +361,22 @@ func (k *Kernel) Observe(ev *Event) {
 		if ev.Deleted {
 			k.nh.drop([]uint32{ev.ID})
 		}
+	case NeighChanged:
+		ev.Name = k.name[ev.Index]
 	case EventsLost:
 		k.links, k.refusing = nil, nil
 	}
+}
+
+// sizeofNdmsg is struct ndmsg's size.
+const sizeofNdmsg = 12
+
+// NeighEvents sends the permanent neighbour and FDB entries added or
+// deleted in k's namespace (NeighChanged), until done is closed; on a
+// socket of its own, joined only while a watcher keeps a tunnel, so that
+// a host without one reads no neighbour event. Observe names their link.
+func (k *Kernel) NeighEvents(done <-chan struct{}) (<-chan Event, error) {
+	return subscribe(k.here(), []int{unix.RTNLGRP_NEIGH}, subscribeBuffer, done)
 }
 
 // recvNoWait reads a datagram from the non-blocking socket fd, as a raw

@@ -5,7 +5,6 @@
 package kernel
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/vishvananda/netlink"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/internal/logs"
+	"github.com/podroutes/podroutes/internal/nldump"
 )
 
 // Kernel is one network namespace's routes, links and addresses. It is not
@@ -125,21 +125,9 @@ func (k *Kernel) Close() {
 	k.ns.Close()
 }
 
-// dumpAttempts bounds the retries of a dump the kernel interrupted because
-// the table changed under it.
-const dumpAttempts = 10
-
-// dump runs f, a netlink dump, again while it fails with
-// netlink.ErrDumpInterrupted (whose results may be inconsistent).
-func dump(f func() error) error {
-	var err error
-	for range dumpAttempts {
-		if err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
-			return err
-		}
-	}
-	return fmt.Errorf("still interrupted after %d attempts: %w", dumpAttempts, err)
-}
+// dump runs f, a netlink dump, again while the kernel interrupts it
+// (nldump.Retry).
+func dump(f func() error) error { return nldump.Retry(f) }
 
 // refreshLinks dumps the links and remembers their names and indexes.
 func (k *Kernel) refreshLinks() ([]netlink.Link, error) {

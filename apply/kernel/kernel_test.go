@@ -452,3 +452,45 @@ func watching(t *testing.T, k *kernel.Kernel) <-chan kernel.Event {
 	}
 	return events
 }
+
+// TestLinkMTU: Links has each link's MTU, from the dump and, while events
+// are observed, as they change it: a link's MTU changed, a link added.
+func TestLinkMTU(t *testing.T) {
+	ns, k := host(t)
+	mtu := func(name string) int {
+		t.Helper()
+		links, err := k.Links()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(links, func(l gateway.Link) bool { return l.Name == name })
+		if i < 0 {
+			t.Fatalf("no link %s in %+v", name, links)
+		}
+		return links[i].MTU
+	}
+	if got := mtu("eth0"); got != 1500 {
+		t.Errorf("eth0 dumped: mtu %d, want 1500", got)
+	}
+	events := watching(t, k)
+	ns.IP(t, "link", "set", "eth0", "mtu", "1400")
+	ns.IP(t, "link", "add", "br9", "mtu", "1300", "type", "bridge")
+	for timeout := time.After(5 * time.Second); ; {
+		select {
+		case ev := <-events:
+			k.Observe(&ev)
+			if ev.Kind != kernel.LinkChanged || ev.Name != "br9" {
+				continue
+			}
+		case <-timeout:
+			t.Fatal("no event of br9 added")
+		}
+		break
+	}
+	if got := mtu("eth0"); got != 1400 {
+		t.Errorf("eth0 changed: mtu %d, want 1400", got)
+	}
+	if got := mtu("br9"); got != 1300 {
+		t.Errorf("br9 added: mtu %d, want 1300", got)
+	}
+}

@@ -45,7 +45,7 @@ func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 	at := make(map[int]int, len(links))
 	for i, l := range links {
 		a := l.Attrs()
-		out[i] = gateway.Link{Name: a.Name, Up: a.Flags&net.FlagUp != 0}
+		out[i] = gateway.Link{Name: a.Name, Up: a.Flags&net.FlagUp != 0, MTU: a.MTU}
 		at[a.Index] = i
 	}
 	k.at = at
@@ -88,10 +88,10 @@ func (k *Kernel) observeLink(ev *Event) {
 		k.links = slices.Delete(k.links, i, i+1)
 		k.indexLinks()
 	case !ok && !ev.Deleted:
-		k.links = append(k.links, gateway.Link{Name: ev.Name, Up: ev.Up})
+		k.links = append(k.links, gateway.Link{Name: ev.Name, Up: ev.Up, MTU: ev.MTU})
 		k.at[ev.Index] = len(k.links) - 1
 	case ok:
-		k.links[i].Name, k.links[i].Up = ev.Name, ev.Up
+		k.links[i].Name, k.links[i].Up, k.links[i].MTU = ev.Name, ev.Up, ev.MTU
 	}
 }
 

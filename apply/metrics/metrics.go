@@ -45,6 +45,7 @@ type Options struct {
 type Metrics struct {
 	reg         *prometheus.Registry
 	routes      *prometheus.GaugeVec
+	paths       *prometheus.GaugeVec
 	changes     *prometheus.CounterVec
 	passes      *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
@@ -95,6 +96,7 @@ func New(o Options) *Metrics {
 		routes:      gaugeVec("podroutes_routes", "state", "Destinations by the state the last pass left them in: in_place, missing, different, conflict (another owner's route), stale, unreachable (no link reaches the gateway), left_out (--kubeconfig: a Node's route this host's links make wrong, not written); all 0 while watch --kubeconfig cannot plan this host's routes from the Nodes."),
 		changes:     counterVec("podroutes_route_changes_total", "operation", "Destinations fixed by a route add, a replace (or takeover), or a delete of a stale route."),
 		passes:      counterVec("podroutes_passes_total", "result", "Apply passes by result: success (every route in place), failure (a write failed, a conflict, an unreachable gateway, a route left out), refused (bad config, nothing written)."),
+		paths:       gaugeVec("podroutes_route_paths", "path", "Wanted destinations by the path the last full pass chose: direct (via the peer's node address on a link of this host) or vxlan (through podroutes-vx: offLink vxlan, the peer on no link of this host)."),
 		lastSuccess: gauge("podroutes_last_success_timestamp_seconds", "When a pass of this process last ended with every route in place (Unix time); 0 if none has."),
 		file:        o.File,
 		guarded:     o.Guarded,
@@ -109,7 +111,7 @@ func New(o Options) *Metrics {
 		ConstLabels: prometheus.Labels{"version": o.Version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	m.reg.MustRegister(m.routes, m.changes, m.passes, m.lastSuccess, build)
+	m.reg.MustRegister(m.routes, m.paths, m.changes, m.passes, m.lastSuccess, build)
 	for _, op := range []reconcile.Op{reconcile.Add, reconcile.Replace, reconcile.Delete} {
 		m.changes.WithLabelValues(op.String())
 	}
@@ -189,6 +191,9 @@ func (m *Metrics) record(res reconcile.Result, err error) {
 		for s, n := range res.Left {
 			m.routes.WithLabelValues(stateLabels[s]).Set(float64(n))
 		}
+	}
+	for path, n := range res.Paths {
+		m.paths.WithLabelValues(path).Set(float64(n))
 	}
 }
 

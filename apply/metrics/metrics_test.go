@@ -53,6 +53,8 @@ func TestPasses(t *testing.T) {
 			return testutil.ToFloat64(m.changes.WithLabelValues(label))
 		case "passes":
 			return testutil.ToFloat64(m.passes.WithLabelValues(label))
+		case "paths":
+			return testutil.ToFloat64(m.paths.WithLabelValues(label))
 		}
 		return testutil.ToFloat64(m.lastSuccess)
 	}
@@ -92,9 +94,15 @@ func TestPasses(t *testing.T) {
 		t.Errorf("last success %f, want between %f and %f", got, before, after)
 	}
 
+	// A full pass says each route's path; a heal (no Paths) leaves them.
+	m.Applied(planned(reconcile.Result{InPlace: 3, Left: left(map[reconcile.State]int{reconcile.InPlace: 3}),
+		Paths: map[string]int{"direct": 1, "vxlan": 2}}), nil)
+	m.Passed("route 10.200.1.0/24 deleted", planned(reconcile.Result{InPlace: 3, Left: left(map[reconcile.State]int{reconcile.InPlace: 3})}), nil, time.Millisecond)
+	expect("paths", map[[2]string]float64{{"paths", "direct"}: 1, {"paths", "vxlan"}: 2})
+
 	// An empty config in sync: zero routes, every gauge 0, a success.
 	m.Applied(planned(reconcile.Result{}), nil)
-	expect("an empty config", map[[2]string]float64{{"routes", "in_place"}: 0, {"passes", "success"}: 2})
+	expect("an empty config", map[[2]string]float64{{"routes", "in_place"}: 0, {"passes", "success"}: 4})
 }
 
 // TestHeals: only watch's metrics count heals, in the histogram's buckets.

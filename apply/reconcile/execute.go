@@ -30,6 +30,10 @@ type Result struct {
 	Final []Final
 	// Errs are the writes that failed and the conflicts left alone.
 	Errs []error
+	// Paths, when a full pass planned every wanted route, counts them by
+	// the path each takes (Path: "direct", "vxlan"); nil for a heal,
+	// which planned some only.
+	Paths map[string]int
 }
 
 // Final is the state a wanted route, by its key, is left in.

@@ -3,6 +3,8 @@ package reconcile
 import (
 	"encoding/json"
 	"io"
+
+	"github.com/podroutes/podroutes/apply/tunnel"
 )
 
 // WriteJSON prints the report WriteReport prints as JSON Lines (what
@@ -10,7 +12,7 @@ import (
 // routes in the same order, with the same state words. Every key is
 // always there:
 //
-//	{"state":"in place","destination":"10.200.1.0/24","peer":"node-1","note":"",
+//	{"state":"in place","destination":"10.200.1.0/24","path":"direct","peer":"node-1","note":"",
 //	 "want":{"route":"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",...},
 //	 "kernel":[{"route":"10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100",...}]}
 //
@@ -24,7 +26,7 @@ func (p Plan) writeJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // a peer "a&b" stays as written
 	return p.report(func(l line) error {
-		out := jsonLine{State: l.label, Destination: l.kernelOrWant().Dst.String(), Peer: l.peer, Note: l.note,
+		out := jsonLine{State: l.label, Destination: l.kernelOrWant().Dst.String(), Path: Path(l.kernelOrWant()), Peer: l.peer, Note: l.note,
 			Kernel: make([]jsonRoute, 0, len(l.kernel))}
 		if l.state != Stale {
 			out.Want = newJSONRoute(l.want)
@@ -34,6 +36,15 @@ func (p Plan) writeJSON(w io.Writer) error {
 		}
 		return enc.Encode(out)
 	})
+}
+
+// Path is how r reaches its peer: "vxlan" through podroutes' tunnel
+// device, else "direct".
+func Path(r Route) string {
+	if r.Dev == tunnel.Name {
+		return "vxlan"
+	}
+	return "direct"
 }
 
 // kernelOrWant is the route that names l's destination.
@@ -47,6 +58,7 @@ func (l line) kernelOrWant() Route {
 type jsonLine struct {
 	State       string      `json:"state"`
 	Destination string      `json:"destination"`
+	Path        string      `json:"path"`
 	Peer        string      `json:"peer"`
 	Note        string      `json:"note"`
 	Want        *jsonRoute  `json:"want"`

@@ -367,7 +367,7 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	if err := plan.WriteJSON(&out); err != nil {
 		t.Fatal(err)
 	}
-	const unreachableJSON = `{"state":"gateway unreachable","destination":"10.200.1.0/24","peer":"node-1","note":"no up link has an address on 10.240.0.21's subnet",` +
+	const unreachableJSON = `{"state":"gateway unreachable","destination":"10.200.1.0/24","path":"direct","peer":"node-1","note":"no up link has an address on 10.240.0.21's subnet",` +
 		`"want":{"route":"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100","destination":"10.200.1.0/24","gateway":"10.240.0.21","device":"","protocol":157,"metric":100,"onlink":false},` +
 		`"kernel":[{"route":"10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100","destination":"10.200.1.0/24","gateway":"10.240.0.21","device":"br0","protocol":157,"metric":100,"onlink":false}]}` + "\n"
 	if out.String() != unreachableJSON {

@@ -7,6 +7,7 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/route"
 )
@@ -33,10 +34,19 @@ type interest struct {
 	// links are the links that have an address holding a gateway, as of
 	// the last pass: their state changes reach the gateways.
 	links map[string]bool
+	// tunneled: the config sends off-link peers through the tunnel, and
+	// address is its node address (config.Config.Address). Which peers
+	// are off-link then follows every link and address that reaches a
+	// gateway, and the tunnel device and its entries are the config's:
+	// changes to those take a full pass, which decides every peer again
+	// and deletes what is stale (rare events: a heal stays for routes).
+	tunneled bool
+	address  netip.Addr
 }
 
 func newInterest(cfg config.Config) *interest {
-	in := &interest{wanted: make(map[route.Key]bool, len(cfg.Routes)), byGw: map[netip.Addr][]route.Key{}, device: cfg.Device}
+	in := &interest{wanted: make(map[route.Key]bool, len(cfg.Routes)), byGw: map[netip.Addr][]route.Key{}, device: cfg.Device,
+		tunneled: cfg.OffLink == config.OffLinkVXLAN, address: cfg.Address}
 	for _, r := range cfg.Routes {
 		key := apply.Key(r)
 		if !in.wanted[key] {
@@ -56,6 +66,11 @@ func newInterest(cfg config.Config) *interest {
 // whether a full pass is due (events were lost). ev has been observed
 // (kernel.Observe).
 func (in *interest) dirty(ev kernel.Event) (keys []route.Key, full bool) {
+	if in.tunneled {
+		if keys, full = in.tunnelDirty(ev); full {
+			return nil, true
+		}
+	}
 	switch ev.Kind {
 	case kernel.RouteChanged:
 		if key := ev.Route.Key(); in.wanted[key] {
@@ -71,6 +86,24 @@ func (in *interest) dirty(ev kernel.Event) (keys []route.Key, full bool) {
 		}
 	case kernel.EventsLost:
 		return nil, true
+	}
+	return nil, false
+}
+
+// tunnelDirty says whether ev, with the config tunneled, takes a full
+// pass: the tunnel device changed or an entry on it; a link or address
+// that reaches a gateway (a peer may move between the tunnel and a direct
+// route); this host's node address (the tunnel's underlay) or, without
+// one, any global address.
+func (in *interest) tunnelDirty(ev kernel.Event) ([]route.Key, bool) {
+	switch ev.Kind {
+	case kernel.NeighChanged:
+		return nil, ev.Name == tunnel.Name
+	case kernel.LinkChanged:
+		return nil, ev.Name == tunnel.Name || in.links[ev.Name]
+	case kernel.AddrChanged:
+		a := ev.Prefix.Addr()
+		return nil, a == in.address || !in.address.IsValid() && a.IsGlobalUnicast() || in.holds(ev.Prefix.Masked())
 	}
 	return nil, false
 }

@@ -62,3 +62,39 @@ func TestInterest(t *testing.T) {
 }
 
 func rroute(dst string) reconcile.Route { return reconcile.Route{Dst: netip.MustParsePrefix(dst)} }
+
+// TestInterestTunneled: with the config tunneled, what can move a peer
+// between the tunnel and a direct route, or break the tunnel, takes a full
+// pass: the device's link and entries (not another link's), this host's
+// node address, an address or a link that reaches a gateway. A route
+// event stays a heal; a pod's veth stays nothing.
+func TestInterestTunneled(t *testing.T) {
+	in := newInterest(config.Config{OffLink: config.OffLinkVXLAN, Address: netip.MustParseAddr("10.240.0.20"), Routes: []config.Route{
+		{Destination: netip.MustParsePrefix("10.200.1.0/24"), Gateway: netip.MustParseAddr("10.241.0.21")},
+		{Destination: netip.MustParsePrefix("10.200.2.0/24"), Gateway: netip.MustParseAddr("10.240.0.22")},
+	}})
+	in.watchLinks([]gateway.Link{
+		{Name: "eth0", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.240.0.20/24")}},
+		{Name: "veth7", Up: true, Prefixes: []netip.Prefix{netip.MustParsePrefix("fe80::7/64")}},
+	})
+	for _, c := range []struct {
+		ev   kernel.Event
+		full bool
+		keys int
+	}{
+		{kernel.Event{Kind: kernel.NeighChanged, Deleted: true, Name: "podroutes-vx"}, true, 0},
+		{kernel.Event{Kind: kernel.NeighChanged, Name: "cnio0"}, false, 0},
+		{kernel.Event{Kind: kernel.LinkChanged, Deleted: true, Name: "podroutes-vx"}, true, 0},
+		{kernel.Event{Kind: kernel.LinkChanged, Name: "eth0"}, true, 0},
+		{kernel.Event{Kind: kernel.LinkChanged, Name: "veth7"}, false, 0},
+		{kernel.Event{Kind: kernel.AddrChanged, Name: "br0", Prefix: netip.MustParsePrefix("10.240.0.20/32")}, true, 0},
+		{kernel.Event{Kind: kernel.AddrChanged, Name: "eth0", Prefix: netip.MustParsePrefix("10.241.0.99/24")}, true, 0},
+		{kernel.Event{Kind: kernel.AddrChanged, Name: "veth7", Prefix: netip.MustParsePrefix("fe80::8/64")}, false, 0},
+		{kernel.Event{Kind: kernel.RouteChanged, Deleted: true, Route: rroute("10.200.1.0/24")}, false, 1},
+	} {
+		keys, full := in.dirty(c.ev)
+		if full != c.full || len(keys) != c.keys {
+			t.Errorf("%s: %d keys, full %v; want %d, %v", c.ev, len(keys), full, c.keys, c.full)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/podroutes/podroutes/apply"
+	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
@@ -37,6 +38,10 @@ type watcher struct {
 	// wants now (Update.Err), nil once it could: the config kept is not
 	// the current one, so no pass of it is a success.
 	unplanned error
+	// neigh are the tunnel's entries' events while the config keeps a
+	// tunnel (neighbours), neighStop ends them.
+	neigh     <-chan kernel.Event
+	neighStop chan struct{}
 }
 
 // newWatcher starts keeping cfg.

@@ -158,10 +158,21 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 		watchdog = t.C()
 	}
 	burst := burst{clock: o.Clock}
+	defer w.neighbours(false)
 	for {
+		w.neighbours(w.in.tunneled)
 		select {
 		case <-ctx.Done():
 			return nil
+		case ev, ok := <-w.neigh:
+			if !ok { // the subscription failed: the resync repairs
+				w.neigh = nil
+				continue
+			}
+			k.Observe(&ev)
+			if w.note(ev) {
+				burst.add(ev, o.Debounce)
+			}
 		case ev, ok := <-events:
 			if !ok {
 				o.Log.Warnf("the kernel's events stopped; subscribing again and re-reading the routes")
@@ -195,6 +206,30 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 				o.Log.Warnf("%v", err)
 			}
 		}
+	}
+}
+
+// neighbourEvents is a Kernel that can send the permanent neighbour and
+// FDB entries' changes (kernel.Kernel.NeighEvents): those of the tunnel.
+type neighbourEvents interface {
+	NeighEvents(done <-chan struct{}) (<-chan kernel.Event, error)
+}
+
+// neighbours follows the neighbour and FDB entries' events while on (the
+// config keeps a tunnel), and only then: on a busy host they are many.
+func (w *watcher) neighbours(on bool) {
+	ne, ok := w.k.(neighbourEvents)
+	switch {
+	case !ok || on == (w.neighStop != nil):
+	case on:
+		w.neighStop = make(chan struct{})
+		var err error
+		if w.neigh, err = ne.NeighEvents(w.neighStop); err != nil {
+			w.o.Log.Warnf("following the tunnel's entries: %v; the periodic resync repairs them", err)
+		}
+	default:
+		close(w.neighStop)
+		w.neigh, w.neighStop = nil, nil
 	}
 }
 

@@ -133,11 +133,11 @@ func checkCommand() *cli.Command {
 }
 
 func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) error {
-	write := reconcile.Plan.WriteReport
+	write := apply.Report.WriteReport
 	switch o.output {
 	case "text":
 	case "json":
-		write = reconcile.Plan.WriteJSON
+		write = apply.Report.WriteJSON
 	default:
 		return inputError(fmt.Errorf("--output %q: want text or json", o.output))
 	}
@@ -164,7 +164,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	// could not be read.
 	reported := false
 	inSync, err := apply.Check(s.Ctx, s.K, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.PerNode(), Node: o.source.Node, Keep: src.Keep()},
-		func(p reconcile.Plan) error { reported = true; return write(p, stdout) })
+		func(r apply.Report) error { reported = true; return write(r, stdout) })
 	switch {
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.Path(), err))

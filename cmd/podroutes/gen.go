@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
+	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 	"github.com/podroutes/podroutes/internal/valid"
@@ -57,6 +59,7 @@ type genOptions struct {
 	nodes       cli.StringSlice
 	format      string
 	networkFile string
+	offLink     string
 }
 
 // genCommand is `podroutes gen`, from one inventory to every host's files.
@@ -77,6 +80,7 @@ func genCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "tree", Destination: &o.format,
 				Usage: "output: tree (routes.yaml and networkd drop-in) or ip (ip route replace commands)"},
 			networkFileFlag(&o.networkFile, "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"),
+			offLinkFlag(&o.offLink),
 		),
 		Action: func(c *cli.Context) error { return runGen(c.Context, c.App.Reader, c.App.Writer, c.App.ErrWriter, o) },
 	}
@@ -100,7 +104,15 @@ func runGen(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o ge
 	if len(o.nodes.Value()) > 0 {
 		only = o.nodes.Value()
 	}
-	nodes, err := plan.Stream(inv, plan.Options{Only: only, NetworkFile: o.networkFile})
+	mode, msg := config.ParseOffLink(cmp.Or(o.offLink, "none"))
+	if msg != "" {
+		return inputError(fmt.Errorf("--off-link: %s", msg))
+	}
+	if o.format == "ip" && cmp.Or(inv.OffLink, mode) != config.OffLinkNone {
+		return inputError(errors.New("--format ip prints direct routes only: with off-link peers through VXLAN, " +
+			"each host's `podroutes apply` decides which peers go direct and makes the tunnel"))
+	}
+	nodes, err := plan.Stream(inv, plan.Options{Only: only, NetworkFile: o.networkFile, OffLink: mode})
 	if err != nil {
 		return inputError(err)
 	}

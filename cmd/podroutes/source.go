@@ -29,7 +29,16 @@ func (o *sourceOptions) flags() []cli.Flag {
 		&cli.StringFlag{Name: "node", Destination: &o.Node,
 			Usage: "this host's `NAME` in the inventory (default: the host with one of this host's addresses, else its hostname)"},
 		networkFileFlag(&o.NetworkFile, "networkd `FILE`.network the uplink is managed by, for hosts the inventory names none for"),
+		offLinkFlag(&o.OffLink),
 	)...)
+}
+
+// offLinkFlag is --off-link, for gen and the commands that plan this
+// host's routes from an inventory or the Nodes.
+func offLinkFlag(mode *string) cli.Flag {
+	return &cli.StringFlag{Name: "off-link", Destination: mode,
+		Usage: "what a peer whose node address is on no link of this host gets: `MODE` none (no route until a link reaches it; " +
+			"the default) or vxlan (its pod subnets through podroutes' VXLAN device); a YAML inventory says it in defaults: offLink"}
 }
 
 // open checks the flags and opens the source (source.Open); its errors

@@ -72,7 +72,7 @@ func Parse(name string, data []byte, format Format) (Inventory, error) {
 	if err := l.Err(); err != nil {
 		return Inventory{}, err
 	}
-	return Inventory{Source: name, Hosts: hl.hosts}, nil
+	return Inventory{Source: name, Hosts: hl.hosts, OffLink: hl.offLink}, nil
 }
 
 // detect guesses the format of text (see FormatAuto).

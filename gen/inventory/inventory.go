@@ -4,7 +4,11 @@
 // every problem it finds as a FILE:LINE diagnostic (see package diag).
 package inventory
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/podroutes/podroutes/internal/config"
+)
 
 // MaxSize bounds the inventory read (infile.Options.Max): `kubectl get
 // nodes -o json` of thousands of Nodes, with their images, runs to tens
@@ -16,6 +20,10 @@ type Inventory struct {
 	// Source is the file name the inventory was read from, as given.
 	Source string
 	Hosts  []Host
+	// OffLink is what the inventory says of peers on no link of a host
+	// (a YAML inventory's defaults: offLink); OffLinkNone when it says
+	// nothing, as machines.txt and kubectl JSON cannot.
+	OffLink config.OffLink
 }
 
 // Host is one machine of the cluster.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/valid"
 )
@@ -155,6 +156,8 @@ func family(is6 bool) string {
 type hostList struct {
 	hosts   []Host
 	partial []bool
+	// offLink is the YAML inventory's defaults: offLink.
+	offLink config.OffLink
 }
 
 // add parses the address and subnet fields of h, reporting each problem at

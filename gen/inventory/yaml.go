@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/valid"
 	"github.com/podroutes/podroutes/internal/yamlnode"
@@ -18,12 +19,16 @@ type settings struct {
 
 var (
 	settingKeys = []string{"uplink", "networkFile", "metric"}
+	// defaultKeys are settingKeys and offLink, which is the same for
+	// every host (a peer reached through VXLAN must reach back the same
+	// way), so it is said once, in defaults: only.
+	defaultKeys = append([]string{"offLink"}, settingKeys...)
 	hostKeys    = append([]string{"name", "fqdn", "addresses", "podSubnets", "extraSubnets"}, settingKeys...)
 )
 
 // parseYAML reads podroutes' YAML inventory:
 //
-//	defaults: {uplink: eth0, networkFile: 10-netplan-eth0.network, metric: 100}
+//	defaults: {uplink: eth0, networkFile: 10-netplan-eth0.network, metric: 100, offLink: vxlan}
 //	hosts:
 //	  - name: node-0
 //	    fqdn: node-0.kubernetes.local
@@ -44,19 +49,23 @@ func parseYAML(l *diag.List, text string) hostList {
 	}
 	var defaults settings
 	var hosts *yaml.Node
+	var hl hostList
 	fs, _ := w.Mapping(root, "the inventory", "defaults", "hosts")
 	for _, f := range fs {
 		switch {
 		case f.Name == "hosts":
 			hosts = f.Val
 		case !yamlnode.IsNull(f.Val):
-			dfs, _ := w.Mapping(f.Val, "defaults", settingKeys...)
+			dfs, _ := w.Mapping(f.Val, "defaults", defaultKeys...)
 			for _, d := range dfs {
+				if d.Name == "offLink" {
+					hl.offLink = offLink(w, d)
+					continue
+				}
 				setting(w, &defaults, d)
 			}
 		}
 	}
-	var hl hostList
 	switch {
 	case hosts == nil || yamlnode.IsNull(hosts):
 	case hosts.Kind == yaml.SequenceNode:
@@ -141,4 +150,18 @@ func setting(w *yamlnode.Walker, s *settings, f yamlnode.Field) {
 	if msg != "" {
 		w.Addf(f.Val.Line, "%s", msg)
 	}
+}
+
+// offLink reads defaults' offLink (config.ParseOffLink), reporting a bad
+// one at its line.
+func offLink(w *yamlnode.Walker, f yamlnode.Field) config.OffLink {
+	val, ok := w.Text(f.Val, f.Name, config.OffLinkValues)
+	if !ok {
+		return config.OffLinkNone
+	}
+	mode, msg := config.ParseOffLink(val)
+	if msg != "" {
+		w.Addf(f.Val.Line, "%s", msg)
+	}
+	return mode
 }

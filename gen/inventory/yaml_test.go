@@ -1,6 +1,10 @@
 package inventory
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/podroutes/podroutes/internal/config"
+)
 
 // yamlHost0 is a valid host on lines 1-4.
 const yamlHost0 = "hosts:\n  - name: node-0\n    addresses: [10.240.0.20]\n    podSubnets: [10.200.0.0/24]\n"
@@ -43,6 +47,8 @@ var yamlCases = []problemCase{
 	{"network file slash", "defaults:\n  networkFile: /run/systemd/network/10-eth0.network\n" + yamlHost0, 2, "must be a file name, without '/'"},
 	{"network file suffix", yamlHost0 + "    networkFile: 10-eth0.conf\n", 5, `networkFile "10-eth0.conf" must end in .network`},
 	{"uplink", yamlHost0 + "    uplink: averyveryverylongname0\n", 5, "longer than 15 bytes"},
+	{"offLink value", "defaults:\n  offLink: ipip\n" + yamlHost0, 2, `offLink "ipip": want none or vxlan`},
+	{"offLink per host", yamlHost0 + "    offLink: vxlan\n", 5, `unknown key "offLink" in host`},
 	{"defaults not a mapping", "defaults: eth0\n" + yamlHost0, 1, "defaults: want a mapping"},
 	{"duplicate hostname", yamlHost0 + "  - name: node-0\n    addresses: [10.240.0.21]\n", 5, `duplicate hostname "node-0" (first defined on line 2)`},
 	{"overlap", yamlHost0 + "  - name: node-1\n    addresses: [10.240.0.21]\n    podSubnets: 10.200.0.0/23\n", 5, `subnet 10.200.0.0/23 overlaps 10.200.0.0/24 of "node-0" (line 2)`},
@@ -53,3 +59,18 @@ var yamlCases = []problemCase{
 }
 
 func TestYAMLProblems(t *testing.T) { checkProblems(t, FormatYAML, yamlCases) }
+
+// TestYAMLOffLink: defaults: offLink is the inventory's, said once for
+// every host; none (or nothing) is none.
+func TestYAMLOffLink(t *testing.T) {
+	for in, want := range map[string]config.OffLink{
+		yamlHost0: config.OffLinkNone,
+		"defaults:\n  offLink: none\n" + yamlHost0:  config.OffLinkNone,
+		"defaults:\n  offLink: vxlan\n" + yamlHost0: config.OffLinkVXLAN,
+	} {
+		inv, err := Parse("i.yaml", []byte(in), FormatYAML)
+		if err != nil || inv.OffLink != want {
+			t.Errorf("%q: offLink %q, %v; want %q", in, inv.OffLink, err, want)
+		}
+	}
+}

@@ -34,6 +34,16 @@ type Options struct {
 	Only []string
 	// NetworkFile is used for hosts whose inventory entry names none.
 	NetworkFile string
+	// OffLink is --off-link: what every host does with a peer on no link
+	// of its own, for inventories that cannot say (machines.txt, kubectl
+	// JSON, the Kubernetes API). An inventory's own offLink: vxlan wins
+	// over none.
+	OffLink config.OffLink
+}
+
+// offLink is the mode the plan gives every host: inv's, or else o's.
+func (o Options) offLink(inv inventory.Inventory) config.OffLink {
+	return cmp.Or(inv.OffLink, o.OffLink)
 }
 
 // target is a subnet and the host that routes it.
@@ -56,7 +66,7 @@ func Stream(inv inventory.Inventory, opts Options) (iter.Seq[Node], error) {
 	targets := allTargets(inv.Hosts)
 	return func(yield func(Node) bool) {
 		for _, i := range selected {
-			if !yield(planHost(inv.Hosts, inv.Hosts[i], i, targets, opts.NetworkFile)) {
+			if !yield(planHost(inv, inv.Hosts[i], i, targets, opts)) {
 				return
 			}
 		}
@@ -120,17 +130,25 @@ func allTargets(hosts []inventory.Host) []target {
 // gateway of a family it has no address of stays unreachable, which apply
 // reports.
 func Guest(inv inventory.Inventory, name string, opts Options) Node {
-	return planHost(inv.Hosts, inventory.Host{Name: name}, -1, allTargets(inv.Hosts), opts.NetworkFile)
+	return planHost(inv, inventory.Host{Name: name}, -1, allTargets(inv.Hosts), opts)
 }
 
-// planHost plans the routes of h, which is hosts[self] or, when self is
-// -1, a guest (Guest).
-func planHost(hosts []inventory.Host, h inventory.Host, self int, targets []target, defaultFile string) Node {
+// planHost plans the routes of h, which is inv.Hosts[self] or, when self
+// is -1, a guest (Guest). With VXLAN for off-link peers, the config
+// carries h's node address (its first: IPv4 when it has one), which the
+// device sends from and every other host derives its MAC from; a guest
+// has none, and no host sends to it through the tunnel.
+func planHost(inv inventory.Inventory, h inventory.Host, self int, targets []target, opts Options) Node {
+	hosts := inv.Hosts
 	c := config.Config{
-		Node:   h.Name,
-		Metric: cmp.Or(h.Metric, route.DefaultMetric),
-		Device: h.Uplink,
-		Routes: make([]config.Route, 0, len(targets)),
+		Node:    h.Name,
+		Metric:  cmp.Or(h.Metric, route.DefaultMetric),
+		Device:  h.Uplink,
+		OffLink: opts.offLink(inv),
+		Routes:  make([]config.Route, 0, len(targets)),
+	}
+	if c.OffLink != config.OffLinkNone && len(h.Addrs) > 0 {
+		c.Address = h.Addrs[0]
 	}
 	for _, t := range targets {
 		if t.peer == self {
@@ -142,7 +160,7 @@ func planHost(hosts []inventory.Host, h inventory.Host, self int, targets []targ
 		}
 		c.Routes = append(c.Routes, config.Route{Destination: t.dst, Gateway: t.gw, Peer: hosts[t.peer].Name})
 	}
-	return Node{Config: c, NetworkFile: cmp.Or(h.NetworkFile, defaultFile)}
+	return Node{Config: c, NetworkFile: cmp.Or(h.NetworkFile, opts.NetworkFile)}
 }
 
 // ErrNotFound is wrapped by Self's error when no host is this one (not

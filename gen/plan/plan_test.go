@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/podroutes/podroutes/gen/inventory"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 func host(name, addrs, subnets string) inventory.Host {
@@ -206,5 +207,40 @@ func TestSelf(t *testing.T) {
 	if want := `https://10.240.0.10:6443: which host is this? by address it is Node node-1 (10.240.0.21), by its hostname "node-0" it is Node node-0; ` +
 		"correct the address or the hostname, or say which with --node"; err == nil || err.Error() != want {
 		t.Errorf("a Node by address, another by hostname: %v, want %s", err, want)
+	}
+}
+
+// TestOffLink: the inventory's offLink, or else the option's (--off-link),
+// is every host's, and each host's config carries its first address, the
+// one its VXLAN device sends from; a guest has none.
+func TestOffLink(t *testing.T) {
+	hosts := []inventory.Host{
+		host("a", "10.0.0.2 fd00::2", "10.1.0.0/24 fd01::/64"),
+		host("v6", "fd00::4", "fd04::/64"),
+	}
+	for _, tc := range []struct {
+		name      string
+		inv, flag config.OffLink
+		want      config.OffLink
+	}{
+		{"neither", config.OffLinkNone, config.OffLinkNone, config.OffLinkNone},
+		{"inventory", config.OffLinkVXLAN, config.OffLinkNone, config.OffLinkVXLAN},
+		{"flag", config.OffLinkNone, config.OffLinkVXLAN, config.OffLinkVXLAN},
+	} {
+		inv := inventory.Inventory{Source: "i.yaml", Hosts: hosts, OffLink: tc.inv}
+		nodes, err := collect(inv, Options{OffLink: tc.flag})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, Guest(inv, "server", Options{OffLink: tc.flag}))
+		for i, n := range nodes {
+			var addr netip.Addr
+			if i < len(hosts) && tc.want != config.OffLinkNone {
+				addr = hosts[i].Addrs[0]
+			}
+			if n.Config.OffLink != tc.want || n.Config.Address != addr {
+				t.Errorf("%s: %s has offLink %q address %v, want %q %v", tc.name, n.Config.Node, n.Config.OffLink, n.Config.Address, tc.want, addr)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 )
@@ -23,6 +24,14 @@ type Config struct {
 	Device string
 	// Force lets apply take over a destination held by another owner.
 	Force bool
+	// OffLink says where a route goes whose gateway is on no link of this
+	// host: nowhere (OffLinkNone, the zero value: it waits and is
+	// reported) or through podroutes' VXLAN device (OffLinkVXLAN).
+	OffLink OffLink
+	// Address is this host's node address, when known: the VXLAN
+	// device's underlay source, and what its MAC is derived from (every
+	// other host derives the same from the inventory).
+	Address netip.Addr
 	// Routes are sorted by destination, one per destination.
 	Routes []Route
 }
@@ -34,7 +43,7 @@ type Config struct {
 // the one it keeps, and a field left out would never reach it.
 func (c Config) Equal(d Config) bool {
 	return c.Node == d.Node && c.Metric == d.Metric && c.Device == d.Device && c.Force == d.Force &&
-		slices.Equal(c.Routes, d.Routes)
+		c.OffLink == d.OffLink && c.Address == d.Address && slices.Equal(c.Routes, d.Routes)
 }
 
 // Route is one wanted route: Destination via Gateway.
@@ -49,4 +58,42 @@ type Route struct {
 	// Line is the line of the route in the file it was loaded from (0 if the
 	// route was not loaded from a file).
 	Line int
+}
+
+// OffLink is what podroutes does with a route whose gateway no link of
+// this host reaches. Its names are the ones the inventory's `offLink:`,
+// routes.yaml's `offLink:` and the --off-link flag take.
+type OffLink string
+
+const (
+	// OffLinkNone leaves such a route out until a link reaches its
+	// gateway: today's direct routes only. The zero value.
+	OffLinkNone OffLink = ""
+	// OffLinkVXLAN sends the peer's subnets through podroutes' VXLAN
+	// device, to its node address over the hosts' own routing.
+	OffLinkVXLAN OffLink = "vxlan"
+)
+
+// OffLinkValues are the values --off-link and offLink: take, as a
+// message lists them.
+const OffLinkValues = "none or vxlan"
+
+// ParseOffLink reads an off-link mode as written ("none", "vxlan");
+// msg, if not empty, says what is wrong with s.
+func ParseOffLink(s string) (mode OffLink, msg string) {
+	switch s {
+	case "none":
+		return OffLinkNone, ""
+	case string(OffLinkVXLAN):
+		return OffLinkVXLAN, ""
+	}
+	return OffLinkNone, fmt.Sprintf("offLink %q: want %s", s, OffLinkValues)
+}
+
+// String is the mode as written: "none" for the zero value.
+func (m OffLink) String() string {
+	if m == OffLinkNone {
+		return "none"
+	}
+	return string(m)
 }

@@ -12,7 +12,7 @@ import (
 // fails until Equal compares it (or, for a kind it cannot change yet,
 // until the test is taught how).
 func TestEqualSeesEveryField(t *testing.T) {
-	base := Config{Node: "node-0", Metric: 100, Device: "eth0", Routes: []Route{
+	base := Config{Node: "node-0", Metric: 100, Device: "eth0", OffLink: OffLinkVXLAN, Address: netip.MustParseAddr("10.240.0.20"), Routes: []Route{
 		{Destination: netip.MustParsePrefix("10.200.1.0/24"), Gateway: netip.MustParseAddr("10.240.0.21"), Peer: "node-1", Line: 4},
 	}}
 	if !base.Equal(base) {

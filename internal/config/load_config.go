@@ -13,7 +13,7 @@ import (
 // config reads the top-level mapping.
 func (p *parser) config(root *yaml.Node) Config {
 	c := Config{Metric: route.DefaultMetric}
-	fs, ok := p.w.Mapping(root, "routes.yaml", "node", "metric", "device", "force", "routes")
+	fs, ok := p.w.Mapping(root, "routes.yaml", "node", "metric", "device", "force", "offLink", "address", "routes")
 	if !ok {
 		return c
 	}
@@ -36,6 +36,18 @@ func (p *parser) config(root *yaml.Node) Config {
 			}
 		case "force":
 			c.Force, _ = p.w.Bool(f.Val, "force")
+		case "offLink":
+			if s, ok := p.w.Text(f.Val, "offLink", OffLinkValues); ok {
+				var msg string
+				c.OffLink, msg = ParseOffLink(s)
+				p.problem(f.Val.Line, msg)
+			}
+		case "address":
+			if s, ok := p.w.Text(f.Val, "address", "this host's node address"); ok {
+				var msg string
+				c.Address, msg = valid.Addr("address", s)
+				p.problem(f.Val.Line, msg)
+			}
 		case "routes":
 			ds = p.routes(f)
 		}

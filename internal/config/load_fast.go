@@ -106,6 +106,18 @@ func (f *fastReader) line(n int, text string) bool {
 	case "force":
 		f.c.Force = val == "true"
 		return val == "true" || val == "false"
+	case "offLink":
+		var msg string
+		f.c.OffLink, msg = ParseOffLink(val)
+		return msg == ""
+	case "address":
+		a, ok := addrValue(val)
+		if !ok {
+			return false
+		}
+		var msg string
+		f.c.Address, msg = valid.Addr("address", a)
+		return msg == ""
 	case "routes":
 		f.inRoutes = val == ""
 		return val == "" || val == "[]"

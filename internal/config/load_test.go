@@ -244,6 +244,7 @@ func TestGenOutputTakesTheFastPath(t *testing.T) {
 			{Destination: netip.MustParsePrefix("fd00:200::/64"), Gateway: netip.MustParseAddr("fe80::20"), Peer: "yes"},
 			{Destination: netip.MustParsePrefix("fd00:201::/64"), Gateway: netip.MustParseAddr("fd00::21")},
 		}},
+		{Node: "node-0", Metric: 100, OffLink: OffLinkVXLAN, Address: netip.MustParseAddr("fd00::20")},
 		{Node: "1e3", Metric: 100, Device: "null", Routes: []Route{
 			{Destination: netip.MustParsePrefix("10.0.0.0/8"), Gateway: netip.MustParseAddr("192.168.0.1"), Peer: "0x10"},
 		}},

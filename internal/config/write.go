@@ -35,6 +35,14 @@ func Write(w io.Writer, c Config, source string) error {
 	if c.Force {
 		b.WriteString("force: true\n")
 	}
+	if c.OffLink != OffLinkNone {
+		fmt.Fprintf(b, "offLink: %s\n", c.OffLink)
+	}
+	if c.Address.IsValid() {
+		b.WriteString("address: ")
+		b.Write(appendAddr(nil, c.Address))
+		b.WriteString("\n")
+	}
 	if len(c.Routes) == 0 {
 		b.WriteString("routes: []\n")
 		return b.Flush()

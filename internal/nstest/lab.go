@@ -18,10 +18,17 @@ func Pod(t testing.TB, host *NS, gw, addr string) *NS {
 	Veth(t, host, "pods", pod, "eth0")
 	host.Sysctl(t, "ipv4/ip_forward", "1")
 	host.Sysctl(t, "ipv6/conf/all/forwarding", "1")
+	PodAddr(t, host, pod, gw, addr)
+	return pod
+}
+
+// PodAddr gives pod, Pod's, another address addr (of the other family, a
+// dual-stack pod), with gw on host's side and pod's default route via it.
+func PodAddr(t testing.TB, host, pod *NS, gw, addr string) {
+	t.Helper()
 	host.IP(t, "addr", "add", fmt.Sprintf("%s/%d", gw, netip.MustParsePrefix(addr).Bits()), "dev", "pods")
 	pod.IP(t, "addr", "add", addr, "dev", "eth0")
 	pod.IP(t, "route", "add", "default", "via", gw)
-	return pod
 }
 
 // MoveToBridge moves address addr (a prefix) of ns from dev onto a new

@@ -93,6 +93,17 @@ func (ns *NS) IP(t testing.TB, args ...string) string {
 	return IP(t, append([]string{"-n", ns.Name}, args...)...)
 }
 
+// Bridge runs iproute2's `bridge ARGS...` in the namespace (FDB
+// entries), and fails the test if it fails.
+func (ns *NS) Bridge(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns.Name, "bridge"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("bridge %s in %s: %v: %s", strings.Join(args, " "), ns.Name, err, out)
+	}
+	return string(out)
+}
+
 // Batch runs script, ip commands one a line, with `ip -n NS -batch -`:
 // one process for many routes.
 func (ns *NS) Batch(t testing.TB, script string) {

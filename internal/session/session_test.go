@@ -14,14 +14,13 @@ import (
 	"github.com/podroutes/podroutes/internal/source"
 )
 
-const machines = "10.240.0.20 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n"
-
 // TestStartDryRun: a pass from an inventory with a drop-in directory
 // writes its routes inline, as networkd's, and says so; a dry run's load
 // prints the drop-in it would write, writes none, and plans the routes.
 func TestStartDryRun(t *testing.T) {
 	dir := t.TempDir()
-	inv := filetest.Write(t, filepath.Join(t.TempDir(), "machines.txt"), machines, 0o644)
+	inv := filetest.Write(t, filepath.Join(t.TempDir(), "machines.txt"),
+		"10.240.0.20 node-0.lab node-0 10.200.0.0/24\n10.240.0.21 node-1.lab node-1 10.200.1.0/24\n", 0o644)
 	src, err := source.Open(source.Options{Inventory: inv, Node: "node-0", NetworkFile: gen.DefaultNetworkFile})
 	if err != nil {
 		t.Fatal(err)

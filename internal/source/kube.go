@@ -171,7 +171,7 @@ func (k *kubeSource) planFrom(ctx context.Context, s *Source, inv inventory.Inve
 		h.Log.Warnf("%v; routing to every Node as %q, a host outside the cluster", err, name)
 		k.guest = name
 	}
-	return plan.Guest(inv, name, plan.Options{NetworkFile: s.o.NetworkFile}), nil
+	return plan.Guest(inv, name, s.o.planOptions(nil)), nil
 }
 
 // kubeletName is the name a kubelet registers its Node under by default:

@@ -15,7 +15,7 @@ import (
 
 // planSelf plans the routes of host self of inv, as `gen --node` does.
 func (s *Source) planSelf(inv inventory.Inventory, self string) (plan.Node, error) {
-	nodes, err := plan.Stream(inv, plan.Options{Only: []string{self}, NetworkFile: s.o.NetworkFile})
+	nodes, err := plan.Stream(inv, s.o.planOptions([]string{self}))
 	if err != nil {
 		return plan.Node{}, inputError(err)
 	}

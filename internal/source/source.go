@@ -8,6 +8,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,32 @@ type Options struct {
 	Kubeconfig      string
 	Node            string
 	NetworkFile     string
+	// OffLink is --off-link as written ("none", "vxlan"; "" is none):
+	// what the plan does with peers on no link of this host, for the
+	// inventories that cannot say (config.ParseOffLink).
+	OffLink string
+}
+
+// planOptions are the plan's options for hosts only (nil: every host):
+// the network file and --off-link, parsed by Open.
+func (o Options) planOptions(only []string) plan.Options {
+	mode, _ := config.ParseOffLink(cmp.Or(o.OffLink, "none"))
+	return plan.Options{Only: only, NetworkFile: o.NetworkFile, OffLink: mode}
+}
+
+// offLink checks --off-link: a known mode, and not with routes.yaml,
+// which says it with its own offLink: (file is the routes.yaml, when one).
+func (o Options) offLink(file string) error {
+	if o.OffLink == "" {
+		return nil
+	}
+	if _, msg := config.ParseOffLink(o.OffLink); msg != "" {
+		return inputError(fmt.Errorf("--off-link: %s", msg))
+	}
+	if file != "" && o.OffLink != "none" {
+		return inputError(fmt.Errorf("--off-link: %s is a routes.yaml, which says it itself (offLink: %s)", file, o.OffLink))
+	}
+	return nil
 }
 
 // Source is where this host's routes come from, read and checked.
@@ -98,6 +125,9 @@ func Open(o Options) (*Source, error) {
 	if msg := valid.NetworkFile(o.NetworkFile); msg != "" {
 		return nil, inputError(fmt.Errorf("--network-file: %s", msg))
 	}
+	if err := o.offLink(""); err != nil {
+		return nil, err
+	}
 	if o.Kubeconfig != "" {
 		k, err := openKube(o.Kubeconfig)
 		return &Source{o: o, path: o.Kubeconfig, kube: k}, err
@@ -115,6 +145,9 @@ func Open(o Options) (*Source, error) {
 		s.path = path
 	}
 	if s.path == o.Config || s.path == config.DefaultPath {
+		if err := o.offLink(s.path); err != nil {
+			return nil, err
+		}
 		c, err := loadConfig(s.path)
 		s.cfg, s.read = &c, true
 		return s, err

@@ -1,0 +1,175 @@
+package tunnel
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Apply makes changes, Diff's, through h, in order. It stops at the first
+// that fails and says which: those before it are made, and reading and
+// diffing again plans what is left. A change already made (an entry there
+// already, or gone already) is no failure, so Apply may run again.
+func Apply(h *netlink.Handle, changes []Change) error {
+	a := applier{h: h}
+	for _, c := range changes {
+		if err := a.apply(c); err != nil {
+			return fmt.Errorf("%s: %w", c.doing(), err)
+		}
+	}
+	return nil
+}
+
+// Remove deletes podroutes' device, and with it its entries and the routes
+// through it, and what an interrupted creation left; it returns what it
+// did. A foreign link named Name stays as it is, reported as a
+// *ForeignError.
+func Remove(h *netlink.Handle) ([]Change, error) {
+	o, err := Read(h)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := Diff(o, Spec{})
+	if err == nil {
+		err = Apply(h, changes)
+	}
+	if err == nil && o.Device != nil && !o.Device.ours() {
+		err = &ForeignError{Device: *o.Device}
+	}
+	return changes, err
+}
+
+// doing names what c does, for its error: "adding fdb entry 02:.. dst
+// 10.241.0.21".
+func (c Change) doing() string {
+	d := c.Device
+	switch c.Op {
+	case DeleteDevice:
+		return "deleting vxlan device " + d.Name
+	case CreateDevice:
+		return "creating vxlan device " + d.Name
+	case SetMAC:
+		return fmt.Sprintf("setting address %s of %s", d.MAC, d.Name)
+	case SetMTU:
+		return fmt.Sprintf("setting mtu %d of %s", d.MTU, d.Name)
+	case SetUp:
+		return fmt.Sprintf("setting %s up", d.Name)
+	case AddNeighbour, DeleteNeighbour:
+		return fmt.Sprintf("%s neighbour %s lladdr %s", ing(c.Op == AddNeighbour), c.Neighbour.Inner, c.Neighbour.MAC)
+	case AddFDB, DeleteFDB:
+		return fmt.Sprintf("%s fdb entry %s dst %s", ing(c.Op == AddFDB), c.FDB.MAC, c.FDB.Dst)
+	}
+	return c.String()
+}
+
+func ing(add bool) string {
+	if add {
+		return "adding"
+	}
+	return "deleting"
+}
+
+// applier makes changes, knowing the device's index once it has read it.
+type applier struct {
+	h     *netlink.Handle
+	index int
+}
+
+func (a *applier) apply(c Change) error {
+	link := &netlink.Vxlan{LinkAttrs: netlink.LinkAttrs{Name: c.Device.Name, Index: c.Device.Index}}
+	switch c.Op {
+	case DeleteDevice:
+		a.index = 0
+		if err := a.h.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) {
+			return err
+		}
+		return nil
+	case CreateDevice:
+		return a.create(c.Device)
+	case SetMAC:
+		return a.h.LinkSetHardwareAddr(link, c.Device.MAC)
+	case SetMTU:
+		return a.h.LinkSetMTU(link, c.Device.MTU)
+	case SetUp:
+		return a.h.LinkSetUp(link)
+	}
+	index, err := a.device()
+	if err != nil {
+		return err
+	}
+	var n *netlink.Neigh
+	if c.Op == AddFDB || c.Op == DeleteFDB {
+		n = &netlink.Neigh{LinkIndex: index, Family: unix.AF_BRIDGE, Flags: netlink.NTF_SELF,
+			State: netlink.NUD_PERMANENT, HardwareAddr: c.FDB.MAC, IP: c.FDB.Dst.AsSlice(), VNI: c.FDB.VNI}
+	} else {
+		n = &netlink.Neigh{LinkIndex: index, Family: af(c.Neighbour.Inner),
+			State: netlink.NUD_PERMANENT, HardwareAddr: c.Neighbour.MAC, IP: c.Neighbour.Inner.AsSlice()}
+	}
+	switch c.Op {
+	case AddFDB, AddNeighbour:
+		err = a.h.NeighSet(n)
+	default:
+		if err = a.h.NeighDel(n); errors.Is(err, unix.ENOENT) {
+			err = nil
+		}
+	}
+	return err
+}
+
+// create creates w under the staging name, marks it and renames it:
+// interrupted, it leaves either no link named Name or podroutes' own.
+func (a *applier) create(w Device) error {
+	vx := &netlink.Vxlan{
+		LinkAttrs: netlink.LinkAttrs{Name: staging, MTU: w.MTU, HardwareAddr: w.MAC, TxQLen: -1},
+		VxlanId:   w.VNI,
+		SrcAddr:   net.IP(w.Local.AsSlice()),
+		Port:      w.Port,
+		Learning:  false,
+		// The kernel's default for an IPv4 underlay; netlink's is none.
+		UDPCSum: true,
+	}
+	if err := a.h.LinkAdd(vx); err != nil {
+		return err
+	}
+	if err := a.h.LinkSetAlias(vx, Alias); err != nil {
+		return fmt.Errorf("marking %s: %w", staging, err)
+	}
+	if err := a.h.LinkSetName(vx, w.Name); err != nil {
+		return fmt.Errorf("renaming %s: %w", staging, err)
+	}
+	if err := a.h.LinkSetUp(vx); err != nil {
+		return fmt.Errorf("setting %s up: %w", w.Name, err)
+	}
+	a.index = vx.Index
+	return nil
+}
+
+// device is the index of podroutes' device.
+func (a *applier) device() (int, error) {
+	if a.index != 0 {
+		return a.index, nil
+	}
+	d, err := readDevice(a.h, Name)
+	switch {
+	case err != nil:
+		return 0, err
+	case d == nil:
+		return 0, fmt.Errorf("no link %s", Name)
+	case !d.ours():
+		return 0, &ForeignError{Device: *d}
+	}
+	a.index = d.Index
+	return a.index, nil
+}
+
+// af is a's address family, for netlink.
+func af(a netip.Addr) int {
+	if a.Is4() {
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
+}
