@@ -16,9 +16,14 @@ BIN := bin/podroutes
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo 0.0.0)
 LDFLAGS := -X main.version=$(VERSION)
 # Build tags of the binary installed: urfave/cli without its man page
-# renderer, whose init ran in every boot apply; packaging/build.sh renders
-# the page at build time with a binary built without them.
-BUILD_TAGS := urfave_cli_no_docs
+# renderer, whose init ran in every boot apply (packaging/build.sh renders
+# the page at build time with a binary built without them), and without
+# client-go (nokube): a command given --kubeconfig execs KUBE_BIN, built
+# with KUBE_BUILD_TAGS, beside it (/usr/lib/podroutes/podroutes-kube in
+# the packages; internal/kubeexec).
+BUILD_TAGS := nokube,urfave_cli_no_docs
+KUBE_BUILD_TAGS := urfave_cli_no_docs
+KUBE_BIN = $(dir $(BIN))podroutes-kube
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # fail a clean run with "context deadline exceeded" as the time runs out
 # (golang/go#75804, fixed in Go 1.27). 50000 runs take a few seconds here.
@@ -44,15 +49,19 @@ DEMO_APT := iputils-ping iproute2
 # version, so a fresh machine needs nothing else.
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build print-build-tags demo test test-deps k8s-bins emulate fmt-check vet staticcheck unit lint fuzz bench package clean golden
+.PHONY: all build print-build-tags print-kube-build-tags demo test test-deps k8s-bins emulate fmt-check vet staticcheck unit lint fuzz bench package clean golden
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/podroutes
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(KUBE_BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(KUBE_BIN) ./cmd/podroutes
 
 print-build-tags:
 	@echo '$(BUILD_TAGS)'
+
+print-kube-build-tags:
+	@echo '$(KUBE_BUILD_TAGS)'
 
 # The main job on the bundled example: one machines.txt for the three lab
 # hosts. Show what gen makes of it for one of them, then (as root) build the
@@ -159,14 +168,17 @@ fuzz:
 # (apply/bench/bench.sh), a busy node (apply/bench/busy: another owner's
 # big table, pods coming and going, watch's CPU and heal times) and `watch
 # --kubeconfig` following 5000 Nodes of a real API server, with the binary's
-# size with and without client-go (gen/kube/bench.sh), all written to
-# BENCHMARKS.md with the machine they ran on. Its Soak section, from an
-# hour of `make soak`, is kept as it is.
+# size with and without client-go (gen/kube/bench.sh), and what a one-shot
+# run (--version, a no-op apply) costs with and without it
+# (apply/bench/oneshot.sh), all written to BENCHMARKS.md with the machine
+# they ran on. Its Soak section, from an hour of `make soak`, is kept as it
+# is.
 bench: build
 	@go_bench=$$($(GO) test -run='^$$' -bench=. -benchmem ./gen/... ./internal/networkd/ ./internal/config/ ./apply/reconcile/); echo "$$go_bench"; \
 	if [ "$$(id -u)" != 0 ]; then echo "bench: the namespace benchmarks need root; BENCHMARKS.md left as it is"; exit 0; fi; \
 	[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }; \
 	{ apply/bench/bench.sh $(BIN) && $(GO) run ./apply/bench/busy $(BIN) && gen/kube/bench.sh && \
+	  apply/bench/oneshot.sh $(BIN) $(KUBE_BIN) && \
 	  printf '\n## Go benchmarks\n\n```\n%s\n```\n' "$$(echo "$$go_bench" | grep -E '^(Benchmark|cpu:)')" && \
 	  awk '/^## /{p=/^## Soak/; if (p) print ""} p' BENCHMARKS.md; } >BENCHMARKS.md.tmp || \
 	  { rm -f BENCHMARKS.md.tmp; echo "bench: failed; BENCHMARKS.md left as it is"; exit 1; }; \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# build.sh [OUTDIR]: builds the podroutes binary for each architecture in
-# ARCHS (Go's names; default "amd64 arm64"), its man page, completions and
+# build.sh [OUTDIR]: builds the podroutes binaries (podroutes and
+# podroutes-kube) for each architecture in ARCHS (Go's names; default "amd64 arm64"), its man page, completions and
 # example files, then a .deb and an .rpm per architecture with nfpm into
 # OUTDIR (default dist/). Prints the package paths. Version: git describe,
 # else the VERSION file, else 0.0.0; the binary reports it verbatim, the
@@ -39,12 +39,17 @@ done
 host=$(go env GOHOSTARCH)
 B=$(mktemp -d)
 trap 'rm -rf "$B"' EXIT
-# The tags make build uses: the packaged binary links no man page renderer.
+# The tags make build uses: the packaged binaries link no man page
+# renderer, and podroutes no client-go: given --kubeconfig it execs
+# podroutes-kube, the build with it (/usr/lib/podroutes).
 tags=$(make --no-print-directory -s print-build-tags)
+kube_tags=$(make --no-print-directory -s print-kube-build-tags)
 for arch in $ARCHS; do
   mkdir "$B/$arch"
-  CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -buildvcs=false -tags "$tags" \
-    -ldflags "-s -w -X main.version=$version" -o "$B/$arch/podroutes" ./cmd/podroutes
+  for bin in podroutes:$tags podroutes-kube:$kube_tags; do
+    CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -buildvcs=false -tags "${bin#*:}" \
+      -ldflags "-s -w -X main.version=$version" -o "$B/$arch/${bin%%:*}" ./cmd/podroutes
+  done
 done
 # A binary for this machine, built without those tags, renders the docs:
 # the targets cannot render the man page.
@@ -65,7 +70,7 @@ cp "$B/gen/node-0/etc/podroutes/routes.yaml" "$B"/gen/node-0/etc/systemd/network
 export PODROUTES_VERSION=$pkgver PODROUTES_BUILD=$B
 for arch in $ARCHS; do
   for packager in deb rpm; do
-    PODROUTES_ARCH=$arch PODROUTES_BINARY=$B/$arch/podroutes \
+    PODROUTES_ARCH=$arch PODROUTES_BINARY=$B/$arch/podroutes PODROUTES_KUBE_BINARY=$B/$arch/podroutes-kube \
       "${NFPM[@]}" package --config nfpm.yaml --packager "$packager" --target "$OUT" >&2
   done
 done

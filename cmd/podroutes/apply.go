@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
@@ -46,32 +46,32 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if err != nil {
 		return err
 	}
-	defer p.end()
+	defer p.End()
 	cfg, err := p.first()
 	if err != nil {
 		return report(err)
 	}
 	var lock func(context.Context) (func(), error)
 	if !o.dryRun {
-		lock = o.lock.forPass(p.log)
+		lock = o.lock.forPass(p.Log)
 	}
-	res, err := apply.Apply(p.ctx, p.k, cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.log, Lock: lock, Hostname: hostname(),
-		LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
+	res, err := apply.Apply(p.Ctx, p.K, cfg, apply.Options{
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Hostname: hostname(),
+		LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
 	})
 	if o.dryRun {
 		return p.exit(err)
 	}
 	p.m.Applied(res, err) // before the exit status: a failed boot apply is reported too
 	if res.Planned() {
-		p.log.Infof("%s", res.Status())
+		p.Log.Infof("%s", res.Status())
 	}
 	if err != nil {
 		return p.exit(err)
 	}
 	if err := notify.Ready(res.Status()); err != nil {
 		// The routes are in; a systemd that does not listen changes nothing.
-		p.log.Warnf("%v", err)
+		p.Log.Warnf("%v", err)
 	}
 	return nil
 }
@@ -148,13 +148,13 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	// Check writes nothing (no lock), but plans as apply would: with the
 	// routes written as apply would write them (inline where networkd
 	// installs them too), so that it reports what apply would leave.
-	ko, _ := o.source.kernelOptions()
-	s, err := begin(ctx, stderr, nil, ko)
+	inline, _ := networkd.Inline("")
+	s, err := begin(ctx, stderr, nil, kernel.Options{Inline: inline})
 	if err != nil {
 		return err
 	}
-	defer s.end()
-	n, err := src.First(s.ctx, source.Host{Local: source.Local(s.k), Log: s.log})
+	defer s.End()
+	n, err := src.First(s.Ctx, source.Host{Local: source.Local(s.K), Log: s.Log})
 	if err != nil {
 		return cannotTell(sourceError(err), o.output, stdout)
 	}
@@ -163,7 +163,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	// (routes left out) or the report's own; before, the kernel's routes
 	// could not be read.
 	reported := false
-	inSync, err := apply.Check(s.ctx, s.k, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.PerNode(), Node: o.source.Node, Keep: src.Keep()},
+	inSync, err := apply.Check(s.Ctx, s.K, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.PerNode(), Node: o.source.Node, Keep: src.Keep()},
 		func(r apply.Report) error { reported = true; return write(r, stdout) })
 	switch {
 	case apply.IsRefused(err):
@@ -177,7 +177,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 	if !inSync {
 		problems = append(problems, errors.New("routes differ from "+src.Path()))
 	}
-	drift := sourceDrift(src, cfg)
+	drift := src.Drift(cfg)
 	for _, d := range drift {
 		problems = append(problems, errors.New(d))
 	}
@@ -185,30 +185,12 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		// The routes' lines can all be in place: the drift is said in
 		// the report too, not only on stderr, or a program reading it
 		// would find nothing behind exit 1.
-		if err := writeDropInDrift(stdout, drift); err != nil {
+		if err := reconcile.WriteDropInDrift(stdout, drift); err != nil {
 			return failed("check", fmt.Errorf("printing the report: %w", err))
 		}
 	}
 	if problems != nil {
 		return failed("check", errors.Join(problems...))
-	}
-	return nil
-}
-
-// writeDropInDrift prints a JSON line {"dropInDrift": "FILE: what"} for
-// each way a podroutes networkd drop-in disagrees with the config, after
-// the routes' lines.
-func writeDropInDrift(out io.Writer, drift []string) error {
-	for _, d := range drift {
-		line, err := json.Marshal(struct {
-			DropInDrift string `json:"dropInDrift"`
-		}{d})
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(out, "%s\n", line); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -223,12 +205,7 @@ func cannotTell(err error, output string, stdout io.Writer) error {
 		return err
 	}
 	if output == "json" {
-		line, jerr := json.Marshal(struct {
-			Unknown string `json:"unknown"`
-		}{ee.err.Error()})
-		if jerr == nil {
-			_, _ = fmt.Fprintf(stdout, "%s\n", line)
-		}
+		_ = reconcile.WriteUnknown(stdout, ee.err.Error()) // the exit code says it too
 	}
 	return &exitError{code: exitUnknown, err: ee.err}
 }
@@ -286,14 +263,14 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 	if err != nil {
 		return err
 	}
-	defer s.end()
+	defer s.End()
 	// The drop-ins first: networkd, reconfiguring the link meanwhile,
 	// must find no route of podroutes' to add again.
 	var dropErr error
 	if o.dropIns != "" {
-		dropErr = networkd.Uninstall(s.log, o.dropIns)
+		dropErr = networkd.Uninstall(s.Log, o.dropIns)
 	}
-	if _, err := apply.Remove(s.ctx, s.k, s.log); err != nil || dropErr != nil {
+	if _, err := apply.Remove(s.Ctx, s.K, s.Log); err != nil || dropErr != nil {
 		return failed("remove", errors.Join(dropErr, err))
 	}
 	return nil

@@ -8,9 +8,9 @@ import (
 
 // checkLine is one line of `podroutes check --output json` (docs/check.md).
 type checkLine struct {
-	State, Destination, Peer, Note string
-	Want                           *checkRoute
-	Kernel                         []checkRoute
+	State, Destination, Path, Peer, Note string
+	Want                                 *checkRoute
+	Kernel                               []checkRoute
 }
 
 type checkRoute struct {

@@ -10,7 +10,9 @@ import (
 )
 
 // commands lists the subcommands, one constructor each. None but
-// completion takes arguments: each refuses them (noArgs).
+// completion takes arguments: each refuses them (noArgs). Built without
+// the Kubernetes source, each hands --kubeconfig to the build with it
+// (kubeExec).
 func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		genCommand(),
@@ -23,6 +25,7 @@ func commands() []*cli.Command {
 	}
 	for _, c := range cmds {
 		noArgs(c)
+		kubeExec(c)
 	}
 	return append(cmds, completionCommand())
 }

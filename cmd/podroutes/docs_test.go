@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/podroutes/podroutes/apply/metrics"
+	"github.com/podroutes/podroutes/internal/lock"
 )
 
 func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -31,7 +34,7 @@ func TestManPage(t *testing.T) {
 	for _, want := range []string{
 		`.TH podroutes 8`, ".SH NAME", ".SH COMMANDS", ".SH FILES",
 		".SH EXIT STATUS", "/etc/podroutes/routes.yaml", ".SH SEE ALSO",
-		".SH ENVIRONMENT", "\n.B GOMEMLIMIT\n", "\n.B " + envLock + "\n", "\n.B " + envMetricsAddress + "\n",
+		".SH ENVIRONMENT", "\n.B GOMEMLIMIT\n", "\n.B " + lock.Env + "\n", "\n.B " + metrics.EnvAddress + "\n",
 		"\n.B NOTIFY_SOCKET\n", "32 MiB", "20 MiB", "/run/podroutes/lock-INO",
 	} {
 		if !strings.Contains(page, want) {
@@ -106,7 +109,8 @@ func TestCompletionCandidates(t *testing.T) {
 }
 
 // The binary make build and packaging/build.sh install links no man page
-// renderer: its package init ran in every boot apply (issue 22).
+// renderer and no client-go (podroutes-kube does, for --kubeconfig): their
+// package inits ran in every boot apply (issue 22).
 func TestInstalledBuildLinksNoManRenderer(t *testing.T) {
 	tags, err := exec.Command("make", "--no-print-directory", "-s", "-C", "../..", "print-build-tags").Output()
 	if err != nil {
@@ -117,7 +121,7 @@ func TestInstalledBuildLinksNoManRenderer(t *testing.T) {
 		t.Fatalf("go list -deps: %v", err)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if strings.Contains(pkg, "md2man") || strings.Contains(pkg, "blackfriday") {
+		if strings.Contains(pkg, "md2man") || strings.Contains(pkg, "blackfriday") || strings.HasPrefix(pkg, "k8s.io/client-go/") {
 			t.Errorf("built with -tags %s, podroutes links %s", strings.TrimSpace(string(tags)), pkg)
 		}
 	}

@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/internal/gotune"
 )
 
 // Exit codes, documented in the README and the man page.
@@ -96,59 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitInput
 }
 
-// memoryLimit is the soft limit (runtime/debug.SetMemoryLimit) of the
-// commands that read and program routes: apply, check, remove and watch
-// (a boot service and a daemon, on every node). It keeps the garbage
-// collector from letting memory grow past what a boot service should
-// take. A 20000-route apply holds a live heap of about 10 MB at its peak
-// (GODEBUG=gctrace=1): at 16 MB the collector ran almost without pause and
-// the apply took twice as long, so the limit leaves it room. A larger
-// config goes past it, the collector then working harder. GOMEMLIMIT
-// overrides it.
-const memoryLimit = 32 << 20
-
-// watchMemoryLimit is watch's, lower: it lives for months beside
-// everything else on the node. With 5000 routes, a link flap's 10,000
-// writes and their events (and, with --kubeconfig, 5000 kubelet Nodes in
-// the informer) peak at about 33 MB of RSS under it and 40-46 MB under
-// memoryLimit, the heal as fast (96-118 ms, against 83-123); at 16 MiB
-// the collector slowed the heal to 136-220 ms.
-const watchMemoryLimit = 20 << 20
-
-// tuneRuntime fits the Go runtime to the command args run, each setting
-// unless the environment sets it. apply, check, remove and watch get the
-// soft memory limit (GOMEMLIMIT). The one-shot commands (apply, check,
-// remove) collect only at that limit (GOGC): a process that lives a tenth
-// of a second gains nothing from collecting at every doubling of a few MB,
-// which cost a no-op apply of 5000 routes a quarter of its time. watch,
-// which lives for months, keeps the usual pacing, on one processor
-// (GOMAXPROCS): its work is one event after another, and with a second
-// processor idle each event woke a second thread to run the watcher, which
-// doubled watch's CPU for pods coming and going.
-func tuneRuntime(args []string) {
-	if len(args) < 2 {
-		return
-	}
-	limit := os.Getenv("GOMEMLIMIT") == ""
-	switch args[1] {
-	case "apply", "check", "remove":
-		if limit && os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(-1)
-		}
-		if limit {
-			debug.SetMemoryLimit(memoryLimit)
-		}
-	case "watch":
-		if os.Getenv("GOMAXPROCS") == "" {
-			runtime.GOMAXPROCS(1)
-		}
-		if limit {
-			debug.SetMemoryLimit(watchMemoryLimit)
-		}
-	}
-}
-
 func main() {
-	tuneRuntime(os.Args)
+	gotune.Runtime(os.Args)
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/internal/notify"
@@ -21,19 +19,9 @@ func newMetrics(file string, watching bool, stderr io.Writer) (*metrics.Metrics,
 	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Guarded: file == metrics.Auto, Log: log}), nil
 }
 
-// envMetricsAddress sets watch's --metrics-address.
-const envMetricsAddress = "PODROUTES_METRICS_ADDRESS"
-
 // checkAddress refuses a --metrics-address that is not HOST:PORT.
 func checkAddress(addr string) error {
-	if addr == "" {
-		return nil
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err == nil {
-		_, err = strconv.ParseUint(port, 10, 16)
-	}
-	if err != nil {
+	if err := metrics.CheckAddress(addr); err != nil {
 		return inputError(fmt.Errorf("--metrics-address %q: want HOST:PORT (127.0.0.1:9157, [::1]:9157, :9157 for every address): %w", addr, err))
 	}
 	return nil

@@ -10,10 +10,9 @@ import (
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/metrics"
-	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/diag"
-	"github.com/podroutes/podroutes/internal/source"
+	"github.com/podroutes/podroutes/internal/session"
 )
 
 // passOptions are the flags of the commands that make the routes match the
@@ -42,26 +41,19 @@ func (o *passOptions) flags(waitUsage, metricsWhen string, extra ...cli.Flag) []
 	return append(append(fs, extra...), lockFlags(&o.lock)...)
 }
 
-// pass is a started apply or watch: its session, metrics and config
-// source, the host the source looks at, and where the drop-in goes.
+// pass is a started apply or watch (session.Pass), and its metrics.
 type pass struct {
-	*session
-	cmd  string // "apply" or "watch", for messages
-	m    *metrics.Metrics
-	src  *source.Source
-	host source.Host
-	// dropIns is --networkd-dropin; dryRun, if set (apply --dry-run),
-	// gets what a load would change in it, which it leaves as it is.
-	dropIns string
-	dryRun  io.Writer
+	*session.Pass
+	cmd string // "apply" or "watch", for messages
+	m   *metrics.Metrics
 }
 
 // start checks the flags, then opens the metrics (watch's if watching),
-// the config source and the session, as apply and watch do first. A
-// config source refused is counted in the metrics unless dryRun (then
-// stdout gets what would change in the drop-in directory, and the source
-// waits for no address). The errors are exit errors; end releases what
-// start took.
+// the config source and the pass (session.Start), as apply and watch do
+// first. A config source refused is counted in the metrics unless dryRun
+// (then stdout gets what would change in the drop-in directory, and the
+// source waits for no address). The errors are exit errors; End releases
+// what start took.
 func (o *passOptions) start(ctx context.Context, stdout, stderr io.Writer, watching, dryRun bool) (*pass, error) {
 	if o.wait < 0 {
 		return nil, inputError(fmt.Errorf("--wait %s: want a duration of 0 or more", o.wait))
@@ -89,50 +81,27 @@ func (o *passOptions) start(ctx context.Context, stdout, stderr io.Writer, watch
 		}
 		return nil, report(err)
 	}
-	// Each pass takes the lock; a dry run takes none.
-	ko, why := o.source.kernelOptions()
-	s, err := begin(ctx, stderr, nil, ko)
-	if err != nil {
-		return nil, report(err)
-	}
-	if why != "" {
-		s.log.Infof("%s", why)
-	}
-	if note := dropInNote(o.source.dropIns, src.Path(), src.Routes()); note != "" {
-		s.log.Infof("%s", note)
-	}
-	p := &pass{session: s, cmd: cmd, m: m, src: src, dropIns: o.source.dropIns,
-		host: source.Host{Local: source.Local(s.k), Log: s.log}}
+	po := session.PassOptions{DropIns: o.source.dropIns, Wait: o.wait, Metrics: m}
 	if dryRun {
-		p.dryRun = stdout // what it would do to the drop-in, before the routes
-	} else {
-		p.host.Wait, p.host.Changes, p.host.Metrics = o.wait, s.k.Subscribe, m
+		po.DryRun = stdout // what it would do to the drop-in, before the routes
 	}
-	return p, nil
+	p, err := session.Start(ctx, stderr, src, po)
+	if err != nil {
+		return nil, report(failure(err))
+	}
+	return &pass{Pass: p, cmd: cmd, m: m}, nil
 }
 
-// first loads the config as the pass starts (source.First), reload at a
-// reload (SIGHUP).
-func (p *pass) first() (config.Config, error)  { return p.load(p.src.First) }
-func (p *pass) reload() (config.Config, error) { return p.load(p.src.Reload) }
+// first and reload load the config (session.Pass.First, Reload); the
+// errors are exit errors.
+func (p *pass) first() (config.Config, error) {
+	cfg, err := p.First()
+	return cfg, sourceError(err)
+}
 
-// load loads the config, as apply and watch do at each (re)load, installs
-// this host's networkd drop-in when asked (from an inventory), and warns
-// of each route of a podroutes networkd drop-in that disagrees with it
-// (dropInDrift; check counts them as drift): networkd would make those at
-// its next configure of the link, whatever the pass makes now.
-func (p *pass) load(get func(context.Context, source.Host) (plan.Node, error)) (config.Config, error) {
-	n, err := get(p.ctx, p.host)
-	err = sourceError(err)
-	if err == nil && p.dropIns != "" && !p.src.Routes() {
-		err = dropIn(p.dropIns, n, p.src.Path(), p.dryRun, p.log)
-	}
-	if err == nil {
-		for _, d := range sourceDrift(p.src, n.Config) {
-			p.log.Warnf("%s", d)
-		}
-	}
-	return n.Config, err
+func (p *pass) reload() (config.Config, error) {
+	cfg, err := p.Reload()
+	return cfg, sourceError(err)
 }
 
 // exit is the exit error of the command for err, reported to systemd: a
@@ -143,7 +112,7 @@ func (p *pass) exit(err error) error {
 	case err == nil:
 		return nil
 	case apply.IsRefused(err):
-		return report(inputError(fmt.Errorf("%s: %w", p.src.Path(), err)))
+		return report(inputError(fmt.Errorf("%s: %w", p.Src.Path(), err)))
 	}
 	return report(failed(p.cmd, err))
 }

@@ -2,16 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/podroutes/podroutes/apply/kernel"
-	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
-	"github.com/podroutes/podroutes/internal/networkd"
-	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 )
 
@@ -98,7 +92,7 @@ const dropInUsage = "with --inventory, write this host's systemd-networkd route 
 // leaves or moves; the watcher puts the routes back after networkd drops
 // them instead. --config: that routes.yaml's drop-in is gen's, installed
 // with it. When routes.yaml is the default (networkd.conf, the same on
-// every host, passes the flag), it is not refused but said (dropInNote).
+// every host, passes the flag), it is not refused but said (networkd.NoneWritten).
 func (o *sourceOptions) dropInExcludes() error {
 	switch {
 	case o.dropIns == "":
@@ -109,57 +103,5 @@ func (o *sourceOptions) dropInExcludes() error {
 		return inputError(errors.New("--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's, " +
 			"installed with it into /etc/systemd/network; --networkd-dropin writes one from --inventory"))
 	}
-	return nil
-}
-
-// dropInNote says, when --networkd-dropin is set (dir) but the routes come
-// from this host's routes.yaml (path, the default source when it exists),
-// that no drop-in is written: "" otherwise.
-func dropInNote(dir, path string, routes bool) string {
-	if dir == "" || !routes {
-		return ""
-	}
-	return fmt.Sprintf("--networkd-dropin: the routes come from %s, whose drop-in is gen's (in /etc/systemd/network): none written into %s",
-		path, dir)
-}
-
-// kernelOptions are the Kernel's for apply and watch from this source,
-// and, when they differ from the default, why. Where systemd-networkd
-// installs the same routes (a podroutes drop-in in one of its
-// directories, or --networkd-dropin), the two must be the same route to
-// the kernel, or networkd adds its own beside podroutes': a route through
-// a nexthop object is another than one that carries its gateway, as
-// networkd's do. So podroutes writes them inline too.
-func (o *sourceOptions) kernelOptions() (kernel.Options, string) {
-	if o.dropIns != "" {
-		return kernel.Options{Inline: true}, "--networkd-dropin: routes carry their gateway, as systemd-networkd's do"
-	}
-	if path, ok := networkd.Find(); ok {
-		return kernel.Options{Inline: true}, fmt.Sprintf("systemd-networkd installs these routes too (%s): they carry their gateway, as networkd's do", path)
-	}
-	return kernel.Options{}, ""
-}
-
-// sourceDrift is networkd.FindDrift for src's config, as check and each
-// (re)load of apply and watch look: the Nodes have no drop-in.
-func sourceDrift(src *source.Source, cfg config.Config) []string {
-	if src.PerNode() {
-		return nil
-	}
-	return networkd.FindDrift(cfg)
-}
-
-// dropIn installs n's networkd drop-in into dir and, when it changed, has
-// networkd reload (networkd.Update); from is the file n was planned from.
-// A dry run prints to dryRun what it would change instead.
-func dropIn(dir string, n plan.Node, from string, dryRun io.Writer, log *notify.Logger) error {
-	if dryRun != nil {
-		c, err := networkd.Plan(dir, n.Config, n.NetworkFile, from)
-		if err != nil {
-			return err
-		}
-		return c.Print(dryRun)
-	}
-	networkd.Update(log, dir, n.Config, n.NetworkFile, from)
 	return nil
 }

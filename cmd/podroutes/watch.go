@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/apply/watch"
+	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -41,7 +40,7 @@ func watchCommand() *cli.Command {
 				Usage: "re-apply every `DURATION` even without events"},
 			&cli.DurationFlag{Name: "debounce", Value: watch.DefaultDebounce, Destination: &o.debounce, Hidden: true,
 				Usage: "re-apply at most `DURATION` after the first event of a burst (sooner when the events pause for 5ms)"},
-			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{envMetricsAddress}, Destination: &o.metricsAddress,
+			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{metrics.EnvAddress}, Destination: &o.metricsAddress,
 				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"}),
 		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
 	}
@@ -64,28 +63,28 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err != nil {
 		return err
 	}
-	defer p.end()
+	defer p.End()
 	// From the start: with --kubeconfig, READY=1 may go out while the Nodes
 	// are still awaited, and a reload then must not end the process (Go's
 	// default for SIGHUP); one that comes before watching starts is a
 	// reload at its start.
-	reload := hangups(p.ctx)
+	reload := watch.Hangups(p.Ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
-	one, err := o.lock.onlyWatcher(p.ctx)
+	one, err := lock.OnlyWatcher(p.Ctx, o.lock.path)
 	if err != nil {
-		return report(err)
+		return report(failure(err))
 	}
 	defer one.Release()
 	interval, err := notify.WatchdogInterval()
 	if err != nil {
-		p.log.Warnf("%v; sending no watchdog pings", err)
+		p.Log.Warnf("%v; sending no watchdog pings", err)
 	}
-	updates, replan, err := p.src.Follow(p.ctx, p.host, interval, o.wait)
+	updates, replan, err := p.Src.Follow(p.Ctx, p.Host, interval, o.wait)
 	err = sourceError(err)
 	switch {
-	case err != nil && p.ctx.Err() != nil:
-		p.log.Infof("stopped before the Nodes were listed; the routes stay as they are")
+	case err != nil && p.Ctx.Err() != nil:
+		p.Log.Infof("stopped before the Nodes were listed; the routes stay as they are")
 		return nil
 	case err != nil:
 		return report(err)
@@ -95,55 +94,25 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		return report(err)
 	}
 	if o.metricsAddress != "" {
-		addr, err := p.m.Serve(p.ctx, o.metricsAddress)
+		addr, err := p.m.Serve(p.Ctx, o.metricsAddress)
 		if err != nil {
 			return p.exit(err)
 		}
-		p.log.Infof("serving metrics at http://%s/metrics", addr)
+		p.Log.Infof("serving metrics at http://%s/metrics", addr)
 	}
-	err = watch.Run(p.ctx, p.k, cfg, watch.Options{
+	err = watch.Run(p.Ctx, p.K, cfg, watch.Options{
 		Wait: o.wait, Debounce: o.debounce, Resync: o.resync, Watchdog: interval, Force: o.force,
 		Reload:   reload,
 		Updates:  updates,
 		Replan:   replan,
 		Load:     p.reload, // finds this host at once, or says why not
-		Lock:     o.lock.forPass(p.log),
+		Lock:     o.lock.forPass(p.Log),
 		Observer: p.m,
-		Log:      p.log, Notify: systemd{}, Hostname: hostname(), LeaveOut: p.src.PerNode(), Node: o.source.Node, Keep: p.src.Keep(),
+		Log:      p.Log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
 	})
 	if err != nil {
 		return p.exit(err)
 	}
-	p.log.Infof("stopped watching; the routes stay in place")
+	p.Log.Infof("stopped watching; the routes stay in place")
 	return nil
 }
-
-// hangups signals each SIGHUP until ctx is done, coalescing those that
-// arrive while one is pending.
-func hangups(ctx context.Context) <-chan struct{} {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGHUP)
-	out := make(chan struct{}, 1)
-	go func() {
-		defer signal.Stop(sig)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sig:
-				select {
-				case out <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	return out
-}
-
-// systemd is the watch.Notifier that talks to systemd.
-type systemd struct{}
-
-func (systemd) Ready(status string) error  { return notify.Ready(status) }
-func (systemd) Status(status string) error { return notify.Status(status) }
-func (systemd) Watchdog() error            { return notify.Watchdog() }

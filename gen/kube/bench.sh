@@ -5,9 +5,9 @@
 # Usage: gen/kube/bench.sh > section.md
 # Environment: NODES (default 5000), the Nodes the API server holds.
 #
-# - The binary's size with client-go (the build of `make build` and the
-#   packages' stripped one) and without it (-tags nokube, which leaves
-#   --kubeconfig out: podroutes as it was before).
+# - The binary's size with client-go (podroutes-kube, which podroutes
+#   execs for --kubeconfig) and without it (-tags nokube: podroutes), as
+#   `make build` builds them and stripped, as the packages do.
 # - `podroutes watch --kubeconfig` against a real API server (etcd and
 #   kube-apiserver in a throwaway namespace, internal/k8stest) holding
 #   NODES Nodes as kubelets register them (40 images each, about 12 KB of
@@ -62,6 +62,6 @@ $(cat "$T/large.md")
 
 | binary | \`make build\` | stripped (the packages') |
 |---|---|---|
-| with client-go (\`--kubeconfig\`) | $(mb "$T/podroutes-kube") | $(mb "$T/podroutes-kube-stripped") |
-| without (\`-tags nokube\`: before) | $(mb "$T/podroutes-nokube") | $(mb "$T/podroutes-nokube-stripped") |
+| with client-go (podroutes-kube, run for \`--kubeconfig\`) | $(mb "$T/podroutes-kube") | $(mb "$T/podroutes-kube-stripped") |
+| without (\`-tags nokube\`: podroutes) | $(mb "$T/podroutes-nokube") | $(mb "$T/podroutes-nokube-stripped") |
 EOF

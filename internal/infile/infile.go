@@ -67,9 +67,10 @@ func Read(path string, o Options) ([]byte, error) {
 
 // Untrusted says why root should not trust the file at path, by the rule
 // Options.Trusted applies to a file read (owned by root, writable by
-// nobody else), or "" if it may: for a file that decides what root does
-// but that podroutes does not read itself (a credential a kubeconfig
-// names, a program it runs). An error is one looking at the file.
+// nobody else; run by another user, owned by root or that user), or "" if
+// it may: for a file that decides what root does but that podroutes does
+// not read itself (a credential a kubeconfig names, a program it runs,
+// podroutes-kube). An error is one looking at the file.
 func Untrusted(path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

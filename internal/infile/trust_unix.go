@@ -9,11 +9,13 @@ import (
 	"syscall"
 )
 
-// untrusted says why root should not trust the file described by fi, or ""
-// when it may: the file must be owned by root and writable by nobody else.
+// untrusted says why this process should not trust the file described by
+// fi, or "" when it may: the file must be owned by root (or by this
+// process's user, who could write it anyway: the same rule for root) and
+// writable by nobody else.
 func untrusted(path string, fi os.FileInfo) string {
 	var why []string
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
 		why = append(why, fmt.Sprintf("owned by uid %d, not root; run `chown root: %s`", st.Uid, path))
 	}
 	if fi.Mode().Perm()&0o022 != 0 {

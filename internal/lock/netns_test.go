@@ -1,4 +1,4 @@
-package main
+package lock
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podroutes/podroutes/internal/lock"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -17,10 +16,10 @@ import (
 // lock is one per namespace, a pass lock given as a file is that file.
 func TestLocksPerNetns(t *testing.T) {
 	nstest.RequireRoot(t)
-	o := lockOptions{path: filepath.Join(t.TempDir(), "lock")}
+	given := filepath.Join(t.TempDir(), "lock")
 	a, b := nstest.New(t), nstest.New(t)
-	watcher := func(ns *nstest.NS) (l *lock.Lock, err error) {
-		ns.Do(t, func() { l, err = o.onlyWatcher(context.Background()) })
+	watcher := func(ns *nstest.NS) (l *Lock, err error) {
+		ns.Do(t, func() { l, err = OnlyWatcher(context.Background(), given) })
 		return l, err
 	}
 	first, err := watcher(a)
@@ -38,18 +37,17 @@ func TestLocksPerNetns(t *testing.T) {
 		t.Errorf("a second watcher in %s: %v, want refused", a.Name, err)
 	}
 
-	pass := func(o lockOptions, ns *nstest.NS) (path string) {
-		ns.Do(t, func() { path, err = o.passPath() })
+	pass := func(lock string, ns *nstest.NS) (path string) {
+		ns.Do(t, func() { path, err = PassPath(lock) })
 		if err != nil {
 			t.Fatal(err)
 		}
 		return path
 	}
-	def := lockOptions{path: lock.DefaultPath}
-	if pa, pb := pass(def, a), pass(def, b); pa == pb || pa != pass(def, a) || !strings.HasPrefix(pa, lock.DefaultPath+"-") {
+	if pa, pb := pass(DefaultPath, a), pass(DefaultPath, b); pa == pb || pa != pass(DefaultPath, a) || !strings.HasPrefix(pa, DefaultPath+"-") {
 		t.Errorf("default pass locks: %s in %s, %s in %s; want one a namespace", pa, a.Name, pb, b.Name)
 	}
-	if pa := pass(o, a); pa != o.path {
-		t.Errorf("pass lock %s, given %s", pa, o.path)
+	if pa := pass(given, a); pa != given {
+		t.Errorf("pass lock %s, given %s", pa, given)
 	}
 }

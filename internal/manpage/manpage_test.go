@@ -1,0 +1,26 @@
+package manpage
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestExtraFilled: every placeholder of man.roff is filled in; METRIC is
+// left only inside PODROUTES_METRICS_ADDRESS, which fills in whole.
+func TestExtraFilled(t *testing.T) {
+	page := Extra()
+	for _, p := range []string{"ENV_LOCK", "ENV_METRICS_ADDRESS", "PASS_LOCK", "MEMORY_LIMIT", "ROUTES_YAML",
+		"INVENTORY", "PROTOCOL", "PROTONAME", "DROPIN", "TEXTFILE"} {
+		if strings.Contains(page, p) {
+			t.Errorf("placeholder %s left in the page", p)
+		}
+	}
+	if n, want := strings.Count(page, "METRIC"), strings.Count(page, "PODROUTES_METRICS_ADDRESS"); n != want || want == 0 {
+		t.Errorf("METRIC %d times, PODROUTES_METRICS_ADDRESS %d: want METRIC filled in elsewhere", n, want)
+	}
+	for _, want := range []string{"\n.B PODROUTES_LOCK\n", "/run/podroutes/lock-INO", "Protocol=157, Metric=100", "32 MiB"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
