@@ -6,11 +6,13 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/diag"
 	"github.com/podroutes/podroutes/internal/logs"
 )
 
@@ -185,15 +187,26 @@ func planTunnel(k Kernel, t *tunneled, only bool) error {
 	return nil
 }
 
-// changeTunnel makes changes through tk, logging each made.
+// changeTunnel makes changes through tk, logging them: the first
+// diag.Listed one a line, as the routes' writes, and a line counting the
+// rest (a first apply with 2500 peers through the tunnel makes 5000
+// entries).
 func changeTunnel(tk Tunnels, changes []tunnel.Change, log logs.Logger) error {
 	if len(changes) == 0 {
 		return nil
 	}
 	err := tk.ChangeTunnel(changes)
 	if log != nil {
-		for _, c := range changes {
-			log.Infof("tunnel: %s", c)
+		var lines strings.Builder
+		for i, c := range changes[:min(len(changes), diag.Listed)] {
+			if i > 0 {
+				lines.WriteByte('\n')
+			}
+			fmt.Fprintf(&lines, "tunnel: %s", c)
+		}
+		log.Infof("%s", lines.String())
+		if n := len(changes) - diag.Listed; n > 0 {
+			log.Infof("tunnel: %s", diag.More(n, "change"))
 		}
 	}
 	if err != nil {

@@ -7,12 +7,17 @@
 #   BIN     the podroutes binary
 # Environment: RUNS (default 5, runs per cell, the median is shown), SIZES
 # (default "100 1000 5000 20000"), LOOP_MAX (default 1000, the largest size
-# the shell loop runs at).
+# the shell loop runs at), OFFLINK (default 5000, the peers of the off-link
+# case), PARTS (default "sizes gen offlink": the tables to measure, e.g.
+# PARTS=offlink for the tunnel's alone).
 #
 # Each apply runs in a fresh namespace of its own: eth0 with 10.240.0.1/16,
 # a veth into a peer namespace holding 100 addresses of that /16; every
 # route has its own gateway on the /16 (one per node, as in a cluster).
-# Tools take turns, run after run. Everything lives in namespaces named
+# Tools take turns, run after run. The off-link case (offLink: vxlan) puts
+# half the peers on 10.241.0.0/16, on no link of the host (a default route
+# via 10.240.0.254 leads there), and times it beside all of them direct.
+# Everything lives in namespaces named
 # prbench-<pid>-*, deleted on exit, on failure too; the root namespace is
 # never touched. Needs root, iproute2, nsenter and /usr/bin/time.
 set -euo pipefail
@@ -21,9 +26,10 @@ die() { echo "bench.sh: $*" >&2; exit 2; }
 [[ $# -eq 1 ]] || die "usage: $0 BIN"
 BIN=$(realpath "$1")
 RUNS=${RUNS:-5} SIZES=${SIZES:-"100 1000 5000 20000"} LOOP_MAX=${LOOP_MAX:-1000}
+OFFLINK=${OFFLINK:-5000} PARTS=${PARTS:-"sizes gen offlink"}
 [[ $EUID -eq 0 ]] || die "needs root to create network namespaces"
 [[ -x $BIN ]] || die "$BIN: not an executable"
-for c in ip nsenter /usr/bin/time; do command -v "$c" >/dev/null || die "$c not found"; done
+for c in ip bridge nsenter /usr/bin/time; do command -v "$c" >/dev/null || die "$c not found"; done
 
 P=prbench-$$-
 WORK=$(mktemp -d /tmp/podroutes-bench.XXXXXX)
@@ -37,14 +43,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# inventory N FILE: a machines.txt with the host (10.240.0.1, no subnet) and
-# N nodes on 10.240.0.0/16, each with a /24 pod subnet.
+# inventory N FILE [OFF]: a machines.txt with the host (10.240.0.1, no
+# subnet) and N nodes on 10.240.0.0/16, each with a /24 pod subnet; the
+# last OFF of them (default none) on 10.241.0.0/16 instead.
 inventory() {
-	awk -v n="$1" 'BEGIN {
+	awk -v n="$1" -v off="${3:-0}" 'BEGIN {
 		print "10.240.0.1 host.bench host"
 		for (i = 1; i <= n; i++) {
 			a = i + 1
-			printf "10.240.%d.%d node-%d.bench node-%d 10.%d.%d.0/24\n", int(a / 256), a % 256, i, i, 100 + int(i / 256), i % 256
+			printf "10.%d.%d.%d node-%d.bench node-%d 10.%d.%d.0/24\n", (i > n - off ? 241 : 240), int(a / 256), a % 256, i, i, 100 + int(i / 256), i % 256
 		}
 	}' >"$2"
 }
@@ -72,18 +79,19 @@ gone() {
 	ip netns delete "$PEER"
 }
 
-# timed OUT CMD...: run CMD, append "MS RSS_KB" to OUT; CMD must succeed.
+# timed OUT CMD...: run CMD, append "MS RSS_KB CPU_MS" to OUT (CPU: user
+# and system, of CMD and what it waited for); CMD must succeed.
 timed() {
-	local out=$1 t0 t1 rss
+	local out=$1 t0 t1 rss user sys
 	shift
 	t0=$EPOCHREALTIME
-	/usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/err" || {
+	/usr/bin/time -f '%M %U %S' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/err" || {
 		cat "$WORK/err" >&2
 		die "failed: $*"
 	}
 	t1=$EPOCHREALTIME
-	read -r rss <"$WORK/rss"
-	echo "$(((${t1/./} - ${t0/./}) / 1000)) $rss" >>"$out"
+	read -r rss user sys <"$WORK/rss"
+	echo "$(((${t1/./} - ${t0/./}) / 1000)) $rss $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s) * 1000 }')" >>"$out"
 }
 
 
@@ -92,6 +100,15 @@ expect() {
 	local got
 	got=$(ip -n "$NS" route show proto 157 | wc -l)
 	[[ $got -eq $1 ]] || die "$NS has $got podroutes routes, want $1"
+}
+
+# expect_tunnel N: the host namespace's podroutes-vx holds N permanent
+# neighbour entries and N FDB entries (one per peer through it).
+expect_tunnel() {
+	local neigh fdb
+	neigh=$(ip -n "$NS" neigh show dev podroutes-vx nud permanent | wc -l)
+	fdb=$( (bridge -n "$NS" fdb show dev podroutes-vx 2>/dev/null || true) | grep -c ' dst ' || true)
+	[[ $neigh -eq $1 && $fdb -eq $1 ]] || die "$NS has $neigh neighbour and $fdb fdb entries on podroutes-vx, want $1 each"
 }
 
 # median FILE COLUMN: the median of a column of numbers.
@@ -139,6 +156,54 @@ bench_size() {
 		"$(awk -v k="$(median "$d/batchrun" 2)" 'BEGIN { printf "%.1f", k / 1024 }')"
 }
 
+# mb KB: KB in MB, to one decimal.
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# bench_offlink N: N peers all direct, against the same N with the last
+# N/2 on 10.241.0.0/16 through the tunnel (offLink: vxlan: a route, a
+# neighbour and an FDB entry each), taking turns in fresh namespaces
+# whose eth0 has a default route via 10.240.0.254.
+bench_offlink() {
+	local n=$1 off=$(($1 / 2)) d=$WORK/offlink-$1 r c
+	mkdir -p "$d"
+	inventory "$n" "$d/direct.txt"
+	inventory "$n" "$d/tunnel.txt" "$off"
+	"$BIN" gen --inventory "$d/direct.txt" --node host --out "$d/direct"
+	"$BIN" gen --inventory "$d/tunnel.txt" --node host --off-link vxlan --out "$d/tunnel"
+	for ((r = 0; r < RUNS; r++)); do
+		for c in direct tunnel; do
+			local cfg=$d/$c/host/etc/podroutes/routes.yaml
+			fresh
+			ip -n "$NS" route add default via 10.240.0.254 dev eth0
+			timed "$d/$c.apply" "${IN[@]}" "$BIN" apply --config "$cfg"
+			expect "$n"
+			[[ $c == direct ]] || expect_tunnel "$off"
+			timed "$d/$c.noop" "${IN[@]}" "$BIN" apply --config "$cfg"
+			timed "$d/$c.check" "${IN[@]}" "$BIN" check --config "$cfg"
+			timed "$d/$c.remove" "${IN[@]}" "$BIN" remove --config "$cfg"
+			expect 0
+			[[ -z $(ip -n "$NS" link show podroutes-vx 2>/dev/null) ]] || die "$NS: podroutes-vx left after remove"
+			gone
+		done
+	done
+	echo
+	echo "## Nodes on other networks"
+	echo
+	echo "\`make bench\` (apply/bench/bench.sh), $(date -u +%Y-%m-%d): $n peers, all on eth0's /16 (direct), against the same $n with $off of them on another network (10.241.0.0/16, reached by the default route) and \`offLink: vxlan\`: those $off go through podroutes-vx, a route, a permanent neighbour entry and an FDB entry each. Each apply in a fresh namespace, the two taking turns; median of $RUNS runs. Times are whole processes, start to exit; CPU is user and system time; peak RSS from \`/usr/bin/time\`. No-op re-apply, check and remove run on what apply just made."
+	echo
+	echo "| $n peers | apply | apply CPU | no-op re-apply (/ apply) | no-op CPU | check | check CPU | remove | peak RSS apply | peak RSS no-op |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for c in direct tunnel; do
+		local what="all direct" apply noop
+		[[ $c == direct ]] || what="$((n - off)) direct, $off through the tunnel"
+		apply=$(median "$d/$c.apply" 1) noop=$(median "$d/$c.noop" 1)
+		printf '| %s | %s ms | %s ms | %s ms (%s) | %s ms | %s ms | %s ms | %s ms | %s MB | %s MB |\n' "$what" \
+			"$apply" "$(median "$d/$c.apply" 3)" "$noop" "$(ratio "$noop" "$apply")" "$(median "$d/$c.noop" 3)" \
+			"$(median "$d/$c.check" 1)" "$(median "$d/$c.check" 3)" "$(median "$d/$c.remove" 1)" \
+			"$(mb "$(median "$d/$c.apply" 2)")" "$(mb "$(median "$d/$c.noop" 2)")"
+	done
+}
+
 bench_gen() {
 	local d=$WORK/gen r
 	mkdir -p "$d"
@@ -169,7 +234,10 @@ whole processes, start to exit; peak RSS from \`/usr/bin/time\`.
 No-op re-apply, check and remove run on the table apply just made.
 
 EOF
-echo "| routes | podroutes apply | ip -batch | apply / ip -batch | shell loop | no-op re-apply (/ apply) | check | remove | peak RSS apply | peak RSS ip -batch |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-for n in $SIZES; do bench_size "$n"; done
-bench_gen
+if [[ " $PARTS " == *" sizes "* ]]; then
+	echo "| routes | podroutes apply | ip -batch | apply / ip -batch | shell loop | no-op re-apply (/ apply) | check | remove | peak RSS apply | peak RSS ip -batch |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for n in $SIZES; do bench_size "$n"; done
+fi
+[[ " $PARTS " != *" gen "* ]] || bench_gen
+[[ " $PARTS " != *" offlink "* ]] || bench_offlink "$OFFLINK"

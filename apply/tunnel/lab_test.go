@@ -2,6 +2,7 @@ package tunnel_test
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
@@ -35,15 +37,22 @@ func diff(t *testing.T, h *netlink.Handle, s tunnel.Spec) ([]tunnel.Change, erro
 	return tunnel.Diff(o, s)
 }
 
-// sync makes the tunnel s through h and returns the changes it took; a
-// second diff must find none, and Check must find it in place.
+// sync makes the tunnel s through h, one change at a time (tunnel.Apply),
+// and returns the changes it took; a second diff must find none, and Check
+// must find it in place.
 func sync(t *testing.T, h *netlink.Handle, s tunnel.Spec) []string {
+	t.Helper()
+	return syncWith(t, h, s, func(changes []tunnel.Change) error { return tunnel.Apply(h, changes) })
+}
+
+// syncWith is sync, the changes made by apply.
+func syncWith(t *testing.T, h *netlink.Handle, s tunnel.Spec, apply func([]tunnel.Change) error) []string {
 	t.Helper()
 	changes, err := diff(t, h, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tunnel.Apply(h, changes); err != nil {
+	if err := apply(changes); err != nil {
 		t.Fatal(err)
 	}
 	again, err := diff(t, h, s)
@@ -54,6 +63,14 @@ func sync(t *testing.T, h *netlink.Handle, s tunnel.Spec) []string {
 		t.Errorf("after applying, not in place: %+v", st)
 	}
 	return lines(changes)
+}
+
+// pipelined makes changes in ns as apply does: kernel.Kernel's
+// ChangeTunnel, its entries pipelined (tunnel.ApplyBatch).
+func pipelined(t *testing.T, ns *nstest.NS) func([]tunnel.Change) error {
+	k := nstest.Open(t, ns, kernel.Open)
+	t.Cleanup(k.Close)
+	return k.ChangeTunnel
 }
 
 func status(t *testing.T, h *netlink.Handle, s tunnel.Spec) tunnel.Status {
@@ -165,11 +182,12 @@ func TestPodsAcross(t *testing.T) {
 }
 
 // TestIPv6Underlay: hosts whose node addresses are IPv6 reach each other's
-// pods (IPv4 and IPv6) through a tunnel over IPv6, of MTU 1430.
+// pods (IPv4 and IPv6) through a tunnel over IPv6, of MTU 1430; b's
+// entries made as apply makes them, pipelined.
 func TestIPv6Underlay(t *testing.T) {
 	a, b := lab(t)
 	sync(t, a.h, spec("fd00:240::20", "fd00:241::21", "10.200.1.0/24", "fd00:200:1::/64"))
-	sync(t, b.h, spec("fd00:241::21", "fd00:240::20", "10.200.0.0/24", "fd00:200::/64"))
+	syncWith(t, b.h, spec("fd00:241::21", "fd00:240::20", "10.200.0.0/24", "fd00:200::/64"), pipelined(t, b.ns))
 	route(t, a.ns, "10.200.1.0/24")
 	route(t, a.ns, "fd00:200:1::/64")
 	route(t, b.ns, "10.200.0.0/24")
@@ -202,10 +220,26 @@ func TestSlash32Host(t *testing.T) {
 }
 
 // TestRepairs: whatever happened to the tunnel between two applies, the
-// next diff plans exactly its repair, and one apply makes it so.
+// next diff plans exactly its repair, and one apply makes it so, with the
+// changes made one by one (tunnel.Apply) or as apply makes them, the
+// entries pipelined (kernel.Kernel, tunnel.ApplyBatch).
 func TestRepairs(t *testing.T) {
-	ns := nstest.New(t)
-	h := handle(t, ns)
+	t.Run("one by one", func(t *testing.T) {
+		ns := nstest.New(t)
+		h := handle(t, ns)
+		repairs(t, ns, h, func(changes []tunnel.Change) error { return tunnel.Apply(h, changes) })
+	})
+	t.Run("pipelined", func(t *testing.T) {
+		ns := nstest.New(t)
+		repairs(t, ns, handle(t, ns), pipelined(t, ns))
+	})
+}
+
+func repairs(t *testing.T, ns *nstest.NS, h *netlink.Handle, apply func([]tunnel.Change) error) {
+	sync := func(t *testing.T, h *netlink.Handle, s tunnel.Spec) []string {
+		t.Helper()
+		return syncWith(t, h, s, apply)
+	}
 	s := spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24", "fd00:200:1::/64")
 	s.Peers = append(s.Peers, spec("10.240.0.20", "10.241.0.22", "10.200.2.0/24").Peers...)
 	sync(t, h, s)
@@ -433,5 +467,71 @@ func TestApplyErrors(t *testing.T) {
 	}
 	if o, err := tunnel.Read(h); err != nil || o.Device != nil || o.Unfinished != nil {
 		t.Errorf("after a refused creation: %+v, %v; want no device", o, err)
+	}
+}
+
+// TestApplyBatch: ApplyBatch hands batch the entries in runs, the
+// additions at once and then the deletions, never one request each; a
+// deletion of an entry gone already is no failure; a failed entry is
+// named.
+func TestApplyBatch(t *testing.T) {
+	ns := nstest.New(t)
+	h := handle(t, ns)
+	var runs []string
+	var fail func(set bool, i int) error
+	batch := func(set bool, entries []netlink.Neigh) []error {
+		runs = append(runs, fmt.Sprintf("set %v: %d", set, len(entries)))
+		errs := make([]error, len(entries))
+		for i := range entries {
+			if fail != nil {
+				errs[i] = fail(set, i)
+			}
+			if errs[i] != nil {
+				continue
+			}
+			if set {
+				errs[i] = h.NeighSet(&entries[i])
+			} else {
+				errs[i] = h.NeighDel(&entries[i])
+			}
+		}
+		return errs
+	}
+	s := spec("10.240.0.20", "10.241.0.21", "10.200.1.0/24", "fd00:200:1::/64")
+	s.Peers = append(s.Peers, spec("10.240.0.20", "10.241.0.22", "10.200.2.0/24").Peers...)
+	apply := func(changes []tunnel.Change) error { return tunnel.ApplyBatch(h, changes, batch) }
+	if got := syncWith(t, h, s, apply); len(got) != 6 || strings.Join(runs, "; ") != "set true: 5" {
+		t.Errorf("creation: %q in runs %q, want the device then 5 entries in one run", got, runs)
+	}
+	runs = nil
+	run(t, ns, "neigh add 10.200.9.0 lladdr 02:00:00:00:00:09 dev podroutes-vx nud permanent")
+	run(t, ns, "bridge fdb append 02:00:00:00:00:09 dev podroutes-vx dst 10.241.0.99")
+	run(t, ns, "neigh del 10.200.1.0 dev podroutes-vx")
+	run(t, ns, "bridge fdb del "+mac("10.241.0.22")+" dev podroutes-vx dst 10.241.0.22")
+	if got := syncWith(t, h, s, apply); len(got) != 4 || strings.Join(runs, "; ") != "set true: 2; set false: 2" {
+		t.Errorf("repair: %q in runs %q, want 2 additions then 2 deletions", got, runs)
+	}
+	run(t, ns, "neigh add 10.200.9.0 lladdr 02:00:00:00:00:09 dev podroutes-vx nud permanent")
+	changes, err := diff(t, h, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail = func(set bool, i int) error { return unix.ENOENT }
+	if err := apply(changes); err != nil {
+		t.Errorf("deleting an entry gone already: %v", err)
+	}
+	run(t, ns, "neigh del 10.200.1.0 dev podroutes-vx")
+	run(t, ns, "neigh del 10.200.2.0 dev podroutes-vx")
+	if changes, err = diff(t, h, s); err != nil {
+		t.Fatal(err)
+	}
+	fail = func(set bool, i int) error {
+		if i == 1 {
+			return unix.EPERM
+		}
+		return nil
+	}
+	if err := apply(changes); !errors.Is(err, unix.EPERM) || err.Error() != "adding neighbour 10.200.2.0 lladdr "+mac("10.241.0.22")+": operation not permitted" {
+		t.Errorf("the second entry of a run refused: %v", err)
 	}
 }

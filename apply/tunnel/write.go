@@ -14,11 +14,63 @@ import (
 // that fails and says which: those before it are made, and reading and
 // diffing again plans what is left. A change already made (an entry there
 // already, or gone already) is no failure, so Apply may run again.
-func Apply(h *netlink.Handle, changes []Change) error {
+func Apply(h *netlink.Handle, changes []Change) error { return ApplyBatch(h, changes, nil) }
+
+// Batch writes entries of the device many to a request, as the kernel
+// takes them in order (kernel.Kernel pipelines them): it sets (adds or
+// replaces) them all, or deletes them all, and returns each one's error,
+// nil for one made. A request per entry, as netlink.Handle makes them,
+// costs a first apply with thousands of peers through the tunnel most of
+// its time.
+type Batch func(set bool, entries []netlink.Neigh) []error
+
+// ApplyBatch is Apply, with the entries written through batch (nil: one
+// by one through h): each run of additions at once, then each of
+// deletions, so a deletion still follows every addition before it. Where
+// an entry of a run fails, the others of its run may be made too.
+func ApplyBatch(h *netlink.Handle, changes []Change, batch Batch) error {
 	a := applier{h: h}
-	for _, c := range changes {
-		if err := a.apply(c); err != nil {
-			return fmt.Errorf("%s: %w", c, err)
+	for i := 0; i < len(changes); {
+		c := changes[i]
+		if batch == nil || !c.entry() {
+			if err := a.apply(c); err != nil {
+				return fmt.Errorf("%s: %w", c.String(), err)
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(changes) && changes[j].entry() && changes[j].sets() == c.sets() {
+			j++
+		}
+		if err := a.applyRun(changes[i:j], batch); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// entry: c adds or deletes a neighbour or FDB entry.
+func (c Change) entry() bool { return c.Op >= AddFDB && c.Op <= DeleteFDB }
+
+// sets: c is an entry's addition (a set: add or replace).
+func (c Change) sets() bool { return c.Op == AddFDB || c.Op == AddNeighbour }
+
+// applyRun writes run, entry changes that all set or all delete, through
+// batch, and names the first that failed.
+func (a *applier) applyRun(run []Change, batch Batch) error {
+	index, err := a.device()
+	if err != nil {
+		return fmt.Errorf("%s: %w", run[0].String(), err)
+	}
+	ns := make([]netlink.Neigh, len(run))
+	for i, c := range run {
+		ns[i] = *c.neigh(index)
+	}
+	for i, err := range batch(run[0].sets(), ns) {
+		if err != nil && !(!run[i].sets() && errors.Is(err, unix.ENOENT)) {
+			return fmt.Errorf("%s: %w", run[i].String(), err)
 		}
 	}
 	return nil
@@ -71,23 +123,24 @@ func (a *applier) apply(c Change) error {
 	if err != nil {
 		return err
 	}
-	var n *netlink.Neigh
-	if c.Op == AddFDB || c.Op == DeleteFDB {
-		n = &netlink.Neigh{LinkIndex: index, Family: unix.AF_BRIDGE, Flags: netlink.NTF_SELF,
-			State: netlink.NUD_PERMANENT, HardwareAddr: c.FDB.MAC, IP: c.FDB.Dst.AsSlice(), VNI: c.FDB.VNI}
-	} else {
-		n = &netlink.Neigh{LinkIndex: index, Family: af(c.Neighbour.Inner),
-			State: netlink.NUD_PERMANENT, HardwareAddr: c.Neighbour.MAC, IP: c.Neighbour.Inner.AsSlice()}
+	n := c.neigh(index)
+	if c.sets() {
+		return a.h.NeighSet(n)
 	}
-	switch c.Op {
-	case AddFDB, AddNeighbour:
-		err = a.h.NeighSet(n)
-	default:
-		if err = a.h.NeighDel(n); errors.Is(err, unix.ENOENT) {
-			err = nil
-		}
+	if err = a.h.NeighDel(n); errors.Is(err, unix.ENOENT) {
+		err = nil
 	}
 	return err
+}
+
+// neigh is the entry c, an entry's change, on the device of index.
+func (c Change) neigh(index int) *netlink.Neigh {
+	if c.Op == AddFDB || c.Op == DeleteFDB {
+		return &netlink.Neigh{LinkIndex: index, Family: unix.AF_BRIDGE, Flags: netlink.NTF_SELF,
+			State: netlink.NUD_PERMANENT, HardwareAddr: c.FDB.MAC, IP: c.FDB.Dst.AsSlice(), VNI: c.FDB.VNI}
+	}
+	return &netlink.Neigh{LinkIndex: index, Family: af(c.Neighbour.Inner),
+		State: netlink.NUD_PERMANENT, HardwareAddr: c.Neighbour.MAC, IP: c.Neighbour.Inner.AsSlice()}
 }
 
 // create creates w under the staging name, marks it and renames it:
