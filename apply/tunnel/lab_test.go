@@ -531,7 +531,7 @@ func TestApplyBatch(t *testing.T) {
 		}
 		return nil
 	}
-	if err := apply(changes); !errors.Is(err, unix.EPERM) || err.Error() != "adding neighbour 10.200.2.0 lladdr "+mac("10.241.0.22")+": operation not permitted" {
+	if err := apply(changes); !errors.Is(err, unix.EPERM) || err.Error() != "add neighbour 10.200.2.0 lladdr "+mac("10.241.0.22")+" dev podroutes-vx: operation not permitted" {
 		t.Errorf("the second entry of a run refused: %v", err)
 	}
 }
