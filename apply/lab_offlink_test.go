@@ -39,25 +39,11 @@ type offHost struct {
 }
 
 // segmentsLab builds the two-segment lab (segmentsInventory): each host
-// on its segment with a default route via the router, a pod behind each
-// node (10.200.N.2, fd00:200:N::2), and each host's config planned from
-// the one inventory, as the host would plan it.
+// on its segment (10.241 the second) with a default route via the router.
 func segmentsLab(t *testing.T, inventoryText string) []*offHost {
 	t.Helper()
-	inv, err := inventory.Parse("inventory.yaml", []byte(inventoryText), inventory.FormatYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
 	lab := nstest.NewRouted(t, []string{"10.240.0.0/24", "fd00:240::/64"}, []string{"10.241.0.0/24", "fd00:241::/64"})
-	nodes, err := plan.Stream(inv, plan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hosts []*offHost
-	i := 0
-	for n := range nodes {
-		h := inv.Hosts[i]
-		i++
+	return plannedLab(t, inventoryText, func(h inventory.Host) *nstest.NS {
 		seg := 0
 		if h.Addrs[0].As4()[1] == 241 {
 			seg = 1
@@ -66,7 +52,28 @@ func segmentsLab(t *testing.T, inventoryText string) []*offHost {
 		for _, a := range h.Addrs {
 			addrs = append(addrs, a.String())
 		}
-		oh := &offHost{name: h.Name, ns: lab.Host(t, seg, addrs...), cfg: n.Config, subnets: h.Subnets}
+		return lab.Host(t, seg, addrs...)
+	})
+}
+
+// plannedLab builds a host of the inventory in inventoryText, a YAML one,
+// with place (its namespace, on the lab's network), a pod behind each
+// node (the second address of each pod subnet: 10.200.N.2), and each
+// host's config planned from the one inventory, as the host would plan it.
+func plannedLab(t *testing.T, inventoryText string, place func(h inventory.Host) *nstest.NS) []*offHost {
+	t.Helper()
+	inv, err := inventory.Parse("inventory.yaml", []byte(inventoryText), inventory.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := plan.Stream(inv, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []*offHost
+	for n := range nodes {
+		h := inv.Hosts[len(hosts)]
+		oh := &offHost{name: h.Name, ns: place(h), cfg: n.Config, subnets: h.Subnets}
 		for j, p := range h.Subnets {
 			gw := p.Addr().Next().String()
 			if j == 0 {
@@ -220,27 +227,12 @@ func TestTwoSegments(t *testing.T) {
 // route (Google Cloud's): no peer is ever on-link, so every one goes
 // through the tunnel, and pods reach pods.
 func TestSlash32(t *testing.T) {
-	inv, err := inventory.Parse("inventory.yaml", []byte(`defaults: {offLink: vxlan}
+	lab := nstest.NewRouted(t, []string{"10.240.0.0/24"})
+	hosts := plannedLab(t, `defaults: {offLink: vxlan}
 hosts:
   - {name: node-0, addresses: [10.240.0.20], podSubnets: [10.200.0.0/24]}
   - {name: node-1, addresses: [10.240.0.21], podSubnets: [10.200.1.0/24]}
-`), inventory.FormatYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab := nstest.NewRouted(t, []string{"10.240.0.0/24"})
-	nodes, err := plan.Stream(inv, plan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hosts []*offHost
-	for n := range nodes {
-		h := inv.Hosts[len(hosts)]
-		oh := &offHost{name: h.Name, ns: lab.Host(t, 0, h.Addrs[0].String()+"/32"), cfg: n.Config, subnets: h.Subnets}
-		oh.pod = nstest.Pod(t, oh.ns, h.Subnets[0].Addr().Next().String(), nth(h.Subnets[0], 2))
-		oh.k = open(t, oh.ns)
-		hosts = append(hosts, oh)
-	}
+`, func(h inventory.Host) *nstest.NS { return lab.Host(t, 0, h.Addrs[0].String()+"/32") })
 	// A dry run says what it would make, and makes nothing.
 	var dry bytes.Buffer
 	if _, err := apply.Apply(context.Background(), hosts[0].k, hosts[0].cfg, apply.Options{DryRun: true, Out: &dry}); err != nil {
@@ -318,27 +310,13 @@ func TestForeignTunnelName(t *testing.T) {
 // the device sends over IPv6, its MTU is 70 bytes less than the link's,
 // and pods reach pods across.
 func TestIPv6Underlay(t *testing.T) {
-	inv, err := inventory.Parse("inventory.yaml", []byte(`defaults: {offLink: vxlan}
+	lab := nstest.NewRouted(t, []string{"fd00:240::/64"}, []string{"fd00:241::/64"})
+	seg := 0
+	hosts := plannedLab(t, `defaults: {offLink: vxlan}
 hosts:
   - {name: node-0, addresses: ["fd00:240::20"], podSubnets: ["fd00:200::/64"]}
   - {name: node-1, addresses: ["fd00:241::21"], podSubnets: ["fd00:200:1::/64"]}
-`), inventory.FormatYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab := nstest.NewRouted(t, []string{"fd00:240::/64"}, []string{"fd00:241::/64"})
-	nodes, err := plan.Stream(inv, plan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hosts []*offHost
-	for n := range nodes {
-		h := inv.Hosts[len(hosts)]
-		oh := &offHost{name: h.Name, ns: lab.Host(t, len(hosts), h.Addrs[0].String()), cfg: n.Config, subnets: h.Subnets}
-		oh.pod = nstest.Pod(t, oh.ns, h.Subnets[0].Addr().Next().String(), nth(h.Subnets[0], 2))
-		oh.k = open(t, oh.ns)
-		hosts = append(hosts, oh)
-	}
+`, func(h inventory.Host) *nstest.NS { seg++; return lab.Host(t, seg-1, h.Addrs[0].String()) })
 	applyAll(t, hosts)
 	reports := checkAll(t, hosts)
 	if !strings.Contains(reports["node-0"], "local fd00:240::20 mtu 1430") {
