@@ -33,7 +33,7 @@ type file struct {
 // make; networkd would install every route direct.
 func hostFiles(n plan.Node, source string) []file {
 	fs := []file{{config.InstallPath, func(w io.Writer) error { return config.Write(w, n.Config, source) }}}
-	if n.Config.OffLink != config.OffLinkNone {
+	if !networkd.Wanted(n.Config) {
 		return fs
 	}
 	return append(fs, file{networkd.DropInPath(n.NetworkFile), func(w io.Writer) error { return networkd.Render(w, n.Config, n.NetworkFile, source) }})

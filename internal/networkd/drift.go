@@ -21,11 +21,15 @@ import (
 // it, and podroutes prune it), one c wants that the drop-in lacks
 // (networkd would drop it, as it drops every route it does not declare).
 // A route is its destination, gateway, onlink flag, protocol and metric.
-// A drop-in that cannot be read is an error naming its line.
+// A drop-in that cannot be read is an error naming its line. With
+// offLink vxlan, c wants no drop-in (Wanted): each route there is drift.
 func Drift(data []byte, c config.Config) ([]string, error) {
 	got, err := dropInRoutes(data)
 	if err != nil {
 		return nil, err
+	}
+	if !Wanted(c) {
+		c.Routes = nil
 	}
 	// Sets, not lists: apply looks at every start, and a drop-in of 5000
 	// routes compared pairwise took 25 million comparisons.
@@ -47,6 +51,12 @@ func Drift(data []byte, c config.Config) ([]string, error) {
 	}
 	return drift, nil
 }
+
+// Wanted reports whether c has a networkd drop-in at all: not with
+// offLink vxlan, whose routes go direct or through the tunnel as the
+// host's links say at run time, which networkd cannot follow (it would
+// add every route direct, and fail those of peers on no link).
+func Wanted(c config.Config) bool { return c.OffLink == config.OffLinkNone }
 
 // Find returns the first podroutes drop-in (gen's, or apply's with
 // --networkd-dropin) in networkd's directories (Dirs), if there is one.

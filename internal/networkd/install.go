@@ -36,9 +36,9 @@ func Plan(dir string, c config.Config, networkFile, source string) (Change, erro
 	}
 	ch := Change{Path: filepath.Join(dir, filepath.FromSlash(DropInRel(networkFile))), data: b.Bytes()}
 	old, err := os.ReadFile(ch.Path)
-	ch.Write = err != nil || !bytes.Equal(old, ch.data)
+	ch.Write = Wanted(c) && (err != nil || !bytes.Equal(old, ch.data))
 	for _, path := range DropIns(dir) {
-		if path != ch.Path {
+		if path != ch.Path || !Wanted(c) {
 			ch.Remove = append(ch.Remove, path)
 		}
 	}

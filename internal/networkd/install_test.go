@@ -67,6 +67,30 @@ func TestInstallDropIn(t *testing.T) {
 	}
 }
 
+// TestNoDropInWithVXLAN: a config that sends off-link peers through the
+// tunnel has no drop-in: Install writes none and removes the one an
+// earlier config had; Drift calls each of its routes drift.
+func TestNoDropInWithVXLAN(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run/systemd/network")
+	n := host{node0, netFile}
+	if _, _, err := Install(dir, n.Config, n.NetworkFile, "lab-machines.txt"); err != nil {
+		t.Fatal(err)
+	}
+	old := DropIns(dir)
+	data, err := os.ReadFile(old[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Config.OffLink = config.OffLinkVXLAN
+	if drift, err := Drift(data, n.Config); err != nil || len(drift) != len(n.Config.Routes) || !strings.Contains(drift[0], "which the config does not want") {
+		t.Errorf("drift of a drop-in beside offLink vxlan: %q, %v", drift, err)
+	}
+	wrote, removed, err := Install(dir, n.Config, n.NetworkFile, "lab-machines.txt")
+	if err != nil || wrote || !slices.Equal(removed, old) || len(DropIns(dir)) != 0 {
+		t.Errorf("install with offLink vxlan: wrote %v, removed %q (want %q), %v; left %q", wrote, removed, old, err, DropIns(dir))
+	}
+}
+
 // TestRemoveDropIns: the drop-ins InstallDropIn wrote, for any .network
 // file, go, and each .d directory they leave empty; an admin's own
 // drop-in, and its directory, stay.
