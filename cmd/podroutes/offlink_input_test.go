@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // TestOffLinkInput: --off-link takes none or vxlan, and not beside a
@@ -29,5 +31,14 @@ func TestOffLinkInput(t *testing.T) {
 	r := podroutes(t, "gen", "--inventory", lab, "--off-link", "vxlan", "--node", "node-0")
 	if r.code != 0 || !strings.Contains(r.stdout, "offLink: vxlan\naddress: 10.240.0.20\n") || strings.Contains(r.stdout, "50-podroutes.conf") {
 		t.Errorf("gen --off-link vxlan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The environment, as the units read it from /etc/default/podroutes.
+	r = runBin(t, []string{config.OffLinkEnv + "=vxlan"}, nil, "gen", "--inventory", lab, "--node", "node-0")
+	if r.code != 0 || !strings.Contains(r.stdout, "offLink: vxlan\n") {
+		t.Errorf("gen with %s=vxlan: exit %d\n%s%s", config.OffLinkEnv, r.code, r.stdout, r.stderr)
+	}
+	r = runBin(t, []string{config.OffLinkEnv + "=ipip"}, nil, "check", "--inventory", lab)
+	if r.code != 2 || !strings.Contains(r.stderr, `--off-link: offLink "ipip"`) {
+		t.Errorf("check with %s=ipip: exit %d\n%s", config.OffLinkEnv, r.code, r.stderr)
 	}
 }

@@ -36,7 +36,7 @@ func (o *sourceOptions) flags() []cli.Flag {
 // offLinkFlag is --off-link, for gen and the commands that plan this
 // host's routes from an inventory or the Nodes.
 func offLinkFlag(mode *string) cli.Flag {
-	return &cli.StringFlag{Name: "off-link", Destination: mode,
+	return &cli.StringFlag{Name: "off-link", Destination: mode, EnvVars: []string{config.OffLinkEnv},
 		Usage: "what a peer whose node address is on no link of this host gets: `MODE` none (no route until a link reaches it; " +
 			"the default) or vxlan (its pod subnets through podroutes' VXLAN device); a YAML inventory says it in defaults: offLink"}
 }

@@ -78,6 +78,12 @@ const (
 // message lists them.
 const OffLinkValues = "none or vxlan"
 
+// OffLinkEnv is the environment variable --off-link is read from when it
+// is not given: the units read it from /etc/default/podroutes, so that
+// one line there turns VXLAN on for machines.txt, kubectl JSON and the
+// Kubernetes source alike.
+const OffLinkEnv = "PODROUTES_OFF_LINK"
+
 // ParseOffLink reads an off-link mode as written ("none", "vxlan");
 // msg, if not empty, says what is wrong with s.
 func ParseOffLink(s string) (mode OffLink, msg string) {

@@ -28,6 +28,7 @@ func Extra() string {
 	return strings.NewReplacer(
 		"ENV_LOCK", lock.Env,
 		"ENV_METRICS_ADDRESS", metrics.EnvAddress,
+		"ENV_OFF_LINK", config.OffLinkEnv,
 		"PASS_LOCK", lock.DefaultPath,
 		"MEMORY_LIMIT", strconv.Itoa(gotune.MemoryLimit>>20),
 		"WATCH_MEMORY_LIMIT", strconv.Itoa(gotune.WatchMemoryLimit>>20),
