@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podroutes/podroutes/apply/tunnel"
 )
@@ -36,8 +37,9 @@ var offLinkPeers = []struct{ subnet, node string }{{"10.200.1.0/24", "10.241.0.2
 // with its tunnel and routes in place under the unit's hardening:
 // podroutes.service active, podroutes-vx podroutes' (its alias), a route
 // through it per peer before the units ordered after, the neighbour and
-// FDB entry of each, check in sync; systemctl stop takes the device and
-// the routes away.
+// FDB entry of each, check in sync; podroutes-watch.service puts a
+// deleted device back; systemctl stop takes the device and the routes
+// away.
 func testOffLink(ctx context.Context, t *testing.T, f fixture) {
 	lab, err := NewLab(ctx, routerAddr)
 	if err != nil {
@@ -69,16 +71,50 @@ func testOffLink(ctx context.Context, t *testing.T, f fixture) {
 	wantRoutesNow(ctx, t, lab, "after boot with off-link peers", routes)
 	wantProbeSaw(t, m, routes)
 	if out, err := m.Exec(ctx, "podroutes", "check"); err != nil ||
-		!strings.Contains(out, "tunnel in place  "+tunnel.Name+" vxlan id 157 dstport 4789 local 10.240.0.20 mtu 1450") {
+		!strings.Contains(out, "tunnel in place  "+tunnel.Name+" vxlan id 157 dstport 4789 local "+hostIP()+" mtu 1450") {
 		t.Errorf("podroutes check: %v, want exit 0 and the tunnel in place\n%s", err, out)
 	}
-	dev, err := lab.IP(ctx, "-d", "link", "show", tunnel.Name)
-	if err != nil {
+	wantTunnel(ctx, t, lab, "after boot", neighbours, fdb)
+
+	// podroutes-watch.service, under the same hardening, puts the device
+	// back with its entries and routes when it is deleted.
+	mustExec(ctx, t, m, "systemctl", "start", "podroutes-watch.service")
+	if _, err := lab.IP(ctx, "link", "del", tunnel.Name); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"alias " + tunnel.Alias, "vxlan id 157 local 10.240.0.20 ", " nolearning ", ",UP,"} {
+	if !waitRoutes(ctx, lab, routes, 10*time.Second) {
+		wantRoutesNow(ctx, t, lab, "10 s after ip link del "+tunnel.Name+", podroutes-watch healing", routes)
+	}
+	wantTunnel(ctx, t, lab, "after podroutes-watch healed", neighbours, fdb)
+
+	// Stopping podroutes.service stops the watcher first (PartOf=).
+	mustExec(ctx, t, m, "systemctl", "stop", "podroutes.service")
+	wantRoutesNow(ctx, t, lab, "after systemctl stop", nil)
+	if u := unit(ctx, t, m, "podroutes-watch.service"); u["ActiveState"] != "inactive" {
+		t.Errorf("after systemctl stop podroutes: podroutes-watch.service %s, want inactive", u["ActiveState"])
+	}
+	if out, err := lab.IP(ctx, "-o", "link", "show"); err != nil || strings.Contains(out, tunnel.Name) {
+		t.Errorf("after systemctl stop: links (%v):\n%s\nwant no %s", err, out, tunnel.Name)
+	}
+	shutdown(ctx, t, m)
+}
+
+// hostIP is hostAddr without its length.
+func hostIP() string { return strings.Split(hostAddr, "/")[0] }
+
+// wantTunnel checks the lab host's podroutes-vx: podroutes' (its alias),
+// over hostAddr, without learning, up, with exactly the neighbour and FDB
+// entries given (sorted, as `ip neigh` and `bridge fdb` show them).
+func wantTunnel(ctx context.Context, t *testing.T, lab *Lab, what string, neighbours, fdb []string) {
+	t.Helper()
+	dev, err := lab.IP(ctx, "-d", "link", "show", tunnel.Name)
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	for _, w := range []string{"alias " + tunnel.Alias, "vxlan id 157 local " + hostIP() + " ", " nolearning ", ",UP,"} {
 		if !strings.Contains(dev, w) {
-			t.Errorf("%s lacks %q:\n%s", tunnel.Name, w, dev)
+			t.Errorf("%s: %s lacks %q:\n%s", what, tunnel.Name, w, dev)
 		}
 	}
 	for _, e := range []struct {
@@ -93,14 +129,7 @@ func testOffLink(ctx context.Context, t *testing.T, f fixture) {
 		got := lines(out)
 		slices.Sort(got)
 		if err != nil || !slices.Equal(got, e.want) {
-			t.Errorf("%s of %s: %q (%v), want %q", e.what, tunnel.Name, got, err, e.want)
+			t.Errorf("%s: %s of %s: %q (%v), want %q", what, e.what, tunnel.Name, got, err, e.want)
 		}
 	}
-
-	mustExec(ctx, t, m, "systemctl", "stop", "podroutes.service")
-	wantRoutesNow(ctx, t, lab, "after systemctl stop", nil)
-	if out, err := lab.IP(ctx, "-o", "link", "show"); err != nil || strings.Contains(out, tunnel.Name) {
-		t.Errorf("after systemctl stop: links (%v):\n%s\nwant no %s", err, out, tunnel.Name)
-	}
-	shutdown(ctx, t, m)
 }
