@@ -102,8 +102,8 @@ func killApply(t *testing.T, ns *nstest.NS, in []string, cfg string, point killP
 	defer events.close()
 	// `ip netns exec` execs podroutes: the process is apply's.
 	p := startBin(t, nil, in, "apply", "--config", cfg)
-	if !events.until(point.at, p.done) {
-		t.Fatalf("apply ended before the %s kill point: exit %v\n%s", point.name, p.err, p.out.String())
+	if err := events.until(point.at, p.done); err != nil {
+		t.Fatalf("waiting for the %s kill point: %v\n%s", point.name, err, p.out.String())
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("killing apply at the %s kill point: %v", point.name, err)
@@ -276,7 +276,6 @@ type event struct {
 // entries, nexthop objects and IPv4 routes in a namespace, in the order
 // the kernel made the changes.
 type events struct {
-	t *testing.T
 	s *nl.NetlinkSocket
 }
 
@@ -296,41 +295,40 @@ func subscribe(t *testing.T, ns *nstest.NS) *events {
 	if err := s.SetReceiveBufferSize(64<<20, true); err != nil {
 		t.Fatal(err)
 	}
-	e := &events{t: t, s: s}
+	e := &events{s: s}
 	t.Cleanup(e.close)
 	return e
 }
 
-// until reads notifications until one is at's, and returns true; or false
-// once done is closed first (the process watched has ended).
-func (e *events) until(at func(event) bool, done <-chan struct{}) bool {
-	found := make(chan bool, 1)
+// until reads notifications until one is at's, and returns nil; or an
+// error once done is closed first (the process watched has ended), or if
+// reading fails.
+func (e *events) until(at func(event) bool, done <-chan struct{}) error {
+	found := make(chan error, 1)
 	go func() {
 		for {
 			msgs, _, err := e.s.Receive()
-			if errors.Is(err, unix.ENOBUFS) {
-				e.t.Errorf("notifications overflowed before the kill point")
-				found <- false
-				return
-			}
 			if err != nil {
-				found <- false // closed
+				found <- fmt.Errorf("reading notifications: %w", err)
 				return
 			}
 			for _, m := range msgs {
 				if at(parse(m.Header.Type, m.Data)) {
-					found <- true
+					found <- nil
 					return
 				}
 			}
 		}
 	}()
 	select {
-	case ok := <-found:
-		return ok
+	case err := <-found:
+		return err
 	case <-done:
 		e.close()
-		return <-found
+		if <-found == nil {
+			return nil
+		}
+		return errors.New("the process ended first")
 	}
 }
 
