@@ -76,6 +76,7 @@ var bootCases = []bootCase{
 	{"metrics", testMetrics, false},
 	{"kubernetes", func(ctx context.Context, t *testing.T, f fixture) { testKubernetes(ctx, t, f, false) }, false},
 	{"kubernetes-networkd", func(ctx context.Context, t *testing.T, f fixture) { testKubernetes(ctx, t, f, true) }, false},
+	{"offlink", testOffLink, false},
 }
 
 func TestBoot(t *testing.T) {

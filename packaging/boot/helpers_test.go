@@ -169,24 +169,33 @@ func unit(ctx context.Context, t *testing.T, m *Machine, name string) map[string
 	return props
 }
 
-var statusRE = func(added int) *regexp.Regexp {
+// statusRE matches the status line of a run that left routes in place
+// and added `added` of them; added -1: the lab's one route, added by apply
+// or by networkd, whoever came first.
+var statusRE = func(routes, added int) *regexp.Regexp {
 	n := strconv.Itoa(added)
 	if added < 0 {
 		n = "[01]" // whoever came first, networkd or apply
 	}
-	return regexp.MustCompile(fmt.Sprintf(`^1 routes? in place: %s added, 0 replaced, 0 pruned$`, n))
+	return regexp.MustCompile(fmt.Sprintf(`^%d routes? in place: %s added, 0 replaced, 0 pruned$`, routes, n))
 }
 
 // wantActive checks podroutes.service is active (exited) with the status
-// line of a run that added `added` routes.
+// line of a run that added `added` routes of the lab's one.
 func wantActive(ctx context.Context, t *testing.T, m *Machine, added int) {
+	t.Helper()
+	wantActiveRoutes(ctx, t, m, 1, added)
+}
+
+// wantActiveRoutes is wantActive for a run that left routes in place.
+func wantActiveRoutes(ctx context.Context, t *testing.T, m *Machine, routes, added int) {
 	t.Helper()
 	u := unit(ctx, t, m, "podroutes.service")
 	if u["ActiveState"] != "active" || u["SubState"] != "exited" || u["Result"] != "success" {
 		t.Errorf("podroutes.service: %s/%s result %s, want active/exited result success", u["ActiveState"], u["SubState"], u["Result"])
 	}
-	if !statusRE(added).MatchString(u["StatusText"]) {
-		t.Errorf("podroutes.service status %q, want %q", u["StatusText"], statusRE(added))
+	if re := statusRE(routes, added); !re.MatchString(u["StatusText"]) {
+		t.Errorf("podroutes.service status %q, want %q", u["StatusText"], re)
 	}
 }
 
