@@ -13,6 +13,7 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
@@ -27,12 +28,9 @@ type applyOptions struct {
 func applyCommand() *cli.Command {
 	var o applyOptions
 	return &cli.Command{
-		Name:  "apply",
-		Usage: "make this host's routes match the config (what the service runs at boot)",
-		Description: "Adds the missing routes, replaces podroutes' routes that differ, deletes podroutes'\n" +
-			"routes the config no longer wants; leaves routes of other owners alone, and a\n" +
-			"destination another owner holds is an error unless --force. Exit status: 0 routes\n" +
-			"in place, 1 some route failed or conflicts, 2 bad or unsafe config.",
+		Name:        "apply",
+		Usage:       "make this host's routes match the config (what the service runs at boot)",
+		Description: manpage.Description("apply"),
 		Flags: o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
 			"after the pass (not with --dry-run)",
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
@@ -109,21 +107,9 @@ type checkOptions struct {
 func checkCommand() *cli.Command {
 	var o checkOptions
 	return &cli.Command{
-		Name:  "check",
-		Usage: "print every configured route and its state; read-only",
-		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
-			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
-			"left out (--kubeconfig: a Node's route this host's links make wrong, or that holds\n" +
-			"the API server's address). A podroutes drop-in in systemd-networkd's directories\n" +
-			"that disagrees with the config is drift too: networkd would make its routes at\n" +
-			"its next configure of the link; with it, a route of podroutes' through a nexthop\n" +
-			"object is too (\"through a nexthop object\": networkd adds its own beside it;\n" +
-			"apply writes it inline).\n" +
-			"--output json prints one JSON object a line; docs/check.md in the source has the schema.\n" +
-			"When it cannot tell (the Kubernetes API unreachable, frozen or refusing the\n" +
-			"credentials; the kernel's routes unreadable) it says why, and with --output json\n" +
-			"prints one line {\"unknown\": \"why\"}.\n" +
-			"Exit status: 0 in sync, 1 any drift, 2 bad config, 3 could not tell.",
+		Name:        "check",
+		Usage:       "print every configured route and its state; read-only",
+		Description: manpage.Description("check"),
 		Flags: append(o.source.flags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Destination: &o.output,
 				Usage: "`FORMAT` of the report: text (ip route style) or json (JSON Lines: each route's state, wanted route and the kernel's)"},
@@ -221,14 +207,9 @@ type removeOptions struct {
 func removeCommand() *cli.Command {
 	var o removeOptions
 	return &cli.Command{
-		Name:  "remove",
-		Usage: "delete every route podroutes owns (what stopping the service runs)",
-		Description: "Deletes every route podroutes owns (protocol podroutes, main table): those to the\n" +
-			"config's destinations and those an earlier config left (what apply would prune).\n" +
-			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
-			"already gone is fine. With --networkd-dropin DIR, first the drop-ins apply wrote\n" +
-			"there go, and networkd reloads, so that it does not put the routes back.\n" +
-			"Exit status: 0 done, 1 a delete failed (of a route or a drop-in), 2 bad config.",
+		Name:        "remove",
+		Usage:       "delete every route podroutes owns (what stopping the service runs)",
+		Description: manpage.Description("remove"),
 		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},

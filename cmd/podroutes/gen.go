@@ -13,6 +13,7 @@ import (
 	"github.com/podroutes/podroutes/gen/inventory"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 	"github.com/podroutes/podroutes/internal/valid"
@@ -66,12 +67,9 @@ type genOptions struct {
 func genCommand() *cli.Command {
 	var o genOptions
 	return &cli.Command{
-		Name:  "gen",
-		Usage: "plan every host's routes from an inventory and write one tree per host",
-		Description: "With --out DIR, writes DIR/<host>/etc/podroutes/routes.yaml and\n" +
-			"DIR/<host>/etc/systemd/network/<file>.network.d/50-podroutes.conf, all or nothing,\n" +
-			"replacing only the trees of the hosts written. Without --out, prints the same files.\n" +
-			"--format ip prints the lab's `ip route replace` commands instead.",
+		Name:        "gen",
+		Usage:       "plan every host's routes from an inventory and write one tree per host",
+		Description: manpage.Description("gen"),
 		Flags: append(o.inventoryOptions.flags(), kubeconfigFlag(&o.kubeconfig),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Destination: &o.out,
 				Usage: "write the trees under `DIR` (default: print them)"},

@@ -11,6 +11,7 @@ import (
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -25,14 +26,9 @@ type watchOptions struct {
 func watchCommand() *cli.Command {
 	var o watchOptions
 	return &cli.Command{
-		Name:  "watch",
-		Usage: "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
-		Description: "Applies the config, then re-applies within milliseconds of every link, address or\n" +
-			"route change the kernel announces (a link flap, `ip route del`, networkctl\n" +
-			"reconfigure), and every --resync as a safety net. Problems are logged once each,\n" +
-			"and retried. SIGHUP reloads the config (a bad one is reported, the old one kept);\n" +
-			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
-			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
+		Name:        "watch",
+		Usage:       "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
+		Description: manpage.Description("watch"),
 		Flags: o.flags("at start, wait up to `DURATION` for a link and address that reach each gateway "+
 			"(with --kubeconfig, and for the first list of Nodes before READY=1)",
 			"after each pass and heal",
