@@ -16,6 +16,7 @@ import (
 	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
+	"github.com/podroutes/podroutes/internal/session"
 	"github.com/podroutes/podroutes/internal/source"
 )
 
@@ -51,7 +52,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	var lock func(context.Context) (func(), error)
 	if !o.dryRun {
-		lock = o.lock.forPass(p.Log)
+		lock = o.lock.ForPass(p.Log)
 	}
 	res, err := apply.Apply(p.Ctx, p.K, cfg, apply.Options{
 		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Hostname: hostname(),
@@ -200,7 +201,7 @@ type removeOptions struct {
 	source  sourceOptions
 	all     bool
 	dropIns string // --networkd-dropin: where apply wrote its drop-in
-	lock    lockOptions
+	lock    session.Lock
 }
 
 // removeCommand is `podroutes remove`, what stopping podroutes.service runs.
@@ -226,7 +227,7 @@ func removeCommand() *cli.Command {
 }
 
 func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
-	if err := o.lock.validate(); err != nil {
+	if err := validLock(o.lock); err != nil {
 		return err
 	}
 	if err := mayChangeRoutes("remove"); err != nil {

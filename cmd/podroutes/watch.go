@@ -67,7 +67,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	reload := watch.Hangups(p.Ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
-	one, err := lock.OnlyWatcher(p.Ctx, o.lock.path)
+	one, err := lock.OnlyWatcher(p.Ctx, o.lock.Path)
 	if err != nil {
 		return report(failure(err))
 	}
@@ -102,7 +102,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Updates:  updates,
 		Replan:   replan,
 		Load:     p.reload, // finds this host at once, or says why not
-		Lock:     o.lock.forPass(p.Log),
+		Lock:     o.lock.ForPass(p.Log),
 		Observer: p.m,
 		Log:      p.Log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
 	})

@@ -37,6 +37,18 @@ type Lock struct {
 	Wait time.Duration
 }
 
+// ForPass is an apply.Options.Lock: the lock for one pass (lock.Pass),
+// saying on log whom it waits for.
+func (lk Lock) ForPass(log *notify.Logger) func(context.Context) (func(), error) {
+	return func(ctx context.Context) (func(), error) {
+		l, err := lock.Pass(ctx, lk.Path, lk.Wait, log)
+		if err != nil {
+			return nil, err
+		}
+		return func() { l.Release() }, nil
+	}
+}
+
 // Begin starts a session, logging to stderr, taking the lock lk names
 // unless lk is nil, on a kernel opened with ko (and the session's log).
 func Begin(ctx context.Context, stderr io.Writer, lk *Lock, ko kernel.Options) (*Session, error) {
