@@ -17,7 +17,6 @@ import (
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/session"
-	"github.com/podroutes/podroutes/internal/source"
 )
 
 type applyOptions struct {
@@ -120,12 +119,7 @@ func checkCommand() *cli.Command {
 }
 
 func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) error {
-	write := apply.Report.WriteReport
-	switch o.output {
-	case "text":
-	case "json":
-		write = apply.Report.WriteJSON
-	default:
+	if o.output != "text" && o.output != "json" {
 		return inputError(fmt.Errorf("--output %q: want text or json", o.output))
 	}
 	src, err := o.source.open()
@@ -141,45 +135,19 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		return err
 	}
 	defer s.End()
-	n, err := src.First(s.Ctx, source.Host{Local: source.Local(s.K), Log: s.Log})
-	if err != nil {
-		return cannotTell(sourceError(err), o.output, stdout)
-	}
-	cfg := n.Config
-	// Once the report is out, check could tell: an error then is drift
-	// (routes left out) or the report's own; before, the kernel's routes
-	// could not be read.
-	reported := false
-	inSync, err := apply.Check(s.Ctx, s.K, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.PerNode(), Node: o.source.Node, Keep: src.Keep()},
-		func(r apply.Report) error { reported = true; return write(r, stdout) })
+	err = s.Check(src, session.CheckOptions{Out: stdout, JSON: o.output == "json", Hostname: hostname(), Node: o.source.Node})
+	var nr *session.NoReport
 	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &nr) && nr.Load:
+		return cannotTell(sourceError(nr.Err), o.output, stdout)
+	case errors.As(err, &nr):
+		return cannotTell(failed("check", nr.Err), o.output, stdout)
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.Path(), err))
-	case err != nil && !reported:
-		return cannotTell(failed("check", err), o.output, stdout)
-	case err != nil:
-		return failed("check", err)
 	}
-	var problems []error
-	if !inSync {
-		problems = append(problems, errors.New("routes differ from "+src.Path()))
-	}
-	drift := src.Drift(cfg)
-	for _, d := range drift {
-		problems = append(problems, errors.New(d))
-	}
-	if o.output == "json" {
-		// The routes' lines can all be in place: the drift is said in
-		// the report too, not only on stderr, or a program reading it
-		// would find nothing behind exit 1.
-		if err := reconcile.WriteDropInDrift(stdout, drift); err != nil {
-			return failed("check", fmt.Errorf("printing the report: %w", err))
-		}
-	}
-	if problems != nil {
-		return failed("check", errors.Join(problems...))
-	}
-	return nil
+	return failed("check", err)
 }
 
 // cannotTell is check's err when it means check could not tell whether
@@ -246,14 +214,8 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 		return err
 	}
 	defer s.End()
-	// The drop-ins first: networkd, reconfiguring the link meanwhile,
-	// must find no route of podroutes' to add again.
-	var dropErr error
-	if o.dropIns != "" {
-		dropErr = networkd.Uninstall(s.Log, o.dropIns)
-	}
-	if _, err := apply.Remove(s.Ctx, s.K, s.Log); err != nil || dropErr != nil {
-		return failed("remove", errors.Join(dropErr, err))
+	if err := s.Remove(o.dropIns); err != nil {
+		return failed("remove", err)
 	}
 	return nil
 }
