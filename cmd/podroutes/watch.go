@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -43,14 +42,8 @@ func watchCommand() *cli.Command {
 }
 
 func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
-	for _, d := range []struct {
-		flag string
-		v    time.Duration
-		min  time.Duration
-	}{{"resync", o.resync, time.Second}, {"debounce", o.debounce, time.Millisecond}} {
-		if d.v < d.min {
-			return inputError(fmt.Errorf("--%s %s: want a duration of %s or more", d.flag, d.v, d.min))
-		}
+	if err := watch.CheckIntervals(o.resync, o.debounce); err != nil {
+		return inputError(err)
 	}
 	if err := checkAddress(o.metricsAddress); err != nil {
 		return err
