@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -53,25 +52,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	if !o.dryRun {
 		lock = o.lock.ForPass(p.Log)
 	}
-	res, err := apply.Apply(p.Ctx, p.K, cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Hostname: hostname(),
-		LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
-	})
-	if o.dryRun {
-		return p.exit(err)
-	}
-	p.m.Applied(res, err) // before the exit status: a failed boot apply is reported too
-	if res.Planned() {
-		p.Log.Infof("%s", res.Status())
-	}
-	if err != nil {
-		return p.exit(err)
-	}
-	if err := notify.Ready(res.Status()); err != nil {
-		// The routes are in; a systemd that does not listen changes nothing.
-		p.Log.Warnf("%v", err)
-	}
-	return nil
+	return p.exit(p.Apply(cfg, apply.Options{
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Hostname: hostname(), Node: o.source.Node,
+	}))
 }
 
 // hostname is this host's name, "" when it cannot be read (messages then
@@ -84,17 +67,9 @@ func hostname() string {
 // report tells systemd (if it listens) why the command failed, with the
 // errno the error carries, and returns err.
 func report(err error) error {
-	var errno syscall.Errno
 	var ee *exitError
-	switch {
-	case errors.As(err, &errno):
-	case errors.As(err, &ee) && ee.code == exitInput:
-		errno = syscall.EINVAL
-	default:
-		errno = syscall.EIO
-	}
 	// The error is reported on stderr anyway; a notify failure adds nothing.
-	_ = notify.Failed(err.Error(), int(errno))
+	_ = notify.FailedWith(err, errors.As(err, &ee) && ee.code == exitInput)
 	return err
 }
 

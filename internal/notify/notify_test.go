@@ -2,9 +2,11 @@ package notify
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +32,9 @@ func TestNotify(t *testing.T) {
 		{"failed no errno", func() error { return Failed("bad config", 0) }, "STATUS=bad config"},
 		{"failed negative errno", func() error { return Failed("bad config", -1) }, "STATUS=bad config"},
 		{"one line", func() error { return Status("a\nREADY=1\n") }, "STATUS=a READY=1"},
+		{"failed with errno", func() error { return FailedWith(fmt.Errorf("adding: %w", syscall.EPERM), true) }, "STATUS=adding: operation not permitted\nERRNO=1"},
+		{"failed with bad input", func() error { return FailedWith(errors.New("bad config"), true) }, "STATUS=bad config\nERRNO=22"},
+		{"failed with failure", func() error { return FailedWith(errors.New("lost"), false) }, "STATUS=lost\nERRNO=5"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			conn := listen(t)
