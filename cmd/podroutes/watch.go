@@ -45,8 +45,8 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	if err := watch.CheckIntervals(o.resync, o.debounce); err != nil {
 		return inputError(err)
 	}
-	if err := checkAddress(o.metricsAddress); err != nil {
-		return err
+	if err := metrics.CheckAddress(o.metricsAddress); err != nil {
+		return inputError(err)
 	}
 	p, err := o.start(ctx, nil, stderr, true, false)
 	if err != nil {
@@ -97,7 +97,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Load:     p.reload, // finds this host at once, or says why not
 		Lock:     o.lock.ForPass(p.Log),
 		Observer: p.m,
-		Log:      p.Log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
+		Log:      p.Log, Notify: notify.Systemd{}, Hostname: p.Hostname, LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
 	})
 	if err != nil {
 		return p.exit(err)
