@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -53,15 +52,8 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 		lock = o.lock.ForPass(p.Log)
 	}
 	return p.exit(p.Apply(cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Hostname: hostname(), Node: o.source.Node,
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Node: o.source.Node,
 	}))
-}
-
-// hostname is this host's name, "" when it cannot be read (messages then
-// leave it out).
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
 }
 
 // report tells systemd (if it listens) why the command failed, with the
@@ -110,7 +102,7 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		return err
 	}
 	defer s.End()
-	err = s.Check(src, session.CheckOptions{Out: stdout, JSON: o.output == "json", Hostname: hostname(), Node: o.source.Node})
+	err = s.Check(src, session.CheckOptions{Out: stdout, JSON: o.output == "json", Node: o.source.Node})
 	var nr *session.NoReport
 	switch {
 	case err == nil:

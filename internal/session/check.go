@@ -17,8 +17,8 @@ type CheckOptions struct {
 	// in the style of ip route.
 	Out  io.Writer
 	JSON bool
-	// Hostname and Node are apply.Options': this host, for messages.
-	Hostname, Node string
+	// Node is this host's name in the inventory when given (apply.Options).
+	Node string
 }
 
 // NoReport is Check's error when it could not tell whether the routes
@@ -56,7 +56,7 @@ func (s *Session) Check(src *source.Source, o CheckOptions) error {
 	// (routes left out) or the report's own; before, the kernel's routes
 	// could not be read.
 	reported := false
-	inSync, err := apply.Check(s.Ctx, s.K, n.Config, apply.Options{Hostname: o.Hostname, LeaveOut: src.PerNode(), Node: o.Node, Keep: src.Keep()},
+	inSync, err := apply.Check(s.Ctx, s.K, n.Config, apply.Options{Hostname: s.Hostname, LeaveOut: src.PerNode(), Node: o.Node, Keep: src.Keep()},
 		func(r apply.Report) error { reported = true; return write(r, o.Out) })
 	switch {
 	case apply.IsRefused(err):

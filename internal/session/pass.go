@@ -93,13 +93,13 @@ func (p *Pass) load(get func(context.Context, source.Host) (plan.Node, error)) (
 	return n.Config, err
 }
 
-// Apply makes the routes match cfg in one pass (apply.Apply, with o and
-// what the source says: LeaveOut, Keep) and, unless o.DryRun, says how it
+// Apply makes the routes match cfg in one pass (apply.Apply, with o, this
+// host's Hostname and what the source says: LeaveOut, Keep) and, unless o.DryRun, says how it
 // went: to the metrics (a failed boot apply too), on the log (the status,
 // when something was planned) and, once the routes are in, to systemd
 // (READY=1 with the status).
 func (p *Pass) Apply(cfg config.Config, o apply.Options) error {
-	o.LeaveOut, o.Keep = p.Src.PerNode(), p.Src.Keep()
+	o.Hostname, o.LeaveOut, o.Keep = p.Hostname, p.Src.PerNode(), p.Src.Keep()
 	res, err := apply.Apply(p.Ctx, p.K, cfg, o)
 	if o.DryRun {
 		return err
