@@ -41,6 +41,18 @@ const textfileName = "podroutes.prom"
 // errors are the user's to fix.
 func Path(flag string, log logs.Logger) (string, error) { return path(flag, TextfileDir, log) }
 
+// FromFlag is New(o) writing the file a --metrics-file value names (Path;
+// Auto's directory checked before each write, Options.Guarded), logging to
+// o.Log. Its errors are Path's.
+func FromFlag(flag string, o Options) (*Metrics, error) {
+	file, err := Path(flag, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	o.File, o.Guarded = file, flag == Auto
+	return New(o), nil
+}
+
 func path(flag, autoDir string, log logs.Logger) (string, error) {
 	switch flag {
 	case "":

@@ -18,25 +18,29 @@ import (
 // has it; any other as wanted, followed by the kernel's routes to its
 // destination.
 func (p Plan) WriteReport(out io.Writer) error {
-	return buffered(out, p.writeReport)
-}
-
-func (p Plan) writeReport(w io.Writer) error {
-	return p.report(func(l line) error {
-		shown, kernel := l.want, l.kernel
-		if l.asKernel() {
-			shown, kernel = l.kernel[0], nil
-		}
-		if _, err := fmt.Fprintf(w, "%s  %s%s\n", l.label, shown, comment(join(l.peer, l.note))); err != nil {
-			return err
-		}
-		for _, r := range kernel {
-			if _, err := fmt.Fprintf(w, "  kernel has  %s\n", r); err != nil {
+	return p.printLines(out, func(w io.Writer) func(line) error {
+		return func(l line) error {
+			shown, kernel := l.want, l.kernel
+			if l.asKernel() {
+				shown, kernel = l.kernel[0], nil
+			}
+			if _, err := fmt.Fprintf(w, "%s  %s%s\n", l.label, shown, comment(join(l.peer, l.note))); err != nil {
 				return err
 			}
+			for _, r := range kernel {
+				if _, err := fmt.Fprintf(w, "  kernel has  %s\n", r); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		return nil
 	})
+}
+
+// printLines prints the report's lines (report) through a buffer in front
+// of out (buffered) with the printer start makes for that buffer.
+func (p Plan) printLines(out io.Writer, start func(w io.Writer) func(line) error) error {
+	return buffered(out, func(w io.Writer) error { return p.report(start(w)) })
 }
 
 // buffered runs print with a buffer in front of out, flushed at the end: a

@@ -19,22 +19,20 @@ import (
 // want is null for a stale route; kernel is [] when the kernel has no
 // route to the destination. docs/check.md documents the schema.
 func (p Plan) WriteJSON(out io.Writer) error {
-	return buffered(out, p.writeJSON)
-}
-
-func (p Plan) writeJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // a peer "a&b" stays as written
-	return p.report(func(l line) error {
-		out := jsonLine{State: l.label, Destination: l.kernelOrWant().Dst.String(), Path: Path(l.kernelOrWant()), Peer: l.peer, Note: l.note,
-			Kernel: make([]jsonRoute, 0, len(l.kernel))}
-		if l.state != Stale {
-			out.Want = newJSONRoute(l.want)
+	return p.printLines(out, func(w io.Writer) func(line) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // a peer "a&b" stays as written
+		return func(l line) error {
+			out := jsonLine{State: l.label, Destination: l.kernelOrWant().Dst.String(), Path: Path(l.kernelOrWant()), Peer: l.peer, Note: l.note,
+				Kernel: make([]jsonRoute, 0, len(l.kernel))}
+			if l.state != Stale {
+				out.Want = newJSONRoute(l.want)
+			}
+			for _, r := range l.kernel {
+				out.Kernel = append(out.Kernel, *newJSONRoute(r))
+			}
+			return enc.Encode(out)
 		}
-		for _, r := range l.kernel {
-			out.Kernel = append(out.Kernel, *newJSONRoute(r))
-		}
-		return enc.Encode(out)
 	})
 }
 

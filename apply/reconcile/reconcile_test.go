@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"syscall"
@@ -338,14 +339,11 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	want[0].Link = "br0"
 	have, _ := reconcile.Have(context.Background(), k, want)
 	plan := reconcile.Diff(want, have, false)
-	var out strings.Builder
-	if err := plan.WriteReport(&out); err != nil {
-		t.Fatal(err)
-	}
+	out := printed(t, plan.WriteReport)
 	const report = "different device  10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100  # node-1\n" +
 		"  kernel has  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n"
-	if out.String() != report {
-		t.Errorf("report:\n%s\nwant:\n%s", out.String(), report)
+	if out != report {
+		t.Errorf("report:\n%s\nwant:\n%s", out, report)
 	}
 	res := reconcile.Execute(context.Background(), k, plan, discard{}, nil)
 	if got := k.String(); got != "10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100\n" || res.Replaced != 1 || res.Err() != nil {
@@ -355,23 +353,17 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	want[0].Link, want[0].Unreachable = "", true
 	have, _ = reconcile.Have(context.Background(), k, want)
 	plan = reconcile.Diff(want, have, false)
-	out.Reset()
-	if err := plan.WriteReport(&out); err != nil {
-		t.Fatal(err)
-	}
+	out = printed(t, plan.WriteReport)
 	const unreachable = "gateway unreachable  10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100  # node-1, no up link has an address on 10.240.0.21's subnet\n"
-	if out.String() != unreachable || plan.InSync() || plan.Writes() != 0 {
-		t.Errorf("report:\n%s\nwant:\n%s(in sync %v, %d writes; want false, 0)", out.String(), unreachable, plan.InSync(), plan.Writes())
+	if out != unreachable || plan.InSync() || plan.Writes() != 0 {
+		t.Errorf("report:\n%s\nwant:\n%s(in sync %v, %d writes; want false, 0)", out, unreachable, plan.InSync(), plan.Writes())
 	}
-	out.Reset()
-	if err := plan.WriteJSON(&out); err != nil {
-		t.Fatal(err)
-	}
+	out = printed(t, plan.WriteJSON)
 	const unreachableJSON = `{"state":"gateway unreachable","destination":"10.200.1.0/24","path":"direct","peer":"node-1","note":"no up link has an address on 10.240.0.21's subnet",` +
 		`"want":{"route":"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100","destination":"10.200.1.0/24","gateway":"10.240.0.21","device":"","protocol":157,"metric":100,"onlink":false},` +
 		`"kernel":[{"route":"10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100","destination":"10.200.1.0/24","gateway":"10.240.0.21","device":"br0","protocol":157,"metric":100,"onlink":false}]}` + "\n"
-	if out.String() != unreachableJSON {
-		t.Errorf("JSON report:\n%s\nwant:\n%s", out.String(), unreachableJSON)
+	if out != unreachableJSON {
+		t.Errorf("JSON report:\n%s\nwant:\n%s", out, unreachableJSON)
 	}
 
 	// Missing too, it says why no write puts it in.
@@ -380,14 +372,22 @@ func TestLeavesByTheLinkThatReaches(t *testing.T) {
 	}
 	have, _ = reconcile.Have(context.Background(), k, want)
 	plan = reconcile.Diff(want, have, false)
-	out.Reset()
-	if err := plan.WriteReport(&out); err != nil {
+	out = printed(t, plan.WriteReport)
+	const missing = "missing  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1, gateway unreachable: no up link has an address on 10.240.0.21's subnet\n"
+	if out != missing {
+		t.Errorf("report:\n%s\nwant:\n%s", out, missing)
+	}
+}
+
+// printed is what write (a plan's WriteReport, WriteJSON or WriteWrites)
+// prints, failing the test on an error.
+func printed(t *testing.T, write func(io.Writer) error) string {
+	t.Helper()
+	var out strings.Builder
+	if err := write(&out); err != nil {
 		t.Fatal(err)
 	}
-	const missing = "missing  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1, gateway unreachable: no up link has an address on 10.240.0.21's subnet\n"
-	if out.String() != missing {
-		t.Errorf("report:\n%s\nwant:\n%s", out.String(), missing)
-	}
+	return out.String()
 }
 
 // batching is a fake kernel that takes writes in batches, as kernel.Kernel
@@ -520,25 +520,19 @@ func TestInlineRewritesNexthopRoutes(t *testing.T) {
 	if !plan.InSync() || plan.Writes() != 0 {
 		t.Errorf("through nexthop objects, not inline: in sync %v, %d writes; want in sync", plan.InSync(), plan.Writes())
 	}
-	var out strings.Builder
-	if err := inline.WriteReport(&out); err != nil {
-		t.Fatal(err)
-	}
+	out := printed(t, inline.WriteReport)
 	const report = "through a nexthop object  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1\n" +
 		"  kernel has  10.200.1.0/24 via 10.240.0.21 dev eth0 proto podroutes metric 100\n" +
 		"through a nexthop object  fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100  # node-1\n" +
 		"  kernel has  fd00:200:1::/64 via fd00:240::21 dev eth0 proto podroutes metric 100\n"
-	if inline.InSync() || out.String() != report {
-		t.Errorf("inline: in sync %v, report:\n%s\nwant not in sync and:\n%s", inline.InSync(), out.String(), report)
+	if inline.InSync() || out != report {
+		t.Errorf("inline: in sync %v, report:\n%s\nwant not in sync and:\n%s", inline.InSync(), out, report)
 	}
-	out.Reset()
-	if err := inline.WriteWrites(&out); err != nil {
-		t.Fatal(err)
-	}
+	out = printed(t, inline.WriteWrites)
 	const writes = "replace  10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100  # node-1, was through a nexthop object\n" +
 		"replace  fd00:200:1::/64 via fd00:240::21 proto podroutes metric 100  # node-1, was through a nexthop object\n"
-	if out.String() != writes {
-		t.Errorf("inline writes:\n%s\nwant:\n%s", out.String(), writes)
+	if out != writes {
+		t.Errorf("inline writes:\n%s\nwant:\n%s", out, writes)
 	}
 	for i := range have {
 		have[i].NH = 0

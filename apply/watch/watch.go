@@ -67,6 +67,27 @@ const (
 	maxRetry = time.Minute
 )
 
+// The shortest Resync and Debounce podroutes watch takes (CheckIntervals).
+const (
+	MinResync   = time.Second
+	MinDebounce = time.Millisecond
+)
+
+// CheckIntervals refuses a resync or a debounce shorter than its minimum,
+// naming its flag (--resync, --debounce).
+func CheckIntervals(resync, debounce time.Duration) error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+		min  time.Duration
+	}{{"resync", resync, MinResync}, {"debounce", debounce, MinDebounce}} {
+		if d.v < d.min {
+			return fmt.Errorf("--%s %s: want a duration of %s or more", d.flag, d.v, d.min)
+		}
+	}
+	return nil
+}
+
 // Options tune Run. Zero values take the defaults.
 type Options struct {
 	// Wait bounds the first apply's wait for unreachable gateways; later

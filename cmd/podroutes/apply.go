@@ -5,17 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
-	"github.com/podroutes/podroutes/internal/source"
+	"github.com/podroutes/podroutes/internal/session"
 )
 
 type applyOptions struct {
@@ -27,12 +26,9 @@ type applyOptions struct {
 func applyCommand() *cli.Command {
 	var o applyOptions
 	return &cli.Command{
-		Name:  "apply",
-		Usage: "make this host's routes match the config (what the service runs at boot)",
-		Description: "Adds the missing routes, replaces podroutes' routes that differ, deletes podroutes'\n" +
-			"routes the config no longer wants; leaves routes of other owners alone, and a\n" +
-			"destination another owner holds is an error unless --force. Exit status: 0 routes\n" +
-			"in place, 1 some route failed or conflicts, 2 bad or unsafe config.",
+		Name:        "apply",
+		Usage:       "make this host's routes match the config (what the service runs at boot)",
+		Description: manpage.Description("apply"),
 		Flags: o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
 			"after the pass (not with --dry-run)",
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
@@ -53,50 +49,19 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) err
 	}
 	var lock func(context.Context) (func(), error)
 	if !o.dryRun {
-		lock = o.lock.forPass(p.Log)
+		lock = o.lock.ForPass(p.Log)
 	}
-	res, err := apply.Apply(p.Ctx, p.K, cfg, apply.Options{
-		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Hostname: hostname(),
-		LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
-	})
-	if o.dryRun {
-		return p.exit(err)
-	}
-	p.m.Applied(res, err) // before the exit status: a failed boot apply is reported too
-	if res.Planned() {
-		p.Log.Infof("%s", res.Status())
-	}
-	if err != nil {
-		return p.exit(err)
-	}
-	if err := notify.Ready(res.Status()); err != nil {
-		// The routes are in; a systemd that does not listen changes nothing.
-		p.Log.Warnf("%v", err)
-	}
-	return nil
-}
-
-// hostname is this host's name, "" when it cannot be read (messages then
-// leave it out).
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
+	return p.exit(p.Apply(cfg, apply.Options{
+		DryRun: o.dryRun, Out: stdout, Wait: o.wait, Force: o.force, Log: p.Log, Lock: lock, Node: o.source.Node,
+	}))
 }
 
 // report tells systemd (if it listens) why the command failed, with the
 // errno the error carries, and returns err.
 func report(err error) error {
-	var errno syscall.Errno
 	var ee *exitError
-	switch {
-	case errors.As(err, &errno):
-	case errors.As(err, &ee) && ee.code == exitInput:
-		errno = syscall.EINVAL
-	default:
-		errno = syscall.EIO
-	}
 	// The error is reported on stderr anyway; a notify failure adds nothing.
-	_ = notify.Failed(err.Error(), int(errno))
+	_ = notify.FailedWith(err, errors.As(err, &ee) && ee.code == exitInput)
 	return err
 }
 
@@ -109,21 +74,9 @@ type checkOptions struct {
 func checkCommand() *cli.Command {
 	var o checkOptions
 	return &cli.Command{
-		Name:  "check",
-		Usage: "print every configured route and its state; read-only",
-		Description: "States: in place, missing, different gateway (metric, device), held by another\n" +
-			"owner, stale (podroutes' route the config no longer wants), gateway unreachable,\n" +
-			"left out (--kubeconfig: a Node's route this host's links make wrong, or that holds\n" +
-			"the API server's address). A podroutes drop-in in systemd-networkd's directories\n" +
-			"that disagrees with the config is drift too: networkd would make its routes at\n" +
-			"its next configure of the link; with it, a route of podroutes' through a nexthop\n" +
-			"object is too (\"through a nexthop object\": networkd adds its own beside it;\n" +
-			"apply writes it inline).\n" +
-			"--output json prints one JSON object a line; docs/check.md in the source has the schema.\n" +
-			"When it cannot tell (the Kubernetes API unreachable, frozen or refusing the\n" +
-			"credentials; the kernel's routes unreadable) it says why, and with --output json\n" +
-			"prints one line {\"unknown\": \"why\"}.\n" +
-			"Exit status: 0 in sync, 1 any drift, 2 bad config, 3 could not tell.",
+		Name:        "check",
+		Usage:       "print every configured route and its state; read-only",
+		Description: manpage.Description("check"),
 		Flags: append(o.source.flags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Destination: &o.output,
 				Usage: "`FORMAT` of the report: text (ip route style) or json (JSON Lines: each route's state, wanted route and the kernel's)"},
@@ -133,12 +86,7 @@ func checkCommand() *cli.Command {
 }
 
 func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) error {
-	write := apply.Report.WriteReport
-	switch o.output {
-	case "text":
-	case "json":
-		write = apply.Report.WriteJSON
-	default:
+	if o.output != "text" && o.output != "json" {
 		return inputError(fmt.Errorf("--output %q: want text or json", o.output))
 	}
 	src, err := o.source.open()
@@ -154,45 +102,19 @@ func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) err
 		return err
 	}
 	defer s.End()
-	n, err := src.First(s.Ctx, source.Host{Local: source.Local(s.K), Log: s.Log})
-	if err != nil {
-		return cannotTell(sourceError(err), o.output, stdout)
-	}
-	cfg := n.Config
-	// Once the report is out, check could tell: an error then is drift
-	// (routes left out) or the report's own; before, the kernel's routes
-	// could not be read.
-	reported := false
-	inSync, err := apply.Check(s.Ctx, s.K, cfg, apply.Options{Hostname: hostname(), LeaveOut: src.PerNode(), Node: o.source.Node, Keep: src.Keep()},
-		func(r apply.Report) error { reported = true; return write(r, stdout) })
+	err = s.Check(src, session.CheckOptions{Out: stdout, JSON: o.output == "json", Node: o.source.Node})
+	var nr *session.NoReport
 	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &nr) && nr.Load:
+		return cannotTell(sourceError(nr.Err), o.output, stdout)
+	case errors.As(err, &nr):
+		return cannotTell(failed("check", nr.Err), o.output, stdout)
 	case apply.IsRefused(err):
 		return inputError(fmt.Errorf("%s: %w", src.Path(), err))
-	case err != nil && !reported:
-		return cannotTell(failed("check", err), o.output, stdout)
-	case err != nil:
-		return failed("check", err)
 	}
-	var problems []error
-	if !inSync {
-		problems = append(problems, errors.New("routes differ from "+src.Path()))
-	}
-	drift := src.Drift(cfg)
-	for _, d := range drift {
-		problems = append(problems, errors.New(d))
-	}
-	if o.output == "json" {
-		// The routes' lines can all be in place: the drift is said in
-		// the report too, not only on stderr, or a program reading it
-		// would find nothing behind exit 1.
-		if err := reconcile.WriteDropInDrift(stdout, drift); err != nil {
-			return failed("check", fmt.Errorf("printing the report: %w", err))
-		}
-	}
-	if problems != nil {
-		return failed("check", errors.Join(problems...))
-	}
-	return nil
+	return failed("check", err)
 }
 
 // cannotTell is check's err when it means check could not tell whether
@@ -214,21 +136,16 @@ type removeOptions struct {
 	source  sourceOptions
 	all     bool
 	dropIns string // --networkd-dropin: where apply wrote its drop-in
-	lock    lockOptions
+	lock    session.Lock
 }
 
 // removeCommand is `podroutes remove`, what stopping podroutes.service runs.
 func removeCommand() *cli.Command {
 	var o removeOptions
 	return &cli.Command{
-		Name:  "remove",
-		Usage: "delete every route podroutes owns (what stopping the service runs)",
-		Description: "Deletes every route podroutes owns (protocol podroutes, main table): those to the\n" +
-			"config's destinations and those an earlier config left (what apply would prune).\n" +
-			"The config must be valid; --all needs none. Routes of other owners stay. A route\n" +
-			"already gone is fine. With --networkd-dropin DIR, first the drop-ins apply wrote\n" +
-			"there go, and networkd reloads, so that it does not put the routes back.\n" +
-			"Exit status: 0 done, 1 a delete failed (of a route or a drop-in), 2 bad config.",
+		Name:        "remove",
+		Usage:       "delete every route podroutes owns (what stopping the service runs)",
+		Description: manpage.Description("remove"),
 		Flags: append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},
@@ -245,7 +162,7 @@ func removeCommand() *cli.Command {
 }
 
 func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
-	if err := o.lock.validate(); err != nil {
+	if err := validLock(o.lock); err != nil {
 		return err
 	}
 	if err := mayChangeRoutes("remove"); err != nil {
@@ -264,14 +181,8 @@ func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {
 		return err
 	}
 	defer s.End()
-	// The drop-ins first: networkd, reconfiguring the link meanwhile,
-	// must find no route of podroutes' to add again.
-	var dropErr error
-	if o.dropIns != "" {
-		dropErr = networkd.Uninstall(s.Log, o.dropIns)
-	}
-	if _, err := apply.Remove(s.Ctx, s.K, s.Log); err != nil || dropErr != nil {
-		return failed("remove", errors.Join(dropErr, err))
+	if err := s.Remove(o.dropIns); err != nil {
+		return failed("remove", err)
 	}
 	return nil
 }

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
-	"github.com/podroutes/podroutes/gen/plan"
-	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
-	"github.com/podroutes/podroutes/internal/valid"
 )
 
 // inventoryOptions are the flags gen and validate share.
@@ -66,12 +62,9 @@ type genOptions struct {
 func genCommand() *cli.Command {
 	var o genOptions
 	return &cli.Command{
-		Name:  "gen",
-		Usage: "plan every host's routes from an inventory and write one tree per host",
-		Description: "With --out DIR, writes DIR/<host>/etc/podroutes/routes.yaml and\n" +
-			"DIR/<host>/etc/systemd/network/<file>.network.d/50-podroutes.conf, all or nothing,\n" +
-			"replacing only the trees of the hosts written. Without --out, prints the same files.\n" +
-			"--format ip prints the lab's `ip route replace` commands instead.",
+		Name:        "gen",
+		Usage:       "plan every host's routes from an inventory and write one tree per host",
+		Description: manpage.Description("gen"),
 		Flags: append(o.inventoryOptions.flags(), kubeconfigFlag(&o.kubeconfig),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Destination: &o.out,
 				Usage: "write the trees under `DIR` (default: print them)"},
@@ -87,44 +80,19 @@ func genCommand() *cli.Command {
 }
 
 func runGen(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o genOptions) error {
-	if o.format != "tree" && o.format != "ip" {
-		return inputError(fmt.Errorf("unknown --format %q: want tree or ip", o.format))
-	}
-	if o.format == "ip" && o.out != "" {
-		return inputError(fmt.Errorf("--format ip prints commands and cannot be used with --out"))
-	}
-	if msg := valid.NetworkFile(o.networkFile); msg != "" {
-		return inputError(fmt.Errorf("--network-file: %s", msg))
+	g := gen.Options{Format: o.format, Out: o.out, Only: o.nodes.Value(), NetworkFile: o.networkFile, OffLink: o.offLink}
+	if err := g.Check(); err != nil {
+		return inputError(err)
 	}
 	inv, err := o.inventory(ctx, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	var only []string
-	if len(o.nodes.Value()) > 0 {
-		only = o.nodes.Value()
-	}
-	mode, msg := config.ParseOffLink(cmp.Or(o.offLink, "none"))
-	if msg != "" {
-		return inputError(fmt.Errorf("--off-link: %s", msg))
-	}
-	if o.format == "ip" && cmp.Or(inv.OffLink, mode) != config.OffLinkNone {
-		return inputError(errors.New("--format ip prints direct routes only: with off-link peers through VXLAN, " +
-			"each host's `podroutes apply` decides which peers go direct and makes the tunnel"))
-	}
-	nodes, err := plan.Stream(inv, plan.Options{Only: only, NetworkFile: o.networkFile, OffLink: mode})
+	nodes, err := g.Plan(inv)
 	if err != nil {
 		return inputError(err)
 	}
-	switch {
-	case o.format == "ip":
-		err = gen.PrintIP(stdout, nodes)
-	case o.out == "":
-		err = gen.PrintTrees(stdout, nodes, inv.Source)
-	default:
-		err = gen.WriteTrees(o.out, nodes, inv.Source)
-	}
-	if err != nil {
+	if err := g.Write(stdout, nodes, inv.Source); err != nil {
 		return failed("gen", err)
 	}
 	return nil

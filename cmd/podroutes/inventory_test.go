@@ -194,12 +194,7 @@ func TestNetworkdDropInInline(t *testing.T) {
 	dropIns := t.TempDir()
 	expect(t, "apply --networkd-dropin", runBin(t, nil, in, "apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"), 0,
 		"1 route in place")
-	if got := ns.IP(t, "route", "show", "proto", "157"); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100 \n" {
-		t.Errorf("with --networkd-dropin, apply installed %q, want the gateway in the route", got)
-	}
-	if got := ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
-		t.Errorf("with --networkd-dropin, apply made nexthop objects: %q", got)
-	}
+	wantInline(t, ns, "with --networkd-dropin")
 	if files, _ := filepath.Glob(filepath.Join(dropIns, "*.network.d", "50-podroutes.conf")); len(files) != 1 {
 		t.Errorf("drop-ins written: %q, want one", files)
 	}
@@ -212,11 +207,19 @@ func TestNetworkdDropInInline(t *testing.T) {
 	// nexthop object is replaced by one that carries its gateway.
 	expect(t, "apply --networkd-dropin after", runBin(t, nil, in, "apply", "--inventory", inv, "--networkd-dropin", dropIns, "--wait", "0"), 0,
 		"was through a nexthop object", "1 route in place: 0 added, 1 replaced")
+	wantInline(t, ns, "after an apply without --networkd-dropin")
+}
+
+// wantInline fails the test unless ns's one route of podroutes' carries
+// its gateway, as networkd's do, and podroutes has no nexthop object
+// there, after what when says.
+func wantInline(t *testing.T, ns *nstest.NS, when string) {
+	t.Helper()
 	if got := ns.IP(t, "route", "show", "proto", "157"); got != "10.200.1.0/24 via 10.240.0.21 dev eth0 metric 100 \n" {
-		t.Errorf("apply --networkd-dropin after one without left %q, want the gateway in the route", got)
+		t.Errorf("%s, apply --networkd-dropin left %q, want the gateway in the route", when, got)
 	}
 	if got := ns.IP(t, "nexthop", "show", "proto", "157"); got != "" {
-		t.Errorf("apply --networkd-dropin after one without left nexthop objects: %q", got)
+		t.Errorf("%s, apply --networkd-dropin left nexthop objects: %q", when, got)
 	}
 }
 

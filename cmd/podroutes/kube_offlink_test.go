@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/internal/k8stest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -23,15 +22,9 @@ func TestKubeOffLink(t *testing.T) {
 	lab := nstest.NewRouted(t, []string{"10.240.0.0/24"}, []string{"10.241.0.0/24"})
 	server := lab.Host(t, 0, "10.240.0.10")
 	node1 := lab.Host(t, 1, "10.241.0.21")
-	c := k8stest.Start(t, server.Name, "10.240.0.10")
-	kubeconfig := c.PodroutesKubeconfig(t)
-	c.CreateNodeAt(t, "node-0", "10.240.0.20", "10.200.0.0/24")
-	c.CreateNodeAt(t, "node-1", "10.241.0.21", "10.200.1.0/24")
-	c.CreateNodeAt(t, "node-2", "10.240.0.22", "10.200.2.0/24")
-
-	in := []string{"ip", "netns", "exec", node1.Name}
-	lock := filepath.Join(t.TempDir(), "lock")
-	kl := &kubeLab{hosts: map[string]*labHost{"node-1": {ns: node1}}}
+	kl := oneHostLab(t, server, "10.240.0.10", node1,
+		[3][2]string{{"10.240.0.20", "10.200.0.0/24"}, {"10.241.0.21", "10.200.1.0/24"}, {"10.240.0.22", "10.200.2.0/24"}})
+	c, kubeconfig, in, lock := kl.c, kl.kubeconfig, kl.hosts["node-1"].in, kl.hosts["node-1"].lock
 	routes := func() string { return kl.routes(t, "node-1") }
 	tunneled := "10.200.0.0/24 via 10.200.0.0\n10.200.2.0/24 via 10.200.2.0"
 	expect(t, "apply --kubeconfig --off-link vxlan",

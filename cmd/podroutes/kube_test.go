@@ -64,6 +64,22 @@ func newKubeLab(t *testing.T) *kubeLab {
 	return l
 }
 
+// oneHostLab is a kubeLab whose one host is node1 (node-1, with its own
+// --lock), beside the API server k8stest starts in server at serverAddr,
+// with the Nodes node-0, node-1 and node-2 at nodes' InternalIP and
+// podCIDR. The test says what it expects routed.
+func oneHostLab(t *testing.T, server *nstest.NS, serverAddr string, node1 *nstest.NS, nodes [3][2]string) *kubeLab {
+	t.Helper()
+	l := &kubeLab{t: t, c: k8stest.Start(t, server.Name, serverAddr), routed: map[string]routeTo{}}
+	l.kubeconfig = l.c.PodroutesKubeconfig(t)
+	for i, n := range nodes {
+		l.c.CreateNodeAt(t, fmt.Sprintf("node-%d", i), n[0], n[1])
+	}
+	l.hosts = map[string]*labHost{"node-1": {name: "node-1", ns: node1, in: []string{"ip", "netns", "exec", node1.Name},
+		lock: filepath.Join(t.TempDir(), "lock")}}
+	return l
+}
+
 // create creates a Node and expects it routed.
 func (l *kubeLab) create(t *testing.T, name, ip, subnet string) {
 	t.Helper()

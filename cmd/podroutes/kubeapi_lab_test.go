@@ -3,12 +3,10 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/podroutes/podroutes/internal/k8stest"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -27,18 +25,12 @@ func TestKubeAPIServerKept(t *testing.T) {
 	}
 	server.IP(t, "addr", "add", "192.0.2.10/32", "dev", "eth0")
 	node1.IP(t, "route", "add", "192.0.2.0/24", "via", "10.240.0.10", "proto", "static")
-	c := k8stest.Start(t, server.Name, "192.0.2.10")
-	kubeconfig := c.PodroutesKubeconfig(t)
-	c.CreateNodeAt(t, "node-0", "10.240.0.20", "192.0.2.0/25")
-	c.CreateNodeAt(t, "node-1", "10.240.0.21", "10.200.1.0/24")
-	c.CreateNodeAt(t, "node-2", "10.240.0.22", "10.200.2.0/24")
-
-	in := []string{"ip", "netns", "exec", node1.Name}
-	lock := filepath.Join(t.TempDir(), "lock")
+	lab := oneHostLab(t, server, "192.0.2.10", node1,
+		[3][2]string{{"10.240.0.20", "192.0.2.0/25"}, {"10.240.0.21", "10.200.1.0/24"}, {"10.240.0.22", "10.200.2.0/24"}})
+	c, kubeconfig, in, lock := lab.c, lab.kubeconfig, lab.hosts["node-1"].in, lab.hosts["node-1"].lock
 	const why = "destination holds 192.0.2.10, the Kubernetes API server's address (the kubeconfig's server https://192.0.2.10:6443); " +
 		"the route would cut this host off from it"
 	const leftOut = "route 192.0.2.0/25 via 10.240.0.20 (node-0): " + why + " (not routed)"
-	lab := &kubeLab{hosts: map[string]*labHost{"node-1": {ns: node1}}}
 	routes := func() string { return lab.routes(t, "node-1") }
 	expect(t, "apply --kubeconfig", runBin(t, nil, in, "apply", "--kubeconfig", kubeconfig, "--lock", lock), 1, leftOut, "1 route in place: 1 added")
 	if got := routes(); got != "10.200.2.0/24 via 10.240.0.22" {

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/podroutes/podroutes/internal/gotune"
+	"github.com/podroutes/podroutes/internal/manpage"
 )
 
 // Exit codes, documented in the README and the man page.
@@ -49,14 +50,9 @@ func failure(err error) error { return &exitError{code: exitFailure, err: err} }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
-		Name:  "podroutes",
-		Usage: "routes to every node's pod subnet, from one inventory every host shares",
-		Description: "Every host reads the same inventory, /etc/podroutes/inventory (machines.txt, YAML\n" +
-			"or kubectl JSON), or the Nodes of the Kubernetes API (--kubeconfig), finds itself\n" +
-			"in it and routes to every other node's pod subnet through netlink: apply at boot,\n" +
-			"watch keeps the routes, check verifies them, remove deletes them. gen writes one\n" +
-			"tree per host instead: /etc/podroutes/routes.yaml and a systemd-networkd drop-in.\n" +
-			"Exit status: 0 success, 1 failure or drift, 2 bad input or usage, 3 check could not tell.",
+		Name:                 "podroutes",
+		Usage:                "routes to every node's pod subnet, from one inventory every host shares",
+		Description:          manpage.Description("podroutes"),
 		Version:              version,
 		Reader:               os.Stdin,
 		Writer:               stdout,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/podroutes/podroutes/apply/metrics"
@@ -11,18 +10,9 @@ import (
 // newMetrics resolves --metrics-file and returns the metrics of apply or
 // (watching) watch, logging to stderr. A bad flag is bad usage.
 func newMetrics(file string, watching bool, stderr io.Writer) (*metrics.Metrics, error) {
-	log := notify.NewLogger(stderr)
-	path, err := metrics.Path(file, log)
+	m, err := metrics.FromFlag(file, metrics.Options{Version: version, Watch: watching, Log: notify.NewLogger(stderr)})
 	if err != nil {
 		return nil, inputError(err)
 	}
-	return metrics.New(metrics.Options{Version: version, Watch: watching, File: path, Guarded: file == metrics.Auto, Log: log}), nil
-}
-
-// checkAddress refuses a --metrics-address that is not HOST:PORT.
-func checkAddress(addr string) error {
-	if err := metrics.CheckAddress(addr); err != nil {
-		return inputError(fmt.Errorf("--metrics-address %q: want HOST:PORT (127.0.0.1:9157, [::1]:9157, :9157 for every address): %w", addr, err))
-	}
-	return nil
+	return m, nil
 }

@@ -22,7 +22,7 @@ type passOptions struct {
 	wait        time.Duration
 	force       bool
 	metricsFile string
-	lock        lockOptions
+	lock        session.Lock
 }
 
 // flags are the config source's flags, --networkd-dropin, --wait,
@@ -58,7 +58,7 @@ func (o *passOptions) start(ctx context.Context, stdout, stderr io.Writer, watch
 	if o.wait < 0 {
 		return nil, inputError(fmt.Errorf("--wait %s: want a duration of 0 or more", o.wait))
 	}
-	if err := o.lock.validate(); err != nil {
+	if err := validLock(o.lock); err != nil {
 		return nil, err
 	}
 	cmd := "apply"

@@ -8,13 +8,9 @@ import (
 	"github.com/podroutes/podroutes/internal/session"
 )
 
-// begin starts a session (session.Begin), taking the lock lo names unless
-// lo is nil; its errors are failures. End releases what begin took.
-func begin(ctx context.Context, stderr io.Writer, lo *lockOptions, ko kernel.Options) (*session.Session, error) {
-	var lk *session.Lock
-	if lo != nil {
-		lk = &session.Lock{Path: lo.path, Wait: lo.wait}
-	}
+// begin starts a session (session.Begin), taking the lock lk names unless
+// lk is nil; its errors are failures. End releases what begin took.
+func begin(ctx context.Context, stderr io.Writer, lk *session.Lock, ko kernel.Options) (*session.Session, error) {
 	s, err := session.Begin(ctx, stderr, lk, ko)
 	if err != nil {
 		return nil, failure(err)

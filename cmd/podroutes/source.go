@@ -47,8 +47,8 @@ func (o *sourceOptions) open() (*source.Source, error) {
 	if err := o.Exclusive(); err != nil {
 		return nil, sourceError(err)
 	}
-	if err := o.dropInExcludes(); err != nil {
-		return nil, err
+	if err := o.DropInExcludes(o.dropIns); err != nil {
+		return nil, sourceError(err)
 	}
 	src, err := source.Open(o.Options)
 	return src, sourceError(err)
@@ -85,23 +85,3 @@ const dropInUsage = "with --inventory, write this host's systemd-networkd route 
 	"(/run/systemd/network: the units' choice) and have networkd reload, so that it re-adds the routes after a reconfigure; " +
 	"the routes then carry their gateway, as networkd's do, so that it adopts them; " +
 	"refused with --config (gen writes that drop-in) and --kubeconfig"
-
-// dropInExcludes refuses --networkd-dropin with a source it does not fit
-// (bad usage, exit 2). --kubeconfig: the drop-in would change, and
-// `networkctl reload` reconfigure the uplink, with every Node that joins,
-// leaves or moves; the watcher puts the routes back after networkd drops
-// them instead. --config: that routes.yaml's drop-in is gen's, installed
-// with it. When routes.yaml is the default (networkd.conf, the same on
-// every host, passes the flag), it is not refused but said (networkd.NoneWritten).
-func (o *sourceOptions) dropInExcludes() error {
-	switch {
-	case o.dropIns == "":
-	case o.Kubeconfig != "":
-		return inputError(errors.New("--networkd-dropin excludes --kubeconfig: the drop-in, and networkd's reload of the uplink, " +
-			"would follow every Node that joins, leaves or moves; without it, watch puts the routes back after networkd drops them"))
-	case o.Config != "":
-		return inputError(errors.New("--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's, " +
-			"installed with it into /etc/systemd/network; --networkd-dropin writes one from --inventory"))
-	}
-	return nil
-}

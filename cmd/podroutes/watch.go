@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -25,14 +25,9 @@ type watchOptions struct {
 func watchCommand() *cli.Command {
 	var o watchOptions
 	return &cli.Command{
-		Name:  "watch",
-		Usage: "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
-		Description: "Applies the config, then re-applies within milliseconds of every link, address or\n" +
-			"route change the kernel announces (a link flap, `ip route del`, networkctl\n" +
-			"reconfigure), and every --resync as a safety net. Problems are logged once each,\n" +
-			"and retried. SIGHUP reloads the config (a bad one is reported, the old one kept);\n" +
-			"SIGTERM and SIGINT stop watching and leave the routes in place. Exit status: 0\n" +
-			"stopped by a signal, 1 watching failed, 2 bad or unsafe config at start.",
+		Name:        "watch",
+		Usage:       "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
+		Description: manpage.Description("watch"),
 		Flags: o.flags("at start, wait up to `DURATION` for a link and address that reach each gateway "+
 			"(with --kubeconfig, and for the first list of Nodes before READY=1)",
 			"after each pass and heal",
@@ -47,17 +42,11 @@ func watchCommand() *cli.Command {
 }
 
 func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
-	for _, d := range []struct {
-		flag string
-		v    time.Duration
-		min  time.Duration
-	}{{"resync", o.resync, time.Second}, {"debounce", o.debounce, time.Millisecond}} {
-		if d.v < d.min {
-			return inputError(fmt.Errorf("--%s %s: want a duration of %s or more", d.flag, d.v, d.min))
-		}
+	if err := watch.CheckIntervals(o.resync, o.debounce); err != nil {
+		return inputError(err)
 	}
-	if err := checkAddress(o.metricsAddress); err != nil {
-		return err
+	if err := metrics.CheckAddress(o.metricsAddress); err != nil {
+		return inputError(err)
 	}
 	p, err := o.start(ctx, nil, stderr, true, false)
 	if err != nil {
@@ -71,7 +60,7 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 	reload := watch.Hangups(p.Ctx)
 	// Before the Nodes are listed, which may take long: a second watcher
 	// says so at once.
-	one, err := lock.OnlyWatcher(p.Ctx, o.lock.path)
+	one, err := lock.OnlyWatcher(p.Ctx, o.lock.Path)
 	if err != nil {
 		return report(failure(err))
 	}
@@ -106,9 +95,9 @@ func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {
 		Updates:  updates,
 		Replan:   replan,
 		Load:     p.reload, // finds this host at once, or says why not
-		Lock:     o.lock.forPass(p.Log),
+		Lock:     o.lock.ForPass(p.Log),
 		Observer: p.m,
-		Log:      p.Log, Notify: notify.Systemd{}, Hostname: hostname(), LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
+		Log:      p.Log, Notify: notify.Systemd{}, Hostname: p.Hostname, LeaveOut: p.Src.PerNode(), Node: o.source.Node, Keep: p.Src.Keep(),
 	})
 	if err != nil {
 		return p.exit(err)

@@ -1,12 +1,13 @@
-// Package manpage is the text of podroutes' documentation that urfave/cli
-// does not generate from the commands and flags: the sections of
-// podroutes(8) after them (Extra), with each name, path and number filled
-// in from where it is defined, and the bash and zsh completion scripts
-// (Completion). packaging/build.sh installs both.
+// Package manpage is the prose of podroutes' documentation: each command's
+// description (Description), which --help prints and urfave/cli renders
+// into podroutes(8) with the commands and flags; the sections of the page
+// after them (Extra), with each name, path and number filled in from where
+// it is defined; and the bash and zsh completion scripts (Completion).
+// packaging/build.sh installs the page and the scripts.
 package manpage
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,6 +20,22 @@ import (
 	"github.com/podroutes/podroutes/internal/route"
 	"github.com/podroutes/podroutes/internal/source"
 )
+
+// Description is the long help of the command name (podroutes itself for
+// "podroutes"): commands/NAME.txt without its last newline. A name without
+// a file panics: the commands are podroutes' own, and a test renders each.
+func Description(name string) string {
+	b, err := descriptions.ReadFile("commands/" + name + ".txt")
+	if err != nil {
+		panic(fmt.Sprintf("manpage: no description of %q: %v", name, err))
+	}
+	return strings.TrimSuffix(string(b), "\n")
+}
+
+// descriptions are the commands' long help, one file a command.
+//
+//go:embed commands/*.txt
+var descriptions embed.FS
 
 // Extra is roff: ENVIRONMENT, FILES, EXIT STATUS, the networkd note and
 // SEE ALSO, with the names, paths and numbers from where they are defined.

@@ -24,3 +24,21 @@ func TestExtraFilled(t *testing.T) {
 		}
 	}
 }
+
+// TestDescription: each command's description is its file without the
+// last newline (urfave/cli adds its own), and a command without one
+// panics rather than render an empty section.
+func TestDescription(t *testing.T) {
+	for _, name := range []string{"podroutes", "gen", "apply", "check", "remove", "watch"} {
+		d := Description(name)
+		if d == "" || strings.HasSuffix(d, "\n") {
+			t.Errorf("Description(%q) = %q: want text without a last newline", name, d)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Description of a command without a file did not panic")
+		}
+	}()
+	Description("validate")
+}

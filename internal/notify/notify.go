@@ -3,9 +3,11 @@
 package notify
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 )
@@ -30,6 +32,21 @@ func Failed(status string, errno int) error {
 		state += "\nERRNO=" + strconv.Itoa(errno)
 	}
 	return send(state)
+}
+
+// FailedWith tells systemd the command failed with err (Failed): ERRNO
+// is the errno err carries, else EINVAL when input says err is bad input
+// or usage, else EIO.
+func FailedWith(err error, input bool) error {
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &errno):
+	case input:
+		errno = syscall.EINVAL
+	default:
+		errno = syscall.EIO
+	}
+	return Failed(err.Error(), int(errno))
 }
 
 func send(state string) error {

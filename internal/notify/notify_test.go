@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/podroutes/podroutes/internal/notifytest"
 )
 
@@ -30,6 +32,10 @@ func TestNotify(t *testing.T) {
 		{"failed no errno", func() error { return Failed("bad config", 0) }, "STATUS=bad config"},
 		{"failed negative errno", func() error { return Failed("bad config", -1) }, "STATUS=bad config"},
 		{"one line", func() error { return Status("a\nREADY=1\n") }, "STATUS=a READY=1"},
+		{"failed with errno", func() error { return FailedWith(&os.PathError{Op: "open", Path: "/run/x", Err: unix.EPERM}, true) },
+			"STATUS=open /run/x: operation not permitted\nERRNO=1"},
+		{"failed with bad input", func() error { return FailedWith(errors.New("bad config"), true) }, "STATUS=bad config\nERRNO=22"},
+		{"failed with failure", func() error { return FailedWith(errors.New("lost"), false) }, "STATUS=lost\nERRNO=5"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			conn := listen(t)

@@ -5,10 +5,13 @@ import (
 	"io"
 	"time"
 
+	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
+	"github.com/podroutes/podroutes/apply/reconcile"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/config"
 	"github.com/podroutes/podroutes/internal/networkd"
+	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 )
 
@@ -31,9 +34,17 @@ type PassOptions struct {
 	// address.
 	DryRun io.Writer
 	// Wait bounds the source's wait for an address that says which host
-	// this is; Metrics, if set, is told of the Nodes (source.Host).
+	// this is; Metrics, if set, is told of the Nodes (source.Host) and of
+	// each pass of Apply.
 	Wait    time.Duration
-	Metrics source.NodeMetrics
+	Metrics Metrics
+}
+
+// Metrics are told of a pass's Nodes and of how each Apply went
+// (metrics.Metrics).
+type Metrics interface {
+	source.NodeMetrics
+	Applied(reconcile.Result, error)
 }
 
 // Start begins the session of a pass from src, taking no lock (each pass
@@ -80,4 +91,31 @@ func (p *Pass) load(get func(context.Context, source.Host) (plan.Node, error)) (
 		}
 	}
 	return n.Config, err
+}
+
+// Apply makes the routes match cfg in one pass (apply.Apply, with o, this
+// host's Hostname and what the source says: LeaveOut, Keep) and, unless o.DryRun, says how it
+// went: to the metrics (a failed boot apply too), on the log (the status,
+// when something was planned) and, once the routes are in, to systemd
+// (READY=1 with the status).
+func (p *Pass) Apply(cfg config.Config, o apply.Options) error {
+	o.Hostname, o.LeaveOut, o.Keep = p.Hostname, p.Src.PerNode(), p.Src.Keep()
+	res, err := apply.Apply(p.Ctx, p.K, cfg, o)
+	if o.DryRun {
+		return err
+	}
+	if p.o.Metrics != nil {
+		p.o.Metrics.Applied(res, err) // before the error: a failed boot apply is reported too
+	}
+	if res.Planned() {
+		p.Log.Infof("%s", res.Status())
+	}
+	if err != nil {
+		return err
+	}
+	if err := notify.Ready(res.Status()); err != nil {
+		// The routes are in; a systemd that does not listen changes nothing.
+		p.Log.Warnf("%v", err)
+	}
+	return nil
 }

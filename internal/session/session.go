@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -23,11 +24,14 @@ import (
 
 // Session is a started session; End releases what Begin took.
 type Session struct {
-	Ctx  context.Context
-	Log  *notify.Logger
-	K    *kernel.Kernel
-	l    *lock.Lock // nil: none taken
-	stop context.CancelFunc
+	Ctx context.Context
+	Log *notify.Logger
+	K   *kernel.Kernel
+	// Hostname is this host's name, "" when it cannot be read (messages
+	// then leave it out).
+	Hostname string
+	l        *lock.Lock // nil: none taken
+	stop     context.CancelFunc
 }
 
 // Lock is the pass lock a session takes (lock.Pass): its path and how long
@@ -37,10 +41,23 @@ type Lock struct {
 	Wait time.Duration
 }
 
+// ForPass is an apply.Options.Lock: the lock for one pass (lock.Pass),
+// saying on log whom it waits for.
+func (lk Lock) ForPass(log *notify.Logger) func(context.Context) (func(), error) {
+	return func(ctx context.Context) (func(), error) {
+		l, err := lock.Pass(ctx, lk.Path, lk.Wait, log)
+		if err != nil {
+			return nil, err
+		}
+		return func() { l.Release() }, nil
+	}
+}
+
 // Begin starts a session, logging to stderr, taking the lock lk names
 // unless lk is nil, on a kernel opened with ko (and the session's log).
 func Begin(ctx context.Context, stderr io.Writer, lk *Lock, ko kernel.Options) (*Session, error) {
 	s := &Session{Log: notify.NewLogger(stderr)}
+	s.Hostname, _ = os.Hostname()
 	s.Ctx, s.stop = signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	if lk != nil {
 		l, err := lock.Pass(s.Ctx, lk.Path, lk.Wait, s.Log)

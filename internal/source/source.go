@@ -169,6 +169,27 @@ func (o Options) Exclusive() error {
 	return nil
 }
 
+// DropInExcludes refuses, as bad input, this host's networkd drop-in
+// written into dir (--networkd-dropin, "": none) with a source it does not
+// fit. --kubeconfig: the drop-in would change, and `networkctl reload`
+// reconfigure the uplink, with every Node that joins, leaves or moves; the
+// watcher puts the routes back after networkd drops them instead.
+// --config: that routes.yaml's drop-in is gen's, installed with it. When
+// routes.yaml is the default (networkd.conf, the same on every host, passes
+// the flag), it is not refused but said (networkd.NoneWritten).
+func (o Options) DropInExcludes(dir string) error {
+	switch {
+	case dir == "":
+	case o.Kubeconfig != "":
+		return inputError(errors.New("--networkd-dropin excludes --kubeconfig: the drop-in, and networkd's reload of the uplink, " +
+			"would follow every Node that joins, leaves or moves; without it, watch puts the routes back after networkd drops them"))
+	case o.Config != "":
+		return inputError(errors.New("--networkd-dropin excludes --config: a routes.yaml's drop-in is gen's, " +
+			"installed with it into /etc/systemd/network; --networkd-dropin writes one from --inventory"))
+	}
+	return nil
+}
+
 // Path is the file the routes come from (routes.yaml, the inventory or
 // the kubeconfig), for messages.
 func (s *Source) Path() string { return s.path }

@@ -14,16 +14,44 @@ import (
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
+// mustOpen opens o's source (Open), failing the test on an error.
+func mustOpen(t *testing.T, o Options) *Source {
+	t.Helper()
+	src, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// TestDropInExcludes: a networkd drop-in directory is refused, as bad
+// input, beside --kubeconfig and --config, each saying why; beside an
+// inventory, or with no directory, it is not.
+func TestDropInExcludes(t *testing.T) {
+	for _, tc := range []struct {
+		o    Options
+		dir  string
+		want string
+	}{
+		{Options{Kubeconfig: "kubeconfig"}, "/run/systemd/network", "--networkd-dropin excludes --kubeconfig: "},
+		{Options{Config: "routes.yaml"}, "/run/systemd/network", "--networkd-dropin excludes --config: "},
+		{Options{Inventory: "machines.txt"}, "/run/systemd/network", ""},
+		{Options{Config: "routes.yaml"}, "", ""},
+	} {
+		err := tc.o.DropInExcludes(tc.dir)
+		if tc.want == "" && err != nil || tc.want != "" && (!IsInput(err) || !strings.HasPrefix(err.Error(), tc.want)) {
+			t.Errorf("%+v, %q: %v, want %q as bad input (\"\": none)", tc.o, tc.dir, err, tc.want)
+		}
+	}
+}
+
 // TestSourceReadsOnce: apply reads routes.yaml once (Open checks it and
 // the first load takes what Open read), and every later load, a reload,
 // reads the file again.
 func TestSourceReadsOnce(t *testing.T) {
 	path := filetest.Write(t, filepath.Join(t.TempDir(), "routes.yaml"),
 		"node: a\nroutes:\n  - destination: 10.200.1.0/24\n    gateway: 10.240.0.21\n", 0o644)
-	src, err := Open(Options{Config: path, NetworkFile: gen.DefaultNetworkFile})
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := mustOpen(t, Options{Config: path, NetworkFile: gen.DefaultNetworkFile})
 	filetest.Write(t, path, "node: b\nroutes: []\n", 0o644)
 	for i, load := range []func(context.Context, Host) (plan.Node, error){src.First, src.Reload} {
 		n, err := load(context.Background(), Host{})
@@ -64,10 +92,7 @@ func TestDefaultSource(t *testing.T) {
 func TestFirstWaitsReloadDoesNot(t *testing.T) {
 	path := filetest.Write(t, filepath.Join(t.TempDir(), "machines.txt"),
 		"10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n", 0o644)
-	src, err := Open(Options{Inventory: path, NetworkFile: gen.DefaultNetworkFile})
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := mustOpen(t, Options{Inventory: path, NetworkFile: gen.DefaultNetworkFile})
 	var log strings.Builder
 	boot := &bootHost{hostname: "laptop", looks: [][]string{nil, {"10.240.0.21"}}}
 	n, err := src.First(context.Background(), Host{Local: boot.local, Changes: boot.changes, Wait: time.Hour, Log: notify.NewLogger(&log)})
