@@ -59,6 +59,8 @@ type Event struct {
 	raw rawRoute
 	// replace: the route replaced another with its key (NLM_F_REPLACE).
 	replace bool
+	// carrier: the link of a LinkChanged has IFF_RUNNING or IFF_LOWER_UP.
+	carrier bool
 }
 
 // String describes e for a person: "link eth0 down", "address
@@ -293,7 +295,9 @@ func parseEvent(h header, p []byte) (Event, bool) {
 		}
 		ev.Kind = LinkChanged
 		ev.Index = int(int32(native.Uint32(p[4:])))
-		ev.Up = native.Uint32(p[8:])&unix.IFF_UP != 0
+		flags := native.Uint32(p[8:])
+		ev.Up = flags&unix.IFF_UP != 0
+		ev.carrier = flags&(unix.IFF_RUNNING|unix.IFF_LOWER_UP) != 0
 		attrs(p[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) bool {
 			switch typ {
 			case unix.IFLA_IFNAME:

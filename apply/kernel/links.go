@@ -63,13 +63,17 @@ func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 }
 
 // observeLink keeps k's links as ev, a LinkChanged, says, and names ev.
-// A link going down or away takes the nexthop objects on it with it,
-// unannounced (the kernel's nexthop_flush_dev sends no RTM_DELNEXTHOP).
+// A link going down or away, or losing its carrier while up (a bridge
+// whose only port goes down), takes the nexthop objects on it with it,
+// unannounced: the kernel's nexthop_flush_dev, on NETDEV_DOWN,
+// NETDEV_UNREGISTER, and NETDEV_CHANGE without IFF_RUNNING or
+// IFF_LOWER_UP (net/ipv4/nexthop.c, nh_netdev_event), sends no
+// RTM_DELNEXTHOP.
 func (k *Kernel) observeLink(ev *Event) {
 	if ev.Name == "" {
 		ev.Name = k.name[ev.Index]
 	}
-	if ev.Deleted || !ev.Up {
+	if ev.Deleted || !ev.Up || !ev.carrier {
 		k.nh.dropOn(int32(ev.Index))
 	}
 	if old, ok := k.name[ev.Index]; ok && k.index[old] == ev.Index {

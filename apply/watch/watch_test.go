@@ -143,6 +143,39 @@ func TestRepointsWhenTheAddressMoves(t *testing.T) {
 	h.quiet(t)
 }
 
+// TestRestoresWhenTheBridgesPortFlaps: with the uplink's address on a
+// bridge, its only port going down takes the bridge's carrier, and the
+// kernel then drops the nexthop objects on the bridge (nexthop.c,
+// NETDEV_CHANGE without IFF_RUNNING or IFF_LOWER_UP) and the routes that
+// use them, though the bridge stays up; watch puts them back, never
+// through the nexthops dropped. (The soak found it: a watcher wrote routes
+// through the dropped ones, "Nexthop id does not exist", and its host was
+// still without them 10 s later.)
+func TestRestoresWhenTheBridgesPortFlaps(t *testing.T) {
+	h := newHost(t)
+	h.watch(t, twoRoutes("10.240.0.22"))
+	h.restored(t, time.Now(), both...)
+	nstest.MoveToBridge(t, h.ns, "eth0", "br0", "10.240.0.10/24")
+	for start := time.Now(); strings.Count(h.ns.IP(t, "route", "show", "proto", "157"), "dev br0") != 2; time.Sleep(time.Millisecond) {
+		if time.Since(start) > nstest.Patience {
+			t.Fatalf("after %s the routes are %q", time.Since(start), h.ns.IP(t, "route", "show", "proto", "157"))
+		}
+	}
+	h.ns.IP(t, "link", "set", "eth0", "down")
+	for start := time.Now(); len(h.ours(t)) != 0; time.Sleep(time.Millisecond) {
+		if time.Since(start) > nstest.Patience {
+			t.Fatalf("the kernel kept %q through the bridge's carrier loss; the test is wrong", h.ours(t))
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // as the soak's flap: watch's passes while it is down
+	start := time.Now()
+	h.ns.IP(t, "link", "set", "eth0", "up")
+	nstest.Timed(t, "the bridge's port down and up", h.restored(t, start, both...))
+	if n := h.log.Count("Nexthop id does not exist"); n != 0 {
+		t.Errorf("watch wrote routes through nexthop objects the kernel had dropped (%d errors):\n%s", n, h.log.String())
+	}
+}
+
 // TestLiveSourceRefusedAtStart: with a live source (Updates), a config
 // refused at start (a destination on the host's own subnet) is reported
 // and Run goes on; the next update is applied.
