@@ -71,7 +71,7 @@ func (a *apiState) failed(err error) bool {
 	if kind != a.kind {
 		a.kind = kind
 		if !a.once || !kind.final() {
-			a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most 30 s apart", a.describe(err))
+			a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most a minute apart", a.describe(err))
 		}
 	}
 	a.tell(false)

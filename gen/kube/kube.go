@@ -238,7 +238,8 @@ func (s *Source) snapshot() Snapshot {
 }
 
 // watchError gets what ends a list or watch: the reflector retries with
-// its backoff (0.8 s doubling to 30 s); the routes stay as they are.
+// its backoff (0.8 s doubling to 30 s, and a jitter of up to as much
+// again: up to a minute); the routes stay as they are.
 func (s *Source) watchError(_ context.Context, _ *cache.Reflector, err error) {
 	s.failed(err)
 }
