@@ -549,7 +549,7 @@ func (r *result) summary(o options) {
 	fmt.Fprintf(w, "\nsoak summary: seed %d, %d hosts, %v\n", r.seed, o.hosts, r.elapsed.Round(time.Second))
 	for _, l := range r.labs {
 		for _, k := range sortedKeys(l.kinds) {
-			fmt.Fprintf(w, "  faults %-9s %-10s %d\n", l.source, k, l.kinds[k])
+			fmt.Fprintf(w, "  faults %-9s %-11s %d\n", l.source, k, l.kinds[k])
 		}
 	}
 	if n := len(r.converge); n > 0 {
