@@ -185,16 +185,18 @@ bench: build
 	mv BENCHMARKS.md.tmp BENCHMARKS.md; cat BENCHMARKS.md
 
 # The soak (issue 23, apply/bench/soak): 12 hosts in namespaces, each
-# running `podroutes watch` from one shared inventory, and (SOURCE=both, the
-# default) 12 more following a real kube-apiserver, faults of every kind
+# running `podroutes watch` from one shared inventory, and (SOURCE=all, the
+# default) 12 more following a real kube-apiserver and 12 on two segments
+# joined by a router (a YAML inventory, offLink: vxlan), faults of every kind
 # on a schedule seeded by SEED (0: from the clock; the run prints it, to
 # replay) for DURATION, every host checked against the inventory or the
-# Nodes after each quiet period. SOURCE=inventory or kube runs one lab.
+# Nodes after each quiet period. SOURCE=inventory, kube or segments runs
+# one lab (a comma-separated list some; both: inventory,kube).
 # Its last line is the figures; the plot goes to SOAK_SVG. make test runs
-# a short one of both (TestSoak).
+# a short one of all three (TestSoak).
 DURATION ?= 10m
 SEED ?= 0
-SOURCE ?= both
+SOURCE ?= all
 SOAK_SVG ?= bin/soak.svg
 .PHONY: soak
 soak: build k8s-bins

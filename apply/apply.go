@@ -157,11 +157,15 @@ func pass(ctx context.Context, k Kernel, want []reconcile.Want, node string, for
 		res.Paths = paths(want, d.tunnel)
 	}
 	// The stale entries and an unneeded device go once the routes that
-	// used them are elsewhere, and only when they all are; with the
+	// used them are elsewhere, and only when they all are: when no write
+	// failed. Another owner's route left alone at a destination is no
+	// failed write (it stays until its owner takes it away, and the
+	// kernel uses it, not podroutes' route there): counted as one, it
+	// kept a stale device and entries as long as it stayed. With the
 	// tunnel turned off, the device goes whatever the routes' writes did
 	// (a route through it that could not be replaced goes with it).
 	var post error
-	if res.Err() == nil || !d.tunnel.on {
+	if len(res.Errs) == len(d.plan.Conflicts()) || !d.tunnel.on {
 		tk, _ := k.(Tunnels) // one, if there are changes (planTunnel)
 		post = changeTunnel(tk, d.tunnel.post, o.Log)
 	}

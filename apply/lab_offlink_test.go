@@ -326,3 +326,30 @@ hosts:
 		t.Errorf("pod to pod over an IPv6 underlay: %v", err)
 	}
 }
+
+// TestTunnelGoesBesideConflict: once no peer goes through the tunnel, the
+// device goes even while another owner's route holds a destination of a
+// direct peer (a conflict left alone is no failed write; the soak's
+// segments lab found the device kept as long as such a route stayed), and
+// check then says the tunnel is absent, not stale.
+func TestTunnelGoesBesideConflict(t *testing.T) {
+	hosts := segmentsLab(t, segmentsInventory)
+	applyAll(t, hosts)
+	n1 := hosts[2] // node-1: node-2 direct, node-0 through the tunnel
+	n1.ns.IP(t, "route", "add", "10.200.2.0/24", "via", "10.241.0.1", "proto", "static", "metric", "50")
+	// node-0 on-link too: an address of its segment on node-1's eth0.
+	n1.ns.IP(t, "addr", "add", "10.240.0.99/24", "dev", "eth0")
+	n1.ns.IP(t, "addr", "add", "fd00:240::99/64", "dev", "eth0", "nodad")
+	_, err := apply.Apply(context.Background(), n1.k, n1.cfg, apply.Options{Log: testLog{t}})
+	if err == nil || !strings.Contains(err.Error(), "another owner") {
+		t.Errorf("apply beside another owner's route: %v", err)
+	}
+	if links := n1.ns.IP(t, "link", "show"); strings.Contains(links, tunnel.Name) {
+		t.Errorf("the device stays with no peer through it:\n%s", links)
+	}
+	var out bytes.Buffer
+	ok, _ := apply.Check(context.Background(), n1.k, n1.cfg, apply.Options{}, writeTo(&out))
+	if ok || !strings.Contains(out.String(), "tunnel absent  "+tunnel.Name+"  # no peer goes through it, none wanted") {
+		t.Errorf("check: in sync %v (another owner's route: not)\n%s", ok, out.String())
+	}
+}

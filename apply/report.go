@@ -71,6 +71,8 @@ func (r Report) WriteReport(w io.Writer) error {
 	switch {
 	case t.Waiting:
 		fmt.Fprintf(&b, "tunnel waiting  %s  # %s\n", tunnel.Name, t.waitingWhy())
+	case !t.wanted() && t.Status.Device == tunnel.Absent:
+		fmt.Fprintf(&b, "tunnel absent  %s  # no peer goes through it, none wanted\n", tunnel.Name)
 	case !t.wanted():
 		fmt.Fprintf(&b, "tunnel stale  %s  # no peer goes through it\n", tunnel.Name)
 	default:
@@ -134,7 +136,9 @@ func (r Report) WriteJSON(w io.Writer) error {
 	case t.Waiting:
 		out.State = "waiting"
 		out.Differs = append(out.Differs, t.waitingWhy())
-	case !t.wanted():
+	case !t.wanted() && t.Status.Device != tunnel.Absent:
+		// Stale only if there is a device: with none and none wanted,
+		// the state is "absent" and in place.
 		out.State = "stale"
 	}
 	if t.Spec.Local.IsValid() {

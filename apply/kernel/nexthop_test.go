@@ -145,3 +145,31 @@ func TestDeleteGoneKeepsNexthops(t *testing.T) {
 		t.Errorf("podroutes' route gone after Finish:\n%s\nlog: %q", got, log)
 	}
 }
+
+// TestNexthopsGoneBehindBack: the kernel deletes nexthop objects without a
+// word when their link loses its carrier (an uplink bridge whose only port
+// goes down), and the routes through them. The next writes of those routes
+// (by a pass that read the table before) must not fail for the ids k
+// remembers: k reads the nexthops again and writes them at once (the soak saw a watcher whose retry, backed off by a
+// conflict, came a minute later leave every route missing till then).
+func TestNexthopsGoneBehindBack(t *testing.T) {
+	ns, k := host(t)
+	want := wants(
+		"10.200.1.0/24 via 10.240.0.21 proto podroutes metric 100",
+		"10.200.2.0/24 via 10.240.0.22 proto podroutes metric 100",
+	)
+	execute(t, k, want)
+	ns.IP(t, "nexthop", "flush")
+	if got := ns.IP(t, "route", "show", "proto", "157"); got != "" {
+		t.Fatalf("routes left by the flush:\n%s", got)
+	}
+	// The writes of a pass that read the table before the flush.
+	for _, w := range want {
+		if err := k.Add(w.Route); err != nil {
+			t.Errorf("adding %s after its nexthop went: %v", w.Route, err)
+		}
+	}
+	if got := ns.IP(t, "route", "show", "proto", "157"); strings.Count(got, "nhid") != 2 {
+		t.Errorf("routes not back through nexthop objects:\n%s", got)
+	}
+}

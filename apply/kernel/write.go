@@ -31,13 +31,37 @@ func (k *Kernel) one(op reconcile.Op, r reconcile.Route) error {
 // nexthop objects the adds and replaces need, then the routes. Each write
 // gets the kernel's answer to it.
 func (k *Kernel) WriteBatch(ws []reconcile.Write, log logs.Logger) []error {
-	errs := make([]error, len(ws))
+	errs, stale := k.writeBatch(ws, log)
+	if len(stale) == 0 {
+		return errs
+	}
+	// Their nexthop objects were gone behind k's back: the kernel deletes
+	// them without a word when their link loses its carrier (an uplink
+	// bridge whose only port goes down), maybe after the pass read the
+	// table. k reads them again (writeBatch set k.nh.loaded false) and
+	// writes these once more now, rather than leave them to a retry that
+	// may be a minute away (watch's backoff).
+	again := make([]reconcile.Write, len(stale))
+	for j, i := range stale {
+		again[j] = ws[i]
+	}
+	errs2, _ := k.writeBatch(again, log)
+	for j, err := range errs2 {
+		errs[stale[j]] = err
+	}
+	return errs
+}
+
+// writeBatch is WriteBatch's one try; stale are the adds and replaces that
+// failed as if their nexthop object were gone.
+func (k *Kernel) writeBatch(ws []reconcile.Write, log logs.Logger) (errs []error, stale []int) {
+	errs = make([]error, len(ws))
 	if !k.nh.loaded {
 		if err := k.load(); err != nil {
 			for i := range errs {
 				errs[i] = fmt.Errorf("listing nexthops and routes: %w", err)
 			}
-			return errs
+			return errs, nil
 		}
 	}
 	ids := k.nexthopsFor(ws, log)
@@ -60,6 +84,9 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log logs.Logger) []error {
 				// Most likely the nexthop object is gone behind k's back:
 				// read them again before the next write (the retry).
 				k.nh.loaded = false
+				if w.Op != reconcile.Delete {
+					stale = append(stale, i)
+				}
 			}
 			continue
 		}
@@ -75,7 +102,7 @@ func (k *Kernel) WriteBatch(ws []reconcile.Write, log logs.Logger) []error {
 	}
 	k.deleteVia(ws, gone, errs)
 	k.confirmGone(ws, gone, errs)
-	return errs
+	return errs, stale
 }
 
 // confirmGone checks that the routes of ws at gone, deletes the kernel

@@ -38,6 +38,8 @@ type watcher struct {
 	// wants now (Update.Err), nil once it could: the config kept is not
 	// the current one, so no pass of it is a success.
 	unplanned error
+	// provisional: the live source's last plan was Update.Provisional.
+	provisional bool
 	// neigh are the tunnel's entries' events while the config keeps a
 	// tunnel (neighbours), neighStop ends them.
 	neigh     <-chan kernel.Event

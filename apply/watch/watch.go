@@ -112,7 +112,8 @@ type Options struct {
 	// like a failure, not returned.
 	Updates <-chan Update
 	// Replan, if set, asks the live source to plan again while its last
-	// plan failed (Update.Err): Run calls it at each retry and periodic
+	// plan failed (Update.Err) or was provisional (Update.Provisional):
+	// Run calls it at each retry and periodic
 	// resync, and at each address change (this host holding another
 	// Node's address fails a plan). The new plan comes as an Update. It
 	// must return at once.
@@ -146,6 +147,13 @@ type Options struct {
 type Update struct {
 	Config config.Config
 	Err    error
+	// Provisional: Config was planned without finding this host among
+	// the nodes (a guest, for want of its address): an address change
+	// may find it, so watch asks for a plan again at each (Replan) as
+	// while an Err stands. Without it, a host whose address was off its
+	// links for a moment (moved to a bridge) when a Node changed stayed a
+	// guest, its own Node's route left out, until the next Node change.
+	Provisional bool
 }
 
 // Run applies cfg and keeps it applied until ctx is done, then returns nil,
@@ -303,13 +311,14 @@ func (w *watcher) update(ctx context.Context, u Update) {
 		}
 		return
 	}
-	w.unplanned = nil
+	w.unplanned, w.provisional = nil, u.Provisional
 	w.replace(ctx, u.Config, "update")
 }
 
-// replan asks the live source to plan again, if its last plan failed.
+// replan asks the live source to plan again, if its last plan failed or
+// was provisional.
 func (w *watcher) replan() {
-	if w.unplanned != nil && w.o.Replan != nil {
+	if (w.unplanned != nil || w.provisional) && w.o.Replan != nil {
 		w.o.Replan()
 	}
 }

@@ -307,6 +307,39 @@ func TestUnplanned(t *testing.T) {
 	}
 }
 
+// TestProvisional: while the live source's last plan is provisional (a
+// guest's, made while this host's address was off its links), every
+// address change asks it to plan again, as while it cannot plan; once a
+// plan is not provisional, none does. The soak's kube lab saw a host whose
+// address was being moved to a bridge when a Node changed stay a guest,
+// its own Node's route left out, until the next Node change.
+func TestProvisional(t *testing.T) {
+	h := newHost(t)
+	updates := make(chan watch.Update, 1)
+	replans := make(chan struct{}, 100)
+	seen := &observed{c: make(chan pass, 100)}
+	h.watchWith(t, twoRoutes("10.240.0.22"), watch.Options{Updates: updates, Observer: seen,
+		Replan: func() { replans <- struct{}{} }})
+	h.restored(t, time.Now(), both...)
+	seen.next(t)
+
+	updates <- watch.Update{Config: twoRoutes("10.240.0.22"), Provisional: true}
+	h.sys.wait(t, "2 of 2 routes in place after update")
+	h.ns.IP(t, "addr", "add", "10.240.0.20/32", "dev", "eth0")
+	replanned(t, replans)
+
+	updates <- watch.Update{Config: twoRoutes("10.240.0.22")}
+	h.sys.wait(t, "2 of 2 routes in place after update")
+	for len(replans) > 0 {
+		<-replans
+	}
+	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
+	time.Sleep(200 * time.Millisecond)
+	if len(replans) != 0 {
+		t.Error("the source is asked to plan again after a plan that is not provisional")
+	}
+}
+
 // pass is what an Observer is told of a pass.
 type pass struct {
 	err  error

@@ -247,6 +247,12 @@ func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Durati
 	// snapshot with 5000 routes; comparing costs 20 µs.)
 	sent := last.Config
 	out := make(chan watch.Update, 1)
+	// A guest's plan is provisional: an address change may find this
+	// host among the Nodes (watch then asks for a plan again).
+	provisional := s.kube.guest != ""
+	if provisional {
+		latest(out, watch.Update{Config: last.Config, Provisional: true})
+	}
 	again := make(chan struct{}, 1)
 	go func() {
 		defer k.Close()
@@ -264,7 +270,7 @@ func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Durati
 				countNodes(h.Metrics, snap)
 				resync = snap.Resync
 			case <-again:
-				if !failed {
+				if !failed && s.kube.guest == "" {
 					continue
 				}
 			}
@@ -277,9 +283,9 @@ func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Durati
 				latest(out, watch.Update{Err: fmt.Errorf("planning this host's routes from the Nodes of %s: %w", s.kube.cfg.Host, err)})
 				continue
 			}
-			if !n.Config.Equal(sent) || resync || failed {
-				sent = n.Config
-				latest(out, watch.Update{Config: n.Config})
+			if guest := s.kube.guest != ""; !n.Config.Equal(sent) || resync || failed || guest != provisional {
+				sent, provisional = n.Config, guest
+				latest(out, watch.Update{Config: n.Config, Provisional: guest})
 			}
 			failed = false
 		}

@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"slices"
 	"syscall"
 	"time"
+
+	"github.com/podroutes/podroutes/apply/tunnel"
 )
 
 // A fault breaks something on the lab and says what, for the schedule.
@@ -29,8 +32,12 @@ var hostFaults = []fault{
 
 // faultsOf is the faults of a lab of this source (inventory or kube).
 func faultsOf(source string) []fault {
-	if source == kubeSourceName {
+	switch source {
+	case kubeSourceName:
 		return append(slices.Clone(hostFaults), fault{"nodes", nodes}, fault{"apiserver", apiserver})
+	case segmentsSourceName:
+		return append(slices.Clone(hostFaults), fault{"inventory", inventory},
+			fault{"segment", segment}, fault{"deltunnel", delTunnel}, fault{"flushtunnel", flushTunnel})
 	}
 	return append(slices.Clone(hostFaults), fault{"inventory", inventory})
 }
@@ -45,7 +52,10 @@ func flap(_ context.Context, l *lab, r *rand.Rand) (string, error) {
 		return "", err
 	}
 	time.Sleep(down)
-	return fmt.Sprintf("flap %s eth0 down for %v", h.name, down), ip(h.ns, "link", "set", "eth0", "up")
+	if err := ip(h.ns, "link", "set", "eth0", "up"); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("flap %s eth0 down for %v", h.name, down), l.underlay(h)
 }
 
 // delRoute deletes one of podroutes' routes, as another process would.
@@ -128,6 +138,9 @@ func move(_ context.Context, l *lab, r *rand.Rand) (string, error) {
 		}
 	}
 	h.moved = !h.moved
+	if err := l.underlay(h); err != nil {
+		return "", err
+	}
 	if h.moved {
 		return fmt.Sprintf("move %s: %s to bridge br-up", h.name, a), nil
 	}
@@ -196,7 +209,7 @@ func (l *lab) churn(r *rand.Rand) change {
 	case len(names) == 0 || (c == 0 && len(names) < 4):
 		name := fmt.Sprintf("joiner-%d", l.nextName)
 		l.nextName++
-		l.joiners[name] = node{addr: l.free(func(i int) string { return fmt.Sprintf("%s.%d", uplinkNet, 100+i%150) }),
+		l.joiners[name] = node{addr: l.free(l.joinerAddr),
 			subnet: l.free(func(i int) string { return fmt.Sprintf("10.201.%d.0/24", i%250) })}
 		return change{joins, name, fmt.Sprintf("%s joins at %s", name, l.joiners[name].addr)}
 	case c == 1:
@@ -206,7 +219,7 @@ func (l *lab) churn(r *rand.Rand) change {
 	default:
 		name := names[r.IntN(len(names))]
 		j := l.joiners[name]
-		j.addr = l.free(func(i int) string { return fmt.Sprintf("%s.%d", uplinkNet, 100+i%150) })
+		j.addr = l.free(l.joinerAddr)
 		l.joiners[name] = j
 		return change{readdressed, name, fmt.Sprintf("%s re-addressed to %s", name, j.addr)}
 	}
@@ -237,6 +250,17 @@ func (l *lab) reload() error {
 	return nil
 }
 
+// joinerAddr is the i-th address a joiner may take: on uplinkNet, or in
+// the segments lab on either segment, so that a re-addressed joiner may
+// move across them.
+func (l *lab) joinerAddr(i int) string {
+	seg := 0
+	if l.source == segmentsSourceName {
+		seg = i % 2
+	}
+	return fmt.Sprintf("%s.%d", segNets[seg], 100+i%150)
+}
+
 // free is the first of f(nextJ), f(nextJ+1)... no joiner uses, as its
 // address or subnet: an inventory with one twice is bad input, not a fault.
 func (l *lab) free(f func(int) string) string {
@@ -261,4 +285,75 @@ func kill(ctx context.Context, l *lab, r *rand.Rand) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("kill %s: SIGKILL, restarted", h.name), l.startWatch(ctx, h)
+}
+
+// segment moves a host of the segments lab to the other segment, as an
+// operator would: its address taken off, its eth0 re-plugged into the
+// other segment's switch, the other segment's address (same host part)
+// and default route put on, then the inventory rewritten with the new
+// address and every watcher reloaded.
+func segment(_ context.Context, l *lab, r *rand.Rand) (string, error) {
+	h := pick(l, r)
+	from, to := h.seg, 1-h.seg
+	old, addr := h.addr, fmt.Sprintf("%s.%d", segNets[to], 10+h.index)
+	for _, s := range [][]string{
+		{h.ns, "addr", "del", old + "/24", "dev", h.dev()},
+		{l.lans[from], "link", "set", h.port, "netns", l.lans[to]},
+		{l.lans[to], "link", "set", h.port, "master", "br0", "up"},
+		{h.ns, "addr", "add", addr + "/24", "dev", h.dev()},
+	} {
+		if err := ip(s[0], s[1:]...); err != nil {
+			return "", err
+		}
+	}
+	h.addr, h.seg = addr, to
+	if err := l.underlay(h); err != nil {
+		return "", err
+	}
+	if err := l.writeInventory(); err != nil {
+		return "", err
+	}
+	if err := l.reload(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("segment %s: %s moved to segment %d as %s, inventory rewritten, SIGHUP to every watcher", h.name, old, to, addr), nil
+}
+
+// delTunnel deletes a host's tunnel device, as another process (or an
+// operator cleaning up) would; its entries and routes go with it.
+func delTunnel(_ context.Context, l *lab, r *rand.Rand) (string, error) {
+	h := pick(l, r)
+	if !linkExists(h.ns, tunnel.Name) {
+		return fmt.Sprintf("deltunnel %s: no %s to delete", h.name, tunnel.Name), nil
+	}
+	return fmt.Sprintf("deltunnel %s: %s deleted", h.name, tunnel.Name), ip(h.ns, "link", "del", tunnel.Name)
+}
+
+// flushTunnel deletes every neighbour and FDB entry of a host's tunnel
+// device, the device and its routes left.
+func flushTunnel(_ context.Context, l *lab, r *rand.Rand) (string, error) {
+	return flushTunnelOn(pick(l, r))
+}
+
+func flushTunnelOn(h *host) (string, error) {
+	if !linkExists(h.ns, tunnel.Name) {
+		return fmt.Sprintf("flushtunnel %s: no %s", h.name, tunnel.Name), nil
+	}
+	fdb, err := tunnelFDB(h.ns)
+	if err != nil {
+		return "", err
+	}
+	if err := ip(h.ns, "neigh", "flush", "dev", tunnel.Name, "nud", "all"); err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	for _, e := range fdb {
+		fmt.Fprintf(&b, "fdb del %s dev %s dst %s\n", e.MAC, tunnel.Name, e.Dst)
+	}
+	// bridge -batch -force: an entry gone already (the device deleted
+	// and made again meanwhile) is no fault of the soak's.
+	cmd := exec.Command("bridge", "-n", h.ns, "-force", "-batch", "-")
+	cmd.Stdin = &b
+	_ = cmd.Run()
+	return fmt.Sprintf("flushtunnel %s: neighbour entries and %d FDB entries flushed", h.name, len(fdb)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,11 +23,16 @@ import (
 // (joiners) take uplinkNet.100 and up and 10.201.J.0/24. The other owners'
 // routes go through aux0, a veth in each host of its own, so that a flap or
 // a move of the uplink, which takes the kernel's routes through it away,
-// leaves them be: what is gone later was taken by someone else.
+// leaves them be: what is gone later was taken by someone else. In the
+// segments lab, host I is on segment I%2 (segNets), at its .(10+I), a
+// router at .1 of each; a host moved across takes the other's .(10+I).
 const (
 	uplinkNet = "10.240.0"
-	auxAddr   = "192.168.255.1/24"
-	auxGW     = "192.168.255.2"
+	// The segments lab's second network, joined to uplinkNet's by a
+	// router at .1 of each.
+	otherNet = "10.241.0"
+	auxAddr  = "192.168.255.1/24"
+	auxGW    = "192.168.255.2"
 	// Another owner's route at a wanted destination: static, metric 50,
 	// below podroutes' 100, so that the kernel uses it (a conflict).
 	foreignProto  = "4"
@@ -42,7 +48,22 @@ const (
 const (
 	inventorySourceName = "inventory"
 	kubeSourceName      = "kube"
+	// segmentsSourceName is the lab of nodes on other networks (issue
+	// 24): hosts on two segments joined by a router, following a YAML
+	// inventory with `defaults: {offLink: vxlan}`.
+	segmentsSourceName = "segments"
 )
+
+// segNets are the segments lab's networks (/24s), segment 0 and 1; the
+// other labs have segment 0 only.
+var segNets = [2]string{uplinkNet, otherNet}
+
+// segPrefix is segment s's subnet.
+func segPrefix(s int) netip.Prefix { return netip.MustParsePrefix(segNets[s] + ".0/24") }
+
+// segRouter is the router's address on segment s, every host's default
+// gateway there.
+func segRouter(s int) string { return segNets[s] + ".1" }
 
 type options struct {
 	bin      string
@@ -67,6 +88,10 @@ type options struct {
 // host is one lab host and what the soak has done to it.
 type host struct {
 	name, ns, addr string
+	index          int             // its pod subnet's: podSubnet(index)
+	seg            int             // the segment its eth0 is plugged into (0 outside the segments lab)
+	port           string          // eth0's peer, on its segment's switch
+	offLink        bool            // in the segments lab: off-segment peers go through the tunnel
 	moved          bool            // the uplink address is on br-up, eth0 enslaved to it
 	foreign        map[string]bool // destinations holding another owner's route
 	bird           int             // another owner's unrelated routes in place
@@ -87,6 +112,7 @@ type lab struct {
 	work   string
 	inv    string
 	lan    string
+	lans   []string // each segment's switch (lans[0] is lan)
 	hosts  []*host
 	// joiners: nodes in the inventory with no host behind them, by name.
 	joiners  map[string]node
@@ -125,22 +151,41 @@ func newLab(o options, source string) (*lab, error) {
 		return nil, err
 	}
 	l.inv = filepath.Join(l.work, "inventory")
+	if source == segmentsSourceName {
+		l.inv += ".yaml" // the format is told by the name
+	}
 	return l, nil
 }
 
 func (l *lab) build(ctx context.Context) error {
 	var err error
-	if l.lan, err = l.newNS("lan"); err != nil {
-		return err
+	segs := 1
+	if l.source == segmentsSourceName {
+		segs = 2
 	}
-	if err := ip(l.lan, "link", "add", "br0", "type", "bridge"); err != nil {
-		return err
+	for s := range segs {
+		lan, err := l.newNS(fmt.Sprintf("lan%s", cond(s == 0, "", "-1")))
+		if err != nil {
+			return err
+		}
+		l.lans = append(l.lans, lan)
+		if err := ip(lan, "link", "add", "br0", "type", "bridge"); err != nil {
+			return err
+		}
+		if err := ip(lan, "link", "set", "br0", "up"); err != nil {
+			return err
+		}
 	}
-	if err := ip(l.lan, "link", "set", "br0", "up"); err != nil {
-		return err
+	l.lan = l.lans[0]
+	if segs > 1 {
+		if err := l.buildRouter(); err != nil {
+			return err
+		}
 	}
 	for i := range l.o.hosts {
-		h := &host{name: fmt.Sprintf("node-%d", i), addr: fmt.Sprintf("%s.%d", uplinkNet, 10+i), foreign: map[string]bool{}}
+		seg := i % segs // alternate: node-0 on segment 0, node-1 on 1...
+		h := &host{name: fmt.Sprintf("node-%d", i), index: i, seg: seg, port: fmt.Sprintf("v-%d", i),
+			addr: fmt.Sprintf("%s.%d", segNets[seg], 10+i), offLink: segs > 1, foreign: map[string]bool{}}
 		h.lock = filepath.Join(l.work, h.name+".lock")
 		h.prom = filepath.Join(l.work, h.name+".prom")
 		h.log = filepath.Join(l.work, h.name+".log")
@@ -148,10 +193,10 @@ func (l *lab) build(ctx context.Context) error {
 		if h.ns, err = l.newNS(h.name); err != nil {
 			return err
 		}
-		v := fmt.Sprintf("v-%d", i)
+		v := h.port
 		steps := [][]string{
-			{l.lan, "link", "add", v, "type", "veth", "peer", "name", "eth0", "netns", h.ns},
-			{l.lan, "link", "set", v, "master", "br0", "up"},
+			{l.lans[seg], "link", "add", v, "type", "veth", "peer", "name", "eth0", "netns", h.ns},
+			{l.lans[seg], "link", "set", v, "master", "br0", "up"},
 			{h.ns, "addr", "add", h.addr + "/24", "dev", "eth0"},
 			{h.ns, "link", "set", "eth0", "up"},
 			{h.ns, "link", "add", "aux0", "type", "veth", "peer", "name", "aux1"},
@@ -165,6 +210,9 @@ func (l *lab) build(ctx context.Context) error {
 			if err := ip(s[0], s[1:]...); err != nil {
 				return err
 			}
+		}
+		if err := l.underlay(h); err != nil {
+			return err
 		}
 		l.hosts = append(l.hosts, h)
 	}
@@ -183,6 +231,48 @@ func (l *lab) build(ctx context.Context) error {
 	return nil
 }
 
+// buildRouter makes the router namespace between the segments' switches,
+// at segRouter(s) on each, forwarding between them.
+func (l *lab) buildRouter() error {
+	router, err := l.newNS("router")
+	if err != nil {
+		return err
+	}
+	if err := sh("ip", "netns", "exec", router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"); err != nil {
+		return err
+	}
+	for s, lan := range l.lans {
+		seg := fmt.Sprintf("seg%d", s)
+		for _, st := range [][]string{
+			{lan, "link", "add", "r0", "type", "veth", "peer", "name", seg, "netns", router},
+			{lan, "link", "set", "r0", "master", "br0", "up"},
+			{router, "addr", "add", segRouter(s) + "/24", "dev", seg},
+			{router, "link", "set", seg, "up"},
+		} {
+			if err := ip(st[0], st[1:]...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// dev is the link that holds h's address: eth0, or br-up while it is
+// moved there.
+func (h *host) dev() string { return cond(h.moved, "br-up", "eth0") }
+
+// underlay gives a host of the segments lab its default route via its
+// segment's router, as the host's network configuration would after its
+// link or address changed (the kernel takes it away with them): the
+// tunnel's packets to the other segment go that way. A no-op in the other
+// labs, whose hosts share one segment.
+func (l *lab) underlay(h *host) error {
+	if !h.offLink {
+		return nil
+	}
+	return ip(h.ns, "route", "replace", "default", "via", segRouter(h.seg), "dev", h.dev())
+}
+
 // podSubnet is host i's pod subnet.
 func podSubnet(i int) string { return fmt.Sprintf("10.200.%d.0/24", i) }
 
@@ -191,6 +281,18 @@ func podSubnet(i int) string { return fmt.Sprintf("10.200.%d.0/24", i) }
 // would.
 func (l *lab) writeInventory() error {
 	var b bytes.Buffer
+	if l.source == segmentsSourceName {
+		// YAML: offLink is said only there (and on the command line).
+		b.WriteString("# the soak's segments inventory\ndefaults:\n  offLink: vxlan\nhosts:\n")
+		for _, h := range l.hosts {
+			fmt.Fprintf(&b, "  - {name: %s, fqdn: %s.soak.local, addresses: [%s], podSubnets: [%s]}\n", h.name, h.name, h.addr, podSubnet(h.index))
+		}
+		for _, name := range sortedKeys(l.joiners) {
+			j := l.joiners[name]
+			fmt.Fprintf(&b, "  - {name: %s, fqdn: %s.soak.local, addresses: [%s], podSubnets: [%s]}\n", name, name, j.addr, j.subnet)
+		}
+		return l.replaceInventory(b.Bytes())
+	}
 	b.WriteString("# the soak's inventory: IP FQDN HOSTNAME [POD_SUBNET]\n")
 	for i, h := range l.hosts {
 		fmt.Fprintf(&b, "%s %s.soak.local %s %s\n", h.addr, h.name, h.name, podSubnet(i))
@@ -199,8 +301,13 @@ func (l *lab) writeInventory() error {
 		j := l.joiners[name]
 		fmt.Fprintf(&b, "%s %s.soak.local %s %s\n", j.addr, name, name, j.subnet)
 	}
+	return l.replaceInventory(b.Bytes())
+}
+
+// replaceInventory writes the inventory, root-owned, at once.
+func (l *lab) replaceInventory(b []byte) error {
 	tmp := l.inv + ".tmp"
-	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
 	}
 	if err := os.Chown(tmp, 0, 0); err != nil {

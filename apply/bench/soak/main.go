@@ -1,6 +1,8 @@
 // Command soak runs labs of hosts in network namespaces, each host running
 // `podroutes watch`: in one lab from a shared inventory, in the other (the
-// kube variant) following a real kube-apiserver; it injects faults in both
+// kube variant) following a real kube-apiserver, in the third (segments) on
+// two networks joined by a router, following a YAML inventory with
+// offLink: vxlan; it injects faults in all
 // at once on a seeded schedule and, after every quiet period, checks every
 // host against an expectation it computes itself from the inventory it
 // wrote or the Nodes it created (issue 23): every other node's pod subnet
@@ -14,7 +16,7 @@
 //
 //	soak: D divergences, F faults of K kinds, converge p99 P ms max M ms, rss first R1 MB last R2 MB, fds first N1 last N2
 //
-// Usage (as root): go run ./apply/bench/soak [-duration 10m] [-seed N] [-source both] [-svg FILE] BIN
+// Usage (as root): go run ./apply/bench/soak [-duration 10m] [-seed N] [-source all] [-svg FILE] BIN
 //
 // It drives podroutes only through its CLI and observes only the kernel
 // (ip -j), the check report and the metrics. Everything lives in
@@ -32,6 +34,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -41,7 +45,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Minute, "how long to inject faults")
 	flag.Uint64Var(&o.seed, "seed", 0, "the schedule's seed (0: from the clock, printed to replay it)")
 	flag.IntVar(&o.hosts, "hosts", 12, "hosts in each lab")
-	source := flag.String("source", "both", "what the hosts follow: inventory, kube, or both (a lab each, at once)")
+	source := flag.String("source", "all", "the labs, run at once: inventory, kube, segments (two segments, a YAML inventory with offLink: vxlan), a comma-separated list of them, both (inventory,kube) or all")
 	flag.StringVar(&o.svg, "svg", "", "write the plot of RSS and convergence time to this SVG file")
 	flag.StringVar(&o.schedule, "schedule", "", "write the schedule of faults to this file at the end (a divergence prints it)")
 	flag.DurationVar(&o.quiet, "quiet", 3*time.Second, "the quiet period after each burst of faults")
@@ -52,12 +56,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	switch *source {
-	case "both":
-		o.sources = []string{inventorySourceName, kubeSourceName}
-	case inventorySourceName, kubeSourceName:
-		o.sources = []string{*source}
-	}
+	o.sources = parseSources(*source)
 	if flag.NArg() != 1 || os.Geteuid() != 0 || o.sources == nil {
 		flag.Usage()
 		os.Exit(2)
@@ -82,4 +81,22 @@ func main() {
 		stop()
 		os.Exit(1)
 	}
+}
+
+// parseSources is -source's labs, nil for a name that is none.
+func parseSources(s string) []string {
+	switch s {
+	case "all":
+		return []string{inventorySourceName, kubeSourceName, segmentsSourceName}
+	case "both":
+		return []string{inventorySourceName, kubeSourceName}
+	}
+	var out []string
+	for _, name := range strings.Split(s, ",") {
+		if !slices.Contains([]string{inventorySourceName, kubeSourceName, segmentsSourceName}, name) || slices.Contains(out, name) {
+			return nil
+		}
+		out = append(out, name)
+	}
+	return out
 }

@@ -153,8 +153,11 @@ func run(ctx context.Context, o options) (*result, error) {
 		// Each lab its own schedule from the seed: the inventory lab's
 		// as before the kube variant came.
 		r := rand.New(rand.NewPCG(o.seed, o.seed^(0x50a4+uint64(i))))
-		if l.source == kubeSourceName {
+		switch l.source {
+		case kubeSourceName:
 			r = rand.New(rand.NewPCG(o.seed, o.seed^0x6b75))
+		case segmentsSourceName:
+			r = rand.New(rand.NewPCG(o.seed, o.seed^0x7365))
 		}
 		wg.Go(func() {
 			if diverged[i] = l.soak(inner, start, r); diverged[i] != nil {
@@ -212,7 +215,7 @@ func (r *result) diverge(o options, labs []*lab, diverged [][]string) (*result, 
 		}
 		r.divergences++
 		fmt.Fprintf(w, "\nsoak: DIVERGENCE in the %s lab (replay: -seed %d -hosts %d -quiet %v -api-gap %d -source %s)\n",
-			l.source, o.seed, o.hosts, o.quiet, o.apiGap, cond(len(o.sources) > 1, "both", o.sources[0]))
+			l.source, o.seed, o.hosts, o.quiet, o.apiGap, strings.Join(o.sources, ","))
 		for _, p := range diverged[i] {
 			fmt.Fprintln(w, "  "+p)
 		}
@@ -222,6 +225,9 @@ func (r *result) diverge(o options, labs []*lab, diverged [][]string) (*result, 
 		}
 		for _, h := range l.hosts {
 			fmt.Fprintf(w, "%s (%s, uplink moved to br-up: %v):\n%s", h.name, h.addr, h.moved, table(h))
+			if h.offLink {
+				fmt.Fprint(w, tunnelTable(h))
+			}
 			if b, err := os.ReadFile(h.log); err == nil {
 				lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 				fmt.Fprintf(w, "  its watch's last lines:\n    %s\n", strings.Join(lines[max(0, len(lines)-8):], "\n    "))
@@ -543,7 +549,7 @@ func (r *result) summary(o options) {
 	fmt.Fprintf(w, "\nsoak summary: seed %d, %d hosts, %v\n", r.seed, o.hosts, r.elapsed.Round(time.Second))
 	for _, l := range r.labs {
 		for _, k := range sortedKeys(l.kinds) {
-			fmt.Fprintf(w, "  faults %-9s %-10s %d\n", l.source, k, l.kinds[k])
+			fmt.Fprintf(w, "  faults %-9s %-11s %d\n", l.source, k, l.kinds[k])
 		}
 	}
 	if n := len(r.converge); n > 0 {

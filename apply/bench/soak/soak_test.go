@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/apply/tunnel"
 	"github.com/podroutes/podroutes/internal/nstest"
 )
 
@@ -28,14 +30,14 @@ func podroutes(t *testing.T) string {
 }
 
 // TestSoak is make test's short soak: 60 s of faults of every kind on
-// two labs of 12 hosts at once, one following an inventory and one a real
-// kube-apiserver, a fixed seed; any divergence fails it, with the soak's
-// report.
+// three labs of 12 hosts at once, one following an inventory, one a real
+// kube-apiserver and one on two segments with offLink: vxlan, a fixed
+// seed; any divergence fails it, with the soak's report.
 func TestSoak(t *testing.T) {
 	bin := podroutes(t)
 	var out bytes.Buffer
 	svg := filepath.Join(t.TempDir(), "soak.svg")
-	sources := []string{inventorySourceName, kubeSourceName}
+	sources := parseSources("all")
 	res, err := run(context.Background(), options{bin: bin, sources: sources, duration: 60 * time.Second, seed: 23, hosts: 12,
 		svg: svg, quiet: 3 * time.Second, bound: 10 * time.Second, apiGap: 4, out: &out})
 	if err != nil || res.divergences != 0 {
@@ -259,5 +261,93 @@ func everyFault(t *testing.T, l *lab) {
 		if _, p := l.converge(context.Background(), time.Now()); p != nil {
 			t.Errorf("%s (%s): %q", f.kind, what, p)
 		}
+	}
+}
+
+// TestSoakSeesSegmentsDivergence: the segments lab's expectation is the
+// lab's layout, not what podroutes makes of the links: a host the soak
+// believes on the other segment is a path wrong on every host, a neighbour
+// entry gone with its watcher stopped is named, and each of the lab's
+// faults then converges.
+func TestSoakSeesSegmentsDivergence(t *testing.T) {
+	bin := podroutes(t)
+	l, err := newLab(options{bin: bin, hosts: 3, bound: 2 * time.Second, out: os.Stdout}, segmentsSourceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.cleanup)
+	ctx := context.Background()
+	if err := l.build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+	if p := l.verify(ctx); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+
+	// node-0 and node-2 on segment 0, node-1 on 1. The soak told node-2
+	// is on segment 1 (it is not): it must see direct routes where it
+	// wants the tunnel and the other way round, and the tunnel's entries
+	// for the wrong peers.
+	h2 := l.hosts[2]
+	h2.seg = 1
+	_, p := l.converge(ctx, time.Now())
+	if !has(p, "node-2: want 10.200.0.0/24 via 10.200.0.0 dev podroutes-vx proto 157 metric 100 onlink, the kernel has [10.200.0.0/24 via 10.240.0.10 dev eth0 proto 157 metric 100]") ||
+		!has(p, "node-2: want 10.200.1.0/24 via 10.241.0.11 dev eth0 proto 157 metric 100, the kernel has [10.200.1.0/24 via 10.200.1.0 dev podroutes-vx proto 157 metric 100 onlink]") ||
+		!has(p, "node-2: tunnel: no neighbour 10.200.0.0 lladdr "+tunnel.MAC(netip.MustParseAddr("10.240.0.10")).String()) ||
+		!has(p, "node-2: tunnel: fdb "+tunnel.MAC(netip.MustParseAddr("10.241.0.11")).String()+" dst 10.241.0.11 not wanted") {
+		t.Errorf("a path expectation broken: %q", p)
+	}
+	h2.seg = 0
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Fatalf("the layout right again: %q", p)
+	}
+
+	// node-1's watcher stopped, its tunnel's entries flushed (the
+	// flushtunnel fault): each named.
+	h1 := l.hosts[1]
+	if err := h1.kill(); err != nil {
+		t.Fatal(err)
+	}
+	if what, err := flushTunnelOn(h1); err != nil || !strings.Contains(what, "2 FDB entries flushed") {
+		t.Fatalf("flushtunnel: %s, %v", what, err)
+	}
+	dead := h1.exited
+	h1.exited = make(chan error, 1)
+	_, p = l.converge(ctx, time.Now())
+	for _, n := range []string{"10.240.0.10", "10.240.0.12"} {
+		mac := tunnel.MAC(netip.MustParseAddr(n)).String()
+		if !has(p, "node-1: tunnel: no neighbour 10.200."+n[len(n)-1:]+".0 lladdr "+mac) || !has(p, "node-1: tunnel: no fdb "+mac+" dst "+n) {
+			t.Errorf("the entries for %s flushed: %q", n, p)
+		}
+	}
+	// The device deleted (the deltunnel fault): named, its routes gone.
+	if err := ip(h1.ns, "link", "del", tunnel.Name); err != nil {
+		t.Fatal(err)
+	}
+	_, p = l.converge(ctx, time.Now())
+	if !has(p, "node-1: no podroutes-vx, where 2 peers go through it") ||
+		!has(p, "node-1: want 10.200.0.0/24 via 10.200.0.0 dev podroutes-vx proto 157 metric 100 onlink, the kernel has []") {
+		t.Errorf("the device deleted: %q", p)
+	}
+	h1.exited = dead
+	if err := l.startWatch(ctx, h1); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Fatalf("the watcher back: %q", p)
+	}
+	if p := l.verify(ctx); p != nil {
+		t.Fatalf("the watcher back: %q", p)
+	}
+	everyFault(t, l)
+	if p := l.verify(ctx); p != nil {
+		t.Errorf("after every fault: %q", p)
+	}
+	if t.Failed() {
+		b, _ := os.ReadFile(l.hosts[0].log)
+		t.Logf("node-0's log:\n%s", b)
 	}
 }
