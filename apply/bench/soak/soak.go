@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -106,6 +107,10 @@ const flatMin = 5 * time.Minute
 // for o.duration and checks each after every burst; it returns errDiverged
 // after printing a divergence. A lab that diverges stops the others.
 func run(ctx context.Context, o options) (*result, error) {
+	// The labs run at once and each says what it sees: one writer, its
+	// writes serialized (a bytes.Buffer, the tests', is no safer than
+	// that).
+	o.out = &serialWriter{w: o.out}
 	res := &result{seed: o.seed, kinds: map[string]int{}}
 	var labs []*lab
 	defer func() {
@@ -604,4 +609,16 @@ func cond(c bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+// serialWriter makes the writes of several goroutines to w one at a time.
+type serialWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *serialWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
