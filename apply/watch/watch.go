@@ -313,6 +313,11 @@ func (w *watcher) update(ctx context.Context, u Update) {
 	}
 	w.unplanned, w.provisional = nil, u.Provisional
 	w.replace(ctx, u.Config, "update")
+	if u.Provisional {
+		// The address it lacked may have come while it was planned,
+		// its event taken before this update: ask once now.
+		w.replan()
+	}
 }
 
 // replan asks the live source to plan again, if its last plan failed or

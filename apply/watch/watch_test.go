@@ -307,9 +307,10 @@ func TestUnplanned(t *testing.T) {
 	}
 }
 
-// TestProvisional: while the live source's last plan is provisional (a
-// guest's, made while this host's address was off its links), every
-// address change asks it to plan again, as while it cannot plan; once a
+// TestProvisional: a provisional plan taken (a guest's, made while this
+// host's address was off its links) asks the live source to plan again at
+// once, and so does every address change while it stands, as while the
+// source cannot plan; once a
 // plan is not provisional, none does. The soak's kube lab saw a host whose
 // address was being moved to a bridge when a Node changed stay a guest,
 // its own Node's route left out, until the next Node change.
@@ -323,8 +324,11 @@ func TestProvisional(t *testing.T) {
 	h.restored(t, time.Now(), both...)
 	seen.next(t)
 
+	// Taken, it asks at once (the address may have come, its event
+	// taken, while the source planned), then at each address change.
 	updates <- watch.Update{Config: twoRoutes("10.240.0.22"), Provisional: true}
 	h.sys.wait(t, "2 of 2 routes in place after update")
+	replanned(t, replans)
 	h.ns.IP(t, "addr", "add", "10.240.0.20/32", "dev", "eth0")
 	replanned(t, replans)
 
