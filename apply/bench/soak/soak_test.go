@@ -64,22 +64,7 @@ func TestSoak(t *testing.T) {
 // stopped, and what check would name, behind the soak's back: the soak must
 // see both, or a clean run proves nothing.
 func TestSoakSeesDivergence(t *testing.T) {
-	bin := podroutes(t)
-	l, err := newLab(options{bin: bin, hosts: 3, bound: 2 * time.Second, out: os.Stdout}, inventorySourceName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.cleanup)
-	ctx := context.Background()
-	if err := l.build(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, p := l.converge(ctx, time.Now()); p != nil {
-		t.Fatalf("a fresh lab: %v", p)
-	}
-	if p := l.verify(ctx); p != nil {
-		t.Fatalf("a fresh lab: %v", p)
-	}
+	l, ctx := freshLab(t, inventorySourceName)
 
 	// Another owner's route at a wanted destination the soak does not
 	// know of: check names a conflict and the metrics count it, where the
@@ -189,22 +174,7 @@ func TestNotFlat(t *testing.T) {
 // Node created behind its back is a route not wanted, one it records
 // without creating is a route missing.
 func TestSoakSeesKubeDivergence(t *testing.T) {
-	bin := podroutes(t)
-	l, err := newLab(options{bin: bin, hosts: 3, bound: 2 * time.Second, out: os.Stdout}, kubeSourceName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.cleanup)
-	ctx := context.Background()
-	if err := l.build(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, p := l.converge(ctx, time.Now()); p != nil {
-		t.Fatalf("a fresh lab: %v", p)
-	}
-	if p := l.verify(ctx); p != nil {
-		t.Fatalf("a fresh lab: %v", p)
-	}
+	l, ctx := freshLab(t, kubeSourceName)
 
 	k := l.kube
 	stranger := node{addr: "10.240.0.150", subnet: "10.201.9.0/24"}
@@ -270,22 +240,7 @@ func everyFault(t *testing.T, l *lab) {
 // entry gone with its watcher stopped is named, and each of the lab's
 // faults then converges.
 func TestSoakSeesSegmentsDivergence(t *testing.T) {
-	bin := podroutes(t)
-	l, err := newLab(options{bin: bin, hosts: 3, bound: 2 * time.Second, out: os.Stdout}, segmentsSourceName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.cleanup)
-	ctx := context.Background()
-	if err := l.build(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, p := l.converge(ctx, time.Now()); p != nil {
-		t.Fatalf("a fresh lab: %v", p)
-	}
-	if p := l.verify(ctx); p != nil {
-		t.Fatalf("a fresh lab: %v", p)
-	}
+	l, ctx := freshLab(t, segmentsSourceName)
 
 	// node-0 and node-2 on segment 0, node-1 on 1. The soak told node-2
 	// is on segment 1 (it is not): it must see direct routes where it
@@ -350,4 +305,27 @@ func TestSoakSeesSegmentsDivergence(t *testing.T) {
 		b, _ := os.ReadFile(l.hosts[0].log)
 		t.Logf("node-0's log:\n%s", b)
 	}
+}
+
+// freshLab builds a lab of 3 hosts of source, with a 2 s bound, and
+// fails the test unless it converges and verifies before anything is
+// done to it: what the divergence tests start from.
+func freshLab(t *testing.T, source string) (*lab, context.Context) {
+	t.Helper()
+	l, err := newLab(options{bin: podroutes(t), hosts: 3, bound: 2 * time.Second, out: os.Stdout}, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.cleanup)
+	ctx := context.Background()
+	if err := l.build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := l.converge(ctx, time.Now()); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+	if p := l.verify(ctx); p != nil {
+		t.Fatalf("a fresh lab: %v", p)
+	}
+	return l, ctx
 }
