@@ -39,7 +39,9 @@ type kubeSource struct {
 	listed bool
 	// pending are the Nodes listed last, until they are planned; then
 	// only the plan is kept (not the inventory of every Node), and a
-	// reload re-applies it.
+	// reload re-applies it. A guest's plan is provisional: its Nodes are
+	// kept, so that the next plan (asked at an address change) looks for
+	// this host among them again rather than returning the guest's.
 	pending *kube.Snapshot
 	last    plan.Node
 	// guest is the name this host was last planned under as a host
@@ -152,9 +154,19 @@ func (k *kubeSource) plan(ctx context.Context, s *Source, h Host, wait time.Dura
 	}
 	n, err := k.planFrom(ctx, s, k.pending.Inventory, h, wait)
 	if err == nil {
-		k.pending, k.last = nil, n
+		k.last = n
+		if k.guest == "" {
+			k.pending = nil
+		}
 	}
 	return n, err
+}
+
+// guest says whether the last plan was a guest's (provisional).
+func (s *Source) guest() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kube.guest != ""
 }
 
 func (k *kubeSource) planFrom(ctx context.Context, s *Source, inv inventory.Inventory, h Host, wait time.Duration) (plan.Node, error) {
@@ -249,7 +261,7 @@ func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Durati
 	out := make(chan watch.Update, 1)
 	// A guest's plan is provisional: an address change may find this
 	// host among the Nodes (watch then asks for a plan again).
-	provisional := s.kube.guest != ""
+	provisional := s.guest()
 	if provisional {
 		latest(out, watch.Update{Config: last.Config, Provisional: true})
 	}
@@ -270,7 +282,7 @@ func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Durati
 				countNodes(h.Metrics, snap)
 				resync = snap.Resync
 			case <-again:
-				if !failed && s.kube.guest == "" {
+				if !failed && !s.guest() {
 					continue
 				}
 			}
@@ -283,7 +295,7 @@ func (s *Source) Follow(ctx context.Context, h Host, interval, ready time.Durati
 				latest(out, watch.Update{Err: fmt.Errorf("planning this host's routes from the Nodes of %s: %w", s.kube.cfg.Host, err)})
 				continue
 			}
-			if guest := s.kube.guest != ""; !n.Config.Equal(sent) || resync || failed || guest != provisional {
+			if guest := s.guest(); !n.Config.Equal(sent) || resync || failed || guest != provisional {
 				sent, provisional = n.Config, guest
 				latest(out, watch.Update{Config: n.Config, Provisional: guest})
 			}
