@@ -52,6 +52,10 @@ type apiState struct {
 	// and returns it; such a failure is not logged as retried.
 	once bool
 
+	// fell, if set, is signalled (without blocking) when the API server
+	// is found unreachable: the heartbeat then asks every RetryEvery.
+	fell chan<- struct{}
+
 	mu   sync.Mutex
 	kind errKind
 	last error
@@ -71,7 +75,13 @@ func (a *apiState) failed(err error) bool {
 	if kind != a.kind {
 		a.kind = kind
 		if !a.once || !kind.final() {
-			a.log.Errorf("%s; the routes stay as they are; retrying with backoff, at most a minute apart", a.describe(err))
+			a.log.Errorf("%s; the routes stay as they are; %s", a.describe(err), retrying(kind))
+		}
+		if kind == unreachable && a.fell != nil {
+			select {
+			case a.fell <- struct{}{}:
+			default:
+			}
 		}
 	}
 	a.tell(false)
@@ -89,6 +99,22 @@ func (a *apiState) tell(up bool) {
 		a.told = v
 		a.answering(up)
 	}
+}
+
+// retrying says when a failure of kind is tried again.
+func retrying(kind errKind) string {
+	if kind == unreachable {
+		return fmt.Sprintf("asking it again every %s, and following the Nodes again as soon as it answers", RetryEvery)
+	}
+	return "retrying with backoff, at most a minute apart"
+}
+
+// state is the kind of the last failure, noError once the API server
+// answered since.
+func (a *apiState) state() errKind {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.kind
 }
 
 // ok records that a list or watch succeeded.

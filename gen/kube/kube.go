@@ -1,8 +1,9 @@
 // Package kube makes the inventory from the Kubernetes API: the Node
-// list, followed with a client-go shared informer (list, watch, relist,
-// backoff: client-go's own), keeping of each Node only what podroutes
-// reads, and turned into an Inventory by inventory.Admit after each burst
-// of changes. It says what goes wrong with the API once per change, and
+// list, followed with a client-go reflector (list, watch, relist, backoff:
+// client-go's own, its backoff cut short when the API server answers
+// again: wakeClock), keeping of each Node only what podroutes reads, and
+// turned into an Inventory by inventory.Admit after each burst of
+// changes. It says what goes wrong with the API once per change, and
 // never makes a snapshot from a list it does not have: while the API
 // server is unreachable, or refuses podroutes, there is no new snapshot,
 // so the routes stay as they are.
@@ -52,8 +53,9 @@ type Options struct {
 	// no answer (a frozen API server: see ProbeEvery), true when one
 	// succeeds after that or at first. It must return soon.
 	Answering func(bool)
-	// Clock times Run's probes; nil is the real clock.
-	Clock clock.WithTicker
+	// Clock times the probes and the reflector's backoff; nil is the
+	// real clock.
+	Clock clock.WithTickerAndDelayedExecution
 }
 
 // Snapshot is the inventory the Nodes make at one moment.
@@ -76,9 +78,17 @@ type Source struct {
 	o       Options
 	host    string // the API server, for messages
 	nodes   *nodeClient
-	inf     cache.SharedIndexInformer
+	store   *nodeStore
+	refl    *cache.Reflector
+	wake    *wakeClock    // the reflector's: the heartbeat ends its backoff
 	changed chan struct{} // a change since the last snapshot; capacity 1
-	resync  atomic.Bool   // the next snapshot follows a reconnection
+	// ask tells the heartbeat to ask the API server sooner: a list or
+	// watch found it unreachable, or the reflector waits out a backoff.
+	ask chan struct{}
+	// refused: the reflector's last list or watch failed with the API
+	// server's own answer (reflected); its backoff is not cut short.
+	refused atomic.Bool
+	resync  atomic.Bool // the next snapshot follows a reconnection
 	api     apiState
 	// fatal gets the first error List cannot wait out (credentials
 	// rejected, no rights); nil in Run.
@@ -86,7 +96,7 @@ type Source struct {
 	once  sync.Once
 }
 
-// quietKlog silences klog, once per process and before any informer
+// quietKlog silences klog, once per process and before the reflector
 // logs (klog.SetLogger races with logging): client-go logs each failed
 // retry in its own format, and podroutes says what is wrong itself
 // (apiState), once per change.
@@ -108,30 +118,15 @@ func New(cfg *rest.Config, o Options) (*Source, error) {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
-	s := &Source{o: o, host: cfg.Host, nodes: client, changed: make(chan struct{}, 1)}
-	s.api = apiState{host: cfg.Host, log: o.Log, answering: o.Answering, recovered: func() { s.resync.Store(true); s.change() }}
-	s.inf = cache.NewSharedIndexInformerWithOptions(s.listWatch(client), &corev1.Node{}, cache.SharedIndexInformerOptions{})
-	if err := s.inf.SetTransform(transform); err != nil {
-		return nil, fmt.Errorf("following Nodes: %w", err)
-	}
-	if err := s.inf.SetWatchErrorHandlerWithContext(s.watchError); err != nil {
-		return nil, fmt.Errorf("following Nodes: %w", err)
-	}
-	// Handlers only note that something changed; snapshots are made on
+	ask := make(chan struct{}, 1)
+	s := &Source{o: o, host: cfg.Host, nodes: client, changed: make(chan struct{}, 1), ask: ask, wake: newWakeClock(o.Clock, ask)}
+	s.api = apiState{host: cfg.Host, log: o.Log, answering: o.Answering, recovered: func() { s.resync.Store(true); s.change() },
+		fell: ask}
+	// The store notes that something changed; snapshots are made on
 	// Run's goroutine, after the debounce.
-	if _, err := s.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { s.change() },
-		DeleteFunc: func(any) { s.change() },
-		UpdateFunc: func(old, new any) {
-			// Kubelets update their Node's status every few minutes;
-			// only what podroutes reads counts.
-			if !sameNode(old, new) {
-				s.change()
-			}
-		},
-	}); err != nil {
-		return nil, fmt.Errorf("following Nodes: %w", err)
-	}
+	s.store = newNodeStore(s.change)
+	s.refl = cache.NewReflectorWithOptions(s.listWatch(client), &corev1.Node{}, s.store,
+		cache.ReflectorOptions{Name: "podroutes", TypeDescription: "*v1.Node", Clock: s.wake})
 	return s, nil
 }
 
@@ -152,8 +147,9 @@ func (s *Source) change() {
 // goroutine.
 func (s *Source) Run(ctx context.Context, send func(Snapshot)) {
 	s.start(ctx)
-	go s.heartbeat(ctx, s.o.Clock, s.nodes.Probe)
-	if !cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) {
+	select {
+	case <-s.store.synced:
+	case <-ctx.Done():
 		return
 	}
 	var rep reporter
@@ -197,15 +193,12 @@ func (s *Source) List(ctx context.Context) (Snapshot, error) {
 	s.fatal = make(chan error, 1)
 	s.api.once = true
 	s.start(ctx)
-	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), s.inf.HasSynced) }()
 	select {
-	case ok := <-synced:
-		if ok {
-			return s.snapshot(), nil
-		}
+	case <-s.store.synced:
+		return s.snapshot(), nil
 	case err := <-s.fatal:
 		return Snapshot{}, err
+	case <-ctx.Done():
 	}
 	err := fmt.Errorf("listing the Nodes of %s: %w", s.host, ctx.Err())
 	if last := s.api.lastError(); last != nil {
@@ -214,19 +207,22 @@ func (s *Source) List(ctx context.Context) (Snapshot, error) {
 	return Snapshot{}, err
 }
 
-// start runs the informer until ctx is done; a Source starts once.
+// start runs the reflector, and the heartbeat that probes the API server
+// and ends the reflector's backoff when it answers, until ctx is done; a
+// Source starts once.
 func (s *Source) start(ctx context.Context) {
 	started := false
 	s.once.Do(func() { started = true })
 	if !started {
 		panic("kube: a Source runs once")
 	}
-	go s.inf.RunWithContext(ctx)
+	go s.heartbeat(ctx, s.o.Clock, s.nodes.Probe)
+	go s.refl.RunWithContext(ctx)
 }
 
-// snapshot admits the Nodes in the informer's store.
+// snapshot admits the Nodes in the store.
 func (s *Source) snapshot() Snapshot {
-	objs := s.inf.GetStore().List()
+	objs := s.store.List()
 	nodes := make([]inventory.Node, 0, len(objs))
 	for _, o := range objs {
 		if n, ok := o.(*node); ok {
@@ -235,13 +231,6 @@ func (s *Source) snapshot() Snapshot {
 	}
 	inv, probs := inventory.Admit(s.host, nodes)
 	return Snapshot{Inventory: inv, Problems: probs, Nodes: len(nodes), Resync: s.resync.Swap(false)}
-}
-
-// watchError gets what ends a list or watch: the reflector retries with
-// its backoff (0.8 s doubling to 30 s, and a jitter of up to as much
-// again: up to a minute); the routes stay as they are.
-func (s *Source) watchError(_ context.Context, _ *cache.Reflector, err error) {
-	s.failed(err)
 }
 
 // failed records err; List gives up on those waiting cannot mend.

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ import (
 )
 
 // TestSlim: a kubelet's Node loses everything but what podroutes reads,
-// and says the same to it and to the informer.
+// and says the same to it and to the store.
 func TestSlim(t *testing.T) {
 	full := k8stest.KubeletNode(k8stest.Fleet(8)[7], 7)
 	full.CreationTimestamp = metav1.NewTime(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
@@ -34,10 +35,10 @@ func TestSlim(t *testing.T) {
 	}
 	m, err := meta.Accessor(s)
 	if err != nil || m.GetName() != "node-7" || m.GetResourceVersion() != "42" || !m.GetCreationTimestamp().Time.Equal(full.CreationTimestamp.Time) {
-		t.Fatalf("the informer reads %v (%v), want node-7, version 42", m, err)
+		t.Fatalf("the store reads %v (%v), want node-7, version 42", m, err)
 	}
 	if key, err := cache.MetaNamespaceKeyFunc(s); key != "node-7" || err != nil {
-		t.Errorf("the informer keys it %q (%v), want node-7", key, err)
+		t.Errorf("the store keys it %q (%v), want node-7", key, err)
 	}
 	fullJSON, _ := json.Marshal(full)
 	t.Logf("a kubelet's Node: %d bytes of JSON, a corev1.Node %d+ bytes in memory; slim, %d+ bytes",
@@ -165,7 +166,7 @@ func TestSource(t *testing.T) {
 		}
 		c.StartAPI(t)
 		began := time.Now()
-		snap := r.next(t, 60*time.Second)
+		snap := r.next(t, ProbeEvery+5*time.Second)
 		t.Logf("a resync snapshot %s after the API server is ready again", time.Since(began).Round(time.Millisecond))
 		if !snap.Resync || r.log.Count("answers again") != 1 {
 			t.Errorf("after the restart: resync %v; the log:\n%s", snap.Resync, r.log)
@@ -178,6 +179,27 @@ func TestSource(t *testing.T) {
 		t.Logf("a Node created after the restart: in a snapshot after %s; the log:\n%s", time.Since(start).Round(time.Millisecond), r.log)
 	})
 
+	t.Run("restarted again and again", func(t *testing.T) {
+		// Each restart cuts the watch, and client-go's reflector waits
+		// out its backoff before it lists again: 0.8 s doubling, with a
+		// jitter of up to as much again, reset only after two minutes
+		// without one. The heartbeat ends it when the API server
+		// answers: every restart is followed within ProbeEvery of the
+		// API server being ready, where the backoff alone grew past it.
+		const within = ProbeEvery + 5*time.Second
+		for i := range 6 {
+			c.StopAPI(t)
+			c.StartAPI(t)
+			start := time.Now()
+			name := fmt.Sprintf("again-%d", i)
+			c.CreateNode(t, k8stest.Node{Name: name, InternalIPs: []netip.Addr{netip.AddrFrom4([4]byte{10, 240, 0, byte(100 + i)})},
+				PodCIDRs: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 200, byte(100 + i), 0}), 24)}})
+			for !strings.Contains(hosts(r.next(t, within)), name) {
+			}
+			t.Logf("restart %d: a Node created after it in a snapshot after %s", i+1, time.Since(start).Round(time.Millisecond))
+		}
+	})
+
 	t.Run("the store holds slim Nodes", func(t *testing.T) {
 		s, err := New(c.RESTConfig(c.Tokens.Podroutes), Options{Log: &logtest.Lines{}, PageSize: 2})
 		if err != nil {
@@ -187,7 +209,7 @@ func TestSource(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs := s.inf.GetStore().List()
+		objs := s.store.List()
 		if len(objs) != snap.Nodes || snap.Nodes < 4 {
 			t.Fatalf("%d objects in the store, %d Nodes listed", len(objs), snap.Nodes)
 		}

@@ -2,8 +2,10 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -18,34 +20,53 @@ import (
 // DefaultPageSize at a time.
 const pageBytes = 2 << 20
 
-// listWatch is the informer's ListerWatcher. Its watch is client-go's; its
-// list pages itself and slims each page before asking for the next. The
-// reflector's own paging cannot bound memory: it gathers every page, as
-// decoded, before the transform runs (5000 kubelet Nodes: about 60 MB of
-// JSON), and it lists with resourceVersion=0, which the API server's
-// watch cache answers in one piece whatever the limit. Both calls tell
-// apiState how the API server answers.
+// listWatch is the reflector's ListerWatcher. Its watch is client-go's;
+// its list pages itself and slims each page before asking for the next.
+// The reflector's own paging cannot bound memory: it gathers every page,
+// as decoded, before the store's transform runs (5000 kubelet Nodes:
+// about 60 MB of JSON), and it lists with resourceVersion=0, which the API
+// server's watch cache answers in one piece whatever the limit. Both calls
+// tell how the API server answers (reflected).
 func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			list, err := s.list(ctx, nodes, opts)
+			s.reflected(err)
 			if err != nil {
-				s.failed(err)
 				return nil, err
 			}
-			s.api.ok()
 			return list, nil
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			w, err := nodes.Watch(ctx, opts)
+			s.reflected(err)
 			if err != nil {
-				s.failed(err)
 				return nil, err
 			}
-			s.api.ok()
-			return w, nil
+			// An error the watch brings ends it, and the reflector
+			// lists again; it is recorded here, as the list's are.
+			return watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
+				if ev.Type == watch.Error {
+					s.reflected(apierrors.FromObject(ev.Object))
+				}
+				return ev, true
+			}), nil
 		},
 	}
+}
+
+// reflected records how the API server answered a list or watch of the
+// reflector: err, or nil. An API server that says it is overloaded (429,
+// or a 5xx of its own) gets the reflector's backoff in full
+// (Source.refused): its cache may answer the heartbeat's probe while the
+// lists fail.
+func (s *Source) reflected(err error) {
+	s.refused.Store(overloaded(err))
+	if err == nil {
+		s.api.ok()
+		return
+	}
+	s.failed(err)
 }
 
 // list lists every Node, slimmed, as one list without a continue token,
@@ -85,4 +106,11 @@ func (s *Source) list(ctx context.Context, nodes *nodeClient, opts metav1.ListOp
 		}
 		opts.Continue = page.Continue
 	}
+}
+
+// overloaded reports whether err is the API server's answer that it
+// cannot serve now: 429 Too Many Requests, or a 5xx status.
+func overloaded(err error) bool {
+	var status apierrors.APIStatus
+	return apierrors.IsTooManyRequests(err) || errors.As(err, &status) && status.Status().Code >= 500
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/podroutes/podroutes/gen/inventory"
 )
 
-// node is a Node as the informer keeps it: what podroutes reads (name,
+// node is a Node as the store keeps it: what podroutes reads (name,
 // creation time, InternalIP and Hostname addresses, pod CIDRs) and what
-// the informer keys and orders by (name, resourceVersion). A kubelet's
+// the store keys and the reflector orders by (name, resourceVersion). A kubelet's
 // Node is mostly images, conditions, labels and managed fields, about
 // 12 KB of JSON; this is 120 bytes and its strings, where a corev1.Node
 // with all the rest left empty is 744 bytes.
@@ -28,7 +28,7 @@ type node struct {
 	addresses []inventory.NodeAddress
 }
 
-// slim is what the informer keeps of n. Nothing of n is shared, so n
+// slim is what the store keeps of n. Nothing of n is shared, so n
 // can be collected.
 func slim(n *corev1.Node) *node {
 	s := &node{
@@ -48,8 +48,8 @@ func slim(n *corev1.Node) *node {
 	return s
 }
 
-// transform is the informer's cache.TransformFunc: each Node a watch
-// brings is slimmed before it is stored. A list's Nodes come slim
+// transform slims each Node a watch brings before it is stored
+// (nodeStore). A list's Nodes come slim
 // already (listWatch), and anything else (a DeletedFinalStateUnknown,
 // whose Node was slimmed when stored) passes as it is.
 func transform(obj any) (any, error) {
@@ -60,7 +60,7 @@ func transform(obj any) (any, error) {
 }
 
 // A node is a runtime.Object whose metadata (metav1.ObjectMetaAccessor)
-// is made when asked for: the informer asks for it to key the node, at
+// is made when asked for: the store asks for it to key the node, at
 // each change, not to keep it.
 var (
 	_ runtime.Object            = (*node)(nil)
@@ -97,12 +97,12 @@ func (l *nodeList) DeepCopyObject() runtime.Object {
 }
 
 // nodeOf is what inventory.Admit reads of n. It shares n's slices, which
-// neither the informer nor Admit changes.
+// neither the store nor Admit changes.
 func nodeOf(n *node) inventory.Node {
 	return inventory.Node{Name: n.name, Created: n.created.Time, PodCIDRs: n.podCIDRs, PodCIDR: n.podCIDR, Addresses: n.addresses}
 }
 
-// sameNode reports whether two versions of a Node, as the informer keeps
+// sameNode reports whether two versions of a Node, as the store keeps
 // them, say the same to podroutes.
 func sameNode(a, b any) bool {
 	x, ok1 := a.(*node)
