@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/gen/kube"
 	"github.com/podroutes/podroutes/internal/k8stest"
 )
 
@@ -21,18 +22,16 @@ import (
 // created, as the inventory variant's is from the file it wrote.
 const apiAddr = "10.240.0.2"
 
-// reflectorBackoffMax is how long after an API server restart a watcher
-// may still not follow its Nodes: podroutes follows them with client-go's
-// reflector, which after a failed watch waits before it watches again,
-// and after a list and watch that ends (a stream cut, or a version the
-// restarted API server no longer has) waits before it lists again: each
-// wait 0.8 s doubling to 30 s with a jitter of up to as much again (60 s),
-// reset only after 2 minutes without one (client-go tools/cache
-// reflector.go: NewReflectorWithOptions, RunWithContext, watch). A few
-// restarts in a row leave it at the cap, and a resumption can take both
-// waits: a Node changed in that time reaches the routes when they end. The
-// first 1 h run saw a Node change unseen 70 s after the restart.
-const reflectorBackoffMax = 2 * 60 * time.Second
+// apiResume is how long after an API server restart a watcher may still
+// not follow its Nodes: client-go's reflector waits out a backoff before
+// it lists again after the cut watch, which the heartbeat ends when the
+// API server answers it (gen/kube: every second while the reflector
+// waits; a restarted API server refuses for a second or two until its
+// authorizer is ready, and a refusal is asked again 1 s doubling to
+// ProbeEvery apart). Before that heartbeat the backoff alone, reset only
+// after two minutes without one, left a Node change unseen 86 s after a
+// restart; this allowance was two minutes.
+const apiResume = kube.ProbeEvery
 
 // kubeSource is what the kube variant adds to a lab.
 type kubeSource struct {

@@ -76,11 +76,8 @@ type options struct {
 	quiet    time.Duration
 	bound    time.Duration
 	// apiGap is the fewest bursts between two API server restarts (a
-	// count, so that the seed still makes the schedule): restarts more
-	// often than client-go's reflector resets its backoff (2 minutes, see
-	// reflectorBackoffMax) would keep the watchers waiting out a backoff
-	// at its cap, and every Node change would be judged against that
-	// rather than o.bound.
+	// count, so that the seed still makes the schedule), so that the
+	// kube lab's other faults keep most bursts.
 	apiGap int
 	out    io.Writer
 }

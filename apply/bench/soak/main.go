@@ -50,7 +50,7 @@ func main() {
 	flag.StringVar(&o.schedule, "schedule", "", "write the schedule of faults to this file at the end (a divergence prints it)")
 	flag.DurationVar(&o.quiet, "quiet", 3*time.Second, "the quiet period after each burst of faults")
 	flag.DurationVar(&o.bound, "bound", 10*time.Second, "the longest convergence that is not a divergence")
-	flag.IntVar(&o.apiGap, "api-gap", 40, "the fewest bursts of faults between two API server restarts (about 4 s each)")
+	flag.IntVar(&o.apiGap, "api-gap", 10, "the fewest bursts of faults between two API server restarts (about 4 s each)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage (as root): soak [flags] BIN")
 		flag.PrintDefaults()

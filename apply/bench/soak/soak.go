@@ -281,11 +281,10 @@ func (l *lab) soak(ctx context.Context, start time.Time, r *rand.Rand) []string 
 		}
 		last := time.Now()
 		l.deadline = last.Add(l.o.bound)
-		if d := l.apiUp.Add(reflectorBackoffMax + l.o.bound); nodeChange && d.After(l.deadline) {
-			// A Node changed while the watchers' informers may still
-			// wait out client-go's backoff after an API server restart
-			// (see reflectorBackoffMax): they see the change when it
-			// ends.
+		if d := l.apiUp.Add(apiResume + l.o.bound); nodeChange && d.After(l.deadline) {
+			// A Node changed while the watchers may still wait to
+			// follow the Nodes after an API server restart (see
+			// apiResume): they see the change when it ends.
 			l.deadline = d
 			l.backedOff++
 		}
@@ -566,8 +565,8 @@ func (r *result) summary(o options) {
 		fmt.Fprintf(w, "  hosts checked with another owner's route at a wanted destination, named by check and the metrics: %d\n", r.conflicted)
 		for _, l := range r.labs {
 			if l.backedOff > 0 {
-				fmt.Fprintf(w, "  bursts of the %s lab with a Node change within %v of an API server restart, given until then plus %v to converge (client-go's reflector backoff): %d\n",
-					l.source, reflectorBackoffMax, o.bound, l.backedOff)
+				fmt.Fprintf(w, "  bursts of the %s lab with a Node change within %v of an API server restart, given until then plus %v to converge (the heartbeat's refusal retry): %d\n",
+					l.source, apiResume, o.bound, l.backedOff)
 			}
 		}
 		fmt.Fprintf(w, "  convergence after a burst (%d bursts): p50 %v p90 %v p99 %v max %v\n", n,
