@@ -297,14 +297,7 @@ func TestUnplanned(t *testing.T) {
 		t.Logf("a pass before the plan came: %v", p.err)
 	}
 	h.log.Wait(t, "resolved: the problems of the last pass are gone (1)", nstest.Patience)
-	for len(replans) > 0 {
-		<-replans
-	}
-	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
-	time.Sleep(200 * time.Millisecond)
-	if len(replans) != 0 {
-		t.Error("the source is asked to plan again after its plan worked")
-	}
+	notReplanned(t, h, replans, "its plan worked")
 }
 
 // TestProvisional: a provisional plan taken (a guest's, made while this
@@ -334,14 +327,7 @@ func TestProvisional(t *testing.T) {
 
 	updates <- watch.Update{Config: twoRoutes("10.240.0.22")}
 	h.sys.wait(t, "2 of 2 routes in place after update")
-	for len(replans) > 0 {
-		<-replans
-	}
-	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
-	time.Sleep(200 * time.Millisecond)
-	if len(replans) != 0 {
-		t.Error("the source is asked to plan again after a plan that is not provisional")
-	}
+	notReplanned(t, h, replans, "a plan that is not provisional")
 }
 
 // pass is what an Observer is told of a pass.
@@ -367,6 +353,20 @@ func (o *observed) next(t *testing.T) pass {
 		t.Fatalf("no pass within %s", nstest.Patience)
 	}
 	return pass{}
+}
+
+// notReplanned takes 10.240.0.20/32, added before, off eth0: an address
+// change that, after what, must not ask the source to plan again.
+func notReplanned(t *testing.T, h *host, replans chan struct{}, what string) {
+	t.Helper()
+	for len(replans) > 0 {
+		<-replans
+	}
+	h.ns.IP(t, "addr", "del", "10.240.0.20/32", "dev", "eth0")
+	time.Sleep(200 * time.Millisecond)
+	if len(replans) != 0 {
+		t.Errorf("the source is asked to plan again after %s", what)
+	}
 }
 
 // replanned waits until Replan is called, up to nstest.Patience.

@@ -11,7 +11,6 @@ import (
 	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
-	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/networkd"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/session"
@@ -25,16 +24,12 @@ type applyOptions struct {
 // applyCommand is `podroutes apply`, what podroutes.service runs at boot.
 func applyCommand() *cli.Command {
 	var o applyOptions
-	return &cli.Command{
-		Name:        "apply",
-		Usage:       "make this host's routes match the config (what the service runs at boot)",
-		Description: manpage.Description("apply"),
-		Flags: o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
+	return command("apply", "make this host's routes match the config (what the service runs at boot)",
+		o.flags("wait up to `DURATION` for a link and address that reach each gateway (boot: the uplink may be late); 0 does not wait",
 			"after the pass (not with --dry-run)",
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Destination: &o.dryRun,
 				Usage: "print what apply would change (with --networkd-dropin, the drop-in too), change nothing (and do not wait)"}),
-		Action: func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) },
-	}
+		func(c *cli.Context) error { return runApply(c.Context, c.App.Writer, c.App.ErrWriter, o) })
 }
 
 func runApply(ctx context.Context, stdout, stderr io.Writer, o applyOptions) error {
@@ -73,16 +68,12 @@ type checkOptions struct {
 // checkCommand is `podroutes check`, the read-only report of each route.
 func checkCommand() *cli.Command {
 	var o checkOptions
-	return &cli.Command{
-		Name:        "check",
-		Usage:       "print every configured route and its state; read-only",
-		Description: manpage.Description("check"),
-		Flags: append(o.source.flags(),
+	return command("check", "print every configured route and its state; read-only",
+		append(o.source.flags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Destination: &o.output,
 				Usage: "`FORMAT` of the report: text (ip route style) or json (JSON Lines: each route's state, wanted route and the kernel's)"},
 		),
-		Action: func(c *cli.Context) error { return runCheck(c.Context, c.App.Writer, c.App.ErrWriter, o) },
-	}
+		func(c *cli.Context) error { return runCheck(c.Context, c.App.Writer, c.App.ErrWriter, o) })
 }
 
 func runCheck(ctx context.Context, stdout, stderr io.Writer, o checkOptions) error {
@@ -142,23 +133,19 @@ type removeOptions struct {
 // removeCommand is `podroutes remove`, what stopping podroutes.service runs.
 func removeCommand() *cli.Command {
 	var o removeOptions
-	return &cli.Command{
-		Name:        "remove",
-		Usage:       "delete every route podroutes owns (what stopping the service runs)",
-		Description: manpage.Description("remove"),
-		Flags: append(append(o.source.flags(),
+	return command("remove", "delete every route podroutes owns (what stopping the service runs)",
+		append(append(o.source.flags(),
 			&cli.BoolFlag{Name: "all", Destination: &o.all,
 				Usage: "delete every route podroutes owns, without reading a config"},
 			dropInFlag(&o.dropIns, "first delete the systemd-networkd route drop-ins apply --networkd-dropin wrote into `DIR` "+
 				"and have networkd reload, or it puts the routes back at its next reconfigure of the link"),
 		), lockFlags(&o.lock)...),
-		Action: func(c *cli.Context) error {
+		func(c *cli.Context) error {
 			if o.all && (c.IsSet("config") || c.IsSet("inventory") || c.IsSet("kubeconfig")) {
 				return inputError(errors.New("--all excludes --config, --inventory and --kubeconfig"))
 			}
 			return runRemove(c.Context, c.App.ErrWriter, o)
-		},
-	}
+		})
 }
 
 func runRemove(ctx context.Context, stderr io.Writer, o removeOptions) error {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/podroutes/podroutes/internal/manpage"
 )
 
 // commands lists the subcommands, one constructor each. None but
@@ -28,6 +30,12 @@ func commands() []*cli.Command {
 		kubeExec(c)
 	}
 	return append(cmds, completionCommand())
+}
+
+// command is a subcommand whose long help (and man page section) is the
+// description written for its name (manpage.Description).
+func command(name, usage string, flags []cli.Flag, action cli.ActionFunc) *cli.Command {
+	return &cli.Command{Name: name, Usage: usage, Description: manpage.Description(name), Flags: flags, Action: action}
 }
 
 // noArgs makes c refuse positional arguments, before it does anything:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/internal/lock"
+	"github.com/podroutes/podroutes/internal/manpage"
 )
 
 func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -55,6 +56,21 @@ func TestManPage(t *testing.T) {
 	cmd.Stdin = strings.NewReader(page)
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("groff -ww: %v\n%s", err, out)
+	}
+}
+
+// TestCommandDescriptions: each documented command's long help (its
+// --help and its man page section) is the one written for its name.
+func TestCommandDescriptions(t *testing.T) {
+	documented := []string{"gen", "apply", "check", "remove", "watch"}
+	for _, c := range commands() {
+		want := ""
+		if slices.Contains(documented, c.Name) {
+			want = manpage.Description(c.Name)
+		}
+		if c.Description != want {
+			t.Errorf("%s: description %.60q..., want %.60q...", c.Name, c.Description, want)
+		}
 	}
 }
 

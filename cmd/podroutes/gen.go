@@ -9,7 +9,6 @@ import (
 
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/inventory"
-	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/notify"
 	"github.com/podroutes/podroutes/internal/source"
 )
@@ -61,11 +60,8 @@ type genOptions struct {
 // genCommand is `podroutes gen`, from one inventory to every host's files.
 func genCommand() *cli.Command {
 	var o genOptions
-	return &cli.Command{
-		Name:        "gen",
-		Usage:       "plan every host's routes from an inventory and write one tree per host",
-		Description: manpage.Description("gen"),
-		Flags: append(o.inventoryOptions.flags(), kubeconfigFlag(&o.kubeconfig),
+	return command("gen", "plan every host's routes from an inventory and write one tree per host",
+		append(o.inventoryOptions.flags(), kubeconfigFlag(&o.kubeconfig),
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Destination: &o.out,
 				Usage: "write the trees under `DIR` (default: print them)"},
 			&cli.StringSliceFlag{Name: "node", Aliases: []string{"n"}, Destination: &o.nodes,
@@ -75,8 +71,7 @@ func genCommand() *cli.Command {
 			networkFileFlag(&o.networkFile, "networkd `FILE`.network the drop-in extends, for hosts whose inventory names none"),
 			offLinkFlag(&o.offLink),
 		),
-		Action: func(c *cli.Context) error { return runGen(c.Context, c.App.Reader, c.App.Writer, c.App.ErrWriter, o) },
-	}
+		func(c *cli.Context) error { return runGen(c.Context, c.App.Reader, c.App.Writer, c.App.ErrWriter, o) })
 }
 
 func runGen(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o genOptions) error {

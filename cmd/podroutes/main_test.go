@@ -8,9 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/logtest"
 )
 
 // podroutesBin is the real binary, built once by TestMain; CLI tests run it.
@@ -73,7 +74,7 @@ func binCommand(env, prefix, args []string) *exec.Cmd {
 // process is a running podroutes.
 type process struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *logtest.Writer
 	done chan struct{}
 	err  error
 }
@@ -81,7 +82,7 @@ type process struct {
 // startBin starts the binary like runBin, killed when the test ends.
 func startBin(t testing.TB, env, prefix []string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: binCommand(env, prefix, args), out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: binCommand(env, prefix, args), out: &logtest.Writer{W: new(bytes.Buffer)}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %v: %v", p.cmd.Args, err)
@@ -130,23 +131,6 @@ func (p *process) wait(t testing.TB) (int, string) {
 		t.Fatal(p.err)
 	}
 	return 0, p.out.String()
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // podroutes runs the binary with args and no wrapper.

@@ -10,7 +10,6 @@ import (
 	"github.com/podroutes/podroutes/apply/metrics"
 	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/internal/lock"
-	"github.com/podroutes/podroutes/internal/manpage"
 	"github.com/podroutes/podroutes/internal/notify"
 )
 
@@ -24,11 +23,8 @@ type watchOptions struct {
 // watchCommand is `podroutes watch`, the daemon of podroutes-watch.service.
 func watchCommand() *cli.Command {
 	var o watchOptions
-	return &cli.Command{
-		Name:        "watch",
-		Usage:       "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
-		Description: manpage.Description("watch"),
-		Flags: o.flags("at start, wait up to `DURATION` for a link and address that reach each gateway "+
+	return command("watch", "apply, then keep the routes in place as links, addresses and routes change (podroutes-watch.service)",
+		o.flags("at start, wait up to `DURATION` for a link and address that reach each gateway "+
 			"(with --kubeconfig, and for the first list of Nodes before READY=1)",
 			"after each pass and heal",
 			&cli.DurationFlag{Name: "resync", Value: watch.DefaultResync, Destination: &o.resync,
@@ -37,8 +33,7 @@ func watchCommand() *cli.Command {
 				Usage: "re-apply at most `DURATION` after the first event of a burst (sooner when the events pause for 5ms)"},
 			&cli.StringFlag{Name: "metrics-address", EnvVars: []string{metrics.EnvAddress}, Destination: &o.metricsAddress,
 				Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics (off by default; :PORT for every address)"}),
-		Action: func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) },
-	}
+		func(c *cli.Context) error { return runWatch(c.Context, c.App.ErrWriter, o) })
 }
 
 func runWatch(ctx context.Context, stderr io.Writer, o watchOptions) error {

@@ -1,6 +1,7 @@
 // Package logtest is a logger for tests: a logs.Logger that keeps every
 // line it is told, and says how many contain a text, so that a test can
-// check that a problem is logged once.
+// check that a problem is logged once; and Writer, for output that
+// several goroutines write.
 package logtest
 
 import (

@@ -23,13 +23,42 @@ type Socket struct {
 func Listen(t testing.TB) *Socket {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	conn, err := listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	return &Socket{Path: path, conn: conn}
 }
+
+// Serve opens a notify socket at path and hands each notification to f, in
+// order, from a goroutine of its own until the socket is closed: Listen
+// for a program without a testing.T (the benchmarks run watchers).
+func Serve(path string, f func(string)) (*net.UnixConn, error) {
+	conn, err := listen(path)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		buf := make([]byte, maxNotification)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			f(string(buf[:n]))
+		}
+	}()
+	return conn, nil
+}
+
+func listen(path string) (*net.UnixConn, error) {
+	return net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+}
+
+// maxNotification is the most of a notification read: more than any
+// service here sends (a STATUS= line and a few more).
+const maxNotification = 1 << 16
 
 // Env is the environment entry that points a service at s.
 func (s *Socket) Env() string { return "NOTIFY_SOCKET=" + s.Path }
@@ -40,7 +69,7 @@ func (s *Socket) Next(t testing.TB, wait time.Duration) string {
 	if err := s.conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 1<<16)
+	buf := make([]byte, maxNotification)
 	n, err := s.conn.Read(buf)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return ""

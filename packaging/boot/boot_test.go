@@ -488,10 +488,7 @@ func testNetworkd(ctx context.Context, t *testing.T, f fixture) {
 // matches no line: podroutes.service finds it by its address (node-0),
 // ends active with its routes, and units after it see them.
 func testInventory(ctx context.Context, t *testing.T, f fixture) {
-	lab, m := newMachine(ctx, t, f, map[string]string{
-		"/etc/podroutes/routes.yaml": absent,
-		"/etc/podroutes/inventory":   machines,
-	})
+	lab, m := newMachine(ctx, t, f, inventoryOnly(machines, nil))
 	uplinkUp(ctx, t, lab)
 	boot(ctx, t, lab, m)
 	wantActive(ctx, t, m, 1)
@@ -525,11 +522,9 @@ func testInventory(ctx context.Context, t *testing.T, f fixture) {
 // and has networkd reload: the routes are back after `networkctl
 // reconfigure`, as with gen's drop-in in /etc.
 func testNetworkdInventory(ctx context.Context, t *testing.T, f fixture) {
-	lab, m := newMachine(ctx, t, f, map[string]string{
-		"/etc/podroutes/routes.yaml":      absent,
-		"/etc/podroutes/inventory":        machines,
+	lab, m := newMachine(ctx, t, f, inventoryOnly(machines, map[string]string{
 		"/etc/systemd/network/" + netFile: networkFile,
-	}, "systemd-networkd.service")
+	}), "systemd-networkd.service")
 	installDropIn(ctx, t, m, "podroutes.service", "networkd.conf")
 	boot(ctx, t, lab, m)
 	// apply writes the drop-in and has networkd reload before it writes

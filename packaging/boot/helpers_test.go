@@ -105,6 +105,19 @@ func uplinkUp(ctx context.Context, t *testing.T, lab *Lab) {
 // absent, as the content of a file newMachine writes, leaves it out.
 const absent = "\x00absent"
 
+// inventoryOnly is the files of a host that has the shared inventory inv
+// and no routes.yaml, and more (path in the machine: content) beside.
+func inventoryOnly(inv string, more map[string]string) map[string]string {
+	files := map[string]string{
+		"/etc/podroutes/routes.yaml": absent,
+		"/etc/podroutes/inventory":   inv,
+	}
+	for p, c := range more {
+		files[p] = c
+	}
+	return files
+}
+
 // logJournal logs the journal of this boot's units under test, if the test
 // has failed and m is booted. shutdown calls it and newMachineIn registers
 // it as a cleanup, so a case that fails, by t.Fatal too, needs nothing more.

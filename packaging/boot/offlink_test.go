@@ -46,10 +46,7 @@ func testOffLink(ctx context.Context, t *testing.T, f fixture) {
 		t.Fatal(err)
 	}
 	t.Cleanup(lab.Close)
-	m := newMachineIn(ctx, t, lab, f, map[string]string{
-		"/etc/podroutes/routes.yaml": absent,
-		"/etc/podroutes/inventory":   offLinkInventory,
-	})
+	m := newMachineIn(ctx, t, lab, f, inventoryOnly(offLinkInventory, nil))
 	uplinkUp(ctx, t, lab)
 	router, _, _ := strings.Cut(routerAddr, "/")
 	if _, err := lab.IP(ctx, "route", "add", "default", "via", router, "dev", "eth0"); err != nil {

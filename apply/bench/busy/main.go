@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -33,6 +32,7 @@ import (
 	"github.com/prometheus/procfs"
 
 	"github.com/podroutes/podroutes/internal/config"
+	"github.com/podroutes/podroutes/internal/notifytest"
 	"github.com/podroutes/podroutes/internal/route"
 )
 
@@ -164,21 +164,10 @@ type watcher struct {
 
 func startWatch(h string, in []string, cfg string) *watcher {
 	sock := filepath.Join(work, h+".sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
+	w := &watcher{status: make(chan string, 1<<16)}
+	if _, err := notifytest.Serve(sock, func(s string) { w.status <- s }); err != nil {
 		fail(err)
 	}
-	w := &watcher{status: make(chan string, 1<<16)}
-	go func() {
-		buf := make([]byte, 1<<16)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			w.status <- string(buf[:n])
-		}
-	}()
 	w.cmd = exec.Command(in[0], append(in[1:], bin, "watch", "--config", cfg)...)
 	w.cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "PODROUTES_LOCK="+filepath.Join(work, h+".lock"))
 	if err := w.cmd.Start(); err != nil {

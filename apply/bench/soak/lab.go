@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/podroutes/podroutes/internal/notifytest"
 )
 
 // The lab's addresses. Hosts are node-I at uplinkNet.(10+I) with pod subnet
@@ -318,24 +319,16 @@ func (l *lab) replaceInventory(b []byte) error {
 // unit only once it is ready, too).
 func (l *lab) startWatch(ctx context.Context, h *host) error {
 	if h.status == nil {
-		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: h.notify, Net: "unixgram"})
-		if err != nil {
+		status := make(chan string, 1024)
+		if _, err := notifytest.Serve(h.notify, func(s string) {
+			select {
+			case status <- s:
+			default: // only READY=1 is waited for; a full queue drops STATUS=
+			}
+		}); err != nil {
 			return err
 		}
-		h.status = make(chan string, 1024)
-		go func() {
-			buf := make([]byte, 1<<16)
-			for {
-				n, err := conn.Read(buf)
-				if err != nil {
-					return
-				}
-				select {
-				case h.status <- string(buf[:n]):
-				default: // only READY=1 is waited for; a full queue drops STATUS=
-				}
-			}
-		}()
+		h.status = status
 	}
 	for len(h.status) > 0 {
 		<-h.status

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/podroutes/podroutes/internal/k8stest"
+	"github.com/podroutes/podroutes/internal/logtest"
 )
 
 // sample is the watchers' resources at one moment, means over the hosts.
@@ -110,7 +110,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	// The labs run at once and each says what it sees: one writer, its
 	// writes serialized (a bytes.Buffer, the tests', is no safer than
 	// that).
-	o.out = &serialWriter{w: o.out}
+	o.out = &logtest.Writer{W: o.out}
 	res := &result{seed: o.seed, kinds: map[string]int{}}
 	var labs []*lab
 	defer func() {
@@ -608,16 +608,4 @@ func cond(c bool, yes, no string) string {
 		return yes
 	}
 	return no
-}
-
-// serialWriter makes the writes of several goroutines to w one at a time.
-type serialWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *serialWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
