@@ -57,6 +57,7 @@ func TestWakeClock(t *testing.T) {
 	}
 
 	// client-go's reflector: NewReflectorWithOptions's backoff manager.
+	//lint:ignore SA1019 the reflector's backoff, made as client-go makes it (reflector.go, NewReflectorWithOptions)
 	b := wait.NewExponentialBackoffManager(800*time.Millisecond, 30*time.Second, 2*time.Minute, 2.0, 1.0, c)
 	for range 8 { // grown to its cap: 30 s and up to as much again
 		tm := b.Backoff()
