@@ -2,9 +2,11 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 )
@@ -41,26 +43,22 @@ func (c *nodeClient) Probe(ctx context.Context) error {
 // heartbeat runs probe every ProbeEvery on clk until ctx is done, and
 // records each outcome (apiState): an answer, even a refusal, is the API
 // server's; none within ProbeTimeout, that it is unreachable. An answer
-// ends the reflector's backoff (wakeClock): the probe needs the rights a
-// list does, so a list refused for want of them (as a restarted API
-// server does until its authorizer is ready) may work now. It asks every
-// RetryEvery while the API server does not answer, and while the
-// reflector waits out a backoff after a list or watch that got no answer
-// or a watch cut; after a refusal, RetryEvery doubling to ProbeEvery (a
-// restarted API server refuses for a second or two; a wrong kubeconfig
-// is not asked more often than a working one). A backoff after the API
-// server said it is overloaded (Source.refused) runs its course.
+// ends the reflector's backoff (wakeClock). It asks every RetryEvery
+// while the API server does not answer, and while the reflector waits out
+// a backoff (after a watch cut, or a request that failed); but after the
+// probe's own refusal (credentials or rights: a restarted API server
+// refuses for a second or two until its authorizer is ready; or 429 or a
+// 5xx: overloaded), RetryEvery doubling to ProbeEvery: a wrong kubeconfig,
+// or a struggling API server, is not asked more often than a working one.
 func (s *Source) heartbeat(ctx context.Context, clk clock.WithTicker, probe func(context.Context) error) {
-	retry := RetryEvery // doubling while the API server refuses podroutes
+	refusals := 0 // the probes refused in a row
 	for {
 		every := ProbeEvery
-		switch kind := s.api.state(); {
-		case kind.final():
-			every, retry = retry, min(2*retry, ProbeEvery)
-		case kind == unreachable, !s.refused.Load() && s.wake.waiting():
-			every, retry = RetryEvery, RetryEvery
-		default:
-			retry = RetryEvery
+		switch {
+		case refusals > 0:
+			every = min(RetryEvery<<min(refusals-1, 4), ProbeEvery)
+		case s.api.state() == unreachable, s.wake.waiting():
+			every = RetryEvery
 		}
 		t := clk.NewTimer(every)
 		select {
@@ -78,15 +76,21 @@ func (s *Source) heartbeat(ctx context.Context, clk clock.WithTicker, probe func
 		select {
 		case <-ctx.Done():
 		case err := <-answer:
-			if err == nil {
+			var status apierrors.APIStatus
+			switch {
+			case err == nil:
+				refusals = 0
 				s.api.ok()
-				if !s.refused.Load() {
-					s.wake.wake()
-				}
-			} else {
+				s.wake.wake()
+			case errors.As(err, &status):
+				refusals++
+				s.failed(err)
+			default:
+				refusals = 0
 				s.failed(err)
 			}
 		case <-clk.After(ProbeTimeout):
+			refusals = 0
 			s.failed(fmt.Errorf("no answer within %s", ProbeTimeout))
 		}
 		cancel()

@@ -2,9 +2,14 @@ package kube
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/podroutes/podroutes/internal/k8stest"
@@ -172,5 +177,73 @@ func expectTold(t *testing.T, told <-chan bool, want bool, d time.Duration) {
 		}
 	case <-time.After(d):
 		t.Fatalf("not told %v within %s", want, d)
+	}
+}
+
+// TestHeartbeatCadence, on an injected clock: while the reflector waits
+// out a backoff, the heartbeat asks every RetryEvery, and its answer ends
+// the backoff; a probe refused is made again 1 s doubling to ProbeEvery
+// apart (a wrong kubeconfig is not asked more often than a working one).
+func TestHeartbeatCadence(t *testing.T) {
+	start := time.Now()
+	clk := clocktesting.NewFakeClock(start)
+	ask := make(chan struct{}, 1)
+	s := &Source{changed: make(chan struct{}, 1), ask: ask, wake: newWakeClock(clk, ask)}
+	s.api = apiState{host: "https://10.240.0.10:6443", log: &logtest.Lines{T: t}, recovered: func() {}, fell: ask}
+	var refuse atomic.Bool
+	probes := make(chan time.Duration, 100)
+	probe := func(context.Context) error {
+		probes <- clk.Since(start)
+		if refuse.Load() {
+			return apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "-", errors.New("no"))
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.heartbeat(ctx, clk, probe) }()
+	defer func() { cancel(); <-done }()
+	// next steps the clock a second at a time until a probe comes, and
+	// says when on the clock.
+	next := func() time.Duration {
+		t.Helper()
+		for range 100 {
+			select {
+			case at := <-probes:
+				return at
+			case <-time.After(20 * time.Millisecond):
+				clk.Step(time.Second)
+			}
+		}
+		t.Fatal("no probe within 100 s")
+		return 0
+	}
+
+	// The reflector waits out a backoff of a minute: asked every second,
+	// the first answer ends it; then every ProbeEvery again.
+	backoff := s.wake.NewTimer(time.Minute)
+	if at := next(); at != RetryEvery {
+		t.Errorf("with the reflector waiting, the first probe at %s, want %s", at, RetryEvery)
+	}
+	select {
+	case <-backoff.C():
+	case <-time.After(nstest.Patience):
+		t.Fatal("the answer did not end the reflector's backoff")
+	}
+	if at := next(); at != RetryEvery+ProbeEvery {
+		t.Errorf("with nothing waiting, the next probe at %s, want %s", at, RetryEvery+ProbeEvery)
+	}
+
+	refuse.Store(true)
+	last := next()
+	var gaps []time.Duration
+	for range 6 {
+		at := next()
+		gaps = append(gaps, at-last)
+		last = at
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, ProbeEvery, ProbeEvery}
+	if !slices.Equal(gaps, want) {
+		t.Errorf("refused probes %v apart, want %v", gaps, want)
 	}
 }

@@ -84,12 +84,9 @@ type Source struct {
 	changed chan struct{} // a change since the last snapshot; capacity 1
 	// ask tells the heartbeat to ask the API server sooner: a list or
 	// watch found it unreachable, or the reflector waits out a backoff.
-	ask chan struct{}
-	// refused: the reflector's last list or watch failed with the API
-	// server's own answer (reflected); its backoff is not cut short.
-	refused atomic.Bool
-	resync  atomic.Bool // the next snapshot follows a reconnection
-	api     apiState
+	ask    chan struct{}
+	resync atomic.Bool // the next snapshot follows a reconnection
+	api    apiState
 	// fatal gets the first error List cannot wait out (credentials
 	// rejected, no rights); nil in Run.
 	fatal chan error

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -56,12 +55,8 @@ func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 }
 
 // reflected records how the API server answered a list or watch of the
-// reflector: err, or nil. An API server that says it is overloaded (429,
-// or a 5xx of its own) gets the reflector's backoff in full
-// (Source.refused): its cache may answer the heartbeat's probe while the
-// lists fail.
+// reflector: err, or nil.
 func (s *Source) reflected(err error) {
-	s.refused.Store(overloaded(err))
 	if err == nil {
 		s.api.ok()
 		return
@@ -106,11 +101,4 @@ func (s *Source) list(ctx context.Context, nodes *nodeClient, opts metav1.ListOp
 		}
 		opts.Continue = page.Continue
 	}
-}
-
-// overloaded reports whether err is the API server's answer that it
-// cannot serve now: 429 Too Many Requests, or a 5xx status.
-func overloaded(err error) bool {
-	var status apierrors.APIStatus
-	return apierrors.IsTooManyRequests(err) || errors.As(err, &status) && status.Status().Code >= 500
 }
