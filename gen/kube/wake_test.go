@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestWakeClock(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Now())
 	c := newWakeClock(clk, nil)
-	fired := func(tm interface{ C() <-chan time.Time }) bool {
+	fired := func(tm clock.Timer) bool {
 		select {
 		case <-tm.C():
 			return true
@@ -25,15 +26,21 @@ func TestWakeClock(t *testing.T) {
 		}
 	}
 
+	// endsAtWake: tm has not fired after wait more, and fires at wake.
+	endsAtWake := func(what string, tm clock.Timer, wait time.Duration) {
+		t.Helper()
+		clk.Step(wait)
+		if fired(tm) {
+			t.Fatalf("%s fired within %s", what, wait)
+		}
+		c.wake()
+		if !fired(tm) {
+			t.Fatalf("%s did not fire at wake", what)
+		}
+	}
+
 	long := c.NewTimer(30 * time.Second)
-	clk.Step(10 * time.Second)
-	if fired(long) {
-		t.Fatal("a 30 s timer fired after 10 s")
-	}
-	c.wake()
-	if !fired(long) {
-		t.Fatal("a timer did not fire at wake")
-	}
+	endsAtWake("a 30 s timer", long, 10*time.Second)
 	c.wake()
 	clk.Step(time.Minute)
 	if fired(long) {
@@ -66,13 +73,5 @@ func TestWakeClock(t *testing.T) {
 			t.Fatal("the backoff did not end within a minute")
 		}
 	}
-	tm := b.Backoff()
-	clk.Step(29 * time.Second)
-	if fired(tm) {
-		t.Fatal("the backoff at its cap ended within 29 s")
-	}
-	c.wake()
-	if !fired(tm) {
-		t.Error("the reflector's backoff did not end at wake")
-	}
+	endsAtWake("the reflector's backoff at its cap", b.Backoff(), 29*time.Second)
 }
