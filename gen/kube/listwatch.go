@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -38,18 +37,14 @@ func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			w, err := nodes.Watch(ctx, opts)
+			// An error the watch brings later ends it, and the reflector
+			// lists again, which tells how the API server answers. It is
+			// not recorded itself: a watch the reflector stops brings one
+			// as its stream is closed under it ("unable to decode an
+			// event from the watch stream"), which a proxy recording it
+			// took for an outage (and, unread, kept its goroutine).
 			s.reflected(err)
-			if err != nil {
-				return nil, err
-			}
-			// An error the watch brings ends it, and the reflector
-			// lists again; it is recorded here, as the list's are.
-			return watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
-				if ev.Type == watch.Error {
-					s.reflected(apierrors.FromObject(ev.Object))
-				}
-				return ev, true
-			}), nil
+			return w, err
 		},
 	}
 }
