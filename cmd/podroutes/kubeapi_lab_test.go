@@ -71,7 +71,7 @@ func TestKubeOnePassRejected(t *testing.T) {
 			what := run.args[0] + " with " + c.name
 			r := runBin(t, nil, n1.in, append(run.args, "--kubeconfig", kubeconfig, "--node", "node-1")...)
 			expect(t, what, r, run.code, c.why)
-			if out := r.stdout + r.stderr; strings.Contains(out, "retrying") {
+			if out := r.stdout + r.stderr; strings.Contains(out, "asking it again") {
 				t.Errorf("%s: a one-shot command speaks of a retry:\n%s", what, out)
 			}
 		}

@@ -106,7 +106,7 @@ func retrying(kind errKind) string {
 	if kind == unreachable {
 		return fmt.Sprintf("asking it again every %s, and following the Nodes again as soon as it answers", RetryEvery)
 	}
-	return "retrying with backoff, at most a minute apart"
+	return fmt.Sprintf("asking it again %s doubling to %s apart, and following the Nodes again as soon as it answers", RetryEvery, ProbeEvery)
 }
 
 // state is the kind of the last failure, noError once the API server

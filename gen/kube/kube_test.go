@@ -250,7 +250,7 @@ func TestList(t *testing.T) {
 			t.Errorf("List: %v, want %q", err, want)
 		}
 		// It gives up at once: no line may say it retries.
-		if log.Count("retrying") != 0 {
+		if log.Count("asking it again") != 0 {
 			t.Errorf("List logged a retry it does not make:\n%s", log)
 		}
 		if took > 5*time.Second {

@@ -29,7 +29,7 @@ func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			list, err := s.list(ctx, nodes, opts)
-			s.reflected(err)
+			s.reflected(ctx, err)
 			if err != nil {
 				return nil, err
 			}
@@ -43,15 +43,19 @@ func (s *Source) listWatch(nodes *nodeClient) cache.ListerWatcher {
 			// as its stream is closed under it ("unable to decode an
 			// event from the watch stream"), which a proxy recording it
 			// took for an outage (and, unread, kept its goroutine).
-			s.reflected(err)
+			s.reflected(ctx, err)
 			return w, err
 		},
 	}
 }
 
 // reflected records how the API server answered a list or watch of the
-// reflector: err, or nil.
-func (s *Source) reflected(err error) {
+// reflector: err, or nil. A request ended because ctx is done (List has
+// its Nodes, or watch stops) says nothing of the API server.
+func (s *Source) reflected(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
 	if err == nil {
 		s.api.ok()
 		return
