@@ -60,9 +60,6 @@ func (c *wakeClock) NewTimer(d time.Duration) clock.Timer {
 	return t
 }
 
-// After is NewTimer's channel (the clock.Clock method).
-func (c *wakeClock) After(d time.Duration) <-chan time.Time { return c.NewTimer(d).C() }
-
 // wake fires every armed timer now; a nil c has none.
 func (c *wakeClock) wake() {
 	if c == nil {
