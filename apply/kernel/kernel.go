@@ -131,13 +131,9 @@ func dump(f func() error) error { return nldump.Retry(f) }
 
 // refreshLinks dumps the links and remembers their names and indexes.
 func (k *Kernel) refreshLinks() ([]netlink.Link, error) {
-	var links []netlink.Link
-	err := dump(func() (err error) {
-		links, err = k.h.LinkList()
-		return err
-	})
+	links, err := k.listLinks()
 	if err != nil {
-		return nil, fmt.Errorf("listing links: %w", err)
+		return nil, err
 	}
 	k.index = make(map[string]int, len(links))
 	k.name = make(map[int]string, len(links))
@@ -145,6 +141,19 @@ func (k *Kernel) refreshLinks() ([]netlink.Link, error) {
 		a := l.Attrs()
 		k.index[a.Name] = a.Index
 		k.name[a.Index] = a.Name
+	}
+	return links, nil
+}
+
+// listLinks dumps the links.
+func (k *Kernel) listLinks() ([]netlink.Link, error) {
+	var links []netlink.Link
+	err := dump(func() (err error) {
+		links, err = k.h.LinkList()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing links: %w", err)
 	}
 	return links, nil
 }

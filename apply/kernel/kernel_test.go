@@ -494,3 +494,38 @@ func TestLinkMTU(t *testing.T) {
 		t.Errorf("br9 added: mtu %d, want 1300", got)
 	}
 }
+
+// TestReadLinksNow: while a watcher observes, Links is what the events
+// observed so far say; ReadLinks is the kernel now (an address added
+// whose event is not observed yet), and leaves Links as it was.
+func TestReadLinksNow(t *testing.T) {
+	ns, k := host(t)
+	events := watching(t, k)
+	has := func(links []gateway.Link, err error) bool {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(links, func(l gateway.Link) bool {
+			return l.Name == "eth0" && slices.Contains(l.Prefixes, netip.MustParsePrefix("10.250.0.1/16"))
+		})
+	}
+	if has(k.Links()) {
+		t.Fatal("10.250.0.1/16 on eth0 before it was added")
+	}
+	ns.IP(t, "addr", "add", "10.250.0.1/16", "dev", "eth0")
+	if !has(k.ReadLinks()) {
+		t.Error("ReadLinks: no 10.250.0.1/16 on eth0 after it was added")
+	}
+	if has(k.Links()) {
+		t.Fatal("Links: 10.250.0.1/16 on eth0 before its event was observed; the test shows nothing")
+	}
+	for timeout := time.After(5 * time.Second); !has(k.Links()); {
+		select {
+		case ev := <-events:
+			k.Observe(&ev)
+		case <-timeout:
+			t.Fatal("Links: no 10.250.0.1/16 on eth0 after its event")
+		}
+	}
+}

@@ -27,19 +27,44 @@ func (k *Kernel) Links() ([]gateway.Link, error) {
 	return out, err
 }
 
+// ReadLinks returns the links and their addresses as the kernel has them
+// now: a dump, whatever k keeps from a watcher's events (Links), which it
+// leaves as it is. A reload asks it which host this is: the address that
+// says so may have come a moment ago, its event not yet observed (the
+// cache would not show it, and the reload would keep the old config).
+func (k *Kernel) ReadLinks() ([]gateway.Link, error) {
+	links, err := k.listLinks()
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := k.withAddrs(links)
+	return out, err
+}
+
 // dumpLinks dumps the links and their addresses into k.links.
 func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 	links, err := k.refreshLinks()
 	if err != nil {
 		return nil, err
 	}
+	out, at, err := k.withAddrs(links)
+	if err != nil {
+		return nil, err
+	}
+	k.links, k.at = out, at
+	return out, nil
+}
+
+// withAddrs dumps the addresses and returns links with theirs, and the
+// position of each link index in the result.
+func (k *Kernel) withAddrs(links []netlink.Link) ([]gateway.Link, map[int]int, error) {
 	var addrs []netlink.Addr
-	err = dump(func() (err error) {
+	err := dump(func() (err error) {
 		addrs, err = k.h.AddrList(nil, netlink.FAMILY_ALL)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing addresses: %w", err)
+		return nil, nil, fmt.Errorf("listing addresses: %w", err)
 	}
 	out := make([]gateway.Link, len(links))
 	at := make(map[int]int, len(links))
@@ -48,7 +73,6 @@ func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 		out[i] = gateway.Link{Name: a.Name, Up: a.Flags&net.FlagUp != 0, MTU: a.MTU}
 		at[a.Index] = i
 	}
-	k.at = at
 	for _, a := range addrs {
 		i, ok := at[a.LinkIndex]
 		ip, ok2 := netip.AddrFromSlice(a.IP)
@@ -58,8 +82,7 @@ func (k *Kernel) dumpLinks() ([]gateway.Link, error) {
 		bits, _ := a.Mask.Size()
 		out[i].Prefixes = append(out[i].Prefixes, netip.PrefixFrom(ip.Unmap(), bits))
 	}
-	k.links = out
-	return out, nil
+	return out, at, nil
 }
 
 // observeLink keeps k's links as ev, a LinkChanged, says, and names ev.

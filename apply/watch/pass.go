@@ -40,6 +40,10 @@ type watcher struct {
 	unplanned error
 	// provisional: the live source's last plan was Update.Provisional.
 	provisional bool
+	// reloadFailed is why the last reload failed, if it was for want of
+	// an address naming this host (ErrHostUnknown): an address change
+	// loads again.
+	reloadFailed error
 	// neigh are the tunnel's entries' events while the config keeps a
 	// tunnel (neighbours), neighStop ends them.
 	neigh     <-chan kernel.Event

@@ -1,6 +1,8 @@
 package watch
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
+	"github.com/podroutes/podroutes/internal/config"
 )
 
 // Run's logic on a fake host and a fake clock: no root, no wall clock.
@@ -161,4 +164,57 @@ func TestRunRepointsAfterAddressMove(t *testing.T) {
 	if got := h.String(); got != "10.200.1.0/24 via 10.240.0.21 dev br0 proto podroutes metric 100\n" {
 		t.Errorf("after the move:\n%s", got)
 	}
+}
+
+// TestRunReloadAwaitsAddress: a reload that finds no host with this
+// host's addresses (ErrHostUnknown) keeps the old config and loads again
+// at each address change, logging the same failure once, until a load
+// works; a reload that fails otherwise waits for the next SIGHUP.
+func TestRunReloadAwaitsAddress(t *testing.T) {
+	h := newFakeHost()
+	reload := make(chan struct{})
+	moved := netip.MustParsePrefix("10.200.9.0/24")
+	unknown := fmt.Errorf("m.txt: which host is this? no host has one of this host's addresses: %w", ErrHostUnknown)
+	results := []error{unknown, unknown, nil, errors.New("m.txt:3: route has no gateway")}
+	loads := 0
+	l := startLoop(t, h, oneRoute(dst), Options{Reload: reload, Load: func() (config.Config, error) {
+		err := results[min(loads, len(results)-1)]
+		loads++
+		return oneRoute(moved), err
+	}})
+	addr := kernel.Event{Kind: kernel.AddrChanged, Name: "eth0", Prefix: netip.MustParsePrefix("10.240.0.11/24")}
+	reloaded := func(want int, what string) {
+		t.Helper()
+		if loads != want {
+			t.Fatalf("%s: %d loads, want %d", what, loads, want)
+		}
+	}
+
+	reload <- struct{}{}
+	l.settled(t)
+	reloaded(1, "SIGHUP")
+	l.send(t, addr)
+	reloaded(2, "an address change after a reload that found no host")
+	if got := l.log.Count("keeping the old one; loading it again when this host's addresses change"); got != 1 {
+		t.Errorf("the same failure logged %d times, want once:\n%s", got, l.log)
+	}
+	if !strings.Contains(h.String(), "10.200.1.0/24") || strings.Contains(h.String(), "10.200.9.0/24") {
+		t.Fatalf("after the failed reloads:\n%s\nwant the old config's route only", h)
+	}
+
+	l.h.events <- addr
+	if p := l.next(t); p.why != "config reload" || p.err != nil {
+		t.Fatalf("pass %q, %v after the address that names this host; want the config reloaded", p.why, p.err)
+	}
+	reloaded(3, "the address that names this host")
+	if !strings.Contains(h.String(), "10.200.9.0/24") {
+		t.Fatalf("after the reload:\n%s\nwant the new config's route", h)
+	}
+	l.send(t, addr)
+	reloaded(3, "an address change after the reload worked")
+
+	reload <- struct{}{}
+	l.settled(t)
+	l.send(t, addr)
+	reloaded(4, "an address change after a reload that failed otherwise")
 }

@@ -12,6 +12,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -59,6 +60,12 @@ type Notifier interface {
 	Watchdog() error
 }
 
+// ErrHostUnknown, wrapped by an Options.Load error, says the config has no
+// host with one of this host's addresses (an inventory, rewritten with
+// this host's new address before the address is on): an address change
+// may find it.
+var ErrHostUnknown = errors.New("no host of the config has one of this host's addresses")
+
 // Defaults of Options.
 const (
 	DefaultDebounce = 30 * time.Millisecond
@@ -104,6 +111,9 @@ type Options struct {
 	// Force takes over destinations other owners hold, as config.Force.
 	Force bool
 	// Reload asks Run to load the config again (SIGHUP); Load loads it.
+	// A load that fails with ErrHostUnknown is tried again at each
+	// change of this host's addresses (and after events were lost),
+	// until one works or the next reload.
 	Reload <-chan struct{}
 	Load   func() (config.Config, error)
 	// Updates, if set, brings the configs of a live source (the Kubernetes
@@ -213,6 +223,9 @@ func Run(ctx context.Context, k Kernel, cfg config.Config, o Options) error {
 			k.Observe(&ev)
 			if ev.Kind == kernel.AddrChanged || ev.Kind == kernel.EventsLost {
 				w.replan()
+				if w.reloadFailed != nil {
+					w.reload(ctx)
+				}
 			}
 			if w.note(ev) {
 				burst.add(ev, o.Debounce)
@@ -284,12 +297,25 @@ type nopObserver struct{}
 
 func (nopObserver) Passed(string, reconcile.Result, error, time.Duration) {}
 
-// reload loads the config again; a bad one is reported and the old one kept.
+// reload loads the config again; a bad one is reported and the old one
+// kept. A load that did not find this host (ErrHostUnknown) is kept in
+// w.reloadFailed, to be tried again at each address change (Run), and
+// reported again only when it fails otherwise.
 func (w *watcher) reload(ctx context.Context) {
 	cfg, err := w.o.Load()
+	last := w.reloadFailed
+	w.reloadFailed = nil
 	if err != nil {
-		w.o.Log.Errorf("reloading the config, keeping the old one: %v", err)
-		w.notifyStatus("config reload failed, old config kept: " + firstLine(err))
+		if !errors.Is(err, ErrHostUnknown) {
+			w.o.Log.Errorf("reloading the config, keeping the old one: %v", err)
+			w.notifyStatus("config reload failed, old config kept: " + firstLine(err))
+			return
+		}
+		w.reloadFailed = err
+		if last == nil || last.Error() != err.Error() {
+			w.o.Log.Errorf("reloading the config, keeping the old one; loading it again when this host's addresses change: %v", err)
+			w.notifyStatus("config reload failed, old config kept until this host's addresses change: " + firstLine(err))
+		}
 		return
 	}
 	if w.replace(ctx, cfg, "config reload") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -79,5 +80,33 @@ func waitRoute(t *testing.T, ns *nstest.NS, start time.Time, dst, want string) t
 			t.Fatalf("after %s the route to %s is %q, want %q", time.Since(start), dst, got, want)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestWatchReloadBeforeTheAddress: the inventory is rewritten with this
+// host's new address before the address is on (or before watch has
+// observed its event): the reload keeps the old config, says so once,
+// and loads again when the address comes, without another SIGHUP.
+func TestWatchReloadBeforeTheAddress(t *testing.T) {
+	ns, _, in := node0(t)
+	inv := filepath.Join(t.TempDir(), "machines.txt")
+	const hosts = "10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n10.240.0.22 node-2.k.local node-2 10.200.2.0/24\n"
+	filetest.Write(t, inv, "10.240.0.10 node-0.k.local node-0 10.200.0.0/24\n"+hosts, 0o644)
+	w, sd, _ := startWatch(t, in, "--inventory", inv, "--wait", "0")
+	filetest.Write(t, inv, "10.240.0.11 node-0.k.local node-0 10.200.0.0/24\n"+
+		strings.Replace(hosts, "10.240.0.22", "10.240.0.23", 1), 0o644)
+	w.signal(t, syscall.SIGHUP)
+	sd.Wait(t, "STATUS=config reload failed, old config kept until this host's addresses change: "+inv+
+		": which host is this? no host has one of this host's addresses (")
+	if got := ns.IP(t, "route", "show", "10.200.2.0/24"); !strings.Contains(got, "via 10.240.0.22") {
+		t.Fatalf("after the failed reload the route is %q, want the old one", got)
+	}
+	start := time.Now()
+	ns.IP(t, "addr", "add", "10.240.0.11/24", "dev", "eth0")
+	nstest.Timed(t, "address added after the reload", waitRoute(t, ns, start, "10.200.2.0/24", "via 10.240.0.23"))
+	sd.Wait(t, "STATUS=restored 10.200.2.0/24 after config reload")
+	w.signal(t, syscall.SIGTERM)
+	if code, out := w.wait(t); code != 0 || strings.Count(out, "keeping the old one") != 1 {
+		t.Errorf("watch exited %d, want 0, with the failed reload logged once:\n%s", code, out)
 	}
 }

@@ -54,6 +54,9 @@ func (s *Source) self(ctx context.Context, inv inventory.Inventory, h Host, wait
 		if changes == nil || !byName && !errors.Is(err, plan.ErrNotFound) {
 			if err != nil {
 				s.identity = ""
+				if errors.Is(err, plan.ErrNotFound) {
+					err = &hostUnknown{err}
+				}
 				return "", inputError(err)
 			}
 			if line := identified(inv, found, links, host); line != s.identity {

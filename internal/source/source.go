@@ -257,12 +257,15 @@ func (s *Source) load(ctx context.Context, h Host, wait time.Duration) (plan.Nod
 }
 
 // Local reads, from k, what says which host of an inventory this is
-// (Host.Local): the host's links with their addresses, and its hostname.
+// (Host.Local): the host's links with their addresses as the kernel has
+// them now (kernel.Kernel.ReadLinks, not a watcher's event-kept Links: a
+// SIGHUP taken before the event of the address just added found no host
+// and kept the old config), and its hostname.
 func Local(k interface {
-	Links() ([]gateway.Link, error)
+	ReadLinks() ([]gateway.Link, error)
 }) func() ([]gateway.Link, string, error) {
 	return func() ([]gateway.Link, string, error) {
-		links, err := k.Links()
+		links, err := k.ReadLinks()
 		h, _ := os.Hostname()
 		return links, h, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/apply/watch"
 	"github.com/podroutes/podroutes/gen"
 	"github.com/podroutes/podroutes/gen/plan"
 	"github.com/podroutes/podroutes/internal/filetest"
@@ -106,5 +107,32 @@ func TestFirstWaitsReloadDoesNot(t *testing.T) {
 	n, err = src.Reload(context.Background(), Host{Local: later.local, Changes: waited, Wait: time.Hour, Log: notify.NewLogger(&log)})
 	if err != nil || n.Config.Node != "node-0" {
 		t.Errorf("reload: %q, %v; want node-0 by its hostname, at once", n.Config.Node, err)
+	}
+}
+
+// TestReloadHostUnknown: a reload that finds no host with this host's
+// addresses, nor by its hostname, is a watch.ErrHostUnknown (watch loads
+// again at the next address change); one that two hosts claim, or that
+// --node names, is not: an address coming will not settle it.
+func TestReloadHostUnknown(t *testing.T) {
+	path := filetest.Write(t, filepath.Join(t.TempDir(), "machines.txt"),
+		"10.240.0.20 node-0.k.local node-0 10.200.0.0/24\n10.240.0.21 node-1.k.local node-1 10.200.1.0/24\n", 0o644)
+	for _, tc := range []struct {
+		node  string
+		addrs []string
+		want  bool
+	}{
+		{"", []string{"10.240.0.99"}, true},
+		{"", nil, true},
+		{"", []string{"10.240.0.20", "10.240.0.21"}, false},
+		{"node-9", []string{"10.240.0.99"}, false},
+	} {
+		src := mustOpen(t, Options{Inventory: path, Node: tc.node, NetworkFile: gen.DefaultNetworkFile})
+		var log strings.Builder
+		h := &bootHost{hostname: "laptop", looks: [][]string{tc.addrs}}
+		_, err := src.Reload(context.Background(), Host{Local: h.local, Log: notify.NewLogger(&log)})
+		if err == nil || errors.Is(err, watch.ErrHostUnknown) != tc.want || !IsInput(err) {
+			t.Errorf("--node %q, addresses %v: %v; want bad input, watch.ErrHostUnknown %v", tc.node, tc.addrs, err, tc.want)
+		}
 	}
 }
