@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/clock"
 
 	"github.com/podroutes/podroutes/internal/logs"
 )
@@ -40,6 +42,12 @@ func classify(err error) errKind {
 // credentials, or their rights, must change first.
 func (k errKind) final() bool { return k == unauthorized || k == forbidden }
 
+// refusalGrace is how long a refusal that comes right after an outage
+// may last before it is taken for the kubeconfig's (logged with its
+// remedy; List gives up): a restarted API server refuses every request
+// for a second or two, until its authorizer is ready.
+const refusalGrace = ProbeEvery
+
 // apiState is how the API server answered last, so that an outage is
 // logged when it starts (or changes kind) and when it ends, not at each
 // of client-go's retries.
@@ -55,25 +63,39 @@ type apiState struct {
 	// fell, if set, is signalled (without blocking) when the API server
 	// is found unreachable: the heartbeat then asks every RetryEvery.
 	fell chan<- struct{}
+	// clock times a refusal after an outage (refusalGrace).
+	clock clock.PassiveClock
 
 	mu   sync.Mutex
 	kind errKind
 	last error
+	// held is when a refusal that came right after an outage began, zero
+	// once it has lasted refusalGrace (or for any other failure): until
+	// then it is not said to be the kubeconfig's, nor final.
+	held time.Time
 	told int // what answering was last told: 0 nothing, 1 false, 2 true
 }
 
-// failed records err and logs it if it is a new kind of failure; it
-// reports whether err is a failure at all.
-func (a *apiState) failed(err error) bool {
+// failed records err and logs it if it is a new kind of failure, or a
+// refusal after an outage that has lasted refusalGrace; it reports
+// whether err is a failure at all, and whether it is final: a refusal
+// (errKind.final) not held.
+func (a *apiState) failed(err error) (failure, final bool) {
 	kind := classify(err)
 	if kind == noError {
-		return false
+		return false, false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.last = err
-	if kind != a.kind {
-		a.kind = kind
+	switch {
+	case kind != a.kind && kind.final() && a.kind == unreachable:
+		a.kind, a.held = kind, a.clock.Now()
+		a.log.Warnf("the Kubernetes API at %s, unreachable a moment ago, refuses the kubeconfig's user (%v), "+
+			"as a starting API server does until its authorizer is ready: taken for the user's own only if it lasts %s; "+
+			"the routes stay as they are; %s", a.host, err, refusalGrace, retrying(kind))
+	case kind != a.kind, !a.held.IsZero() && a.clock.Since(a.held) >= refusalGrace:
+		a.kind, a.held = kind, time.Time{}
 		if !a.once || !kind.final() {
 			a.log.Errorf("%s; the routes stay as they are; %s", a.describe(err), retrying(kind))
 		}
@@ -85,7 +107,7 @@ func (a *apiState) failed(err error) bool {
 		}
 	}
 	a.tell(false)
-	return true
+	return true, kind.final() && a.held.IsZero()
 }
 
 // tell tells answering that the API server answers, or not, if that

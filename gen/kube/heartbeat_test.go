@@ -27,7 +27,7 @@ func TestHeartbeat(t *testing.T) {
 	log := &logtest.Lines{T: t}
 	told := make(chan bool, 10)
 	s := &Source{changed: make(chan struct{}, 1)}
-	s.api = apiState{host: "https://10.240.0.10:6443", log: log, answering: func(up bool) { told <- up },
+	s.api = apiState{host: "https://10.240.0.10:6443", log: log, clock: clk, answering: func(up bool) { told <- up },
 		recovered: func() { s.resync.Store(true); s.change() }}
 	calls := make(chan chan error)
 	probe := func(ctx context.Context) error {
@@ -189,7 +189,7 @@ func TestHeartbeatCadence(t *testing.T) {
 	clk := clocktesting.NewFakeClock(start)
 	ask := make(chan struct{}, 1)
 	s := &Source{changed: make(chan struct{}, 1), ask: ask, wake: newWakeClock(clk, ask)}
-	s.api = apiState{host: "https://10.240.0.10:6443", log: &logtest.Lines{T: t}, recovered: func() {}, fell: ask}
+	s.api = apiState{host: "https://10.240.0.10:6443", log: &logtest.Lines{T: t}, recovered: func() {}, fell: ask, clock: clk}
 	var refuse atomic.Bool
 	probes := make(chan time.Duration, 100)
 	probe := func(context.Context) error {

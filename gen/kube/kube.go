@@ -118,7 +118,7 @@ func New(cfg *rest.Config, o Options) (*Source, error) {
 	ask := make(chan struct{}, 1)
 	s := &Source{o: o, host: cfg.Host, nodes: client, changed: make(chan struct{}, 1), ask: ask, wake: newWakeClock(o.Clock, ask)}
 	s.api = apiState{host: cfg.Host, log: o.Log, answering: o.Answering, recovered: func() { s.resync.Store(true); s.change() },
-		fell: ask}
+		fell: ask, clock: o.Clock}
 	// The store notes that something changed; snapshots are made on
 	// Run's goroutine, after the debounce.
 	s.store = newNodeStore(s.change)
@@ -232,10 +232,7 @@ func (s *Source) snapshot() Snapshot {
 
 // failed records err; List gives up on those waiting cannot mend.
 func (s *Source) failed(err error) {
-	if !s.api.failed(err) || s.fatal == nil {
-		return
-	}
-	if classify(err).final() {
+	if _, final := s.api.failed(err); final && s.fatal != nil {
 		select {
 		case s.fatal <- errors.New("listing the Nodes: " + s.api.describe(err)):
 		default:
