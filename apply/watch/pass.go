@@ -110,7 +110,9 @@ func (w *watcher) heal(ctx context.Context, why string, first time.Time) {
 // run is one pass of apply with o, and what follows it; first, unless
 // zero, is when the events that started it came (a heal).
 func (w *watcher) run(ctx context.Context, why string, o apply.Options, first time.Time) error {
-	w.retry.stop()
+	if o.Only == nil {
+		w.retry.stop() // this pass does what the retry would
+	}
 	rec := recorder{echoes: w.echoes}
 	o.Force, o.Log, o.Wrote, o.Lock, o.Hostname, o.LeaveOut = w.o.Force, w.o.Log, rec.wrote, w.o.Lock, w.o.Hostname, w.o.LeaveOut
 	o.Node, o.Keep = w.o.Node, w.o.Keep
@@ -138,11 +140,18 @@ func (w *watcher) run(ctx context.Context, why string, o apply.Options, first ti
 	}
 	w.o.Observer.Passed(why, res, failed, healed)
 	probs := diag.Split(failed)
-	w.problems(probs, o.Only == nil)
-	switch {
+	// The retry backs off while the same problems stand, but a new one
+	// is retried after a second, whatever the others grew the delay to.
+	// A heal without problems leaves the retry as it was: it looked at
+	// its destinations only, and one that failed before is still to be
+	// retried.
+	switch fresh := w.problems(probs, o.Only == nil); {
+	case fresh > 0:
+		w.retry.reset()
+		w.retry.arm()
 	case len(probs) > 0:
 		w.retry.arm()
-	default:
+	case o.Only == nil:
 		w.retry.reset()
 	}
 	w.notifyStatus(summary(why, &rec, inPlace, len(w.cfg.Routes), w.unplanned != nil, probs))
@@ -170,8 +179,8 @@ func (w *watcher) tally(res reconcile.Result, full bool) {
 // a pass one by one and a line counting the rest (an uplink down under
 // 5000 routes is 5000 of them). A full pass says what the problems are
 // now, and logs the end of those gone; a heal, which looks at some
-// destinations only, adds its new ones.
-func (w *watcher) problems(probs []string, full bool) {
+// destinations only, adds its new ones. It returns how many are new.
+func (w *watcher) problems(probs []string, full bool) int {
 	now := make(map[string]bool, len(probs))
 	fresh := 0
 	for _, p := range probs {
@@ -190,12 +199,13 @@ func (w *watcher) problems(probs []string, full bool) {
 		for p := range now {
 			w.reported[p] = true
 		}
-		return
+		return fresh
 	}
 	if len(probs) == 0 && len(w.reported) > 0 {
 		w.o.Log.Infof("resolved: the problems of the last pass are gone (%d)", len(w.reported))
 	}
 	w.reported = now
+	return fresh
 }
 
 func (w *watcher) notifyStatus(s string) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podroutes/podroutes/apply"
 	"github.com/podroutes/podroutes/apply/gateway"
 	"github.com/podroutes/podroutes/apply/kernel"
 	"github.com/podroutes/podroutes/apply/reconcile"
@@ -217,4 +218,74 @@ func TestRunReloadAwaitsAddress(t *testing.T) {
 	l.settled(t)
 	l.send(t, addr)
 	reloaded(4, "an address change after a reload that failed otherwise")
+}
+
+// otherRoute is a second wanted route, to 10.200.2.0/24 via node-2.
+var otherRoute = reconcile.Route{Dst: netip.MustParsePrefix("10.200.2.0/24"), Gw: netip.MustParseAddr("10.240.0.22"), Protocol: 157, Metric: 100}
+
+// twoRoutesFake is oneRoute(dst) and otherRoute.
+func twoRoutesFake() config.Config {
+	cfg := oneRoute(dst)
+	cfg.Routes = append(cfg.Routes, config.Route{Destination: otherRoute.Dst, Gateway: otherRoute.Gw})
+	return cfg
+}
+
+// healOther deletes otherRoute, as another process would, makes its
+// writes fail with fail (nil: none), and takes the heal's pass.
+func healOther(t *testing.T, l *loop, fail error) pass {
+	t.Helper()
+	if err := l.h.Delete(otherRoute); err != nil {
+		t.Fatal(err)
+	}
+	l.h.FailWrites(apply.Key(config.Route{Destination: otherRoute.Dst}), fail)
+	l.send(t, kernel.Event{Kind: kernel.RouteChanged, Deleted: true, Route: otherRoute})
+	l.clock.Step(settle)
+	p := l.next(t)
+	if !strings.HasPrefix(p.why, "route 10.200.2.0/24") {
+		t.Fatalf("pass %q, want the heal of 10.200.2.0/24", p.why)
+	}
+	l.settled(t)
+	return p
+}
+
+// TestRunHealKeepsTheRetry: a heal that succeeds, of another route, does
+// not call off the retry of a route that failed: it looked at its own.
+func TestRunHealKeepsTheRetry(t *testing.T) {
+	h := newFakeHost()
+	h.FailWrites(dstKey, syscall.ENOBUFS)
+	l := startLoop(t, h, twoRoutesFake(), Options{})
+	h.FailWrites(dstKey, nil)
+	if p := healOther(t, l, nil); p.err != nil {
+		t.Fatalf("the heal of the other route: %v", p.err)
+	}
+	l.none(t, "after the heal", 1)
+	l.clock.Step(time.Second - settle)
+	if p := l.next(t); p.why != "retry" || p.err != nil || !strings.Contains(h.String(), "10.200.1.0/24") {
+		t.Fatalf("pass %q, %v:\n%s\nwant the retry to add 10.200.1.0/24", p.why, p.err, h)
+	}
+}
+
+// TestRunNewProblemRetriedSoon: a standing failure backs the retry off,
+// but a new one, found by a heal, is retried after a second.
+func TestRunNewProblemRetriedSoon(t *testing.T) {
+	h := newFakeHost()
+	h.FailWrites(dstKey, syscall.ENOBUFS)
+	l := startLoop(t, h, twoRoutesFake(), Options{})
+	for _, after := range []time.Duration{time.Second, 2 * time.Second} {
+		l.clock.Step(after)
+		if p := l.next(t); p.why != "retry" {
+			t.Fatalf("pass %q, want the retry", p.why)
+		}
+		l.settled(t)
+	}
+	// The next retry is due in 4 s; a new failure comes.
+	if p := healOther(t, l, syscall.EIO); p.err == nil {
+		t.Fatal("the heal of the other route did not fail")
+	}
+	l.clock.Step(time.Second - time.Millisecond)
+	l.none(t, "before a second after the new failure", 1)
+	l.clock.Step(time.Millisecond)
+	if p := l.next(t); p.why != "retry" {
+		t.Fatalf("pass %q a second after a new failure, want the retry", p.why)
+	}
 }
