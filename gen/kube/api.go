@@ -42,11 +42,13 @@ func classify(err error) errKind {
 // credentials, or their rights, must change first.
 func (k errKind) final() bool { return k == unauthorized || k == forbidden }
 
-// refusalGrace is how long a refusal that comes right after an outage
-// may last before it is taken for the kubeconfig's (logged with its
-// remedy; List gives up): a restarted API server refuses every request
-// for a second or two, until its authorizer is ready.
-const refusalGrace = ProbeEvery
+// startGrace is how long after the API server was last unreachable a
+// refusal is taken for its start's, not the kubeconfig's (logged as
+// such, without the remedy; List does not give up on it): a restarted
+// API server refuses requests, now and then even after it has answered
+// one, until its authorizer has read its roles (a second or two; several
+// on a loaded host). A refusal that outlasts it is the kubeconfig's.
+const startGrace = 2 * ProbeEvery
 
 // apiState is how the API server answered last, so that an outage is
 // logged when it starts (or changes kind) and when it ends, not at each
@@ -63,23 +65,25 @@ type apiState struct {
 	// fell, if set, is signalled (without blocking) when the API server
 	// is found unreachable: the heartbeat then asks every RetryEvery.
 	fell chan<- struct{}
-	// clock times a refusal after an outage (refusalGrace).
+	// clock times the refusals after an outage (startGrace).
 	clock clock.PassiveClock
 
 	mu   sync.Mutex
 	kind errKind
 	last error
-	// held is when a refusal that came right after an outage began, zero
-	// once it has lasted refusalGrace (or for any other failure): until
-	// then it is not said to be the kubeconfig's, nor final.
-	held time.Time
-	told int // what answering was last told: 0 nothing, 1 false, 2 true
+	// down is when the API server was last found unreachable; held, that
+	// the failure now is a refusal within startGrace of it; warned, that
+	// such a refusal has been logged since the outage began, and quiet,
+	// that the failure now has not been (nor will its end be).
+	down                time.Time
+	held, warned, quiet bool
+	told                int // what answering was last told: 0 nothing, 1 false, 2 true
 }
 
 // failed records err and logs it if it is a new kind of failure, or a
-// refusal after an outage that has lasted refusalGrace; it reports
-// whether err is a failure at all, and whether it is final: a refusal
-// (errKind.final) not held.
+// refusal that has outlasted startGrace; it reports whether err is a
+// failure at all, and whether it is final: a refusal (errKind.final) not
+// held.
 func (a *apiState) failed(err error) (failure, final bool) {
 	kind := classify(err)
 	if kind == noError {
@@ -88,26 +92,37 @@ func (a *apiState) failed(err error) (failure, final bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.last = err
+	now := a.clock.Now()
+	starting := kind.final() && !a.down.IsZero() && now.Sub(a.down) < startGrace
 	switch {
-	case kind != a.kind && kind.final() && a.kind == unreachable:
-		a.kind, a.held = kind, a.clock.Now()
-		a.log.Warnf("the Kubernetes API at %s, unreachable a moment ago, refuses the kubeconfig's user (%v), "+
-			"as a starting API server does until its authorizer is ready: taken for the user's own only if it lasts %s; "+
-			"the routes stay as they are; %s", a.host, err, refusalGrace, retrying(kind))
-	case kind != a.kind, !a.held.IsZero() && a.clock.Since(a.held) >= refusalGrace:
-		a.kind, a.held = kind, time.Time{}
+	case starting && kind != a.kind:
+		a.kind, a.held, a.quiet = kind, true, a.warned
+		if !a.warned {
+			a.warned = true
+			a.log.Warnf("the Kubernetes API at %s, unreachable a moment ago, refuses the kubeconfig's user (%v), "+
+				"as a starting API server does until its authorizer is ready: taken for the user's own only if it lasts %s; "+
+				"the routes stay as they are; %s", a.host, err, startGrace, retrying(kind))
+		}
+	case kind != a.kind, a.held && !starting:
+		a.kind, a.held, a.quiet = kind, false, false
 		if !a.once || !kind.final() {
 			a.log.Errorf("%s; the routes stay as they are; %s", a.describe(err), retrying(kind))
 		}
-		if kind == unreachable && a.fell != nil {
-			select {
-			case a.fell <- struct{}{}:
-			default:
+		if kind == unreachable {
+			a.warned = false
+			if a.fell != nil {
+				select {
+				case a.fell <- struct{}{}:
+				default:
+				}
 			}
 		}
 	}
+	if kind == unreachable {
+		a.down = now
+	}
 	a.tell(false)
-	return true, kind.final() && a.held.IsZero()
+	return true, kind.final() && !a.held
 }
 
 // tell tells answering that the API server answers, or not, if that
@@ -142,12 +157,14 @@ func (a *apiState) state() errKind {
 // ok records that a list or watch succeeded.
 func (a *apiState) ok() {
 	a.mu.Lock()
-	was := a.kind
-	a.kind, a.last = noError, nil
+	was, quiet := a.kind, a.quiet
+	a.kind, a.last, a.held, a.quiet = noError, nil, false, false
 	a.tell(true)
 	a.mu.Unlock()
 	if was != noError {
-		a.log.Infof("the Kubernetes API at %s answers again; checking the routes against its Nodes", a.host)
+		if !quiet {
+			a.log.Infof("the Kubernetes API at %s answers again; checking the routes against its Nodes", a.host)
+		}
 		a.recovered()
 	}
 }

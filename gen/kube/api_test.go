@@ -13,18 +13,23 @@ import (
 	"github.com/podroutes/podroutes/internal/logtest"
 )
 
-// TestRefusalAfterOutage, on an injected clock: a refusal right after the
-// API server was unreachable (a restarted one refuses until its
-// authorizer is ready) is not said to be the kubeconfig's, nor final,
-// until it has lasted refusalGrace; one with no outage before it is, at
-// once; an answer ends it.
+// TestRefusalAfterOutage, on an injected clock: a refusal within
+// startGrace of the API server's outage (a restarted one refuses, now and
+// then even after an answer, until its authorizer is ready) is said once
+// as a starting API server's, is not final, and its end is said once; a
+// refusal that outlasts it, or that no outage came shortly before, is
+// the kubeconfig's: logged with the remedy, final.
 func TestRefusalAfterOutage(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(1e9, 0))
 	log := &logtest.Lines{T: t}
 	a := apiState{host: "https://10.240.0.10:6443", log: log, clock: clk, recovered: func() {}}
 	down := errors.New("dial tcp 10.240.0.10:6443: connect: connection refused")
 	refused := apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", errors.New(`User "podroutes" cannot list resource "nodes"`))
-	const remedy = "bind it to a ClusterRole"
+	const (
+		remedy   = "bind it to a ClusterRole"
+		starting = "unreachable a moment ago, refuses the kubeconfig's user"
+		again    = "answers again"
+	)
 	step := func(what string, err error, d time.Duration, wantFinal bool, wantRemedies int) {
 		t.Helper()
 		clk.Step(d)
@@ -36,27 +41,40 @@ func TestRefusalAfterOutage(t *testing.T) {
 			t.Errorf("%s: the remedy logged %d times, want %d:\n%s", what, n, wantRemedies, log)
 		}
 	}
+	lines := func(what, s string, want int) {
+		t.Helper()
+		if n := log.Count(s); n != want {
+			t.Errorf("%s: %q logged %d times, want %d:\n%s", what, s, n, want, log)
+		}
+	}
 
 	step("unreachable", down, 0, false, 0)
 	step("refused after the outage", refused, time.Second, false, 0)
-	if log.Count("unreachable a moment ago, refuses the kubeconfig's user") != 1 {
-		t.Errorf("the refusal after the outage is not said as one:\n%s", log)
-	}
-	step("still refused, within the grace", refused, refusalGrace-time.Second, false, 0)
+	lines("refused after the outage", starting, 1)
+	step("still refused", refused, 5*time.Second, false, 0)
 	a.ok()
-	step("unreachable again", down, time.Second, false, 0)
-	step("refused after the second outage", refused, time.Second, false, 0)
-	step("refused within the grace", refused, refusalGrace/2, false, 0)
-	step("refused for the grace", refused, refusalGrace/2, true, 1)
+	lines("answered", again, 1)
+	step("refused again after an answer, within the grace", refused, 5*time.Second, false, 0)
+	a.ok()
+	lines("a second refusal and answer", starting, 1)
+	lines("a second refusal and answer", again, 1)
+	step("refused at the end of the grace", refused, startGrace-11*time.Second-time.Millisecond, false, 0)
+	step("refused past the grace", refused, time.Millisecond, true, 1)
 	step("refused after", refused, time.Second, true, 1)
 	a.ok()
-	step("refused with no outage before it", refused, time.Second, true, 2)
+	lines("answered after the remedy", again, 2)
+
+	step("unreachable again", down, time.Second, false, 1)
+	step("refused after the second outage", refused, time.Second, false, 1)
+	lines("refused after the second outage", starting, 2)
+	a.ok()
+	step("refused with no outage within the grace", refused, startGrace, true, 2)
 }
 
 // TestListWaitsOutARefusalAfterOutage: List, which gives up on a refusal
 // (the boot's apply --kubeconfig), does not give up on one right after
-// an outage (an API server starting with the host) until it has lasted
-// refusalGrace, and then says why.
+// an outage (an API server starting with the host) until it outlasts
+// startGrace, and then says why.
 func TestListWaitsOutARefusalAfterOutage(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(1e9, 0))
 	s := &Source{fatal: make(chan error, 1)}
@@ -64,7 +82,7 @@ func TestListWaitsOutARefusalAfterOutage(t *testing.T) {
 	refused := apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", errors.New(`User "podroutes" cannot list resource "nodes"`))
 	s.failed(errors.New("dial tcp 10.240.0.10:6443: connect: connection refused"))
 	s.failed(refused)
-	clk.Step(refusalGrace - time.Second)
+	clk.Step(startGrace - time.Second)
 	s.failed(refused)
 	select {
 	case err := <-s.fatal:
