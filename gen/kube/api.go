@@ -42,12 +42,13 @@ func classify(err error) errKind {
 // credentials, or their rights, must change first.
 func (k errKind) final() bool { return k == unauthorized || k == forbidden }
 
-// startGrace is how long after the API server was last unreachable a
-// refusal is taken for its start's, not the kubeconfig's (logged as
-// such, without the remedy; List does not give up on it): a restarted
-// API server refuses requests, now and then even after it has answered
-// one, until its authorizer has read its roles (a second or two; several
-// on a loaded host). A refusal that outlasts it is the kubeconfig's.
+// startGrace is how long a refusal is held, not taken for the
+// kubeconfig's (logged without the remedy; List does not give up on it),
+// when the API server answered podroutes before or was unreachable a
+// moment ago: a restarting API server refuses requests, now and then
+// even after it has answered one, until its authorizer has read its roles
+// (a second or two; several on a loaded host). A refusal that outlasts it
+// is the kubeconfig's; so is one with neither before it, at once.
 const startGrace = 2 * ProbeEvery
 
 // apiState is how the API server answered last, so that an outage is
@@ -65,25 +66,27 @@ type apiState struct {
 	// fell, if set, is signalled (without blocking) when the API server
 	// is found unreachable: the heartbeat then asks every RetryEvery.
 	fell chan<- struct{}
-	// clock times the refusals after an outage (startGrace).
+	// clock times the refusals held (startGrace).
 	clock clock.PassiveClock
 
 	mu   sync.Mutex
 	kind errKind
 	last error
-	// down is when the API server was last found unreachable; held, that
-	// the failure now is a refusal within startGrace of it; warned, that
-	// such a refusal has been logged since the outage began, and quiet,
-	// that the failure now has not been (nor will its end be).
-	down                time.Time
-	held, warned, quiet bool
-	told                int // what answering was last told: 0 nothing, 1 false, 2 true
+	// served: the API server has answered podroutes; down is when it was
+	// last found unreachable. held is when the refusal now began, if it
+	// is held; warned, when a held refusal was last logged; quiet, that
+	// the failure now was not logged (nor will its end be).
+	served       bool
+	down         time.Time
+	held, warned time.Time
+	quiet        bool
+	told         int // what answering was last told: 0 nothing, 1 false, 2 true
 }
 
-// failed records err and logs it if it is a new kind of failure, or a
-// refusal that has outlasted startGrace; it reports whether err is a
-// failure at all, and whether it is final: a refusal (errKind.final) not
-// held.
+// failed records err and logs it if it is a new kind of failure (a held
+// refusal at most once in startGrace), or a held refusal that has
+// outlasted startGrace; it reports whether err is a failure at all, and
+// whether it is final: a refusal (errKind.final) not held.
 func (a *apiState) failed(err error) (failure, final bool) {
 	kind := classify(err)
 	if kind == noError {
@@ -93,28 +96,25 @@ func (a *apiState) failed(err error) (failure, final bool) {
 	defer a.mu.Unlock()
 	a.last = err
 	now := a.clock.Now()
-	starting := kind.final() && !a.down.IsZero() && now.Sub(a.down) < startGrace
 	switch {
-	case starting && kind != a.kind:
-		a.kind, a.held, a.quiet = kind, true, a.warned
-		if !a.warned {
-			a.warned = true
-			a.log.Warnf("the Kubernetes API at %s, unreachable a moment ago, refuses the kubeconfig's user (%v), "+
-				"as a starting API server does until its authorizer is ready: taken for the user's own only if it lasts %s; "+
-				"the routes stay as they are; %s", a.host, err, startGrace, retrying(kind))
+	case kind != a.kind && kind.final() && (a.served || !a.down.IsZero() && now.Sub(a.down) < startGrace):
+		a.kind, a.held = kind, now
+		a.quiet = !a.warned.IsZero() && now.Sub(a.warned) < startGrace
+		if !a.quiet {
+			a.warned = now
+			a.log.Warnf("the Kubernetes API at %s refuses the kubeconfig's user (%v), as a restarting API server does "+
+				"until its authorizer is ready: taken for the user's rights only if it lasts %s; the routes stay as they are; %s",
+				a.host, err, startGrace, retrying(kind))
 		}
-	case kind != a.kind, a.held && !starting:
-		a.kind, a.held, a.quiet = kind, false, false
+	case kind != a.kind, !a.held.IsZero() && now.Sub(a.held) >= startGrace:
+		a.kind, a.held, a.quiet = kind, time.Time{}, false
 		if !a.once || !kind.final() {
 			a.log.Errorf("%s; the routes stay as they are; %s", a.describe(err), retrying(kind))
 		}
-		if kind == unreachable {
-			a.warned = false
-			if a.fell != nil {
-				select {
-				case a.fell <- struct{}{}:
-				default:
-				}
+		if kind == unreachable && a.fell != nil {
+			select {
+			case a.fell <- struct{}{}:
+			default:
 			}
 		}
 	}
@@ -122,7 +122,7 @@ func (a *apiState) failed(err error) (failure, final bool) {
 		a.down = now
 	}
 	a.tell(false)
-	return true, kind.final() && !a.held
+	return true, kind.final() && a.held.IsZero()
 }
 
 // tell tells answering that the API server answers, or not, if that
@@ -158,7 +158,7 @@ func (a *apiState) state() errKind {
 func (a *apiState) ok() {
 	a.mu.Lock()
 	was, quiet := a.kind, a.quiet
-	a.kind, a.last, a.held, a.quiet = noError, nil, false, false
+	a.kind, a.last, a.held, a.quiet, a.served = noError, nil, time.Time{}, false, true
 	a.tell(true)
 	a.mu.Unlock()
 	if was != noError {

@@ -13,62 +13,61 @@ import (
 	"github.com/podroutes/podroutes/internal/logtest"
 )
 
-// TestRefusalAfterOutage, on an injected clock: a refusal within
-// startGrace of the API server's outage (a restarted one refuses, now and
-// then even after an answer, until its authorizer is ready) is said once
-// as a starting API server's, is not final, and its end is said once; a
-// refusal that outlasts it, or that no outage came shortly before, is
-// the kubeconfig's: logged with the remedy, final.
-func TestRefusalAfterOutage(t *testing.T) {
+// TestRefusalHeld, on an injected clock: a refusal with neither an
+// answer nor an outage before it is the kubeconfig's at once (the
+// remedy, final); one after an outage (an API server starting with the
+// host) or after the API server has answered podroutes (a restarting
+// one refuses, now and then even after an answer, until its authorizer
+// is ready) is held: logged at most once in startGrace, its end not said
+// when it was not, and the kubeconfig's only once it outlasts startGrace.
+func TestRefusalHeld(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(1e9, 0))
 	log := &logtest.Lines{T: t}
 	a := apiState{host: "https://10.240.0.10:6443", log: log, clock: clk, recovered: func() {}}
 	down := errors.New("dial tcp 10.240.0.10:6443: connect: connection refused")
 	refused := apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", errors.New(`User "podroutes" cannot list resource "nodes"`))
 	const (
-		remedy   = "bind it to a ClusterRole"
-		starting = "unreachable a moment ago, refuses the kubeconfig's user"
-		again    = "answers again"
+		remedy = "bind it to a ClusterRole"
+		held   = "as a restarting API server does until its authorizer is ready"
+		again  = "answers again"
 	)
-	step := func(what string, err error, d time.Duration, wantFinal bool, wantRemedies int) {
+	step := func(what string, err error, d time.Duration, wantFinal bool, wantRemedies, wantHeld int) {
 		t.Helper()
 		clk.Step(d)
 		failure, final := a.failed(err)
 		if !failure || final != wantFinal {
 			t.Errorf("%s: failure %v, final %v; want a failure, final %v", what, failure, final, wantFinal)
 		}
-		if n := log.Count(remedy); n != wantRemedies {
-			t.Errorf("%s: the remedy logged %d times, want %d:\n%s", what, n, wantRemedies, log)
+		for _, c := range []struct {
+			s    string
+			want int
+		}{{remedy, wantRemedies}, {held, wantHeld}} {
+			if n := log.Count(c.s); n != c.want {
+				t.Errorf("%s: %q logged %d times, want %d:\n%s", what, c.s, n, c.want, log)
+			}
 		}
 	}
-	lines := func(what, s string, want int) {
+	ok := func(what string, d time.Duration, wantAgain int) {
 		t.Helper()
-		if n := log.Count(s); n != want {
-			t.Errorf("%s: %q logged %d times, want %d:\n%s", what, s, n, want, log)
+		clk.Step(d)
+		a.ok()
+		if n := log.Count(again); n != wantAgain {
+			t.Errorf("%s: %q logged %d times, want %d:\n%s", what, again, n, wantAgain, log)
 		}
 	}
 
-	step("unreachable", down, 0, false, 0)
-	step("refused after the outage", refused, time.Second, false, 0)
-	lines("refused after the outage", starting, 1)
-	step("still refused", refused, 5*time.Second, false, 0)
-	a.ok()
-	lines("answered", again, 1)
-	step("refused again after an answer, within the grace", refused, 5*time.Second, false, 0)
-	a.ok()
-	lines("a second refusal and answer", starting, 1)
-	lines("a second refusal and answer", again, 1)
-	step("refused at the end of the grace", refused, startGrace-11*time.Second-time.Millisecond, false, 0)
-	step("refused past the grace", refused, time.Millisecond, true, 1)
-	step("refused after", refused, time.Second, true, 1)
-	a.ok()
-	lines("answered after the remedy", again, 2)
-
-	step("unreachable again", down, time.Second, false, 1)
-	step("refused after the second outage", refused, time.Second, false, 1)
-	lines("refused after the second outage", starting, 2)
-	a.ok()
-	step("refused with no outage within the grace", refused, startGrace, true, 2)
+	step("refused, nothing before", refused, 0, true, 1, 0)
+	step("unreachable", down, time.Second, false, 1, 0)
+	step("refused after the outage", refused, time.Second, false, 1, 1)
+	step("still refused within the grace", refused, startGrace-time.Millisecond, false, 1, 1)
+	step("refused past the grace", refused, time.Millisecond, true, 2, 1)
+	ok("answered", time.Second, 1)
+	step("refused after an answer", refused, 10*time.Second, false, 2, 2)
+	ok("answered again", time.Second, 2)
+	step("refused again, soon after the last held one", refused, 5*time.Second, false, 2, 2)
+	ok("answered after a refusal not logged", time.Second, 2)
+	step("refused a grace after the last held one logged", refused, 15*time.Second, false, 2, 3)
+	step("refused for the grace", refused, startGrace, true, 3, 3)
 }
 
 // TestListWaitsOutARefusalAfterOutage: List, which gives up on a refusal
